@@ -1,0 +1,90 @@
+"""Per-token decode accounting at context c (c may be a numpy array): bytes and FLOPs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import LinearAttention
+from .errors import InputError
+from .model import ModelSpec
+from .precision import bytes_per_element, check_dtype
+
+
+def check_context(context, field: str = "context") -> np.ndarray:
+    """``context`` as a float array of tokens; every value finite and > 0, else InputError."""
+    try:
+        values = np.asarray(context, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(field, f"must be a number of tokens, got {context!r}") from None
+    if values.size == 0:
+        raise InputError(field, "no context given")
+    if not np.all(np.isfinite(values)):
+        raise InputError(field, f"must be finite, got {context!r}")
+    if np.any(values <= 0):
+        raise InputError(field, f"must be > 0 tokens, got {context!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class TokenCost:
+    """What one decoded token costs, summed over all layers. Context-dependent fields are
+    arrays shaped like ``context``; the rest are floats.
+
+    kv_bytes: KV cache bytes read (plus linear-attention state read and written);
+    attention_flops: attention-core FLOPs; linear_flops: projections before/after the core;
+    ffn_flops: activated FFN FLOPs (router, embedding, LM head excluded, as in the paper);
+    linear_weight_bytes / ffn_weight_bytes: bytes of attention-projection weights and of the
+    activated FFN weights one token reads (a batch shares them)."""
+
+    context: np.ndarray
+    kv_bytes: np.ndarray
+    attention_flops: np.ndarray
+    linear_flops: float
+    ffn_flops: float
+    linear_weight_bytes: float
+    ffn_weight_bytes: float
+
+    @property
+    def attention_intensity(self) -> np.ndarray:
+        """Attention-core FLOPs per byte of KV read."""
+        return self.attention_flops / self.kv_bytes
+
+
+def kv_dtype_of(group, kv_dtype: str | None) -> str:
+    """Storage format of a layer group's cache: ``kv_dtype`` overrides KV caches; a linear
+    attention state keeps its own format (the paper: FP32 lightning state)."""
+    if kv_dtype is None or isinstance(group.attention, LinearAttention):
+        return group.kv_dtype
+    return kv_dtype
+
+
+def decode_token(model: ModelSpec, context, kv_dtype: str | None = None, weight_dtype: str = "fp8") -> TokenCost:
+    """Per-token decode cost of ``model`` at ``context`` tokens.
+
+    ``kv_dtype`` None keeps each layer group's own KV format (the paper's §4.1 choices);
+    a format name stores every KV cache in it. ``weight_dtype`` sets the bytes per weight."""
+    ctx = check_context(context)
+    if kv_dtype is not None:
+        kv_dtype = check_dtype(kv_dtype, "kv precision")
+    weight_bytes = bytes_per_element(weight_dtype, "weight precision")
+    kv = np.zeros_like(ctx)
+    core = np.zeros_like(ctx)
+    linear_params = 0.0
+    for group in model.attention_groups:
+        attn = group.attention
+        b = bytes_per_element(kv_dtype_of(group, kv_dtype))
+        eff = attn.effective_context(ctx)
+        kv = kv + group.layers * (attn.kv_elements_per_token() * b * eff + 2.0 * attn.state_elements() * b)
+        core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
+        linear_params += group.layers * attn.linear_params()
+    ffn_params = sum(g.layers * g.ffn.activated_params() for g in model.ffn_groups)
+    return TokenCost(
+        context=ctx,
+        kv_bytes=kv,
+        attention_flops=core,
+        linear_flops=2.0 * linear_params,
+        ffn_flops=2.0 * ffn_params,
+        linear_weight_bytes=linear_params * weight_bytes,
+        ffn_weight_bytes=ffn_params * weight_bytes,
+    )

@@ -1,0 +1,25 @@
+"""The one error type of the core: invalid input, with the field it concerns."""
+
+
+class InputError(ValueError):
+    """Invalid input (user value or data file). ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def require_positive(value, field: str, allow_zero: bool = False) -> float:
+    """``value`` as a float if it is a finite number > 0 (>= 0 with ``allow_zero``); else InputError."""
+    if isinstance(value, bool):
+        raise InputError(field, f"expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"expected a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InputError(field, f"must be a finite number, got {value!r}")
+    if number < 0 or (number == 0 and not allow_zero):
+        raise InputError(field, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return number

@@ -1,0 +1,126 @@
+"""A model as layer groups: which attention design and which FFN each layer has."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .attention import _Attention
+from .errors import InputError
+from .ffn import DenseFFN, MoEFFN
+from .precision import check_dtype
+
+
+@dataclass(frozen=True)
+class AttentionGroup:
+    """``layers`` layers sharing one attention design; ``kv_dtype`` is how their KV cache (or
+    linear-attention state) is stored by default."""
+
+    layers: int
+    attention: _Attention
+    kv_dtype: str = "fp8"
+
+
+@dataclass(frozen=True)
+class FFNGroup:
+    """``layers`` layers sharing one FFN layout."""
+
+    layers: int
+    ffn: DenseFFN | MoEFFN
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """Parameter counts (numbers of parameters, not bytes)."""
+
+    attention: float
+    ffn_total: float
+    ffn_activated: float
+    router: float
+    embedding: float
+    lm_head: float
+
+    @property
+    def total(self) -> float:
+        """All parameters, embedding and LM head included."""
+        return self.attention + self.ffn_total + self.router + self.embedding + self.lm_head
+
+    @property
+    def activated(self) -> float:
+        """Parameters touched per token, embedding and LM head included."""
+        return self.attention + self.ffn_activated + self.router + self.embedding + self.lm_head
+
+    @property
+    def activated_without_embeddings(self) -> float:
+        return self.attention + self.ffn_activated + self.router
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A decoder-only LLM. Counts are per model; the cost model sums over layer groups.
+
+    ``published_*_params``: the vendor's stated totals (for checks), ``inferred``: names of
+    values not read from any config (inferred so that the paper's numbers come out)."""
+
+    slug: str
+    name: str
+    hidden: int
+    vocab: int
+    attention_groups: tuple[AttentionGroup, ...]
+    ffn_groups: tuple[FFNGroup, ...]
+    source: str
+    tie_embeddings: bool = False
+    published_total_params: float | None = None
+    published_activated_params: float | None = None
+    inferred: tuple[str, ...] = ()
+    notes: str = ""
+
+    def __post_init__(self):
+        where = f"model {self.slug}"
+        for name in ("hidden", "vocab"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise InputError(f"{where}: {name}", f"must be a positive integer, got {value!r}")
+        if not str(self.source).strip():
+            raise InputError(f"{where}: source", "every model needs a source")
+        if not self.attention_groups:
+            raise InputError(f"{where}: attention", "needs at least one attention layer group")
+        if not self.ffn_groups:
+            raise InputError(f"{where}: ffn", "needs at least one FFN layer group")
+        for group in self.attention_groups:
+            if group.layers <= 0:
+                raise InputError(f"{where}: attention layers", f"must be > 0, got {group.layers}")
+            check_dtype(group.kv_dtype, f"{where}: kv_dtype")
+        for group in self.ffn_groups:
+            if group.layers <= 0:
+                raise InputError(f"{where}: ffn layers", f"must be > 0, got {group.layers}")
+        attn_layers = sum(g.layers for g in self.attention_groups)
+        ffn_layers = sum(g.layers for g in self.ffn_groups)
+        if attn_layers != ffn_layers:
+            raise InputError(f"{where}: layers", f"attention groups cover {attn_layers} layers but FFN groups cover {ffn_layers}")
+
+    @property
+    def layers(self) -> int:
+        return sum(g.layers for g in self.attention_groups)
+
+    @property
+    def attention_label(self) -> str:
+        """Attention designs in use, e.g. 'MLA' or 'GQA+Linear'."""
+        labels = []
+        for group in self.attention_groups:
+            if group.attention.label not in labels:
+                labels.append(group.attention.label)
+        return "+".join(labels)
+
+    @property
+    def moe_groups(self) -> tuple[FFNGroup, ...]:
+        return tuple(g for g in self.ffn_groups if isinstance(g.ffn, MoEFFN))
+
+    def params(self) -> ParamCount:
+        embedding = float(self.vocab * self.hidden)
+        return ParamCount(
+            attention=sum(g.layers * g.attention.linear_params() for g in self.attention_groups),
+            ffn_total=sum(g.layers * g.ffn.total_params() for g in self.ffn_groups),
+            ffn_activated=sum(g.layers * g.ffn.activated_params() for g in self.ffn_groups),
+            router=sum(g.layers * g.ffn.router_params() for g in self.ffn_groups),
+            embedding=embedding,
+            lm_head=0.0 if self.tie_embeddings else embedding,
+        )
