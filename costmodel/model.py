@@ -9,6 +9,9 @@ from .ffn import DenseFFN, MoEFFN
 from .precision import check_dtype
 
 
+ACTIVATED_CONVENTIONS = ("embedding+lm_head", "lm_head", "none")
+
+
 @dataclass(frozen=True)
 class AttentionGroup:
     """``layers`` layers sharing one attention design; ``kv_dtype`` is how their KV cache (or
@@ -45,12 +48,14 @@ class ParamCount:
 
     @property
     def activated(self) -> float:
-        """Parameters touched per token, embedding and LM head included."""
-        return self.attention + self.ffn_activated + self.router + self.embedding + self.lm_head
+        """Parameters in each token's compute: attention projections, activated FFN, router and
+        LM head (the embedding row lookup is not compute)."""
+        return self.attention + self.ffn_activated + self.router + self.lm_head
 
-    @property
-    def activated_without_embeddings(self) -> float:
-        return self.attention + self.ffn_activated + self.router
+    def activated_as(self, includes: str) -> float:
+        """Activated count under a vendor's convention: "embedding+lm_head", "lm_head" or "none"."""
+        body = self.attention + self.ffn_activated + self.router
+        return body + {"embedding+lm_head": self.embedding + self.lm_head, "lm_head": self.lm_head, "none": 0.0}[includes]
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class ModelSpec:
     tie_embeddings: bool = False
     published_total_params: float | None = None
     published_activated_params: float | None = None
+    published_activated_includes: str = "lm_head"  # which embedding tables the vendor counts
     inferred: tuple[str, ...] = ()
     notes: str = ""
 
@@ -81,6 +87,9 @@ class ModelSpec:
                 raise InputError(f"{where}: {name}", f"must be a positive integer, got {value!r}")
         if not str(self.source).strip():
             raise InputError(f"{where}: source", "every model needs a source")
+        if self.published_activated_includes not in ACTIVATED_CONVENTIONS:
+            raise InputError(f"{where}: published_activated_includes",
+                             f"choose one of {', '.join(ACTIVATED_CONVENTIONS)}")
         if not self.attention_groups:
             raise InputError(f"{where}: attention", "needs at least one attention layer group")
         if not self.ffn_groups:
