@@ -88,3 +88,18 @@ def decode_token(model: ModelSpec, context, kv_dtype: str | None = None, weight_
         linear_weight_bytes=linear_params * weight_bytes,
         ffn_weight_bytes=ffn_params * weight_bytes,
     )
+
+
+_SUFFIX = {"k": 1024, "m": 1024 ** 2}
+
+
+def parse_context(text, field: str = "context") -> float:
+    """Tokens from '8192', '8k' (k = 1024) or '1m' (m = 1024^2); InputError if not > 0 and finite."""
+    raw = str(text).strip().lower()
+    scale = _SUFFIX.get(raw[-1:], 1) if raw else 1
+    number = raw[:-1] if scale != 1 else raw
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise InputError(field, f"not a number of tokens: {text!r} (use e.g. 8192 or 8k)") from None
+    return float(check_context(value, field))

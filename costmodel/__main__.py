@@ -1,0 +1,164 @@
+"""Command line: `python -m costmodel {models,chips,cost,paper}`; see README.md.
+
+Exit status: 0 ok, 1 paper mismatch, 2 bad input (one message naming the field, no traceback).
+JSON field names are a public interface."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+
+from . import __version__, library
+from .cost import cost_grid
+from .decode import parse_context
+from .errors import InputError
+from .precision import check_dtype, dtype_for_bits
+
+FORMATS = ("table", "csv", "json")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def render(rows: list[dict], fmt: str) -> str:
+    """Rows as an aligned text table, CSV or a JSON array of objects."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    if not rows:
+        return ""
+    columns = list(rows[0])
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().rstrip("\n")
+    cells = [[_fmt(r[c]) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def model_rows(args) -> list[dict]:
+    rows = []
+    for m in library.models(args.data).values():
+        p = m.params()
+        rows.append({
+            "model": m.slug, "name": m.name, "attention": m.attention_label, "layers": m.layers,
+            "hidden": m.hidden, "total_params": p.total, "activated_params": p.activated,
+            "embedding_params": p.embedding, "kv_bytes_per_token_fp8": _kv_per_token(m),
+            "source": m.source,
+        })
+    return rows
+
+
+def _kv_per_token(model) -> float:
+    """KV bytes per context token summed over layers at the model's own KV formats, 8K context."""
+    from .decode import decode_token
+
+    return float(decode_token(model, 8192).kv_bytes) / 8192
+
+
+def chip_rows(args) -> list[dict]:
+    rows = []
+    for c in library.chips(args.data).values():
+        rows.append({
+            "chip": c.slug, "name": c.name, "bf16_flops": c.bf16_flops, "fp8_flops": c.fp8_flops,
+            "int8_ops": c.int8_ops, "fp4_flops": c.fp4_flops, "mem_bw_bytes_per_s": c.mem_bw_bytes_per_s,
+            "mem_bytes": c.mem_bytes, "net_bytes_per_s": c.net_bytes_per_s,
+            "price_usd_per_hour": c.price_usd_per_hour, "ridge_point_fp8": c.ridge_point("fp8"),
+            "assumed": ",".join(sorted(c.assumed)), "source": c.source,
+        })
+    return rows
+
+
+def cost_rows(args) -> list[dict]:
+    models = [library.model(m, args.data) for m in args.model]
+    chips = [library.chip(c, args.data) for c in args.chip]
+    contexts = [parse_context(c) for c in args.context]
+    kv_dtype = dtype_for_bits(args.kv_bits) if args.kv_bits is not None else None
+    weight_dtype = check_dtype(args.weight_dtype, "weight-dtype")
+    grid = cost_grid(models, chips, contexts, kv_dtype, weight_dtype)
+    rows = []
+    for i, model in enumerate(models):
+        token = grid.tokens[i]
+        for j, chip in enumerate(chips):
+            for k, context in enumerate(grid.context):
+                rows.append({
+                    "model": model.slug, "chip": chip.slug, "context": int(context),
+                    "kv_dtype": kv_dtype or "model", "compute_dtype": grid.units[j].compute_dtype,
+                    "kv_bytes": float(token.kv_bytes[k]),
+                    "attention_flops": float(token.attention_flops[k]),
+                    "linear_flops": float(token.linear_flops),
+                    "ffn_flops": float(token.ffn_flops),
+                    "attention_intensity": float(token.attention_intensity[k]),
+                    "attention_usd_per_mtok": float(grid.attention_usd_per_mtok[i, j, k]),
+                    "ffn_usd_per_mtok": float(grid.ffn_usd_per_mtok[i, j, k]),
+                    "total_usd_per_mtok": float(grid.total_usd_per_mtok[i, j, k]),
+                    "attention_bound": "memory" if grid.attention_memory_bound[i, j, k] else "compute",
+                })
+    return rows
+
+
+def paper_command(args) -> int:
+    from .paper import reproduce
+
+    cells = reproduce(data_path=args.data)
+    rows = [{"table": c.table, "row": c.row, "column": c.column, "paper": c.paper,
+             "computed": c.computed_at_paper_precision, "computed_exact": c.computed,
+             "match": c.match} for c in cells]
+    shown = rows if args.all or args.format == "json" else [r for r in rows if not r["match"]]
+    mismatches = sum(not r["match"] for r in rows)
+    if shown:
+        print(render(shown, args.format))
+    if args.format != "json":
+        print(f"{len(rows) - mismatches} of {len(rows)} paper cells match (Tables 2-7, Figures 1-2 totals); "
+              f"{mismatches} mismatch{'es' if mismatches != 1 else ''}.")
+    return 1 if mismatches else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
+    top.add_argument("--version", action="version", version=__version__)
+    top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
+    sub = top.add_subparsers(dest="command", required=True)
+    for name, text in (("models", "list library models"), ("chips", "list library chips")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--format", choices=FORMATS, default="table")
+    p = sub.add_parser("cost", help="per-token decode cost, one row per (model, chip, context)")
+    p.add_argument("--model", nargs="+", required=True, metavar="M")
+    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+    p.add_argument("--context", nargs="+", required=True, metavar="N", help="tokens: 8192 or 8k (k = 1024)")
+    p.add_argument("--kv-bits", help="KV cache bits for every layer: 4, 8, 16 or 32 (default: each model's own)")
+    p.add_argument("--weight-dtype", default="fp8", help="weight storage: fp8 (default), bf16, int8, fp4, int4")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--all", action="store_true", help="list matching cells too")
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "paper":
+            return paper_command(args)
+        rows = {"models": model_rows, "chips": chip_rows, "cost": cost_rows}[args.command](args)
+        print(render(rows, args.format))
+        return 0
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

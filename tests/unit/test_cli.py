@@ -1,0 +1,96 @@
+"""The command line as a user runs it: output fields, exit status, error messages."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "costmodel", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=60)
+
+
+def test_paper_exits_zero_with_no_mismatch():
+    result = run("paper")
+    assert result.returncode == 0, result.stdout
+    assert "303 of 303 paper cells match" in result.stdout
+
+
+def test_paper_exits_one_on_mismatch(tmp_path):
+    for name in ("chips.toml", "models.toml", "paper_tables.toml"):
+        shutil.copy(ROOT / "data" / name, tmp_path / name)
+    tables = (tmp_path / "paper_tables.toml").read_text()
+    (tmp_path / "paper_tables.toml").write_text(tables.replace('"step-3" = ["2.56e8"', '"step-3" = ["2.57e8"', 1))
+    result = run("--data", str(tmp_path), "paper")
+    assert result.returncode == 1
+    assert "table2" in result.stdout and "2.57e8" in result.stdout and "1 mismatch" in result.stdout
+
+
+def test_cost_json_public_fields():
+    result = run("cost", "--model", "step-3", "deepseek-v3", "--chip", "h800", "h20", "--context", "8k", "32768",
+                 "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 2 * 2 * 2
+    required = {"model", "chip", "context", "kv_bytes", "attention_flops", "linear_flops", "ffn_flops",
+                "attention_intensity", "attention_usd_per_mtok", "ffn_usd_per_mtok", "total_usd_per_mtok",
+                "attention_bound"}
+    assert all(required <= set(r) for r in rows)
+    row = next(r for r in rows if (r["model"], r["chip"], r["context"]) == ("step-3", "h20", 8192))
+    # Step-3 paper Table 6: attention on H20 at 8K 0.040, FFN on H20 0.040
+    assert round(row["attention_usd_per_mtok"], 3) == 0.040 and round(row["ffn_usd_per_mtok"], 3) == 0.040
+    assert row["attention_bound"] == "compute"
+    assert {r["attention_bound"] for r in rows if r["chip"] == "h800"} == {"memory"}
+
+
+def test_cost_kv_bits_and_csv():
+    result = run("cost", "--model", "step-3", "--chip", "h800", "--context", "8k", "--kv-bits", "4", "--format", "csv")
+    assert result.returncode == 0
+    header, row = result.stdout.strip().splitlines()
+    values = dict(zip(header.split(","), row.split(",")))
+    assert float(values["attention_intensity"]) == 256.0
+
+
+def test_models_and_chips_list():
+    models = json.loads(run("models", "--format", "json").stdout)
+    chips = json.loads(run("chips", "--format", "json").stdout)
+    assert {m["model"] for m in models} >= {"step-3", "deepseek-v3", "qwen3-235b-a22b"}
+    assert {c["chip"] for c in chips} >= {"h800", "h20", "a800", "910b", "b200", "mi300x", "gaudi3"}
+    assert "step-3" in run("models").stdout
+
+
+@pytest.mark.parametrize("args,field,hint", [
+    (("--model", "step3", "--chip", "h800", "--context", "8k"), "model", "step-3"),
+    (("--model", "step-3", "--chip", "h801", "--context", "8k"), "chip", "h800"),
+    (("--model", "step-3", "--chip", "h800", "--context", "0"), "context", "> 0"),
+    (("--model", "step-3", "--chip", "h800", "--context", "nan"), "context", "finite"),
+    (("--model", "step-3", "--chip", "h800", "--context", "eight"), "context", "8192"),
+    (("--model", "step-3", "--chip", "h800", "--context", "8k", "--kv-bits", "7"), "kv-bits", "4, 8, 16, 32"),
+    (("--model", "step-3", "--chip", "h800", "--context", "8k", "--weight-dtype", "fp9"), "weight-dtype", "fp8"),
+])
+def test_bad_input_one_message_exit_2(args, field, hint):
+    result = run("cost", *args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {field}:") and hint in result.stderr
+
+
+def test_malformed_data_file_exit_2(tmp_path):
+    for name in ("chips.toml", "models.toml", "paper_tables.toml"):
+        shutil.copy(ROOT / "data" / name, tmp_path / name)
+    (tmp_path / "chips.toml").write_text("[[chip]\nslug = ")
+    result = run("--data", str(tmp_path), "chips")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "chips.toml" in result.stderr and "not valid TOML" in result.stderr
+
+
+def test_import_is_light():
+    code = "import sys, costmodel; print(sorted(m for m in ('streamlit', 'plotly', 'pandas') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]"
