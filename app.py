@@ -1,0 +1,23 @@
+"""Decode co-design dashboard: entry point. Navigation over pages/, the shared sidebar."""
+import streamlit as st
+
+from dashboard import sidebar
+from dashboard.guard import errors_as_messages
+
+st.set_page_config(page_title="Decode co-design: cost per token", page_icon=":material/memory:", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    st.Page("pages/roofline.py", title="Roofline", icon=":material/show_chart:", url_path="roofline"),
+    st.Page("pages/context_sweep.py", title="Context sweep", icon=":material/timeline:", url_path="context-sweep"),
+    st.Page("pages/attention.py", title="MFA vs MLA vs GQA", icon=":material/compare_arrows:", url_path="attention"),
+    st.Page("pages/paper.py", title="Paper reproduction", icon=":material/fact_check:", url_path="paper"),
+]
+page = st.navigation(pages)
+
+with errors_as_messages():
+    try:
+        sidebar.render()
+        page.run()
+    finally:
+        sidebar.forget()

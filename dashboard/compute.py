@@ -1,0 +1,134 @@
+"""Cached pure computations for the pages. Inputs are hashable (frozen Chip/ModelSpec tuples,
+Scenario), so Streamlit caches on them; nothing here draws."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import costmodel
+from costmodel import paper
+from costmodel.chips import Chip
+from costmodel.scenario import Scenario
+
+from . import labels
+
+
+def _chip_hash(chip: Chip):
+    return tuple(getattr(chip, f.name) for f in dataclasses.fields(chip))
+
+
+HASH = {Chip: _chip_hash}
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=HASH)
+def grid(models: tuple, chips: tuple, context: tuple, kv_dtype, weight_dtype: str) -> costmodel.CostGrid:
+    """costmodel.cost_grid over (models, chips, contexts); context as a tuple of tokens."""
+    return costmodel.cost_grid(models, chips, np.asarray(context, dtype=float), kv_dtype, weight_dtype)
+
+
+def scenario_grid(scenario: Scenario, context=None) -> costmodel.CostGrid:
+    ctx = (scenario.context,) if context is None else tuple(float(c) for c in np.atleast_1d(context))
+    return grid(scenario.model_specs(), scenario.chip_specs(), ctx, scenario.kv_dtype, scenario.weight_dtype)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=HASH)
+def paper_cells(chips: tuple) -> pd.DataFrame:
+    """Every cell of the paper's Tables 2-7 and Figure 1-2 totals: the library's value and the
+    value recomputed with ``chips`` (slider-modified paper chips replace the library's)."""
+    base = paper.reproduce()
+    current = paper.reproduce(chips={c.slug: c for c in chips}) if chips else base
+    rows = []
+    for b, c in zip(base, current):
+        rows.append({
+            "table": b.table, "row": b.row, "column": b.column, "paper": b.paper,
+            "computed": b.computed_at_paper_precision, "match": b.match,
+            "with current chips": c.computed_at_paper_precision, "still matches": c.match,
+            "change (%)": (100.0 * (c.computed / b.computed - 1.0)) if b.computed and c.computed is not None else 0.0,
+        })
+    return pd.DataFrame(rows)
+
+
+def paper_chips_in_use(scenario: Scenario) -> tuple[Chip, ...]:
+    """The selected chips that a slider modified (they replace the library chip in the paper)."""
+    return tuple(c for c in scenario.chip_specs() if c.is_modified)
+
+
+def chip_names(chips) -> list[str]:
+    return [labels.chip_label(c) for c in chips]
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=HASH)
+def roofline_points(models: tuple, chips: tuple, batch: int, context: int, kv_dtype, weight_dtype: str) -> list[dict]:
+    """Per (model, chip): attention core at ``context``, projections and FFN at ``batch``, as
+    roofline points: intensity (FLOPs/byte), FLOPs and HBM bytes per decode step, time (s),
+    attainable FLOP/s on the chip and which bound holds."""
+    rows = []
+    for model in models:
+        for chip in chips:
+            core, linear = costmodel.attention_step(model, chip, batch, context, kv_dtype, weight_dtype)
+            ffn = costmodel.ffn_step(model, chip, batch, weight_dtype)
+            peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
+            for kind, step in (("attention core", core), ("attention projections", linear), ("FFN", ffn)):
+                flops, nbytes = float(np.sum(step.flops)), float(np.sum(step.nbytes))
+                intensity = flops / nbytes
+                rows.append({
+                    "model": model.name, "chip": labels.chip_label(chip), "kind": kind,
+                    "intensity": intensity, "flops": flops, "bytes": nbytes,
+                    "time_s": float(np.max(step.time_s)),
+                    "bound": "memory-bound" if bool(np.all(step.memory_bound)) else "compute-bound",
+                    "attainable_flops": min(peak, intensity * chip.mem_bw_bytes_per_s),
+                })
+    return rows
+
+
+def roofline_table(points: list[dict]) -> pd.DataFrame:
+    """Roofline points with units in the column names."""
+    df = pd.DataFrame(points)
+    return pd.DataFrame({
+        "model": df["model"], "chip": df["chip"], "part": df["kind"],
+        "intensity (FLOPs/byte)": df["intensity"].round(1), "FLOPs per step": df["flops"],
+        "HBM bytes per step": df["bytes"], "time per step (µs)": (df["time_s"] * 1e6).round(1),
+        "attainable (TFLOP/s)": (df["attainable_flops"] / 1e12).round(1), "bound": df["bound"],
+    })
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows -> DataFrame with numbers shown as whole tokens."""
+    df = pd.DataFrame(rows)
+    for col in df.columns:
+        if df[col].dtype == object:
+            df[col] = df[col].map(lambda v: "not in range" if v is None else (f"{v:,.0f}" if isinstance(v, float) else v))
+    return df
+
+
+def library_models(slugs) -> tuple:
+    known = costmodel.models()
+    return tuple(known[s] for s in slugs)
+
+
+def model_names() -> dict:
+    return {s: m.name for s, m in costmodel.models().items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def tokens(models: tuple, context, kv_dtype) -> list:
+    """[(model name, TokenCost over ``context``)] for attention profiles."""
+    ctx = np.asarray(context, dtype=float)
+    return [(m.name, costmodel.decode_token(m, ctx, kv_dtype)) for m in models]
+
+
+def what_if_intensity(models, context: int, kv_dtype) -> list[dict]:
+    """Attention intensity (FLOPs per KV byte) per model under the paper's what-ifs: KV stored in
+    4 bits and/or ``mtp`` query tokens per KV read."""
+    from .variants import WHAT_IFS
+
+    rows = []
+    for model in models:
+        for name, what_kv, mtp in WHAT_IFS:
+            token = costmodel.decode_token(model, context, what_kv or kv_dtype)
+            rows.append({"model": model.name, "what_if": name,
+                         "intensity": float(mtp * token.attention_flops[()] / token.kv_bytes[()])})
+    return rows

@@ -1,0 +1,24 @@
+"""Paper reproduction: every cell of Tables 2-7 and the Figure 1-2 totals, with the library's
+chips and with the current (slider-modified) chips."""
+import streamlit as st
+
+from dashboard import compute, sidebar
+from dashboard.charts import paper
+
+scenario = sidebar.current()
+modified = compute.paper_chips_in_use(scenario)
+cells = compute.paper_cells(modified)
+
+st.title("Paper reproduction (Step-3 report, Tables 2–7)")
+n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
+left, mid, right = st.columns(3)
+left.metric("Cells checked", n)
+mid.metric("Match the paper (library chips)", f"{ok} / {n}")
+right.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None)
+if modified:
+    st.info("Modified chips in use: " + ", ".join(f"{c.slug.upper()}* ({', '.join(sorted(c.modified))})" for c in modified))
+else:
+    st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
+st.plotly_chart(paper.afd_vs_paper(cells, compute.model_names()), theme=None, key="paper_afd")
+st.dataframe(cells, hide_index=True, height=520,
+             column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
