@@ -55,14 +55,14 @@ def model_rows(args) -> list[dict]:
         rows.append({
             "model": m.slug, "name": m.name, "attention": m.attention_label, "layers": m.layers,
             "hidden": m.hidden, "total_params": p.total, "activated_params": p.activated,
-            "embedding_params": p.embedding, "kv_bytes_per_token_fp8": _kv_per_token(m),
+            "embedding_params": p.embedding, "kv_bytes_per_context_token_8k": _kv_per_token(m),
             "source": m.source,
         })
     return rows
 
 
 def _kv_per_token(model) -> float:
-    """KV bytes per context token summed over layers at the model's own KV formats, 8K context."""
+    """KV bytes read per decoded token per context token (all layers, the model's own KV formats) at 8K."""
     from .decode import decode_token
 
     return float(decode_token(model, 8192).kv_bytes) / 8192
