@@ -132,3 +132,9 @@ def what_if_intensity(models, context: int, kv_dtype) -> list[dict]:
             rows.append({"model": model.name, "what_if": name,
                          "intensity": float(mtp * token.attention_flops[()] / token.kv_bytes[()])})
     return rows
+
+
+def paper_chip_labels(modified: tuple) -> list[str]:
+    """The paper's four chips as labels, modified ones marked (H800*)."""
+    by_slug = {c.slug: c for c in modified}
+    return [labels.chip_label(by_slug.get(s, costmodel.chip(s))) for s in ("h800", "h20", "a800", "910b")]

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from costmodel import library
 from costmodel.chips import PEAK_FIELDS, Chip
@@ -138,7 +139,13 @@ def forget() -> None:
 
 
 def current() -> Scenario:
-    """The Scenario the sidebar built in this run; draws the sidebar if the page runs on its
-    own (Streamlit runs a ``pages/`` file directly on a server's very first request)."""
+    """The Scenario the sidebar (drawn by app.py) built in this run.
+
+    On a fresh server, a deep link (/roofline) makes Streamlit run the ``pages/`` file directly,
+    in its legacy file-based mode, without app.py: switch that mode off (as app.py's
+    st.navigation would) and rerun through app.py."""
     scenario = st.session_state.get(SCENARIO_KEY)
-    return scenario if scenario is not None else render()
+    if scenario is None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return scenario

@@ -36,11 +36,14 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def axis(title: str, log: bool = False, **extra) -> dict:
-    """An axis dict; ``title`` must carry the unit, e.g. 'Context (tokens)'."""
+def axis(title: str, log: bool = False, decades: bool = False, **extra) -> dict:
+    """An axis dict; ``title`` must carry the unit, e.g. 'Context (tokens)'. ``decades``: a log
+    axis labelled at powers of ten only (no 2/5 minor labels)."""
     out = {**AXIS, "title": {**AXIS["title"], "text": title}, **extra}
-    if log:
+    if log or decades:
         out["type"] = "log"
+    if decades:
+        out["dtick"] = 1
     return out
 
 

@@ -39,7 +39,7 @@ def profiles(named_tokens, chips, weight_dtype: str, log_x: bool, title: str):
                           "Arithmetic intensity vs ridge points (FLOPs/byte)"],
                          [axis("Context (tokens)", log=log_x) for _ in range(3)],
                          [axis("KV bytes per token (GB)", rangemode="tozero"), axis("FLOPs per token (GFLOPs)", rangemode="tozero"),
-                          axis("Intensity (FLOPs per KV byte)", log=True)], gap_x=0.09)
+                          axis("Intensity (FLOPs per KV byte)", decades=True)], gap_x=0.09)
     layout["annotations"] += notes
     return figure(data, {**layout, "shapes": shapes, "title": {"text": title}, "height": 460,
                          "legend": {"orientation": "h", "y": -0.22, "x": 0}, "margin": {"r": 90, "b": 40}})
@@ -59,7 +59,7 @@ def iso_costs(grid, context: int):
                      "marker": {"color": color(i), "opacity": 0.45, "pattern": {"shape": "."}},
                      "hovertemplate": f"<b>{model.name}</b> on %{{x}}<br>FFN $%{{y:.4f}} per 1M tokens<extra></extra>"})
     return figure(data, {"title": {"text": f"Same body, different attention: decode cost at {labels.tokens(context)} context"},
-                         "barmode": "group", "xaxis": axis("Chip"), "yaxis": axis("USD per 1M decoded tokens"),
+                         "barmode": "group", "xaxis": axis("Chip"), "yaxis": axis("Decode cost (USD per 1M tokens)"),
                          "height": 420})
 
 
@@ -78,6 +78,6 @@ def what_ifs(rows, chips, weight_dtype: str, context: int):
     return figure(data, {"title": {"text": f"What-ifs from the paper (§5.2) at {labels.tokens(context)} context: "
                                            "attention intensity vs each chip's ridge point"},
                          "barmode": "group", "xaxis": axis("Model"),
-                         "yaxis": axis("Attention intensity (FLOPs per KV byte)", log=True),
+                         "yaxis": axis("Attention intensity (FLOPs per KV byte)", decades=True),
                          "shapes": shapes, "annotations": notes, "height": 460, "margin": {"r": 90},
                          "legend": {"title": {"text": "What-if "}}})

@@ -32,6 +32,7 @@ def _roof(chip, weight_dtype, x0, x1, **trace):
 
 
 def _ridge(chip, weight_dtype, **trace):
+    """Ridge marker; labelled 'CHIP ridge N' unless ``mode='markers'``."""
     peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
     ridge = chip.ridge_point(weight_dtype)
     return {
@@ -82,18 +83,18 @@ def overlaid(chips, points, weight_dtype: str, context: int, batch: int):
     data, chip_color = [], {}
     for j, chip in enumerate(chips):
         chip_color[labels.chip_label(chip)] = color(j)
-        data.append(_roof(chip, weight_dtype, x0, x1, name=labels.chip_label(chip), legendgroup="chips",
+        name = f"{labels.chip_label(chip)} · ridge {chip.ridge_point(weight_dtype):.0f} FLOPs/byte"
+        data.append(_roof(chip, weight_dtype, x0, x1, name=name, legendgroup="chips",
                           legendgrouptitle={"text": "Roofline per chip"} if j == 0 else None,
                           line={"color": color(j), "width": 2.5}))
-        data.append(_ridge(chip, weight_dtype, marker={"symbol": "line-ns-open", "size": 18,
-                                                       "line": {"width": 3, "color": color(j)}},
-                           textfont={"color": color(j)}))
+        data.append(_ridge(chip, weight_dtype, mode="markers", marker={"symbol": "line-ns-open", "size": 18,
+                                                                       "line": {"width": 3, "color": color(j)}}))
     data += _points(points, lambda p: chip_color[p["chip"]], False)
     data += _symbol_legend()
     return figure(data, {
         "title": {"text": "Rooflines of all chips · " + _title(context, batch)},
-        "xaxis": axis("Arithmetic intensity (FLOPs per byte of HBM traffic)", log=True, range=[math.log10(x0), math.log10(x1)]),
-        "yaxis": axis("Attainable throughput (TFLOP/s)", log=True),
+        "xaxis": axis("Arithmetic intensity (FLOPs per byte of HBM traffic)", decades=True, range=[math.log10(x0), math.log10(x1)]),
+        "yaxis": axis("Attainable throughput (TFLOP/s)", decades=True),
         "legend": {"groupclick": "toggleitem"}, "height": 560,
     })
 
@@ -105,8 +106,8 @@ def faceted(chips, points, models, weight_dtype: str, context: int, batch: int):
     rows = 1 if n <= 3 else 2
     model_color = {m.name: color(i) for i, m in enumerate(models)}
     titles = [labels.chip_label(c) for c in chips]
-    xa = [axis("Intensity (FLOPs/byte)", log=True, range=[math.log10(x0), math.log10(x1)]) for _ in chips]
-    ya = [axis("Attainable (TFLOP/s)", log=True) for _ in chips]
+    xa = [axis("Intensity (FLOPs/byte)", decades=True, range=[math.log10(x0), math.log10(x1)]) for _ in chips]
+    ya = [axis("Attainable (TFLOP/s)", decades=True) for _ in chips]
     layout = grid_layout(titles, xa, ya, rows=rows, gap_x=0.08, gap_y=0.14)
     data = []
     for k, chip in enumerate(chips):

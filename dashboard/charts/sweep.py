@@ -34,8 +34,8 @@ def crossings(grid: CostGrid, batch: int) -> list[dict]:
             attn, ffn = grid.attention_usd_per_mtok[i, j], grid.ffn_usd_per_mtok[i, j]
             rows.append({
                 "model": model.name, "chip": labels.chip_label(chip),
-                "attention > FFN from (tokens)": "below range" if attn[0] > ffn[0] else crossing(ctx, attn, ffn),
-                f"KV of batch {batch} > HBM from (tokens)": ("below range" if kv[0] * batch > chip.mem_bytes
+                "attention > FFN from (tokens)": "already at sweep start" if attn[0] > ffn[0] else crossing(ctx, attn, ffn),
+                f"KV of batch {batch} > HBM from (tokens)": ("already at sweep start" if kv[0] * batch > chip.mem_bytes
                                                             else crossing(ctx, kv * batch, np.full_like(kv, chip.mem_bytes))),
                 "max batch at sweep end (requests)": int(chip.mem_bytes // kv[-1]),
             })
@@ -85,7 +85,7 @@ def costs(grid: CostGrid, log_x: bool):
                  "hovertemplate": "<b>%{text}</b><br>attention overtakes FFN at %{x:,.0f} tokens "
                                   "($%{y:.4f} per 1M tokens)<extra></extra>"})
     xa = [axis("Context (tokens)", log=log_x) for _ in panels]
-    ya = [axis("USD per 1M decoded tokens", rangemode="tozero") for _ in panels]
+    ya = [axis("Decode cost (USD per 1M tokens)", rangemode="tozero") for _ in panels]
     layout = grid_layout([p[0] for p in panels], xa, ya)
     return figure(data, {**layout, "title": {"text": "Decode cost vs context · colour = model, dash = chip, thick solid = AFD"},
                          "height": 560, "legend": {"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 11}},
@@ -130,7 +130,7 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
                                   f"{batch} requests' KV<extra></extra>"})
     layout = grid_layout(["KV cache per context token (bytes)", f"KV cache per request (GB) vs HBM per request at batch {batch}"],
                          [axis("Context (tokens)", log=log_x), axis("Context (tokens)", log=log_x)],
-                         [axis("KV bytes per context token (bytes)", rangemode="tozero"), axis("KV per request (GB)", log=True)],
+                         [axis("KV bytes per context token (bytes)", rangemode="tozero"), axis("KV per request (GB)", rangemode="tozero")],
                          gap_x=0.1)
     return figure(data, {**layout, "title": {"text": "KV cache: per token and per request (all layers, KV precision in the sidebar)"},
                          "height": 480, "legend": {"font": {"size": 11}}})

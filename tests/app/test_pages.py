@@ -1,0 +1,143 @@
+"""Every page through the real app.py: renders, reacts to chip sliders, reads URL params,
+turns bad input into st.error."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import PAGES, open_app
+
+SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
+
+
+def specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def texts(at) -> str:
+    """Everything a reader sees as text: markdown, captions, metrics, dataframes."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [str(m.value) for m in at.metric]
+    parts += [e.value for e in at.info]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_charts_without_error(page):
+    at = open_app(page)
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    figures = specs(at)
+    assert figures, "every page draws at least one Plotly chart"
+    for fig in figures:
+        layout = fig["layout"]
+        assert layout["template"]["layout"]["font"]["family"].startswith("Inter"), "shared template"
+        titled = [v["title"]["text"] for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+        assert titled and all("(" in t or t in ("Model", "Chip") for t in titled), titled  # units in titles
+        for trace in fig["data"]:
+            if trace.get("x") and any(v is not None for v in trace["x"]):
+                assert "hovertemplate" in trace, trace.get("name")
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_chip_slider_changes_figures_and_marks_chip(page):
+    at = open_app(page)
+    before, before_text = specs(at), texts(at)
+    at.slider(key=SLIDER).set_value(1.2).run()
+    assert not at.exception and not at.error
+    after = specs(at)
+    assert json.dumps(after, sort_keys=True) != json.dumps(before, sort_keys=True)
+    assert "H800*" in json.dumps(after) + texts(at), "a modified chip is marked"
+    if page in ("roofline", "context-sweep", "paper"):
+        assert texts(at) != before_text, "tables/metrics follow the slider"
+
+
+def test_slider_moves_paper_numbers_and_reset_restores():
+    at = open_app("paper")
+    still = next(m for m in at.metric if m.label.startswith("Still match"))
+    assert still.value == "303 / 303"
+    at.slider(key="h800_usd_h").set_value(4.0).run()
+    still = next(m for m in at.metric if m.label.startswith("Still match"))
+    assert still.value != "303 / 303"
+    matched = next(m for m in at.metric if m.label.startswith("Match the paper"))
+    assert matched.value == "303 / 303", "the library reproduction never moves"
+    at.button(key="h800_reset").click().run()
+    assert at.slider(key="h800_usd_h").value == pytest.approx(2.0)
+    still = next(m for m in at.metric if m.label.startswith("Still match"))
+    assert still.value == "303 / 303"
+
+
+def test_overview_numbers_follow_sliders():
+    at = open_app("overview")
+    fig = specs(at)[0]
+    step3 = next(t for t in fig["data"] if t["name"] == "Step-3")
+    assert step3["y"][0] == pytest.approx(0.055, abs=0.0006)  # paper Figure 1: Step-3 AFD at 8K
+    at.slider(key="h20_usd_h").set_value(1.6).run()  # double H20's price: Step-3 attention moves to A800
+    step3_after = next(t for t in specs(at)[0]["data"] if t["name"] == "Step-3")
+    assert step3_after["y"][0] > step3["y"][0]
+
+
+def test_url_query_params_seed_inputs():
+    at = open_app("context-sweep", query={"ctx": "32768", "models": ["Step-3", "Kimi K2"], "chips": ["H800", "H20"],
+                                         SLIDER: "2.5", "sweep_to": "131072", "axis": "log", "kv": "FP4"})
+    assert not at.exception and not at.error
+    assert at.number_input(key="ctx").value == 32768
+    assert at.number_input(key="sweep_to").value == 131072
+    assert at.multiselect(key="models").value == ["step-3", "kimi-k2"]  # the URL holds display labels
+    assert at.multiselect(key="chips").value == ["h800", "h20"]
+    assert at.slider(key=SLIDER).value == pytest.approx(2.5)
+    assert at.radio(key="axis").value == "log"
+    assert at.selectbox(key="kv").value == "fp4"
+    fig = specs(at)[0]
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    names = {t["name"] for t in fig["data"]}
+    assert "Kimi K2 · H800*" in names and "Step-3 · H20" in names
+    assert max(fig["data"][0]["x"]) == pytest.approx(131072)
+
+
+def test_bad_input_shows_error_not_traceback():
+    at = open_app("context-sweep")
+    at.number_input(key="sweep_from").set_value(65536).run()  # start above end (32768)
+    assert not at.exception
+    assert at.error and "sweep range" in at.error[0].value
+    at.number_input(key="sweep_from").set_value(8192).run()
+    assert not at.error and at.get("plotly_chart")
+
+
+def test_no_model_selected_is_an_input_error():
+    at = open_app("overview")
+    at.multiselect(key="models").set_value([]).run()
+    assert not at.exception
+    assert at.error and "model" in at.error[0].value
+
+
+def test_internal_error_is_a_message(monkeypatch):
+    from dashboard.charts import overview
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(overview, "params_vs_cost", broken)
+    at = open_app("overview")
+    assert not at.exception
+    assert at.error and "Internal error" in at.error[0].value and "boom" in at.error[0].value
+
+
+def test_sliders_cannot_reach_invalid_values():
+    at = open_app("overview")
+    for slider in at.slider:
+        assert slider.min > 0, slider.key
+    bw = at.slider(key=SLIDER)
+    price = at.slider(key="h800_usd_h")
+    assert bw.min >= 0.05 and price.min >= 0.01
+
+
+def test_inputs_kept_across_page_switches():
+    at = open_app("overview")
+    at.number_input(key="ctx").set_value(16384).run()
+    at.slider(key=SLIDER).set_value(2.0).run()
+    at.switch_page(PAGES["roofline"]).run()
+    assert at.number_input(key="ctx").value == 16384
+    assert at.slider(key=SLIDER).value == pytest.approx(2.0)
+    assert "16K" in specs(at)[0]["layout"]["title"]["text"]
