@@ -79,7 +79,7 @@ def chip_controls(chip: Chip, weight_dtype: str) -> dict:
     changed = any(p is not None and not is_close(p, _default(chip, s)) for p, s in zip(pending, specs))
     title = f"{chip.slug.upper()}{labels.MODIFIED_MARK} (modified)" if changed else chip.slug.upper()
     changes = {}
-    with st.expander(f"{title} · {chip.name}", expanded=False):
+    with st.expander(f"{title} · {chip.name}", expanded=False, key=f"{chip.slug}_specs"):
         for spec in specs:
             default = _default(chip, spec)
             value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec),

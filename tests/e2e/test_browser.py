@@ -1,0 +1,90 @@
+"""Real browser, real server: every page draws a Plotly chart; a chip slider changes it; a copied
+URL reopens the same inputs and the same chart."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import PAGES
+
+pytestmark = pytest.mark.e2e
+SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
+CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y])))"""
+
+
+def open_page(page, url: str):
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    return page
+
+
+def chart_data(page) -> list[str]:
+    return page.evaluate(CHART_DATA)
+
+
+def h800_slider(page, label: str = "HBM bandwidth (TB/s)"):
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="NVIDIA H800").first
+    if not expander.get_by_role("slider").first.is_visible():
+        expander.locator("summary").click()
+    slider = expander.get_by_role("slider", name=label)
+    slider.wait_for(state="visible")
+    return slider
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_draws_a_plotly_chart(page, warm, name):
+    open_page(page, f"{warm}/{PAGES[name]}")
+    assert not page.get_by_text("Page not found").count()
+    drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .map(g => (g.data || []).length && g.querySelectorAll('.trace, .barlayer .point, .scatterlayer path').length)""")
+    assert drawn and all(n > 0 for n in drawn), drawn
+    assert not page.locator('[data-testid="stException"]').count()
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1500, "height": 3000})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def test_slider_changes_chart_and_url_restores_it(page, browser, warm):
+    open_page(page, f"{warm}/")
+    before = chart_data(page)
+    slider = h800_slider(page)
+    start = float(slider.input_value())
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("PageDown")
+    page.wait_for_function(f"() => {CHART_DATA}().join() !== {json.dumps(''.join(before))}", timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
+    value = float(slider.input_value())
+    assert value < start
+    after = chart_data(page)
+    assert after != before and "H800*" in "".join(after)
+    page.wait_for_timeout(500)
+    url = page.url
+
+    again = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        open_page(again, url)
+        restored = h800_slider(again)
+        assert float(restored.input_value()) == pytest.approx(value)
+        assert again.locator('[data-testid="stExpander"]').filter(has_text="(modified)").count() == 1
+        assert chart_data(again) == after
+    finally:
+        again.close()
+
+
+def test_copied_url_restores_scenario_inputs(page, warm):
+    url = f"{warm}/context-sweep?ctx=16384&sweep_to=65536&axis=log&models=Step-3&models=Kimi+K2&h20_usd_h=1.6"
+    open_page(page, url)
+    data = "".join(chart_data(page))
+    assert "Kimi K2 · H20*" in data and "DeepSeek" not in data
+    assert page.get_by_role("spinbutton", name="Context (tokens)").input_value() == "16384"
+    assert page.get_by_role("spinbutton", name="To (tokens)").input_value() == "65536"
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.type") == "log"
