@@ -5,6 +5,7 @@ Units: contexts and batch in tokens/requests; chip overrides in the SI units of 
 fields they replace (FLOP/s, bytes/s, bytes, USD/hour)."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -115,11 +116,9 @@ class Scenario:
 
     def chip_specs(self) -> tuple[Chip, ...]:
         """Selected chips with overrides applied (``Chip.modified`` names what changed)."""
-        known = library.chips()
-        overrides = dict(self.chip_overrides)
-        return tuple(known[s].with_changes(**dict(overrides.get(s, ()))) for s in self.chips)
+        return _chip_specs(self.chips, self.chip_overrides)
 
-    def sweep_contexts(self, points: int = 160) -> np.ndarray:
+    def sweep_contexts(self, points: int = 64) -> np.ndarray:
         """Context values (tokens) over the sweep range, spaced on the sweep axis."""
         if self.sweep_axis == "log":
             return np.geomspace(self.sweep_min, self.sweep_max, points)
@@ -162,6 +161,13 @@ class Scenario:
             raise InputError("chip_overrides", "expected {chip slug: {field: value}}")
         data["chip_overrides"] = overrides
         return cls(**data)
+
+
+@functools.lru_cache(maxsize=256)
+def _chip_specs(slugs: tuple, overrides: tuple) -> tuple[Chip, ...]:
+    known = library.chips()
+    by_slug = dict(overrides)
+    return tuple(known[s].with_changes(**dict(by_slug.get(s, ()))) for s in slugs)
 
 
 def is_close(a: float, b: float) -> bool:

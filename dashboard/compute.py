@@ -2,11 +2,10 @@
 Scenario), so Streamlit caches on them; nothing here draws."""
 from __future__ import annotations
 
-import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 import costmodel
 from costmodel import paper
@@ -16,14 +15,13 @@ from costmodel.scenario import Scenario
 from . import labels
 
 
-def _chip_hash(chip: Chip):
-    return tuple(getattr(chip, f.name) for f in dataclasses.fields(chip))
+# Pure functions of frozen, hashable inputs (Chip, ModelSpec, tuples): functools.lru_cache keys
+# on Python's own hash, where st.cache_data's recursive hashing of the specs cost more than the
+# computation. Results are shared, never mutated.
+cache = functools.lru_cache(maxsize=256)
 
 
-HASH = {Chip: _chip_hash}
-
-
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=HASH)
+@cache
 def grid(models: tuple, chips: tuple, context: tuple, kv_dtype, weight_dtype: str) -> costmodel.CostGrid:
     """costmodel.cost_grid over (models, chips, contexts); context as a tuple of tokens."""
     return costmodel.cost_grid(models, chips, np.asarray(context, dtype=float), kv_dtype, weight_dtype)
@@ -34,21 +32,26 @@ def scenario_grid(scenario: Scenario, context=None) -> costmodel.CostGrid:
     return grid(scenario.model_specs(), scenario.chip_specs(), ctx, scenario.kv_dtype, scenario.weight_dtype)
 
 
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=HASH)
+@cache
+def _library_cells() -> tuple:
+    return tuple(paper.reproduce())
+
+
+@cache
 def paper_cells(chips: tuple) -> pd.DataFrame:
     """Every cell of the paper's Tables 2-7 and Figure 1-2 totals: the library's value and the
     value recomputed with ``chips`` (slider-modified paper chips replace the library's)."""
-    base = paper.reproduce()
+    base = _library_cells()
     current = paper.reproduce(chips={c.slug: c for c in chips}) if chips else base
-    rows = []
-    for b, c in zip(base, current):
-        rows.append({
-            "table": b.table, "row": b.row, "column": b.column, "paper": b.paper,
-            "computed": b.computed_at_paper_precision, "match": b.match,
-            "with current chips": c.computed_at_paper_precision, "still matches": c.match,
-            "change (%)": (100.0 * (c.computed / b.computed - 1.0)) if b.computed and c.computed is not None else 0.0,
-        })
-    return pd.DataFrame(rows)
+    computed = [b.computed_at_paper_precision for b in base]
+    now = [c.computed_at_paper_precision for c in current] if chips else computed
+    return pd.DataFrame({
+        "table": [b.table for b in base], "row": [b.row for b in base], "column": [b.column for b in base],
+        "paper": [b.paper for b in base], "computed": computed, "match": [b.match for b in base],
+        "with current chips": now, "still matches": [c.match for c in current],
+        "change (%)": [100.0 * (c.computed / b.computed - 1.0) if b.computed and c.computed is not None else 0.0
+                       for b, c in zip(base, current)],
+    })
 
 
 def paper_chips_in_use(scenario: Scenario) -> tuple[Chip, ...]:
@@ -60,7 +63,7 @@ def chip_names(chips) -> list[str]:
     return [labels.chip_label(c) for c in chips]
 
 
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=HASH)
+@cache
 def roofline_points(models: tuple, chips: tuple, batch: int, context: int, kv_dtype, weight_dtype: str) -> list[dict]:
     """Per (model, chip): attention core at ``context``, projections and FFN at ``batch``, as
     roofline points: intensity (FLOPs/byte), FLOPs and HBM bytes per decode step, time (s),
@@ -113,9 +116,13 @@ def model_names() -> dict:
     return {s: m.name for s, m in costmodel.models().items()}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def tokens(models: tuple, context, kv_dtype) -> list:
     """[(model name, TokenCost over ``context``)] for attention profiles."""
+    return _tokens(tuple(models), tuple(float(c) for c in np.atleast_1d(context)), kv_dtype)
+
+
+@cache
+def _tokens(models: tuple, context: tuple, kv_dtype) -> list:
     ctx = np.asarray(context, dtype=float)
     return [(m.name, costmodel.decode_token(m, ctx, kv_dtype)) for m in models]
 

@@ -11,6 +11,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from costmodel import library
 from costmodel.chips import PEAK_FIELDS, Chip
+from costmodel.errors import InputError
 from costmodel.scenario import (KV_DTYPES, MAX_CONTEXT, PAPER_CHIPS, PAPER_MODELS, SWEEP_AXES,
                                 WEIGHT_DTYPES, Scenario, is_close)
 
@@ -22,7 +23,8 @@ SCENARIO_KEY = "_scenario"
 
 @dataclass(frozen=True)
 class SpecSlider:
-    """One chip-spec slider: the Chip field it sets, label with unit, SI scale, lower bound."""
+    """One chip-spec slider: the Chip field it sets, URL suffix, label with unit, SI scale per
+    UI unit, lower bound (> 0, so no slider reaches an invalid spec) and step."""
 
     field: str
     suffix: str
@@ -32,23 +34,33 @@ class SpecSlider:
     step: float
 
 
+def _peak(dtype: str) -> SpecSlider:
+    return SpecSlider(PEAK_FIELDS[dtype], f"{dtype}_tflops", f"Peak {dtype.upper()} (dense TFLOP/s)", 1e12, 1.0, 0.1)
+
+
+COMMON = (
+    SpecSlider("mem_bw_bytes_per_s", "hbm_tbps", "HBM bandwidth (TB/s)", 1e12, 0.05, 0.01),
+    SpecSlider("mem_bytes", "hbm_gb", "HBM capacity (GB)", 1e9, 1.0, 1.0),
+    SpecSlider("net_bytes_per_s", "net_gbps", "Scale-out network per GPU (GB/s)", 1e9, 0.5, 0.5),
+    SpecSlider("price_usd_per_hour", "usd_h", "Price (USD/hour)", 1.0, 0.01, 0.01),
+)
+ALL_SPECS = tuple(_peak(d) for d in PEAK_FIELDS) + COMMON
+
+
 def spec_sliders(chip: Chip, weight_dtype: str) -> list[SpecSlider]:
-    dtype = chip.compute_dtype(weight_dtype)
-    return [
-        SpecSlider(PEAK_FIELDS[dtype], f"{dtype}_tflops", f"Peak {dtype.upper()} (dense TFLOP/s)", 1e12, 1.0, 0.1),
-        SpecSlider("mem_bw_bytes_per_s", "hbm_tbps", "HBM bandwidth (TB/s)", 1e12, 0.05, 0.01),
-        SpecSlider("mem_bytes", "hbm_gb", "HBM capacity (GB)", 1e9, 1.0, 1.0),
-        SpecSlider("net_bytes_per_s", "net_gbps", "Scale-out network per GPU (GB/s)", 1e9, 0.5, 0.5),
-        SpecSlider("price_usd_per_hour", "usd_h", "Price (USD/hour)", 1.0, 0.01, 0.01),
-    ]
+    """The sliders shown for ``chip``: peak FLOP/s of the format it computes in, then memory,
+    network and price."""
+    return [_peak(chip.compute_dtype(weight_dtype)), *COMMON]
 
 
 def slider_key(chip: Chip, spec: SpecSlider) -> str:
+    """Widget key and URL query parameter, e.g. 'h800_hbm_tbps'."""
     return f"{chip.slug}_{spec.suffix}"
 
 
-def _default(chip: Chip, spec: SpecSlider) -> float:
-    return round(getattr(chip, spec.field) / spec.scale, 6)
+def _default(chip: Chip, spec: SpecSlider) -> float | None:
+    value = getattr(chip, spec.field)
+    return None if value is None else round(value / spec.scale, 6)
 
 
 def _maximum(default: float, spec: SpecSlider) -> float:
@@ -56,42 +68,76 @@ def _maximum(default: float, spec: SpecSlider) -> float:
     return float(math.ceil(top / spec.step) * spec.step)
 
 
-def _reset(chip: Chip, weight_dtype: str) -> None:
+def url_overrides(chip: Chip) -> dict:
+    """{field: SI value} of ``chip``'s specs set in the URL (UI units there, e.g. TB/s);
+    InputError naming the parameter for a value no slider can reach."""
+    out = {}
+    for spec in ALL_SPECS:
+        key = slider_key(chip, spec)
+        raw = st.query_params.get(key)
+        default = _default(chip, spec)
+        if raw is None or default is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InputError(f"URL parameter {key}", f"expected a number, got {raw!r}") from None
+        if not spec.minimum <= value <= _maximum(default, spec):
+            raise InputError(f"URL parameter {key}",
+                             f"{spec.label} must be between {spec.minimum:g} and {_maximum(default, spec):g}, got {raw}")
+        if not is_close(value, default):
+            out[spec.field] = value * spec.scale
+    return out
+
+
+def _reset(chip: Chip) -> None:
+    """Back to library values: drop the chip's URL parameters and slider states."""
+    for spec in ALL_SPECS:
+        key = slider_key(chip, spec)
+        st.query_params.pop(key, None)
+        st.session_state.pop(key, None)
+
+
+def chip_sliders(chip: Chip, weight_dtype: str, overrides: dict) -> dict:
+    """Sliders for the chip being edited, seeded from ``overrides`` ({field: SI}); each moved
+    slider writes its URL parameter. Returns the chip's overrides after this run."""
+    changes = dict(overrides)
     for spec in spec_sliders(chip, weight_dtype):
-        st.session_state[slider_key(chip, spec)] = _default(chip, spec)
-
-
-def _pending(key: str):
-    """A widget's value before it is drawn this run (session state, else the URL)."""
-    if key in st.session_state:
-        return st.session_state[key]
-    raw = st.query_params.get(key)
-    try:
-        return float(raw) if raw is not None else None
-    except ValueError:
-        return None
-
-
-def chip_controls(chip: Chip, weight_dtype: str) -> dict:
-    """Sliders for one chip in an expander; returns {field: SI value} for fields changed."""
-    specs = spec_sliders(chip, weight_dtype)
-    pending = [_pending(slider_key(chip, s)) for s in specs]
-    changed = any(p is not None and not is_close(p, _default(chip, s)) for p, s in zip(pending, specs))
-    title = f"{chip.slug.upper()}{labels.MODIFIED_MARK} (modified)" if changed else chip.slug.upper()
-    changes = {}
-    with st.expander(f"{title} · {chip.name}", expanded=False, key=f"{chip.slug}_specs"):
-        for spec in specs:
-            default = _default(chip, spec)
-            value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec),
-                              value=default, step=spec.step, key=slider_key(chip, spec), bind=URL,
-                              help=f"Library value {default:g}; source: {chip.source}")
-            if not is_close(value, default):
-                changes[spec.field] = value * spec.scale
-        if chip.assumed:
-            st.caption("Estimated in the library: " + ", ".join(sorted(chip.assumed)))
-        st.button("Reset to library values", key=f"{chip.slug}_reset", on_click=_reset,
-                  args=(chip, weight_dtype), disabled=not changes, width="stretch")
+        key, default = slider_key(chip, spec), _default(chip, spec)
+        if key not in st.session_state:  # seed from the URL (or the library value)
+            st.session_state[key] = overrides.get(spec.field, default * spec.scale) / spec.scale
+        value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec), step=spec.step,
+                          key=key, help=f"Library value {default:g}; source: {chip.source}")
+        if is_close(value, default):
+            changes.pop(spec.field, None)
+            st.query_params.pop(key, None)
+        else:
+            changes[spec.field] = value * spec.scale
+            if st.query_params.get(key) != f"{value:g}":
+                st.query_params[key] = f"{value:g}"
+    if chip.assumed:
+        st.caption("Estimated in the library: " + ", ".join(sorted(chip.assumed)))
+    st.button(f"Reset {chip.slug.upper()} to library values", key=f"{chip.slug}_reset", on_click=_reset,
+              args=(chip,), disabled=not changes, width="stretch")
     return changes
+
+
+def chip_controls(chip_slugs: list[str], weight_dtype: str) -> dict:
+    """The chip-spec section: overrides of every selected chip from the URL, sliders for the
+    one chosen to edit (the others keep their values in the URL). Returns {slug: {field: SI}}."""
+    chips = library.chips()
+    overrides = {slug: url_overrides(chips[slug]) for slug in chip_slugs}
+    if not chip_slugs:
+        return overrides
+    edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
+    overrides[edit] = chip_sliders(chips[edit], weight_dtype, overrides[edit])
+    modified = [f"{slug.upper()}{labels.MODIFIED_MARK} ({', '.join(FIELD_NAMES[f] for f in sorted(fields))})"
+                for slug, fields in overrides.items() if fields]
+    st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
+    return {slug: fields for slug, fields in overrides.items() if fields}
+
+
+FIELD_NAMES = {s.field: s.label.split(" (")[0] for s in ALL_SPECS}
 
 
 def render() -> Scenario:
@@ -120,12 +166,8 @@ def render() -> Scenario:
     axis = sb.radio("Context axis", list(SWEEP_AXES), index=0, horizontal=True, key="axis", bind=URL)
     sb.subheader("Chip specs")
     sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
-    overrides = {}
     with sb:
-        for slug in chip_slugs:
-            changes = chip_controls(chips[slug], weights)
-            if changes:
-                overrides[slug] = changes
+        overrides = chip_controls(chip_slugs, weights)
     scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs), chip_overrides=overrides,
                         context=context, sweep_min=sweep_min, sweep_max=sweep_max, sweep_axis=axis,
                         batch=batch, kv_dtype=kv, weight_dtype=weights)

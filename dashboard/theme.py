@@ -1,8 +1,7 @@
-"""One Plotly look for every chart, and a fast figure constructor.
-
-Figures are assembled as plain dicts and wrapped without Plotly's per-property validation
-(``_validate=False``): validation costs more than the rest of a page rerun. Tests check the
-resulting JSON instead."""
+"""One Plotly look for every chart. Figure builders return plain Plotly figure dicts
+({"data": [...], "layout": {...}}, JSON-ready lists): building and deep-copying go.Figure
+objects costs more than the rest of a page rerun. ``to_figure`` makes a validated go.Figure
+(exports, images); ``dashboard.render.plotly`` draws a dict without that overhead."""
 from __future__ import annotations
 
 import numpy as np
@@ -47,10 +46,14 @@ def axis(title: str, log: bool = False, decades: bool = False, **extra) -> dict:
     return out
 
 
-def figure(data: list[dict], layout: dict) -> go.Figure:
-    """A go.Figure from trace dicts and a layout dict, in the shared template."""
-    layout = {"template": TEMPLATE, **layout}
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
+def figure(data: list[dict], layout: dict) -> dict:
+    """A Plotly figure dict from trace dicts and a layout dict, in the shared template."""
+    return {"data": data, "layout": {"template": TEMPLATE, **layout}}
+
+
+def to_figure(spec: dict) -> go.Figure:
+    """A validated go.Figure of a figure dict (for image export and notebooks)."""
+    return go.Figure(spec)
 
 
 def columns(n: int, gap: float = 0.07) -> list[tuple[float, float]]:
@@ -90,5 +93,7 @@ def axis_ref(k: int) -> dict:
 
 def values(array) -> list:
     """Numpy -> JSON-friendly list (NaN -> None so Plotly leaves a gap)."""
-    arr = np.asarray(array, dtype=float)
-    return [None if not np.isfinite(v) else float(v) for v in arr.ravel()]
+    arr = np.asarray(array, dtype=float).ravel()
+    if np.isfinite(arr).all():
+        return arr.tolist()
+    return [None if not np.isfinite(v) else float(v) for v in arr]

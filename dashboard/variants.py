@@ -3,6 +3,7 @@ replaced by an MLA or a GQA of comparable size, and the paper's what-ifs (§5.2)
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from costmodel.attention import GQA, MLA
 from costmodel.model import AttentionGroup, ModelSpec
@@ -15,6 +16,7 @@ MLA_SWAP = MLA(hidden=HIDDEN, n_heads=64, q_lora_rank=2048, kv_lora_rank=512, qk
 GQA_SWAP = GQA(hidden=HIDDEN, n_q=64, n_kv=4, head_dim=128)
 
 
+@functools.lru_cache(maxsize=8)
 def swapped(step3: ModelSpec) -> tuple[ModelSpec, ModelSpec, ModelSpec]:
     """(Step-3 with MFA as published, with MLA, with GQA): same layers, FFN and KV format."""
     layers = step3.layers

@@ -1,7 +1,7 @@
 """Overview: what the tool answers, and the paper's headline charts (Figures 1 and 2), live."""
 import streamlit as st
 
-from dashboard import compute, labels, sidebar
+from dashboard import compute, labels, render, sidebar
 from dashboard.charts import overview
 
 scenario = sidebar.current()
@@ -18,5 +18,5 @@ st.markdown(
 )
 st.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
            f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
-st.plotly_chart(overview.params_vs_cost(grid, scenario.context), theme=None, key="fig1")
-st.plotly_chart(overview.totals_bars(grid, scenario.context), theme=None, key="fig2")
+render.plotly(overview.params_vs_cost(grid, scenario.context), "fig1")
+render.plotly(overview.totals_bars(grid, scenario.context), "fig2")

@@ -2,7 +2,7 @@
 chips and with the current (slider-modified) chips."""
 import streamlit as st
 
-from dashboard import compute, sidebar
+from dashboard import compute, render, sidebar
 from dashboard.charts import paper
 
 scenario = sidebar.current()
@@ -19,6 +19,6 @@ if modified:
     st.info("Modified chips in use: " + ", ".join(f"{c.slug.upper()}* ({', '.join(sorted(c.modified))})" for c in modified))
 else:
     st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-st.plotly_chart(paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)), theme=None, key="paper_afd")
+render.plotly(paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)), "paper_afd")
 st.dataframe(cells, hide_index=True, height=520,
              column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})

@@ -1,7 +1,7 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
 import streamlit as st
 
-from dashboard import compute, sidebar
+from dashboard import compute, render, sidebar
 from dashboard.charts import roofline
 
 scenario = sidebar.current()
@@ -22,6 +22,6 @@ if view == "One panel per chip":
     fig = roofline.faceted(chips, points, models, scenario.weight_dtype, scenario.context, scenario.batch)
 else:
     fig = roofline.overlaid(chips, points, scenario.weight_dtype, scenario.context, scenario.batch)
-st.plotly_chart(fig, theme=None, key="roofline")
+render.plotly(fig, "roofline")
 with st.expander("Points as a table"):
     st.dataframe(compute.roofline_table(points), hide_index=True)

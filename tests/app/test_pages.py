@@ -73,6 +73,7 @@ def test_overview_numbers_follow_sliders():
     fig = specs(at)[0]
     step3 = next(t for t in fig["data"] if t["name"] == "Step-3")
     assert step3["y"][0] == pytest.approx(0.055, abs=0.0006)  # paper Figure 1: Step-3 AFD at 8K
+    at.selectbox(key="edit").set_value("h20").run()
     at.slider(key="h20_usd_h").set_value(1.6).run()  # double H20's price: Step-3 attention moves to A800
     step3_after = next(t for t in specs(at)[0]["data"] if t["name"] == "Step-3")
     assert step3_after["y"][0] > step3["y"][0]
@@ -141,3 +142,22 @@ def test_inputs_kept_across_page_switches():
     assert at.number_input(key="ctx").value == 16384
     assert at.slider(key=SLIDER).value == pytest.approx(2.0)
     assert "16K" in specs(at)[0]["layout"]["title"]["text"]
+
+
+def test_url_overrides_of_chips_not_being_edited_apply():
+    at = open_app("overview", query={"h20_usd_h": "1.6", SLIDER: "2.5"})
+    assert at.selectbox(key="edit").value == "h800"
+    names = json.dumps(specs(at))
+    assert "H20*" in names and "H800*" in names and "A800*" not in names
+    caption = " ".join(c.value for c in at.caption)
+    assert "H20* (Price)" in caption and "H800* (HBM bandwidth)" in caption
+    at.selectbox(key="edit").set_value("h20").run()  # now edit H20: its slider starts at the URL value
+    assert at.slider(key="h20_usd_h").value == pytest.approx(1.6)
+    assert "H800*" in json.dumps(specs(at)), "H800 keeps its URL value while not edited"
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-3", "1e9"])
+def test_bad_url_chip_value_is_an_error_message(value):
+    at = open_app("roofline", query={SLIDER: value})
+    assert not at.exception
+    assert at.error and "h800_hbm_tbps" in at.error[0].value
