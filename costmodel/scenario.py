@@ -118,7 +118,7 @@ class Scenario:
         """Selected chips with overrides applied (``Chip.modified`` names what changed)."""
         return _chip_specs(self.chips, self.chip_overrides)
 
-    def sweep_contexts(self, points: int = 64) -> np.ndarray:
+    def sweep_contexts(self, points: int = 40) -> np.ndarray:
         """Context values (tokens) over the sweep range, spaced on the sweep axis."""
         if self.sweep_axis == "log":
             return np.geomspace(self.sweep_min, self.sweep_max, points)

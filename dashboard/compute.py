@@ -38,17 +38,23 @@ def _library_cells() -> tuple:
 
 
 @cache
+def _library_formatted() -> tuple:
+    """(printed computed value, match) of each library cell, formatted once."""
+    return tuple((b.computed_at_paper_precision, b.match) for b in _library_cells())
+
+
+@cache
 def paper_cells(chips: tuple) -> pd.DataFrame:
     """Every cell of the paper's Tables 2-7 and Figure 1-2 totals: the library's value and the
     value recomputed with ``chips`` (slider-modified paper chips replace the library's)."""
-    base = _library_cells()
+    base, formatted = _library_cells(), _library_formatted()
     current = paper.reproduce(chips={c.slug: c for c in chips}) if chips else base
-    computed = [b.computed_at_paper_precision for b in base]
-    now = [c.computed_at_paper_precision for c in current] if chips else computed
+    now = [f if c.computed == b.computed else (c.computed_at_paper_precision, c.match)  # format only what moved
+           for b, c, f in zip(base, current, formatted)]
     return pd.DataFrame({
         "table": [b.table for b in base], "row": [b.row for b in base], "column": [b.column for b in base],
-        "paper": [b.paper for b in base], "computed": computed, "match": [b.match for b in base],
-        "with current chips": now, "still matches": [c.match for c in current],
+        "paper": [b.paper for b in base], "computed": [f[0] for f in formatted], "match": [f[1] for f in formatted],
+        "with current chips": [n[0] for n in now], "still matches": [n[1] for n in now],
         "change (%)": [100.0 * (c.computed / b.computed - 1.0) if b.computed and c.computed is not None else 0.0
                        for b, c in zip(base, current)],
     })
@@ -63,48 +69,50 @@ def chip_names(chips) -> list[str]:
     return [labels.chip_label(c) for c in chips]
 
 
-@cache
 def roofline_points(models: tuple, chips: tuple, batch: int, context: int, kv_dtype, weight_dtype: str) -> list[dict]:
     """Per (model, chip): attention core at ``context``, projections and FFN at ``batch``, as
     roofline points: intensity (FLOPs/byte), FLOPs and HBM bytes per decode step, time (s),
     attainable FLOP/s on the chip and which bound holds."""
+    return [p for m in models for c in chips for p in _roofline_points(m, c, batch, context, kv_dtype, weight_dtype)]
+
+
+@cache
+def _roofline_points(model, chip, batch: int, context: int, kv_dtype, weight_dtype: str) -> tuple:
+    core, linear = costmodel.attention_step(model, chip, batch, context, kv_dtype, weight_dtype)
+    ffn = costmodel.ffn_step(model, chip, batch, weight_dtype)
+    peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
     rows = []
-    for model in models:
-        for chip in chips:
-            core, linear = costmodel.attention_step(model, chip, batch, context, kv_dtype, weight_dtype)
-            ffn = costmodel.ffn_step(model, chip, batch, weight_dtype)
-            peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
-            for kind, step in (("attention core", core), ("attention projections", linear), ("FFN", ffn)):
-                flops, nbytes = float(np.sum(step.flops)), float(np.sum(step.nbytes))
-                intensity = flops / nbytes
-                rows.append({
-                    "model": model.name, "chip": labels.chip_label(chip), "kind": kind,
-                    "intensity": intensity, "flops": flops, "bytes": nbytes,
-                    "time_s": float(np.max(step.time_s)),
-                    "bound": "memory-bound" if bool(np.all(step.memory_bound)) else "compute-bound",
-                    "attainable_flops": min(peak, intensity * chip.mem_bw_bytes_per_s),
-                })
-    return rows
+    for kind, step in (("attention core", core), ("attention projections", linear), ("FFN", ffn)):
+        flops, nbytes = float(np.sum(step.flops)), float(np.sum(step.nbytes))
+        intensity = flops / nbytes
+        rows.append({
+            "model": model.name, "chip": labels.chip_label(chip), "kind": kind,
+            "intensity": intensity, "flops": flops, "bytes": nbytes,
+            "time_s": float(np.max(step.time_s)),
+            "bound": "memory-bound" if bool(np.all(step.memory_bound)) else "compute-bound",
+            "attainable_flops": min(peak, intensity * chip.mem_bw_bytes_per_s),
+        })
+    return tuple(rows)
 
 
 def roofline_table(points: list[dict]) -> pd.DataFrame:
     """Roofline points with units in the column names."""
-    df = pd.DataFrame(points)
     return pd.DataFrame({
-        "model": df["model"], "chip": df["chip"], "part": df["kind"],
-        "intensity (FLOPs/byte)": df["intensity"].round(1), "FLOPs per step": df["flops"],
-        "HBM bytes per step": df["bytes"], "time per step (µs)": (df["time_s"] * 1e6).round(1),
-        "attainable (TFLOP/s)": (df["attainable_flops"] / 1e12).round(1), "bound": df["bound"],
+        "model": [p["model"] for p in points], "chip": [p["chip"] for p in points],
+        "part": [p["kind"] for p in points],
+        "intensity (FLOPs/byte)": [round(p["intensity"], 1) for p in points],
+        "FLOPs per step": [p["flops"] for p in points], "HBM bytes per step": [p["bytes"] for p in points],
+        "time per step (µs)": [round(p["time_s"] * 1e6, 1) for p in points],
+        "attainable (TFLOP/s)": [round(p["attainable_flops"] / 1e12, 1) for p in points],
+        "bound": [p["bound"] for p in points],
     })
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows -> DataFrame with numbers shown as whole tokens."""
-    df = pd.DataFrame(rows)
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = df[col].map(lambda v: "not in range" if v is None else (f"{v:,.0f}" if isinstance(v, float) else v))
-    return df
+    """Rows -> DataFrame; contexts shown as whole tokens, None as 'not in range'."""
+    def show(v):
+        return "not in range" if v is None else f"{v:,.0f}" if isinstance(v, float) else v
+    return pd.DataFrame([{k: show(v) for k, v in row.items()} for row in rows])
 
 
 def library_models(slugs) -> tuple:

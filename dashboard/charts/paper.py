@@ -12,16 +12,17 @@ COLUMNS = (("afd_8k", "AFD at 8K"), ("afd_32k", "AFD at 32K"))
 def afd_vs_paper(cells: pd.DataFrame, model_names: dict, chip_labels: list[str]):
     """Grouped bars per model: paper AFD totals (8K, 32K) vs recomputed with current chips, in USD
     per 1M tokens. ``cells``: compute.paper_cells frame."""
-    rows = cells[(cells["table"] == "figures") & cells["column"].isin([c for c, _ in COLUMNS])]
+    rows = list(zip(cells["table"].tolist(), cells["row"].tolist(), cells["column"].tolist(),
+                    cells["paper"].tolist(), cells["with current chips"].tolist()))
     data = []
     for k, (column, label) in enumerate(COLUMNS):
-        part = rows[rows["column"] == column]
-        names = [model_names.get(r, r) for r in part["row"]]
-        data.append({"type": "bar", "name": f"{label} · paper", "x": names, "y": part["paper"].astype(float).tolist(),
+        part = [r for r in rows if r[0] == "figures" and r[2] == column]
+        names = [model_names.get(r[1], r[1]) for r in part]
+        data.append({"type": "bar", "name": f"{label} · paper", "x": names, "y": [float(r[3]) for r in part],
                      "marker": {"color": ("#9CA3AF", "#4B5563")[k]}, "offsetgroup": f"p{k}",
                      "hovertemplate": f"<b>%{{x}}</b> {label}<br>paper: $%{{y:.3f}} per 1M tokens<extra></extra>"})
         data.append({"type": "bar", "name": f"{label} · current chips ({', '.join(chip_labels)})", "x": names,
-                     "y": part["with current chips"].astype(float).tolist(), "offsetgroup": f"c{k}",
+                     "y": [float(r[4]) for r in part], "offsetgroup": f"c{k}",
                      "marker": {"color": ("#56B4E9", "#0072B2")[k]},
                      "hovertemplate": f"<b>%{{x}}</b> {label}<br>current chips: $%{{y:.3f}} per 1M tokens<extra></extra>"})
     return figure(data, {"title": {"text": "Figure 1 totals (AFD, paper's four chips): paper vs recomputed with current sliders"},

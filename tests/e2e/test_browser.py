@@ -28,10 +28,8 @@ def chart_data(page) -> list[str]:
 
 
 def h800_slider(page, label: str = "HBM bandwidth (TB/s)"):
-    expander = page.locator('[data-testid="stExpander"]').filter(has_text="NVIDIA H800").first
-    if not expander.get_by_role("slider").first.is_visible():
-        expander.locator("summary").click()
-    slider = expander.get_by_role("slider", name=label)
+    """The sidebar slider of the chip being edited (H800, the first chip, by default)."""
+    slider = page.locator('[data-testid="stSidebar"]').get_by_role("slider", name=label)
     slider.wait_for(state="visible")
     return slider
 
@@ -74,7 +72,7 @@ def test_slider_changes_chart_and_url_restores_it(page, browser, warm):
         open_page(again, url)
         restored = h800_slider(again)
         assert float(restored.input_value()) == pytest.approx(value)
-        assert again.locator('[data-testid="stExpander"]').filter(has_text="(modified)").count() == 1
+        assert again.locator('[data-testid="stSidebar"]').get_by_text("Modified: H800*").count() == 1
         assert chart_data(again) == after
     finally:
         again.close()
@@ -88,3 +86,17 @@ def test_copied_url_restores_scenario_inputs(page, warm):
     assert page.get_by_role("spinbutton", name="Context (tokens)").input_value() == "16384"
     assert page.get_by_role("spinbutton", name="To (tokens)").input_value() == "65536"
     assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.type") == "log"
+
+
+def test_overrides_of_other_chips_survive_url_updates(page, warm):
+    open_page(page, f"{warm}/roofline?h20_usd_h=1.6")
+    before = chart_data(page)
+    assert "H20*" in "".join(before)
+    slider = h800_slider(page)  # editing H800 while H20's change lives only in the URL
+    slider.focus()
+    page.keyboard.press("PageUp")
+    page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
+    assert "h20_usd_h=1.6" in page.url
+    page.wait_for_function(f"() => {CHART_DATA}().join() !== {json.dumps(''.join(before))}", timeout=30_000)
+    data = "".join(chart_data(page))
+    assert "H20*" in data and "H800*" in data
