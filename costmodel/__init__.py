@@ -2,7 +2,8 @@
 
 Pure numpy + standard library. Units are SI and named in fields (``mem_bw_bytes_per_s``)."""
 from .attention import GQA, MFA, MLA, LinearAttention
-from .batch import attention_step, expected_experts_touched, ffn_step, min_moe_sparsity, roofline_time_s
+from .afd import AFDSetup, Efficiency, evaluate as evaluate_afd, min_moe_sparsity, search as search_afd
+from .batch import attention_step, expected_experts_touched, ffn_step, roofline_time_s
 from .chips import Chip
 from .cost import CostGrid, cost_grid, unit_costs
 from .decode import TokenCost, decode_token
@@ -17,5 +18,6 @@ __all__ = [
     "GQA", "MFA", "MLA", "LinearAttention", "DenseFFN", "MoEFFN", "AttentionGroup", "FFNGroup",
     "ModelSpec", "Chip", "TokenCost", "CostGrid", "InputError", "decode_token", "cost_grid",
     "unit_costs", "attention_step", "ffn_step", "expected_experts_touched", "min_moe_sparsity",
-    "roofline_time_s", "chip", "chips", "model", "models", "__version__",
+    "roofline_time_s", "chip", "chips", "model", "models", "__version__", "AFDSetup", "Efficiency",
+    "evaluate_afd", "search_afd",
 ]

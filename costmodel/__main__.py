@@ -126,6 +126,98 @@ def paper_command(args) -> int:
     return 1 if mismatches else 0
 
 
+def afd_row(plan) -> dict:
+    """One AFD plan as a flat row (times in us, memory in GB, bandwidth in bytes/s)."""
+    from .afd import binding_constraint
+
+    s = plan.setup
+    row = {
+        "model": s.model.slug, "attention_chip": s.attention_chip.slug, "ffn_chip": s.ffn_chip.slug,
+        "context": int(s.context), "attention_dtype": s.attention_dtype, "kv_dtype": s.kv_dtype,
+        "attention_instances": int(plan.attention_instances), "ffn_instances": int(plan.ffn_instances),
+        "layout": f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F",
+        "gpus": int(plan.gpus), "micro_batch": int(plan.micro_batch), "total_batch": int(plan.total_batch),
+        "feasible": bool(plan.feasible), "tpot_ms": float(plan.tpot_s) * 1e3,
+        "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "sla_tokens_per_gpu_s": float(plan.sla_tokens_per_gpu_s),
+        "usd_per_mtok": float(plan.usd_per_mtok), "attention_usd_per_mtok": float(plan.attention_usd_per_mtok),
+        "ffn_usd_per_mtok": float(plan.ffn_usd_per_mtok), "per_layer_budget_us": s.per_layer_budget_s * 1e6,
+    }
+    row.update({f"{name}_us": float(t) * 1e6 for name, t in plan.stage_s.items()})
+    row.update({f"{name.replace(' ', '_')}_use": float(u) for name, u in plan.constraint_use().items()})
+    row.update({
+        "attention_memory_gb": float(plan.attention_memory_bytes) / 1e9, "ffn_memory_gb": float(plan.ffn_memory_bytes) / 1e9,
+        "attention_max_context_tokens_per_gpu": float(plan.attention_max_context_tokens_per_gpu),
+        "binding_constraint": binding_constraint(plan),
+    })
+    return row
+
+
+def afd_command(args) -> int:
+    from dataclasses import replace
+
+    from .afd import AFDSetup, Efficiency, evaluate, nearest_feasible, search, search_chip_pairs
+
+    attention_chip = library.chip(args.attention_chip, args.data)
+    setup = AFDSetup(
+        model=library.model(args.model, args.data), attention_chip=attention_chip,
+        ffn_chip=library.chip(args.ffn_chip, args.data) if args.ffn_chip else attention_chip,
+        context=parse_context(args.context), tpot_s=_number(args.tpot_ms, "tpot-ms") / 1e3,
+        stages=int(_number(args.stages, "stages")), micro_batches=int(_number(args.micro_batches, "micro-batches")),
+        attention_gpus=int(_number(args.gpus_per_instance, "gpus-per-instance")),
+        ffn_gpus=int(_number(args.gpus_per_instance, "gpus-per-instance")),
+        attention_dtype=args.attention_dtype, kv_dtype=dtype_for_bits(args.kv_bits) if args.kv_bits else None,
+        ffn_parallel=args.ffn_parallel,
+        attention_net_bytes_per_s=_number(args.net_gbs, "net-gbs") * 1e9 if args.net_gbs else None,
+        ffn_net_bytes_per_s=_number(args.net_gbs, "net-gbs") * 1e9 if args.net_gbs else None,
+        efficiency=Efficiency(**{k: _number(v, f"{k}-efficiency") for k, v in
+                                 (("hbm", args.hbm_efficiency), ("flops", args.flops_efficiency),
+                                  ("network", args.network_efficiency), ("lowbit_kv", args.lowbit_kv_efficiency))
+                                 if v is not None}),
+    )
+    x = _whole(args.attention_instances, "attention-instances")
+    y = _whole(args.ffn_instances, "ffn-instances")
+    batch = _whole(args.micro_batch, "micro-batch")
+    if args.chip_pairs:
+        plans = search_chip_pairs(setup, list(library.chips(args.data).values()), args.objective, batch, y)
+        rows = [afd_row(p) for p in plans[: args.top]]
+        if not rows:
+            print("error: no chip pair meets the target", file=sys.stderr)
+            return 1
+        print(render(rows, args.format))
+        return 0
+    if x is not None and y is not None and batch is not None:
+        plan = evaluate(setup, x, y, batch).at(())
+        row = afd_row(plan)
+        if not plan.feasible:
+            row["nearest_feasible"] = nearest_feasible(setup, x, y, batch)
+    else:
+        plan = search(setup, x, y, batch, args.objective)
+        if plan is None:
+            probe = evaluate(setup, x or 1, y or 1, batch or 16).at(())
+            print(f"error: no plan meets the target: even at {x or 1}A{y or 1}F with micro-batch {batch or 16}, "
+                  f"{afd_row(probe)['binding_constraint']}", file=sys.stderr)
+            return 1
+        row = afd_row(plan)
+    print(render([row], args.format) if args.format != "table" else "\n".join(f"{k:38s} {_fmt(v)}" for k, v in row.items()))
+    return 0
+
+
+def _number(value, field: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"not a number: {value!r}") from None
+
+
+def _whole(value, field: str):
+    if value is None:
+        return None
+    number = _number(value, field)
+    if number != int(number) or number < 1:
+        raise InputError(field, f"must be a whole number >= 1, got {value!r}")
+    return int(number)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
     top.add_argument("--version", action="version", version=__version__)
@@ -141,6 +233,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--kv-bits", help="KV cache bits for every layer: 4, 8, 16 or 32 (default: each model's own)")
     p.add_argument("--weight-dtype", default="fp8", help="weight storage: fp8 (default), bf16, int8, fp4, int4")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p = sub.add_parser("afd", help="size attention-FFN disaggregation: evaluate xAyF or search the best")
+    p.add_argument("--model", required=True)
+    p.add_argument("--attention-chip", required=True)
+    p.add_argument("--ffn-chip", help="default: the attention chip")
+    p.add_argument("--context", required=True, help="average context in tokens: 4096 or 4k")
+    p.add_argument("--tpot-ms", default="50", help="time-per-output-token target (default 50)")
+    p.add_argument("--stages", default="3", help="3 (attention, network, FFN) or 4 (two network stages)")
+    p.add_argument("--micro-batches", default="3", help="micro-batches in flight (default 3)")
+    p.add_argument("--micro-batch", help="requests per micro-batch (default: searched)")
+    p.add_argument("--attention-instances", help="x of xAyF (default: searched, 1-64)")
+    p.add_argument("--ffn-instances", help="y of xAyF (default: searched, 1-16)")
+    p.add_argument("--gpus-per-instance", default="8")
+    p.add_argument("--attention-dtype", default="fp8", help="attention compute and KV format: fp8 or bf16")
+    p.add_argument("--kv-bits", help="KV cache bits when they differ from the attention format")
+    p.add_argument("--ffn-parallel", default="tp+ep", help="tp+ep (default), ep or tp")
+    p.add_argument("--net-gbs", help="scale-out GB/s per GPU on both sides (default: each chip's)")
+    for name in ("hbm", "flops", "network", "lowbit-kv"):
+        p.add_argument(f"--{name}-efficiency", help="fraction of peak (default: the calibrated Hopper set)")
+    p.add_argument("--objective", default="tokens_per_gpu_s", choices=("tokens_per_gpu_s", "usd_per_mtok"))
+    p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
+    p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
+    p.add_argument("--format", choices=FORMATS, default="table")
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--all", action="store_true", help="list matching cells too")
@@ -152,6 +266,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "paper":
             return paper_command(args)
+        if args.command == "afd":
+            return afd_command(args)
         rows = {"models": model_rows, "chips": chip_rows, "cost": cost_rows}[args.command](args)
         print(render(rows, args.format))
         return 0

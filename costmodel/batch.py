@@ -1,4 +1,4 @@
-"""Batch-aware decode steps on a roofline, and the paper's minimum MoE sparsity (§5.3-5.4).
+"""Batch-aware decode steps on a roofline (the paper's §5.3).
 
 At decode batch B one step reads every weight once for all B tokens, so FFN and projection
 intensity grow with B; MoE weights read depend on how many distinct experts the batch routes to.
@@ -15,11 +15,6 @@ from .errors import require_positive
 from .ffn import MoEFFN
 from .model import ModelSpec
 from .precision import bytes_per_element
-
-# The paper's network budget: 16.6 ms stage x 2/3 (dispatch 1 byte + combine 2 bytes per element,
-# one of three), printed as 11.1 ms; Table 7 uses this rounded value.
-PAPER_NETWORK_BUDGET_S = 11.1e-3
-
 
 def roofline_time_s(flops, nbytes, peak_flops: float, mem_bw_bytes_per_s: float):
     """(time in s, memory_bound) for work of ``flops`` FLOPs and ``nbytes`` HBM bytes."""
@@ -118,15 +113,3 @@ def attention_step(model: ModelSpec, chip: Chip, batch, context, kv_dtype: str |
 def min_dense_batch(chip: Chip, weight_dtype: str = "fp8") -> float:
     """Smallest batch that makes a dense FFN compute-bound: 2 B >= ridge point (8-bit weights)."""
     return chip.ridge_point(weight_dtype) * bytes_per_element(weight_dtype) / 2.0
-
-
-def min_moe_sparsity(chip: Chip, hidden: int, layers: int, gpus_per_instance: int = 8,
-                     net_bytes_per_s: float | None = None, budget_s: float = PAPER_NETWORK_BUDGET_S,
-                     weight_dtype: str = "fp8") -> float:
-    """The paper's Table 7: the smallest MoE sparsity S that keeps an FFN instance of
-    ``gpus_per_instance`` chips compute-bound without exceeding the network budget:
-    S >= H x FLOPs x L / (Net x BW x budget), Net = the instance's scale-out bytes/s."""
-    per_gpu = chip.net_bytes_per_s if net_bytes_per_s is None else require_positive(net_bytes_per_s, "network bandwidth")
-    net = per_gpu * require_positive(gpus_per_instance, "gpus per instance")
-    peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
-    return hidden * peak * layers / (net * chip.mem_bw_bytes_per_s * require_positive(budget_s, "network budget"))

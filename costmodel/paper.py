@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from . import library
-from .batch import min_moe_sparsity
+from .afd import min_moe_sparsity
 from .cost import cost_grid, unit_costs
 from .decode import decode_token
 

@@ -4,7 +4,7 @@ transcribed in data/paper_tables.toml; a few key cells are also restated here fr
 import pytest
 
 from costmodel import decode_token, library, unit_costs
-from costmodel.batch import min_moe_sparsity
+from costmodel.afd import min_moe_sparsity
 from costmodel.cost import cost_grid
 from costmodel.paper import reproduce, round_like
 

@@ -1,0 +1,499 @@
+"""Attention-FFN Disaggregation (AFD) sizing (the Step-3 paper's §3, §6, §7).
+
+x attention instances (DP attention, each GPU holds its requests' KV) and y FFN instances (the
+MoE, TP inside an instance and EP across instances by default) pass micro-batches through a
+pipeline of 3 stages (attention, network, FFN) or 4 (attention, A->F, FFN, F->A). With m
+micro-batches and s stages each layer takes max(m, s) slots, so the per-layer budget is
+TPOT / (max(m, s) x layers) (Step-3, 3 stages, 50 ms: 273 us). Every stage of every layer must
+fit in it; the achieved TPOT is max(m, s) x layers x the slowest stage.
+
+Per layer (averaged over the model's layers) and per micro-batch of B requests:
+- attention, per GPU with r = B / (x g_a) requests: max(core FLOPs / peak, KV bytes / HBM) +
+  max(projection FLOPs / peak, projection weight bytes / HBM);
+- FFN, per GPU: max(FLOPs / peak, weight bytes / HBM) with the experts the micro-batch touches;
+- network: A->F carries FP8 activations plus FP32 block scales (one per 128 values) and routing
+  metadata (expert id and weight per routed expert), F->A carries BF16 outputs, to each FFN
+  instance a token's experts live on; the slower NIC side (attention or FFN GPUs) sets the
+  time. In 3 stages both directions share the network stage, as the paper budgets them (§5.4).
+Peaks are scaled by explicit efficiency factors (``Efficiency``). Memory: attention GPUs hold
+the KV of all m micro-batches plus attention weights, embedding and LM head; FFN GPUs their
+share of the FFN weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+import functools
+from functools import cached_property
+
+import numpy as np
+
+from .batch import expected_experts_touched
+from .chips import Chip
+from .decode import check_context, decode_token
+from .errors import InputError, require_positive
+from .ffn import MoEFFN
+from .model import ModelSpec
+from .precision import bytes_per_element, check_dtype
+
+SCALE_BLOCK = 128  # A->F activations carry one FP32 scale per 128 FP8 values
+ROUTING_BYTES_PER_EXPERT = 8  # int32 expert id + fp32 routing weight
+FFN_PARALLEL = ("tp+ep", "ep", "tp")
+STAGES = (3, 4)
+MAX_ATTENTION_INSTANCES = 64
+MAX_FFN_INSTANCES = 16
+MICRO_BATCH_GRID = np.unique(np.round(np.geomspace(16, 16384, 64) / 16) * 16).astype(float)  # ~12% apart
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Fractions of peak reached in practice, (0, 1]. One documented set for Hopper, calibrated
+    on the paper's measurements (see README "AFD sizing"):
+    - ``hbm`` 0.63: HBM bandwidth reached by weight and KV reads;
+    - ``lowbit_kv`` 0.71: reading KV stored below 16 bits (FP8) reaches this fraction of
+      ``hbm`` (dequantization inside the attention kernel);
+    - ``flops`` 0.7: dense FLOP/s reached by GEMMs and attention math;
+    - ``network`` 0.8: the paper's measured 40 of 50 GB/s per 400 Gb/s NIC (§5.4).
+    With these, the paper's Table 8 deployments and Table 9 MFA latencies come out within 10%
+    (Table 9 on A800 within 18%)."""
+
+    hbm: float = 0.63
+    lowbit_kv: float = 0.71
+    flops: float = 0.7
+    network: float = 0.8
+
+    def __post_init__(self):
+        for name in ("hbm", "lowbit_kv", "flops", "network"):
+            value = require_positive(getattr(self, name), f"efficiency {name}")
+            if value > 1:
+                raise InputError(f"efficiency {name}", f"must be at most 1, got {value}")
+
+
+@dataclass(frozen=True)
+class AFDSetup:
+    """Everything but the instance counts and the micro-batch. Bandwidths in bytes/s per GPU
+    (None: the chip's own scale-out figure); ``kv_dtype`` None stores KV in ``attention_dtype``."""
+
+    model: ModelSpec
+    attention_chip: Chip
+    ffn_chip: Chip
+    context: float
+    tpot_s: float = 0.050
+    stages: int = 3
+    micro_batches: int = 3
+    attention_gpus: int = 8
+    ffn_gpus: int = 8
+    attention_dtype: str = "fp8"
+    kv_dtype: str | None = None
+    weight_dtype: str = "fp8"
+    ffn_parallel: str = "tp+ep"
+    attention_net_bytes_per_s: float | None = None
+    ffn_net_bytes_per_s: float | None = None
+    efficiency: Efficiency = field(default_factory=Efficiency)
+    memory_fraction: float = 0.97
+
+    def __post_init__(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        set_("context", float(check_context(self.context)))
+        require_positive(self.tpot_s, "tpot")
+        if self.stages not in STAGES:
+            raise InputError("stages", f"choose 3 (attention, network, FFN) or 4 (two network stages), got {self.stages!r}")
+        for name in ("micro_batches", "attention_gpus", "ffn_gpus"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InputError(name.replace("_", " "), f"must be a whole number >= 1, got {value!r}")
+        set_("attention_dtype", check_dtype(self.attention_dtype, "attention precision"))
+        if self.attention_dtype not in ("fp8", "bf16"):
+            raise InputError("attention precision", f"choose fp8 or bf16, got {self.attention_dtype!r}")
+        set_("kv_dtype", check_dtype(self.kv_dtype or self.attention_dtype, "kv precision"))
+        set_("weight_dtype", check_dtype(self.weight_dtype, "weight precision"))
+        if self.ffn_parallel not in FFN_PARALLEL:
+            raise InputError("ffn parallelism", f"choose one of {', '.join(FFN_PARALLEL)}, got {self.ffn_parallel!r}")
+        for name in ("attention_net_bytes_per_s", "ffn_net_bytes_per_s"):
+            if getattr(self, name) is not None:
+                set_(name, require_positive(getattr(self, name), name.replace("_", " ")))
+        fraction = require_positive(self.memory_fraction, "memory fraction")
+        if fraction > 1:
+            raise InputError("memory fraction", f"must be at most 1, got {fraction}")
+
+    @property
+    def layers(self) -> int:
+        return self.model.layers
+
+    @property
+    def slots_per_layer(self) -> int:
+        return max(self.micro_batches, self.stages)
+
+    @property
+    def per_layer_budget_s(self) -> float:
+        """Time each stage may take per layer: TPOT / (max(m, s) x layers)."""
+        return self.tpot_s / (self.slots_per_layer * self.layers)
+
+
+def a2f_bytes_per_token(hidden: int, routed_experts: int = 0, metadata: bool = True) -> float:
+    """A->F bytes per token per layer: FP8 activations (+ FP32 block scales and routing metadata)."""
+    extra = (hidden / SCALE_BLOCK) * 4 + routed_experts * ROUTING_BYTES_PER_EXPERT if metadata else 0.0
+    return hidden * 1.0 + extra
+
+
+def f2a_bytes_per_token(hidden: int) -> float:
+    """F->A bytes per token per layer: BF16 outputs (the residual stays high-precision)."""
+    return hidden * 2.0
+
+
+def min_moe_sparsity(chip: Chip, hidden: int, layers: int, gpus_per_instance: int = 8,
+                     net_bytes_per_s: float | None = None, tpot_s: float = 0.050, stages: int = 3,
+                     weight_dtype: str = "fp8") -> float:
+    """The paper's Table 7 from the network model: the smallest MoE sparsity S whose
+    compute-bound batch B = ridge / (2 S) (8-bit weights) an FFN instance of
+    ``gpus_per_instance`` chips can receive and return (A->F FP8 + F->A BF16, no metadata)
+    within one layer's share of a pipeline stage (TPOT / stages / layers):
+    S >= ridge x (A->F + F->A bytes) x layers / (2 x Net x stage time) = H x FLOPs x L / (Net x BW x 11.1 ms)."""
+    per_gpu = chip.net_bytes_per_s if net_bytes_per_s is None else require_positive(net_bytes_per_s, "network bandwidth")
+    net = per_gpu * require_positive(gpus_per_instance, "gpus per instance")
+    stage_s = require_positive(tpot_s, "tpot") / require_positive(stages, "stages")
+    per_token = a2f_bytes_per_token(hidden, metadata=False) + f2a_bytes_per_token(hidden)
+    ridge = chip.ridge_point(weight_dtype) * bytes_per_element(weight_dtype)
+    return ridge * per_token * layers / (2.0 * net * stage_s)
+
+
+def _instances_touched(pool: np.ndarray, top_k: int) -> np.ndarray:
+    """Expected distinct members of a pool of ``pool`` a token's top_k experts land on."""
+    return pool * (1.0 - (1.0 - 1.0 / pool) ** top_k)
+
+
+@dataclass(frozen=True)
+class AFDPlan:
+    """Result for arrays of (attention instances, FFN instances, micro-batch), broadcast.
+    Times in seconds per layer per micro-batch (averaged over layers); memory in bytes per GPU."""
+
+    setup: AFDSetup
+    attention_instances: np.ndarray
+    ffn_instances: np.ndarray
+    micro_batch: np.ndarray
+    attention_s: np.ndarray
+    a2f_s: np.ndarray
+    f2a_s: np.ndarray
+    ffn_s: np.ndarray
+    attention_memory_bytes: np.ndarray
+    ffn_memory_bytes: np.ndarray
+    attention_time_per_context_token_s: np.ndarray
+    attention_fixed_s: np.ndarray
+    kv_bytes_per_context_token: float
+
+    # -- derived -------------------------------------------------------------------------
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return ("attention", "network", "ffn") if self.setup.stages == 3 else ("attention", "a2f", "ffn", "f2a")
+
+    @cached_property
+    def stage_s(self) -> dict[str, np.ndarray]:
+        """Per-layer time of each pipeline stage."""
+        if self.setup.stages == 3:
+            return {"attention": self.attention_s, "network": self.a2f_s + self.f2a_s, "ffn": self.ffn_s}
+        return {"attention": self.attention_s, "a2f": self.a2f_s, "ffn": self.ffn_s, "f2a": self.f2a_s}
+
+    @cached_property
+    def slot_s(self) -> np.ndarray:
+        return functools.reduce(np.maximum, self.stage_s.values())
+
+    @cached_property
+    def tpot_s(self) -> np.ndarray:
+        """Achieved time per output token: max(m, s) x layers x the slowest stage."""
+        return self.setup.slots_per_layer * self.setup.layers * self.slot_s
+
+    @cached_property
+    def gpus(self) -> np.ndarray:
+        return self.attention_instances * self.setup.attention_gpus + self.ffn_instances * self.setup.ffn_gpus
+
+    @cached_property
+    def total_batch(self) -> np.ndarray:
+        return self.micro_batch * self.setup.micro_batches
+
+    @cached_property
+    def tokens_per_s(self) -> np.ndarray:
+        return self.total_batch / self.tpot_s
+
+    @cached_property
+    def tokens_per_gpu_s(self) -> np.ndarray:
+        """Achieved decode tokens per GPU per second (at the achieved TPOT)."""
+        return self.tokens_per_s / self.gpus
+
+    @cached_property
+    def sla_tokens_per_gpu_s(self) -> np.ndarray:
+        """Capacity at the SLA: tokens per GPU per second when paced at the target TPOT."""
+        return self.total_batch / self.setup.tpot_s / self.gpus
+
+    @cached_property
+    def sla_usd_per_mtok(self) -> np.ndarray:
+        """USD per 1M tokens when paced at the target TPOT."""
+        return self.usd_per_mtok * self.tpot_s / self.setup.tpot_s
+
+    @cached_property
+    def attention_usd_per_mtok(self) -> np.ndarray:
+        s = self.setup
+        usd_per_s = self.attention_instances * s.attention_gpus * s.attention_chip.price_usd_per_hour / 3600.0
+        return usd_per_s / self.tokens_per_s * 1e6
+
+    @cached_property
+    def ffn_usd_per_mtok(self) -> np.ndarray:
+        s = self.setup
+        usd_per_s = self.ffn_instances * s.ffn_gpus * s.ffn_chip.price_usd_per_hour / 3600.0
+        return usd_per_s / self.tokens_per_s * 1e6
+
+    @cached_property
+    def usd_per_mtok(self) -> np.ndarray:
+        return self.attention_usd_per_mtok + self.ffn_usd_per_mtok
+
+    @property
+    def attention_memory_capacity(self) -> float:
+        return self.setup.attention_chip.mem_bytes * self.setup.memory_fraction
+
+    @property
+    def ffn_memory_capacity(self) -> float:
+        return self.setup.ffn_chip.mem_bytes * self.setup.memory_fraction
+
+    @cached_property
+    def fits_time(self) -> np.ndarray:
+        limit = self.setup.per_layer_budget_s * (1 + 1e-12)
+        return functools.reduce(np.logical_and, (t <= limit for t in self.stage_s.values()))
+
+    @cached_property
+    def fits_memory(self) -> np.ndarray:
+        return (self.attention_memory_bytes <= self.attention_memory_capacity) & (self.ffn_memory_bytes <= self.ffn_memory_capacity)
+
+    @cached_property
+    def feasible(self) -> np.ndarray:
+        return self.fits_time & self.fits_memory
+
+    @property
+    def attention_max_context_tokens_per_gpu(self) -> np.ndarray:
+        """Most context tokens (requests x context, one micro-batch) one attention GPU can serve:
+        within the per-layer budget beside its projections, and with the KV of all micro-batches
+        in memory beside the weights."""
+        s = self.setup
+        by_time = (s.per_layer_budget_s - self.attention_fixed_s) / self.attention_time_per_context_token_s
+        weights = self.attention_memory_bytes - self._kv_memory_bytes
+        by_memory = (self.attention_memory_capacity - weights) / (s.micro_batches * self.kv_bytes_per_context_token)
+        return np.maximum(np.minimum(by_time, by_memory), 0.0)
+
+    @property
+    def _kv_memory_bytes(self) -> np.ndarray:
+        s = self.setup
+        requests = self.micro_batch / (self.attention_instances * s.attention_gpus)
+        return s.micro_batches * requests * s.context * self.kv_bytes_per_context_token
+
+    def constraint_use(self) -> dict[str, np.ndarray]:
+        """Each constraint's use of its limit (1.0 = exactly at it): stages vs the per-layer
+        budget, memory vs usable HBM."""
+        budget = self.setup.per_layer_budget_s
+        use = {f"{name} time": t / budget for name, t in self.stage_s.items()}
+        use["attention memory"] = self.attention_memory_bytes / self.attention_memory_capacity
+        use["ffn memory"] = self.ffn_memory_bytes / self.ffn_memory_capacity
+        return use
+
+    def at(self, index) -> "AFDPlan":
+        """The plan at one index of the broadcast arrays (scalars inside)."""
+        shape = self.slot_s.shape
+
+        def pick(a):
+            return np.broadcast_to(a, shape)[index] if np.ndim(a) else a
+
+        names = ("attention_instances", "ffn_instances", "micro_batch", "attention_s", "a2f_s", "f2a_s", "ffn_s",
+                 "attention_memory_bytes", "ffn_memory_bytes", "attention_time_per_context_token_s", "attention_fixed_s")
+        return replace(self, **{n: np.asarray(pick(getattr(self, n))) for n in names})
+
+
+def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> AFDPlan:
+    """Size the AFD pipeline for every broadcast combination of instance counts and micro-batch."""
+    x = np.asarray(attention_instances, dtype=float)
+    y = np.asarray(ffn_instances, dtype=float)
+    batch = np.asarray(micro_batch, dtype=float)
+    for name, values in (("attention instances", x), ("ffn instances", y), ("micro-batch", batch)):
+        if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1):
+            raise InputError(name, f"must be >= 1, got {values.tolist() if values.size < 8 else '...'}")
+    s, eff, model = setup, setup.efficiency, setup.model
+    layers = model.layers
+    a_chip, f_chip = s.attention_chip, s.ffn_chip
+
+    # attention side, per GPU, per layer (averaged), per micro-batch
+    token = decode_token(model, s.context, s.kv_dtype, s.weight_dtype)
+    kv_per_req = float(token.kv_bytes) / layers
+    core_per_req = float(token.attention_flops) / layers
+    proj_flops_per_req = token.linear_flops / layers
+    proj_bytes = token.linear_weight_bytes / layers
+    a_bw = a_chip.mem_bw_bytes_per_s * eff.hbm
+    kv_bw = a_bw * (eff.lowbit_kv if bytes_per_element(s.kv_dtype) < 2 else 1.0)
+    attn_peak = a_chip.peak_flops(a_chip.compute_dtype(s.attention_dtype)) * eff.flops
+    gemm_peak = a_chip.peak_flops(a_chip.compute_dtype(s.weight_dtype)) * eff.flops
+    requests = batch / (x * s.attention_gpus)
+    core_s = np.maximum(requests * core_per_req / attn_peak, requests * kv_per_req / kv_bw)
+    proj_s = np.maximum(requests * proj_flops_per_req / gemm_peak, proj_bytes / a_bw)
+    attention_s = core_s + proj_s
+    per_ctx_token_s = max(core_per_req / attn_peak, kv_per_req / kv_bw) / s.context
+
+    # FFN side, per GPU, per layer (averaged)
+    w_bytes = bytes_per_element(s.weight_dtype)
+    f_bw = f_chip.mem_bw_bytes_per_s * eff.hbm
+    f_peak = f_chip.peak_flops(f_chip.compute_dtype(s.weight_dtype)) * eff.flops
+    pool = y * s.ffn_gpus  # GPUs holding the MoE weights between them (EP)
+    ffn_time = 0.0
+    ffn_memory = 0.0
+    routed = 0
+    for group in model.ffn_groups:
+        ffn = group.ffn
+        if isinstance(ffn, MoEFFN):
+            routed = max(routed, ffn.top_k)
+            if s.ffn_parallel == "tp":  # every instance holds all experts; tokens split over instances
+                tokens, holders = batch / y, s.ffn_gpus
+                touched = expected_experts_touched(ffn.n_routed, ffn.top_k, tokens)
+            else:  # experts spread over every FFN GPU; the whole micro-batch comes in
+                tokens, holders = batch / y, s.ffn_gpus
+                touched = expected_experts_touched(ffn.n_routed, ffn.top_k, batch) / y
+            nbytes = (touched * ffn.expert_params() + ffn.shared_params() / (1 if s.ffn_parallel == "tp" else y)) * w_bytes / holders
+            flops = tokens * 2.0 * ffn.activated_params() / holders
+            stored = (ffn.total_params() / (1 if s.ffn_parallel == "tp" else y)) * w_bytes / holders
+        else:  # dense FFN layers: replicated per instance, TP inside it, tokens split over instances
+            nbytes = ffn.total_params() * w_bytes / s.ffn_gpus
+            flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
+            stored = ffn.total_params() * w_bytes / s.ffn_gpus
+        ffn_time = ffn_time + group.layers * np.maximum(flops / f_peak, nbytes / f_bw)
+        ffn_memory = ffn_memory + group.layers * stored
+    ffn_s = ffn_time / layers
+
+    # network: tokens go to the FFN instances (tp+ep) or GPUs (ep) holding their experts
+    if s.ffn_parallel == "tp" or routed == 0:
+        fanout = np.ones_like(y)
+    elif s.ffn_parallel == "tp+ep":
+        fanout = _instances_touched(y, routed)
+    else:
+        fanout = _instances_touched(pool, routed)
+    a_net = (s.attention_net_bytes_per_s or a_chip.net_bytes_per_s) * eff.network
+    f_net = (s.ffn_net_bytes_per_s or f_chip.net_bytes_per_s) * eff.network
+    hidden = model.hidden
+
+    # seconds per byte-per-token: the slower of the attention GPUs' and the FFN GPUs' NICs
+    per_byte = batch * (fanout * np.maximum(1.0 / (x * s.attention_gpus * a_net), 1.0 / (y * s.ffn_gpus * f_net)))
+    a2f_s = per_byte * a2f_bytes_per_token(hidden, routed)
+    f2a_s = per_byte * f2a_bytes_per_token(hidden)
+
+    # memory per GPU
+    params = model.params()
+    attn_weights = (params.attention + params.router + params.embedding + params.lm_head) * w_bytes
+    kv_per_ctx_token = float(token.kv_bytes) / s.context
+    attention_memory = s.micro_batches * requests * s.context * kv_per_ctx_token + attn_weights
+
+    full = lambda a: np.asarray(a, dtype=float)  # noqa: E731  (arrays keep their own broadcastable shapes)
+    return AFDPlan(
+        setup=s, attention_instances=full(x), ffn_instances=full(y), micro_batch=full(batch),
+        attention_s=full(attention_s), a2f_s=full(a2f_s), f2a_s=full(f2a_s), ffn_s=full(ffn_s),
+        attention_memory_bytes=full(attention_memory), ffn_memory_bytes=full(ffn_memory),
+        attention_time_per_context_token_s=full(per_ctx_token_s),
+        attention_fixed_s=full(proj_s), kv_bytes_per_context_token=kv_per_ctx_token,
+    )
+
+
+# -- explanation, search --------------------------------------------------------------------
+
+STAGE_WORDS = {"attention": "attention", "network": "network (A->F + F->A)", "a2f": "A->F network",
+               "f2a": "F->A network", "ffn": "FFN"}
+
+
+def binding_constraint(plan: AFDPlan) -> str:
+    """The constraint nearest to (or furthest past) its limit, in words, for a scalar plan."""
+    use = {name: float(value) for name, value in plan.constraint_use().items()}
+    name = max(use, key=use.get)
+    over = use[name] > 1 + 1e-12
+    if name.endswith("time"):
+        stage = name[: -len(" time")]
+        took, budget = float(plan.stage_s[stage]) * 1e6, plan.setup.per_layer_budget_s * 1e6
+        if over:
+            return (f"{STAGE_WORDS[stage]} time: {took:.0f} us per layer exceeds the {budget:.0f} us budget "
+                    f"by {took - budget:.0f} us ({100 * (use[name] - 1):.0f}%)")
+        return f"{STAGE_WORDS[stage]} time: {took:.0f} us per layer, {100 * use[name]:.0f}% of the {budget:.0f} us budget"
+    side = "attention" if name.startswith("attention") else "FFN"
+    need = float(plan.attention_memory_bytes if side == "attention" else plan.ffn_memory_bytes) / 1e9
+    have = (plan.attention_memory_capacity if side == "attention" else plan.ffn_memory_capacity) / 1e9
+    if over:
+        return f"{side} GPU memory: needs {need:.1f} GB, {need - have:.1f} GB more than the {have:.1f} GB usable"
+    return f"{side} GPU memory: {need:.1f} GB, {100 * need / have:.0f}% of the {have:.1f} GB usable"
+
+
+def _best_index(plan: AFDPlan, objective: str):
+    """Index (attention, FFN, micro-batch axes) of the best feasible point by its capacity at the
+    SLA (max tokens/GPU/s or min USD per 1M tokens at the target TPOT: running faster than the
+    target serves no more users); ties go to fewer GPUs. Feasibility only falls as the
+    micro-batch (last axis, ascending) grows, and capacity rises with it, so each instance pair's
+    best is its largest feasible micro-batch. None if nothing is feasible."""
+    if objective not in ("tokens_per_gpu_s", "usd_per_mtok"):
+        raise InputError("objective", f"choose tokens_per_gpu_s or usd_per_mtok, got {objective!r}")
+    feasible = np.broadcast_to(plan.feasible, plan.slot_s.shape)
+    count = feasible.sum(axis=-1)  # (attention, FFN): feasible micro-batches, a prefix of the grid
+    if not count.any():
+        return None
+    batches = np.broadcast_to(plan.micro_batch, feasible.shape)[0, 0]
+    best_batch = np.where(count > 0, batches[np.maximum(count - 1, 0)], 0.0)
+    gpus = np.broadcast_to(plan.gpus, feasible.shape)[..., 0]
+    s = plan.setup
+    if objective == "tokens_per_gpu_s":
+        score = -(best_batch * s.micro_batches / s.tpot_s / gpus)
+    else:
+        usd_per_s = (np.broadcast_to(plan.attention_instances, feasible.shape)[..., 0] * s.attention_gpus * s.attention_chip.price_usd_per_hour
+                     + np.broadcast_to(plan.ffn_instances, feasible.shape)[..., 0] * s.ffn_gpus * s.ffn_chip.price_usd_per_hour) / 3600.0
+        score = usd_per_s / np.maximum(best_batch * s.micro_batches / s.tpot_s, 1e-30) * 1e6
+    score = np.where(count > 0, score, np.inf)
+    best = score <= score.min() + 1e-9 * abs(score.min())
+    i, j = np.unravel_index(np.argmin(np.where(best, gpus, np.inf)), score.shape)
+    return i, j, int(count[i, j]) - 1
+
+
+def _axis(value, upper: int):
+    return np.arange(1, upper + 1, dtype=float) if value is None else np.asarray([value], dtype=float)
+
+
+def search(setup: AFDSetup, attention_instances=None, ffn_instances=None, micro_batch=None,
+           objective: str = "tokens_per_gpu_s", max_attention: int = MAX_ATTENTION_INSTANCES,
+           max_ffn: int = MAX_FFN_INSTANCES) -> AFDPlan | None:
+    """Best feasible plan over whatever is not fixed: attention instances 1..max_attention, FFN
+    instances 1..max_ffn, micro-batches on a geometric grid of multiples of 16 (16 to 16384)."""
+    x = _axis(attention_instances, max_attention)[:, None, None]
+    y = _axis(ffn_instances, max_ffn)[None, :, None]
+    b = (MICRO_BATCH_GRID if micro_batch is None else np.asarray([micro_batch], dtype=float))[None, None, :]
+    plan = evaluate(setup, x, y, b)
+    index = _best_index(plan, objective)
+    return None if index is None else plan.at(index)
+
+
+def nearest_feasible(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> str:
+    """What would meet the target nearest to an infeasible choice, in words."""
+    options = []
+    fine = np.arange(16.0, max(float(micro_batch), 16.0) + 1, 16.0)[None, None, :]
+    plan = evaluate(setup, attention_instances, ffn_instances, fine)
+    index = _best_index(plan, "tokens_per_gpu_s")
+    fewer = None if index is None else plan.at(index)
+    if fewer is not None:
+        options.append(f"the same {int(attention_instances)}A{int(ffn_instances)}F with micro-batch "
+                       f"{int(fewer.micro_batch)} ({float(fewer.tokens_per_gpu_s):.0f} tokens/GPU/s)")
+    more = search(setup, None, None, micro_batch)
+    if more is not None:
+        options.append(f"{int(more.attention_instances)}A{int(more.ffn_instances)}F at micro-batch {int(micro_batch)} "
+                       f"({float(more.tokens_per_gpu_s):.0f} tokens/GPU/s)")
+    if not options:
+        best = evaluate(setup, MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES, MICRO_BATCH_GRID[0])
+        return (f"nothing up to {MAX_ATTENTION_INSTANCES}A{MAX_FFN_INSTANCES}F meets the target: even then "
+                f"{binding_constraint(best.at(0))}")
+    return "nearest feasible: " + "; or ".join(options)
+
+
+def search_chip_pairs(setup: AFDSetup, chips, objective: str = "tokens_per_gpu_s", micro_batch=None,
+                      ffn_instances=None) -> list[AFDPlan]:
+    """The best plan for every (attention chip, FFN chip) pair of ``chips``, best first
+    (pairs with no feasible plan are left out)."""
+    plans = []
+    for a in chips:
+        for f in chips:
+            plan = search(replace(setup, attention_chip=a, ffn_chip=f), None, ffn_instances, micro_batch, objective)
+            if plan is not None:
+                plans.append(plan)
+    key = (lambda p: (-float(p.sla_tokens_per_gpu_s), float(p.gpus))) if objective == "tokens_per_gpu_s" \
+        else (lambda p: (float(p.sla_usd_per_mtok), float(p.gpus)))
+    return sorted(plans, key=key)
