@@ -41,6 +41,7 @@ paper: $(VENV)/.run-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_afd.py
 	$(BIN)/python bench/bench_pages.py
 
 clean:
