@@ -68,13 +68,13 @@ def _maximum(default: float, spec: SpecSlider) -> float:
     return float(math.ceil(top / spec.step) * spec.step)
 
 
-def url_overrides(chip: Chip) -> dict:
-    """{field: SI value} of ``chip``'s specs set in the URL (UI units there, e.g. TB/s);
-    InputError naming the parameter for a value no slider can reach."""
+def url_overrides(chip: Chip, params: dict) -> dict:
+    """{field: SI value} of ``chip``'s specs set in the URL query ``params`` (UI units there,
+    e.g. TB/s); InputError naming the parameter for a value no slider can reach."""
     out = {}
     for spec in ALL_SPECS:
         key = slider_key(chip, spec)
-        raw = st.query_params.get(key)
+        raw = params.get(key)
         default = _default(chip, spec)
         if raw is None or default is None:
             continue
@@ -98,22 +98,25 @@ def _reset(chip: Chip) -> None:
         st.session_state.pop(key, None)
 
 
-def chip_sliders(chip: Chip, weight_dtype: str, overrides: dict) -> dict:
-    """Sliders for the chip being edited, seeded from ``overrides`` ({field: SI}); each moved
-    slider writes its URL parameter. Returns the chip's overrides after this run."""
+def chip_sliders(chip: Chip, weight_dtype: str, overrides: dict, params: dict) -> dict:
+    """Sliders for the chip being edited, starting from ``overrides`` ({field: SI}, from the
+    URL); each moved slider writes its URL parameter. Returns the chip's overrides now.
+    (Seeded through session state: passing the URL value as ``value=`` on every run makes the
+    browser snap a dragged slider back.)"""
     changes = dict(overrides)
     for spec in spec_sliders(chip, weight_dtype):
         key, default = slider_key(chip, spec), _default(chip, spec)
-        if key not in st.session_state:  # seed from the URL (or the library value)
+        if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.field, default * spec.scale) / spec.scale
         value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec), step=spec.step,
                           key=key, help=f"Library value {default:g}; source: {chip.source}")
         if is_close(value, default):
             changes.pop(spec.field, None)
-            st.query_params.pop(key, None)
+            if key in params:
+                st.query_params.pop(key, None)
         else:
             changes[spec.field] = value * spec.scale
-            if st.query_params.get(key) != f"{value:g}":
+            if params.get(key) != f"{value:g}":
                 st.query_params[key] = f"{value:g}"
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(sorted(chip.assumed)))
@@ -126,11 +129,12 @@ def chip_controls(chip_slugs: list[str], weight_dtype: str) -> dict:
     """The chip-spec section: overrides of every selected chip from the URL, sliders for the
     one chosen to edit (the others keep their values in the URL). Returns {slug: {field: SI}}."""
     chips = library.chips()
-    overrides = {slug: url_overrides(chips[slug]) for slug in chip_slugs}
+    params = st.query_params.to_dict()
+    overrides = {slug: url_overrides(chips[slug], params) for slug in chip_slugs}
     if not chip_slugs:
         return overrides
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
-    overrides[edit] = chip_sliders(chips[edit], weight_dtype, overrides[edit])
+    overrides[edit] = chip_sliders(chips[edit], weight_dtype, overrides[edit], params)
     modified = [f"{slug.upper()}{labels.MODIFIED_MARK} ({', '.join(FIELD_NAMES[f] for f in sorted(fields))})"
                 for slug, fields in overrides.items() if fields]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")

@@ -97,3 +97,13 @@ def values(array) -> list:
     if np.isfinite(arr).all():
         return arr.tolist()
     return [None if not np.isfinite(v) else float(v) for v in arr]
+
+
+def xy(x, y) -> dict:
+    """{"x": [...], "y": [...]} for a line trace; a constant series is sent as its two
+    endpoints (same drawing, a fraction of the JSON)."""
+    y_arr = np.asarray(y, dtype=float).ravel()
+    x_arr = np.asarray(x, dtype=float).ravel()
+    if y_arr.size > 2 and np.isfinite(y_arr).all() and np.all(y_arr == y_arr[0]):
+        return {"x": [float(x_arr[0]), float(x_arr[-1])], "y": [float(y_arr[0])] * 2}
+    return {"x": values(x_arr), "y": values(y_arr)}

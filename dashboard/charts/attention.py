@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import labels
-from ..theme import DASHES, axis, axis_ref, color, figure, grid_layout, values
+from ..theme import DASHES, axis, axis_ref, color, figure, grid_layout, xy
 
 
 def _ridge_shapes(chips, weight_dtype: str, xref: str, yref: str) -> tuple[list, list]:
@@ -25,14 +25,13 @@ def profiles(named_tokens, chips, weight_dtype: str, log_x: bool, title: str):
     ``named_tokens``: [(label, TokenCost)] sharing one context array."""
     data = []
     for i, (name, token) in enumerate(named_tokens):
-        ctx = values(token.context)
         common = {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                   "line": {"color": color(i), "width": 2.5}}
-        data.append({**common, "x": ctx, "y": values(token.kv_bytes / 1e9), **axis_ref(0),
+        data.append({**common, **xy(token.context, token.kv_bytes / 1e9), **axis_ref(0),
                      "hovertemplate": f"<b>{name}</b><br>%{{y:.3f}} GB of KV read per token at %{{x:,.0f}} tokens<extra></extra>"})
-        data.append({**common, "showlegend": False, "x": ctx, "y": values(token.attention_flops / 1e9), **axis_ref(1),
+        data.append({**common, "showlegend": False, **xy(token.context, token.attention_flops / 1e9), **axis_ref(1),
                      "hovertemplate": f"<b>{name}</b><br>%{{y:.1f}} GFLOPs attention core per token at %{{x:,.0f}} tokens<extra></extra>"})
-        data.append({**common, "showlegend": False, "x": ctx, "y": values(token.attention_intensity), **axis_ref(2),
+        data.append({**common, "showlegend": False, **xy(token.context, token.attention_intensity), **axis_ref(2),
                      "hovertemplate": f"<b>{name}</b><br>intensity %{{y:.1f}} FLOPs/byte at %{{x:,.0f}} tokens<extra></extra>"})
     shapes, notes = _ridge_shapes(chips, weight_dtype, "x3", "y3")
     layout = grid_layout(["KV read per token (GB)", "Attention-core compute per token (GFLOPs)",
