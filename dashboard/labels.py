@@ -12,6 +12,18 @@ def chip_label(chip: Chip) -> str:
     return chip.slug.upper() + (MODIFIED_MARK if chip.is_modified else "")
 
 
+FIELD_LABELS = {
+    "bf16_flops": "Peak BF16", "fp8_flops": "Peak FP8", "int8_ops": "Peak INT8", "fp4_flops": "Peak FP4",
+    "mem_bw_bytes_per_s": "HBM bandwidth", "mem_bytes": "HBM capacity", "net_bytes_per_s": "Scale-out network",
+    "price_usd_per_hour": "Price",
+}
+
+
+def modified_summary(chip: Chip) -> str:
+    """'H800* (HBM bandwidth, Price)' for a chip a slider changed."""
+    return f"{chip_label(chip)} ({', '.join(FIELD_LABELS.get(f, f) for f in sorted(chip.modified))})"
+
+
 def model_label(model: ModelSpec) -> str:
     return model.name
 

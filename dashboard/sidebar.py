@@ -135,13 +135,9 @@ def chip_controls(chip_slugs: list[str], weight_dtype: str) -> dict:
         return overrides
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     overrides[edit] = chip_sliders(chips[edit], weight_dtype, overrides[edit], params)
-    modified = [f"{slug.upper()}{labels.MODIFIED_MARK} ({', '.join(FIELD_NAMES[f] for f in sorted(fields))})"
-                for slug, fields in overrides.items() if fields]
+    modified = [labels.modified_summary(chips[slug].with_changes(**fields)) for slug, fields in overrides.items() if fields]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
     return {slug: fields for slug, fields in overrides.items() if fields}
-
-
-FIELD_NAMES = {s.field: s.label.split(" (")[0] for s in ALL_SPECS}
 
 
 def render() -> Scenario:

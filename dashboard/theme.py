@@ -46,6 +46,22 @@ def axis(title: str, log: bool = False, decades: bool = False, **extra) -> dict:
     return out
 
 
+NICE_LOG_TICKS = [round(v * 10.0 ** e, 6) for e in range(-4, 7) for v in (1, 2, 5)]  # 1-2-5 labels on log axes
+
+
+def value_axis(title: str, log: bool) -> dict:
+    """A quantity axis: log with 1-2-5 labels, or linear from zero."""
+    return axis(title, log=True, tickvals=NICE_LOG_TICKS) if log else axis(title, rangemode="tozero")
+
+
+def context_axis(context, log: bool) -> dict:
+    """The context axis in tokens (1k, 10k, 1M): powers of ten only on a log axis spanning two
+    decades or more."""
+    ctx = np.asarray(context, dtype=float)
+    wide = log and np.log10(ctx.max() / ctx.min()) >= 2
+    return axis("Context (tokens)", log=log, decades=wide, tickformat="~s")
+
+
 def figure(data: list[dict], layout: dict) -> dict:
     """A Plotly figure dict from trace dicts and a layout dict, in the shared template."""
     return {"data": data, "layout": {"template": TEMPLATE, **layout}}

@@ -2,7 +2,7 @@
 chips and with the current (slider-modified) chips."""
 import streamlit as st
 
-from dashboard import compute, render, sidebar
+from dashboard import compute, labels, render, sidebar
 from dashboard.charts import paper
 
 scenario = sidebar.current()
@@ -16,7 +16,7 @@ left.metric("Cells checked", n)
 mid.metric("Match the paper (library chips)", f"{ok} / {n}")
 right.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None)
 if modified:
-    st.info("Modified chips in use: " + ", ".join(f"{c.slug.upper()}* ({', '.join(sorted(c.modified))})" for c in modified))
+    st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
 else:
     st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
 render.plotly(paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)), "paper_afd")

@@ -5,17 +5,27 @@ from __future__ import annotations
 import math
 
 from .. import labels
-from ..theme import DASHES, axis, axis_ref, color, figure, grid_layout, xy
+from ..theme import DASHES, NICE_LOG_TICKS, axis, axis_ref, color, context_axis, figure, grid_layout, xy
 
 
 def _ridge_shapes(chips, weight_dtype: str, xref: str, yref: str) -> tuple[list, list]:
-    shapes, notes = [], []
-    for j, chip in enumerate(chips):
+    """A dashed line per chip ridge point (FLOPs/byte) with its label at the right edge; labels
+    of ridges within 25% of each other are nudged apart."""
+    shapes, notes, previous = [], [], None
+    order = sorted(range(len(chips)), key=lambda j: chips[j].ridge_point(weight_dtype))
+    for j in order:
+        chip = chips[j]
         r = chip.ridge_point(weight_dtype)
+        shift = -7 if previous is not None and r / previous < 1.25 else 0
+        if shift and notes:
+            notes[-1]["yshift"] = notes[-1].get("yshift", 0) - 7
+            shift = 7
+        previous = r
         shapes.append({"type": "line", "xref": f"{xref} domain", "x0": 0, "x1": 1, "yref": yref, "y0": r, "y1": r,
                        "line": {"color": "#6B7280", "width": 1.2, "dash": DASHES[j % len(DASHES)]}})
         notes.append({"xref": f"{xref} domain", "x": 1.0, "xanchor": "left", "yref": yref, "y": math.log10(r),
-                      "text": f"{labels.chip_label(chip)} {r:.0f}", "showarrow": False, "font": {"size": 11, "color": "#374151"}})
+                      "yshift": shift, "text": f"{labels.chip_label(chip)} {r:.0f}", "showarrow": False,
+                      "font": {"size": 11, "color": "#374151"}})
     return shapes, notes
 
 
@@ -36,9 +46,9 @@ def profiles(named_tokens, chips, weight_dtype: str, log_x: bool, title: str):
     shapes, notes = _ridge_shapes(chips, weight_dtype, "x3", "y3")
     layout = grid_layout(["KV read per token (GB)", "Attention-core compute per token (GFLOPs)",
                           "Arithmetic intensity vs ridge points (FLOPs/byte)"],
-                         [axis("Context (tokens)", log=log_x) for _ in range(3)],
+                         [context_axis(named_tokens[0][1].context, log_x) for _ in range(3)],
                          [axis("KV bytes per token (GB)", rangemode="tozero"), axis("FLOPs per token (GFLOPs)", rangemode="tozero"),
-                          axis("Intensity (FLOPs per KV byte)", decades=True)], gap_x=0.09)
+                          axis("Intensity (FLOPs per KV byte)", log=True, tickvals=NICE_LOG_TICKS)], gap_x=0.09)
     layout["annotations"] += notes
     return figure(data, {**layout, "shapes": shapes, "title": {"text": title}, "height": 460,
                          "legend": {"orientation": "h", "y": -0.22, "x": 0}, "margin": {"r": 90, "b": 40}})
@@ -77,6 +87,6 @@ def what_ifs(rows, chips, weight_dtype: str, context: int):
     return figure(data, {"title": {"text": f"What-ifs from the paper (§5.2) at {labels.tokens(context)} context: "
                                            "attention intensity vs each chip's ridge point"},
                          "barmode": "group", "xaxis": axis("Model"),
-                         "yaxis": axis("Attention intensity (FLOPs per KV byte)", decades=True),
+                         "yaxis": axis("Attention intensity (FLOPs per KV byte)", log=True, tickvals=NICE_LOG_TICKS),
                          "shapes": shapes, "annotations": notes, "height": 460, "margin": {"r": 90},
                          "legend": {"title": {"text": "What-if "}}})

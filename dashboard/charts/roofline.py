@@ -8,6 +8,7 @@ from .. import labels
 from ..theme import SYMBOLS, axis, axis_ref, color, figure, grid_layout
 
 KINDS = ("attention core", "attention projections", "FFN")
+SIZES = (15, 9, 11)  # core drawn largest: at some batches it shares an intensity with the projections
 HOVER = ("<b>%{customdata[0]}</b> · %{customdata[1]} on %{customdata[2]}<br>"
          "intensity %{x:.1f} FLOPs/byte · attainable %{y:.1f} TFLOP/s<br>"
          "per step: %{customdata[3]} FLOPs, %{customdata[4]} of HBM reads, %{customdata[5]}<br>"
@@ -58,7 +59,7 @@ def _points(points, color_of, legend: bool, **trace):
         data.append({
             "type": "scatter", "mode": "markers", "name": kind, "legendgroup": kind, "showlegend": False,
             "x": [p["intensity"] for p in ps], "y": [p["attainable_flops"] / 1e12 for p in ps],
-            "marker": {"symbol": SYMBOLS[k], "size": 11, "color": [color_of(p) for p in ps],
+            "marker": {"symbol": SYMBOLS[k], "size": SIZES[k], "color": [color_of(p) for p in ps],
                        "line": {"width": 1, "color": "#111827"}},
             "customdata": [_custom(p) for p in ps], "hovertemplate": HOVER, **trace,
         })
@@ -87,7 +88,7 @@ def overlaid(chips, points, weight_dtype: str, context: int, batch: int):
         data.append(_roof(chip, weight_dtype, x0, x1, name=name, legendgroup="chips",
                           legendgrouptitle={"text": "Roofline per chip"} if j == 0 else None,
                           line={"color": color(j), "width": 2.5}))
-        data.append(_ridge(chip, weight_dtype, mode="markers", marker={"symbol": "line-ns-open", "size": 18,
+        data.append(_ridge(chip, weight_dtype, mode="markers", marker={"symbol": "line-ns-open", "size": 18, "color": color(j),
                                                                        "line": {"width": 3, "color": color(j)}}))
     data += _points(points, lambda p: chip_color[p["chip"]], False)
     data += _symbol_legend()
@@ -114,7 +115,7 @@ def faceted(chips, points, models, weight_dtype: str, context: int, batch: int):
         ref = axis_ref(k)
         data.append(_roof(chip, weight_dtype, x0, x1, name="roofline", showlegend=False,
                           line={"color": "#374151", "width": 2}, **ref))
-        data.append(_ridge(chip, weight_dtype, marker={"symbol": "line-ns-open", "size": 16,
+        data.append(_ridge(chip, weight_dtype, marker={"symbol": "line-ns-open", "size": 16, "color": "#374151",
                                                        "line": {"width": 3, "color": "#374151"}}, **ref))
         data += _points([p for p in points if p["chip"] == labels.chip_label(chip)],
                         lambda p: model_color[p["model"]], False, **ref)

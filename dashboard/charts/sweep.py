@@ -8,7 +8,7 @@ import numpy as np
 from costmodel.cost import CostGrid
 
 from .. import labels
-from ..theme import DASHES, axis, axis_ref, color, figure, grid_layout, values, xy
+from ..theme import DASHES, axis, axis_ref, color, context_axis, figure, grid_layout, value_axis, values, xy
 
 
 def crossing(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -84,8 +84,8 @@ def costs(grid: CostGrid, log_x: bool):
                  "text": text, "marker": {"symbol": "diamond", "size": 11, "color": "#111827"},
                  "hovertemplate": "<b>%{text}</b><br>attention overtakes FFN at %{x:,.0f} tokens "
                                   "($%{y:.4f} per 1M tokens)<extra></extra>"})
-    xa = [axis("Context (tokens)", log=log_x) for _ in panels]
-    ya = [axis("Decode cost (USD per 1M tokens)", rangemode="tozero") for _ in panels]
+    xa = [context_axis(grid.context, log_x) for _ in panels]
+    ya = [value_axis("Decode cost (USD per 1M tokens)", log_x) for _ in panels]
     layout = grid_layout([p[0] for p in panels], xa, ya)
     return figure(data, {**layout, "title": {"text": "Decode cost vs context · colour = model, dash = chip, thick solid = AFD"},
                          "height": 560, "legend": {"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 11}},
@@ -129,8 +129,9 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
                  "hovertemplate": "<b>%{text}</b>: beyond %{x:,.0f} tokens the chip's HBM holds fewer than "
                                   f"{batch} requests' KV<extra></extra>"})
     layout = grid_layout(["KV cache per context token (bytes)", f"KV cache per request (GB) vs HBM per request at batch {batch}"],
-                         [axis("Context (tokens)", log=log_x), axis("Context (tokens)", log=log_x)],
-                         [axis("KV bytes per context token (bytes)", rangemode="tozero"), axis("KV per request (GB)", rangemode="tozero")],
+                         [context_axis(grid.context, log_x), context_axis(grid.context, log_x)],
+                         [axis("KV bytes per context token (bytes)", rangemode="tozero"),
+                          value_axis("KV per request (GB)", log_x)],
                          gap_x=0.1)
     return figure(data, {**layout, "title": {"text": "KV cache: per token and per request (all layers, KV precision in the sidebar)"},
                          "height": 480, "legend": {"font": {"size": 11}}})
