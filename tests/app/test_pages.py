@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import PAGES, open_app
+from app_harness import PAGES, open_app
 
 SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
 

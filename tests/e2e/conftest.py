@@ -2,49 +2,18 @@
 (never `playwright install`)."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-# page -> URL path (the default page, overview, lives at the root)
-PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
-         "paper": "paper"}
+from browser_harness import ARGS, CHROMIUM, ROOT, free_port, wait_until_up
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: drives a real browser against a running streamlit server")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, proc, timeout: float = 60.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer on {url}")
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +21,7 @@ def server():
     """Base URL of a headless streamlit server running app.py."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make test installs it)")
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
@@ -60,7 +29,7 @@ def server():
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # a file: a pipe could fill and block
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url, proc)
+        wait_until_up(url, proc)
         yield url
         assert "Traceback" not in Path(log.name).read_text(errors="replace"), f"server errors, see {log.name}"
     finally:

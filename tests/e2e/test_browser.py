@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGES
+from browser_harness import PAGES
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
@@ -97,6 +97,6 @@ def test_overrides_of_other_chips_survive_url_updates(page, warm):
     page.keyboard.press("PageUp")
     page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
     assert "h20_usd_h=1.6" in page.url
-    page.wait_for_function(f"() => {CHART_DATA}().join() !== {json.dumps(''.join(before))}", timeout=30_000)
+    page.wait_for_function(f"() => {CHART_DATA}().join().includes('H800*')", timeout=30_000)
     data = "".join(chart_data(page))
-    assert "H20*" in data and "H800*" in data
+    assert data != "".join(before) and "H20*" in data, "both chips marked: H800 from its slider, H20 from the URL"
