@@ -112,7 +112,7 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     """Rows -> DataFrame; contexts shown as whole tokens, None as 'not in range'."""
     def show(v):
         return "not in range" if v is None else f"{v:,.0f}" if isinstance(v, float) else v
-    return pd.DataFrame([{k: show(v) for k, v in row.items()} for row in rows])
+    return pd.DataFrame({k: [show(row[k]) for row in rows] for k in (rows[0] if rows else {})})
 
 
 def library_models(slugs) -> tuple:

@@ -115,11 +115,17 @@ def values(array) -> list:
     return [None if not np.isfinite(v) else float(v) for v in arr]
 
 
-def xy(x, y) -> dict:
-    """{"x": [...], "y": [...]} for a line trace; a constant series is sent as its two
-    endpoints (same drawing, a fraction of the JSON)."""
+def xy(x, y, linear_axes: bool = False) -> dict:
+    """{"x": [...], "y": [...]} for a line trace. A constant series, or (on linear axes) one
+    affine in x, is sent as its two endpoints: the same drawing, a fraction of the JSON."""
     y_arr = np.asarray(y, dtype=float).ravel()
     x_arr = np.asarray(x, dtype=float).ravel()
-    if y_arr.size > 2 and np.isfinite(y_arr).all() and np.all(y_arr == y_arr[0]):
-        return {"x": [float(x_arr[0]), float(x_arr[-1])], "y": [float(y_arr[0])] * 2}
+    if y_arr.size > 2 and np.isfinite(y_arr).all():
+        ends = {"x": [float(x_arr[0]), float(x_arr[-1])], "y": [float(y_arr[0]), float(y_arr[-1])]}
+        if np.all(y_arr == y_arr[0]):
+            return ends
+        if linear_axes:
+            line = y_arr[0] + (y_arr[-1] - y_arr[0]) * (x_arr - x_arr[0]) / (x_arr[-1] - x_arr[0])
+            if np.allclose(y_arr, line, rtol=1e-9, atol=0.0):
+                return ends
     return {"x": values(x_arr), "y": values(y_arr)}

@@ -59,7 +59,7 @@ def costs(grid: CostGrid, log_x: bool):
                 name = f"{model.name} · {chip}"
                 data.append({
                     "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
-                    **xy(grid.context, per_chip[i, j]),
+                    **xy(grid.context, per_chip[i, j], not log_x),
                     "line": {"color": color(i), "dash": DASHES[j % len(DASHES)], "width": 1.8},
                     "hovertemplate": f"<b>{name}</b><br>{title}: $%{{y:.4f}} per 1M tokens at %{{x:,.0f}} tokens<extra></extra>",
                     **ref,
@@ -67,7 +67,7 @@ def costs(grid: CostGrid, log_x: bool):
             name = f"{model.name} · AFD"
             data.append({
                 "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
-                **xy(grid.context, per_afd[i]), "line": {"color": color(i), "width": 3.5},
+                **xy(grid.context, per_afd[i], not log_x), "line": {"color": color(i), "width": 3.5},
                 "hovertemplate": f"<b>{name}</b><br>{title}: $%{{y:.4f}} per 1M tokens at %{{x:,.0f}} tokens<extra></extra>",
                 **ref,
             })
@@ -104,7 +104,7 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
                      "hovertemplate": f"<b>{model.name}</b><br>%{{y:,.0f}} bytes of KV per context token "
                                       f"at %{{x:,.0f}} tokens<extra></extra>"})
         data.append({"type": "scatter", "mode": "lines", "name": model.name, "legendgroup": model.name,
-                     "showlegend": False, **xy(grid.context, kv / 1e9), "line": {"color": color(i), "width": 2.5},
+                     "showlegend": False, **xy(grid.context, kv / 1e9, not log_x), "line": {"color": color(i), "width": 2.5},
                      "hovertemplate": f"<b>{model.name}</b><br>%{{y:.3f}} GB of KV per request at %{{x:,.0f}} tokens<extra></extra>",
                      "xaxis": "x2", "yaxis": "y2"})
     for j, chip in enumerate(grid.chips):
