@@ -62,7 +62,7 @@ def totals_bars(grid: CostGrid, context: int):
     data.append({
         "type": "bar", "name": "AFD (cheapest attention + cheapest FFN chip)", "x": names,
         "y": afd.total_usd_per_mtok[:, 0].tolist(), "text": pairs, "textposition": "outside",
-        "marker": {"color": "#111827", "pattern": {"shape": "/", "fgcolor": "white"}},
+        "marker": {"color": "#374151"}, "textfont": {"size": 11},
         "hovertemplate": "<b>%{x}</b> AFD on %{text}<br>total $%{y:.4f} per 1M tokens<extra></extra>",
     })
     return figure(data, {

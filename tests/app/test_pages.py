@@ -73,6 +73,9 @@ def test_overview_numbers_follow_sliders():
     fig = specs(at)[0]
     step3 = next(t for t in fig["data"] if t["name"] == "Step-3")
     assert step3["y"][0] == pytest.approx(0.055, abs=0.0006)  # paper Figure 1: Step-3 AFD at 8K
+    afd = next(t for t in specs(at)[1]["data"] if t["name"].startswith("AFD"))  # paper Figure 2's AFD bars
+    assert afd["y"] == pytest.approx([0.055, 0.068, 0.062], abs=0.0006) and "pattern" not in afd["marker"]
+    assert afd["text"] == ["H20+H800", "H800+H800", "H20+H800"]
     at.selectbox(key="edit").set_value("h20").run()
     at.slider(key="h20_usd_h").set_value(1.6).run()  # double H20's price: Step-3 attention moves to A800
     step3_after = next(t for t in specs(at)[0]["data"] if t["name"] == "Step-3")
