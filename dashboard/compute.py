@@ -60,9 +60,13 @@ def paper_cells(chips: tuple) -> pd.DataFrame:
     })
 
 
+PAPER_CHIPS = ("h800", "h20", "a800", "910b")
+
+
 def paper_chips_in_use(scenario: Scenario) -> tuple[Chip, ...]:
-    """The selected chips that a slider modified (they replace the library chip in the paper)."""
-    return tuple(c for c in scenario.chip_specs() if c.is_modified)
+    """The paper's chips (H800, H20, A800, 910B) that a slider modified: they replace the
+    library's in the recomputed tables; other chips do not enter the paper."""
+    return tuple(c for c in scenario.chip_specs() if c.is_modified and c.slug in PAPER_CHIPS)
 
 
 def chip_names(chips) -> list[str]:
@@ -152,4 +156,4 @@ def what_if_intensity(models, context: int, kv_dtype) -> list[dict]:
 def paper_chip_labels(modified: tuple) -> list[str]:
     """The paper's four chips as labels, modified ones marked (H800*)."""
     by_slug = {c.slug: c for c in modified}
-    return [labels.chip_label(by_slug.get(s, costmodel.chip(s))) for s in ("h800", "h20", "a800", "910b")]
+    return [labels.chip_label(by_slug.get(s, costmodel.chip(s))) for s in PAPER_CHIPS]
