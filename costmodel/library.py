@@ -23,8 +23,13 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
 
 
 def read_toml(name: str, path: str | os.PathLike | None = None) -> dict:
-    """Parse data/<name>; a missing or malformed file is an InputError naming it."""
-    file = data_dir(path) / name
+    """Parse data/<name> (cached per file; treat the result as read-only); a missing or
+    malformed file is an InputError naming it."""
+    return _read_toml(data_dir(path) / name)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_toml(file: Path) -> dict:
     try:
         with open(file, "rb") as handle:
             return tomllib.load(handle)

@@ -2,6 +2,8 @@
 (never `playwright install`)."""
 from __future__ import annotations
 
+import os
+
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,8 @@ def pytest_configure(config):
 def server():
     """Base URL of a headless streamlit server running app.py."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed: CI must run the browser tests (make test installs it)")
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
