@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/roofline.py", title="Roofline", icon=":material/show_chart:", url_path="roofline"),
     st.Page("pages/context_sweep.py", title="Context sweep", icon=":material/timeline:", url_path="context-sweep"),
     st.Page("pages/attention.py", title="MFA vs MLA vs GQA", icon=":material/compare_arrows:", url_path="attention"),
+    st.Page("pages/afd.py", title="AFD sizing", icon=":material/balance:", url_path="afd"),
     st.Page("pages/paper.py", title="Paper reproduction", icon=":material/fact_check:", url_path="paper"),
 ]
 page = st.navigation(pages)

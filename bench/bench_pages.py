@@ -27,7 +27,7 @@ from streamlit.runtime.scriptrunner.script_runner import ScriptRunner  # noqa: E
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
 PAGES = {"overview": None, "roofline": "pages/roofline.py", "context-sweep": "pages/context_sweep.py",
-         "attention": "pages/attention.py", "paper": "pages/paper.py"}
+         "attention": "pages/attention.py", "paper": "pages/paper.py", "afd": "pages/afd.py"}
 SLIDER = "h800_hbm_tbps"
 FLOOR_APP = '''
 import plotly.graph_objects as go

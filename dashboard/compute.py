@@ -157,3 +157,59 @@ def paper_chip_labels(modified: tuple) -> list[str]:
     """The paper's four chips as labels, modified ones marked (H800*)."""
     by_slug = {c.slug: c for c in modified}
     return [labels.chip_label(by_slug.get(s, costmodel.chip(s))) for s in PAPER_CHIPS]
+
+
+# -- AFD sizing (pages/afd.py) ----------------------------------------------------------------
+AFD_CONTEXTS = (4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152, 65536, 98304, 131072)  # 4K to 128K
+AFD_MODELS = ("step-3", "deepseek-v3", "qwen3-235b-a22b")
+
+
+@cache
+def afd_plan(setup, attention_instances: int, ffn_instances: int, micro_batch: int):
+    """The scalar AFDPlan of one choice."""
+    from costmodel import afd
+
+    return afd.evaluate(setup, attention_instances, ffn_instances, micro_batch).at(())
+
+
+@cache
+def afd_search(setup, attention_instances=None, ffn_instances=None, micro_batch=None,
+               objective: str = "tokens_per_gpu_s"):
+    """afd.search, cached on the frozen setup: the best plan over what is not fixed, or None."""
+    from costmodel import afd
+
+    return afd.search(setup, attention_instances, ffn_instances, micro_batch, objective)
+
+
+@cache
+def afd_explain(setup, attention_instances: int, ffn_instances: int, micro_batch: int) -> tuple[str, str | None]:
+    """(binding constraint in words, nearest feasible alternative in words or None if feasible)."""
+    from costmodel import afd
+
+    plan = afd_plan(setup, attention_instances, ffn_instances, micro_batch)
+    nearest = None if bool(plan.feasible) else afd.nearest_feasible(setup, attention_instances, ffn_instances,
+                                                                     micro_batch)
+    return afd.binding_constraint(plan), nearest
+
+
+@cache
+def afd_context_sweep(setup, ffn_instances: int, micro_batch: int, objective: str) -> tuple:
+    """Per context of AFD_CONTEXTS: (context, best plan over everything, best attention instances
+    for ``ffn_instances`` and ``micro_batch``); plans are None where nothing is feasible."""
+    from dataclasses import replace
+
+    rows = []
+    for context in AFD_CONTEXTS:
+        at = replace(setup, context=float(context))
+        rows.append((context, afd_search(at, None, None, None, objective),
+                     afd_search(at, None, ffn_instances, micro_batch, objective)))
+    return tuple(rows)
+
+
+@cache
+def afd_models(setup, objective: str, slugs: tuple = AFD_MODELS) -> tuple:
+    """(model, best plan or None) for each model in ``slugs`` on the setup's chips and SLA."""
+    from dataclasses import replace
+
+    known = costmodel.models()
+    return tuple((known[s], afd_search(replace(setup, model=known[s]), None, None, None, objective)) for s in slugs)

@@ -1,0 +1,144 @@
+"""The AFD sizing page through the real app.py: renders, starts at the search's optimum, shows
+the paper's 2A2F deployment's numbers, the ratio control moves the charts, an infeasible choice
+is explained (not a traceback), URL query params seed the inputs, bad input names its field."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_harness import APP, TIMEOUT
+
+PAGE = "pages/afd.py"
+PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
+
+
+def open_afd(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def metric(at, label: str):
+    return next(m for m in at.metric if m.label.startswith(label))
+
+
+def test_renders_four_charts_in_the_shared_template():
+    at = open_afd()
+    assert not at.error, [e.value for e in at.error]
+    figs = figures(at)
+    assert len(figs) == 4
+    for fig in figs:
+        layout = fig["layout"]
+        assert layout["template"]["layout"]["font"]["family"].startswith("Inter")
+        titles = [v["title"]["text"] for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+        assert titles and all("(" in t or t in ("Model", "Pipeline stage") for t in titles), titles
+        for trace in fig["data"]:
+            assert "hovertemplate" in trace, trace.get("name")
+    balance, gantt, context, models = figs
+    assert "µs" in balance["layout"]["xaxis"]["title"]["text"] and "µs" in gantt["layout"]["xaxis"]["title"]["text"]
+    assert [t["name"] for t in models["data"][1:]] == ["attention GPUs", "FFN GPUs"]
+    assert models["data"][0]["x"] == ["Step-3", "DeepSeek-V3", "Qwen3-235B-A22B"]
+
+
+def test_default_is_the_search_optimum_at_4k():
+    at = open_afd({"afd_ctx": "4096"})
+    # Step-3 on H800+H800, 8-GPU instances, 3 micro-batches, 50 ms: the search's best is 4A2F at micro-batch 4368
+    assert metric(at, "Optimum").value == "4A2F · micro-batch 4,368"
+    assert metric(at, "Layout").value == "4A2F"
+    assert at.number_input(key="afd_x").value == 4 and at.number_input(key="afd_y").value == 2
+    assert at.number_input(key="afd_mb").value == 4368
+    assert metric(at, "Tokens per GPU per second").value == "5,499"
+    assert at.success and "meets the 50 ms target" in at.success[0].value
+    assert "afd_x" not in at.query_params, "the optimum is not written to the URL"
+
+
+def test_paper_2a2f_deployment_numbers():
+    """Paper Table 8: 2A2F, FP8 attention, 4K, micro-batch 2048: 3,910 (average) to 4,039 (peak)."""
+    at = open_afd(PAPER_2A2F)
+    assert not at.error
+    assert metric(at, "Layout").value == "2A2F" and metric(at, "Layout").delta == "32 GPUs"
+    assert metric(at, "Micro-batch").value == "2,048 / 6,144"
+    assert metric(at, "TPOT").value == "47.5"
+    tokens = float(metric(at, "Tokens per GPU per second").value.replace(",", ""))
+    assert tokens == pytest.approx(4045, abs=1) and 3910 * 0.9 <= tokens <= 4039 * 1.1
+    assert metric(at, "USD per 1M").value == "0.1373"
+    assert "attention 0.0687 + FFN 0.0687" in metric(at, "USD per 1M").delta
+    caption = " ".join(c.value for c in at.caption)
+    assert "Per-layer budget 273.2 µs" in caption and "attention 61.3 GB" in caption
+    balance = figures(at)[0]
+    budget = balance["layout"]["shapes"][0]["x0"]
+    assert budget == pytest.approx(273.2, abs=0.1)
+    attention = sum(t["x"][0] for t in balance["data"] if t["y"] == ["Attention"])
+    assert attention == pytest.approx(259.4, abs=0.1)
+
+
+def test_ratio_control_changes_figures_and_url():
+    at = open_afd({"afd_ctx": "4096"})
+    before = figures(at)
+    at.number_input(key="afd_x").set_value(3).run()
+    assert not at.exception and not at.error
+    after = figures(at)
+    assert json.dumps(after[0], sort_keys=True) != json.dumps(before[0], sort_keys=True)  # balance
+    assert json.dumps(after[1], sort_keys=True) != json.dumps(before[1], sort_keys=True)  # Gantt
+    assert metric(at, "Layout").value == "3A2F"
+    assert at.query_params["afd_x"] in ("3", ["3"])
+    at.button(key="afd_reset").click().run()
+    assert at.number_input(key="afd_x").value == 4 and "afd_x" not in at.query_params
+
+
+def test_infeasible_choice_explains_binding_constraint_and_nearest():
+    at = open_afd({**PAPER_2A2F, "afd_x": "1"})
+    assert not at.exception and not at.error
+    assert not at.success
+    text = at.warning[0].value
+    assert "1A2F with micro-batch 2,048 misses the target" in text
+    assert "attention time: 439 us per layer exceeds the 273 us budget" in text
+    assert "Nearest feasible" in text and "2A2F at micro-batch 2048" in text
+    assert figures(at), "the charts still draw the infeasible plan"
+    balance = figures(at)[0]
+    assert any("#B91C1C" == a["font"]["color"] and "Attention" == a.get("y") for a in balance["layout"]["annotations"])
+
+
+def test_url_params_seed_inputs():
+    at = open_afd({"afd_model": "DeepSeek-V3", "afd_achip": "H20", "afd_fchip": "H800", "afd_ctx": "8192",
+                   "afd_tpot_ms": "40", "afd_stages": "4", "afd_dtype": "BF16", "afd_obj": "min USD per 1M tokens",
+                   "afd_y": "3"})
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="afd_model").value == "deepseek-v3"
+    assert at.selectbox(key="afd_achip").value == "h20" and at.selectbox(key="afd_fchip").value == "h800"
+    assert at.number_input(key="afd_ctx").value == 8192 and at.number_input(key="afd_tpot_ms").value == 40.0
+    assert at.radio(key="afd_stages").value == 4 and at.radio(key="afd_dtype").value == "bf16"
+    assert at.number_input(key="afd_y").value == 3 and at.radio(key="afd_obj").value == "usd_per_mtok"
+    assert metric(at, "Layout").value.endswith("3F")
+    balance, gantt = figures(at)[:2]
+    assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
+    assert "H20 (attention) + H800 (FFN)" in " ".join(c.value for c in at.caption)
+    assert "40 ms" in figures(at)[3]["layout"]["title"]["text"]
+
+
+def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
+    at = open_afd({"afd_ctx": "4096", "h800_hbm_tbps": "2.0"})
+    assert not at.error
+    assert "H800*" in " ".join(c.value for c in at.caption)
+    assert "H800*" in figures(at)[3]["layout"]["title"]["text"]
+    assert metric(at, "Optimum").value != "4A2F · micro-batch 4,368"
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"afd_x": "abc"}, "URL parameter afd_x"),
+    ({"afd_mb": "0"}, "URL parameter afd_mb"),
+])
+def test_bad_input_names_the_field(query, field):
+    at = open_afd(query)
+    assert at.error and field in at.error[0].value
+    assert "Traceback" not in at.error[0].value
