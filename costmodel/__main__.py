@@ -1,4 +1,4 @@
-"""Command line: `python -m costmodel {models,chips,cost,paper}`; see README.md.
+"""Command line: `python -m costmodel {models,chips,cost,paper,afd,report}`; see README.md.
 
 Exit status: 0 ok, 1 paper mismatch, 2 bad input (one message naming the field, no traceback).
 JSON field names are a public interface."""
@@ -202,6 +202,54 @@ def afd_command(args) -> int:
     return 0
 
 
+def _choices(values, known, field: str) -> list[str]:
+    """Names from repeated and/or comma-separated arguments, each checked against ``known``."""
+    out = []
+    for value in values:
+        for name in filter(None, (v.strip() for v in value.split(","))):
+            if name not in known:
+                raise InputError(field, f"unknown {field.lstrip('-').rstrip('s')} {name!r}; choose from {', '.join(known)}")
+            if name not in out:
+                out.append(name)
+    if not out:
+        raise InputError(field, f"choose at least one of {', '.join(known)}")
+    return out
+
+
+def report_command(args) -> int:
+    """Write the report bundle of the dashboard's pages for a scenario file, with no browser
+    session. Imports the UI package here only, so `import costmodel` stays light."""
+    try:
+        from dashboard import figures, report
+    except ImportError as err:
+        print(f"error: the report needs the dashboard package ({err}); run from the repository root",
+              file=sys.stderr)
+        return 2
+    pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
+    if args.formats is None:
+        formats = report.FORMATS
+        if not report.images_available():
+            formats = tuple(f for f in formats if f not in report.IMAGE_FORMATS)
+            print("warning: no PNG/SVG/PDF. " + report.INSTALL_HINT, file=sys.stderr)
+    else:
+        formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
+        if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
+            raise InputError("--formats", report.INSTALL_HINT)
+    scenario, warnings = report.read_scenario(args.scenario)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    contents = [figures.build(page, scenario) for page in pages]
+    try:
+        files = report.bundle_files(contents, scenario, formats)
+    except report.ImageExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    report.write_files(files, args.out)
+    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
+          "scenario.json, summary.md)")
+    return 0
+
+
 def _number(value, field: str) -> float:
     try:
         return float(value)
@@ -255,6 +303,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p = sub.add_parser("report", help="write the dashboard's report bundle for a scenario file, no browser session")
+    p.add_argument("--scenario", required=True, metavar="FILE.json",
+                   help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON))")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
+    p.add_argument("--pages", nargs="+", metavar="PAGE",
+                   help="overview, roofline, context-sweep, attention, paper (default: all; commas allowed)")
+    p.add_argument("--formats", metavar="LIST",
+                   help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--all", action="store_true", help="list matching cells too")
@@ -268,6 +324,8 @@ def main(argv=None) -> int:
             return paper_command(args)
         if args.command == "afd":
             return afd_command(args)
+        if args.command == "report":
+            return report_command(args)
         rows = {"models": model_rows, "chips": chip_rows, "cost": cost_rows}[args.command](args)
         print(render(rows, args.format))
         return 0

@@ -15,7 +15,7 @@ from costmodel.errors import InputError
 from costmodel.scenario import (KV_DTYPES, MAX_CONTEXT, PAPER_CHIPS, PAPER_MODELS, SWEEP_AXES,
                                 WEIGHT_DTYPES, Scenario, is_close)
 
-from . import labels
+from . import export, labels
 
 URL = "query-params"
 SCENARIO_KEY = "_scenario"
@@ -171,6 +171,9 @@ def render() -> Scenario:
     scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs), chip_overrides=overrides,
                         context=context, sweep_min=sweep_min, sweep_max=sweep_max, sweep_axis=axis,
                         batch=batch, kv_dtype=kv, weight_dtype=weights)
+    sb.subheader("Export")
+    with sb:
+        export.sidebar_downloads(scenario)
     st.session_state[SCENARIO_KEY] = scenario
     return scenario
 

@@ -1,12 +1,11 @@
 """Overview: what the tool answers, and the paper's headline charts (Figures 1 and 2), live."""
 import streamlit as st
 
-from dashboard import compute, labels, render, sidebar
-from dashboard.charts import overview
+from dashboard import export, figures, labels, render, sidebar
 
 scenario = sidebar.current()
-grid = compute.scenario_grid(scenario)
-chips = ", ".join(labels.chip_label(c) for c in grid.chips)
+content = figures.overview_page(scenario)
+chips = ", ".join(labels.chip_label(c) for c in scenario.chip_specs())
 
 st.title("What does decoding a token cost?")
 st.markdown(
@@ -18,5 +17,10 @@ st.markdown(
 )
 st.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
            f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
-render.plotly(overview.params_vs_cost(grid, scenario.context), "fig1")
-render.plotly(overview.totals_bars(grid, scenario.context), "fig2")
+for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):
+    render.plotly(content.charts[name], key)
+    export.chart_downloads(content.charts[name], name, scenario, content.page)
+with st.expander("Costs as a table"):
+    st.dataframe(content.tables["costs"], hide_index=True)
+    export.table_download(content.tables["costs"], "costs", scenario, content.page)
+export.content_bundle(content, scenario)

@@ -2,12 +2,12 @@
 chips and with the current (slider-modified) chips."""
 import streamlit as st
 
-from dashboard import compute, labels, render, sidebar
-from dashboard.charts import paper
+from dashboard import compute, export, figures, labels, render, sidebar
 
 scenario = sidebar.current()
+content = figures.paper_page(scenario)
 modified = compute.paper_chips_in_use(scenario)
-cells = compute.paper_cells(modified)
+cells = content.tables["cells"]
 
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")
 n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
@@ -19,6 +19,9 @@ if modified:
     st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
 else:
     st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-render.plotly(paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)), "paper_afd")
+render.plotly(content.charts["afd-vs-paper"], "paper_afd")
+export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
 st.dataframe(cells, hide_index=True, height=520,
              column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
+export.table_download(cells, "cells", scenario, content.page)
+export.content_bundle(content, scenario)

@@ -1,13 +1,10 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
 import streamlit as st
 
-from dashboard import compute, render, sidebar
-from dashboard.charts import roofline
+from dashboard import export, figures, render, sidebar
 
 scenario = sidebar.current()
-models, chips = scenario.model_specs(), scenario.chip_specs()
-points = compute.roofline_points(models, chips, scenario.batch, scenario.context, scenario.kv_dtype,
-                                 scenario.weight_dtype)
+content = figures.roofline_page(scenario)
 
 st.title("Roofline per chip")
 st.markdown(
@@ -19,10 +16,10 @@ st.markdown(
 )
 view = st.segmented_control("View", ["All chips overlaid", "One panel per chip"], default="All chips overlaid",
                             key="roof_view", bind="query-params", required=True)
-if view == "One panel per chip":
-    fig = roofline.faceted(chips, points, models, scenario.weight_dtype, scenario.context, scenario.batch)
-else:
-    fig = roofline.overlaid(chips, points, scenario.weight_dtype, scenario.context, scenario.batch)
-render.plotly(fig, "roofline")
+name = "per-chip" if view == "One panel per chip" else "overlaid"
+render.plotly(content.charts[name], "roofline")
+export.chart_downloads(content.charts[name], name, scenario, content.page)
 with st.expander("Points as a table"):
-    st.dataframe(compute.roofline_table(points), hide_index=True)
+    st.dataframe(content.tables["points"], hide_index=True)
+    export.table_download(content.tables["points"], "points", scenario, content.page)
+export.content_bundle(content, scenario)

@@ -1,0 +1,101 @@
+"""Download controls for the pages: every chart as PNG (2x), SVG, PDF, offline HTML and its data
+as CSV; tables as CSV; one ZIP per page and one for all pages; the scenario as JSON.
+
+All file work runs on click only (``st.download_button(data=callable)``), never on an ordinary
+rerun; the files come from ``dashboard.report``, the same functions ``python -m costmodel
+report`` uses. Static images share one warm chromium per server process
+(``report.ImageExporter.shared()``, held for the process like an ``st.cache_resource``).
+
+For a page: ``chart_downloads(spec, name, scenario, page)`` under each chart,
+``table_download(df, name, scenario, page)`` under a table, and once per page
+``page_bundle(page, charts, tables, scenario)``."""
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from costmodel.scenario import Scenario
+
+from . import figures, report
+
+LABELS = {"png": "PNG (2x)", "svg": "SVG", "pdf": "PDF", "html": "HTML (offline)", "csv": "Data (CSV)"}
+ICONS = {"png": ":material/image:", "svg": ":material/polyline:", "pdf": ":material/picture_as_pdf:",
+         "html": ":material/html:", "csv": ":material/table:"}
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def images_available() -> bool:
+    """Whether chromium is installed (checked at most once a minute per server)."""
+    return report.images_available()
+
+
+def chart_downloads(spec: dict, name: str, scenario: Scenario, page: str = "chart") -> None:
+    """A compact 'Download' popover under a chart: PNG, SVG, PDF, HTML and the plotted data as
+    CSV, named '<page>-<name>_<models>_<chips>_<context>.<ext>', each with the scenario caption."""
+    stem = report.file_stem(page, name, scenario)
+    images = images_available()
+    with st.popover("Download chart", icon=":material/download:"):
+        for fmt in report.FORMATS:
+            missing = fmt in report.IMAGE_FORMATS and not images
+            st.download_button(
+                LABELS[fmt], data=functools.partial(report.chart_file, spec, fmt, scenario, page, name),
+                file_name=f"{stem}.{fmt}", mime=report.MIME[fmt], key=f"dl_{page}_{name}_{fmt}",
+                on_click="ignore", icon=ICONS[fmt], disabled=missing, width="stretch",
+                help=report.INSTALL_HINT if missing else None)
+        if not images:
+            st.caption(report.INSTALL_HINT)
+
+
+def table_download(table, name: str, scenario: Scenario, page: str = "table") -> None:
+    """A small button: the table as CSV (full precision), named like the charts."""
+    st.download_button("Table (CSV)", data=functools.partial(report.table_csv, table),
+                       file_name=f"{report.file_stem(page, 'table-' + name, scenario)}.csv", mime=report.MIME["csv"],
+                       key=f"dl_{page}_table_{name}", on_click="ignore", icon=":material/table:", type="tertiary")
+
+
+def _zip(contents: list, scenario: Scenario, formats=report.FORMATS) -> bytes:
+    return report.zip_bytes(report.bundle_files(contents, scenario, formats))
+
+
+def page_zip(content: figures.PageContent, scenario: Scenario, formats=report.FORMATS) -> bytes:
+    """The page bundle: every chart in every format, the CSVs, scenario.json, summary.md."""
+    return _zip([content], scenario, formats)
+
+
+def all_pages_zip(scenario: Scenario, formats=report.FORMATS) -> bytes:
+    """Every registered page (``figures.PAGES``) in one bundle, built on click."""
+    return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats)
+
+
+def page_bundle(page: str, charts: dict, tables: dict, scenario: Scenario, headlines=(), title: str | None = None) -> None:
+    """One button: a ZIP of this page (``charts``: {name: figure dict}, ``tables``: {name:
+    DataFrame}; ``headlines``: lines for summary.md)."""
+    content = figures.PageContent(page, title or page.replace("-", " ").capitalize(), dict(charts), dict(tables),
+                                  list(headlines))
+    what = "charts as PNG, SVG, PDF, HTML and CSV" if images_available() else "charts as HTML and CSV (no chromium)"
+    st.download_button("Download this page (ZIP)", data=functools.partial(page_zip, content, scenario),
+                       file_name=report.bundle_name(page, scenario), mime=report.MIME["zip"], key=f"dl_bundle_{page}",
+                       on_click="ignore", icon=":material/folder_zip:",
+                       help=f"One ZIP: {what}, tables as CSV, scenario.json and summary.md.")
+
+
+def content_bundle(content: figures.PageContent, scenario: Scenario) -> None:
+    """``page_bundle`` for a page built by ``dashboard.figures``."""
+    page_bundle(content.page, content.charts, content.tables, scenario, content.headlines, content.title)
+
+
+def sidebar_downloads(scenario: Scenario) -> None:
+    """Sidebar: the scenario JSON (what ``python -m costmodel report --scenario`` reads) and the
+    all-pages ZIP."""
+    st.download_button("Scenario (JSON)", data=functools.partial(report.scenario_json, scenario),
+                       file_name=f"scenario_{report.scenario_tag(scenario)}.json", mime=report.MIME["json"],
+                       key="dl_scenario", on_click="ignore", icon=":material/data_object:", width="stretch",
+                       help="Every input and the full chip and model specs; "
+                            "`python -m costmodel report --scenario FILE --out DIR` rebuilds the report from it.")
+    st.download_button("All pages (ZIP)", data=functools.partial(all_pages_zip, scenario),
+                       file_name=report.bundle_name("all-pages", scenario), mime=report.MIME["zip"],
+                       key="dl_bundle_all", on_click="ignore", icon=":material/folder_zip:", width="stretch",
+                       help="Every chart of every page in every format, the tables, scenario.json and summary.md.")
+    if not images_available():
+        st.caption(report.INSTALL_HINT)
