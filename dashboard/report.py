@@ -282,7 +282,7 @@ def chart_csv(spec: dict) -> bytes:
 
 def table_csv(table) -> bytes:
     """A DataFrame as CSV (floats at full precision)."""
-    return table.to_csv(index=False, lineterminator="\n", float_format=repr).encode()
+    return table.to_csv(index=False, lineterminator="\n", float_format=lambda v: repr(float(v))).encode()
 
 
 def chart_file(spec: dict, fmt: str, scenario: Scenario, page: str | None = None, name: str = "chart") -> bytes:

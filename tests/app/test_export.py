@@ -1,0 +1,47 @@
+"""Export controls on every page: chart download popovers, table CSV buttons, the page bundle,
+and in the sidebar the scenario JSON and the all-pages bundle. (AppTest never runs a download
+callable; tests/unit/test_export.py tests the files, tests/e2e one real download.)"""
+from __future__ import annotations
+
+import pytest
+
+from app_harness import PAGES, open_app
+from dashboard import export, report
+
+CHARTS = {
+    "overview": ["fig1-params-vs-cost", "fig2-single-chip-vs-afd"],
+    "roofline": ["overlaid"],
+    "context-sweep": ["costs", "kv-cache"],
+    "attention": ["paper-designs", "same-body", "same-body-cost", "what-ifs"],
+    "paper": ["afd-vs-paper"],
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_with_export_controls(page):
+    at = open_app(page)
+    assert not at.exception and not at.error
+    ids = " ".join(el.proto.id for el in at.get("download_button"))
+    for name in CHARTS[page]:
+        for fmt in report.FORMATS:
+            assert f"dl_{page}_{name}_{fmt}" in ids, (name, fmt)
+    assert f"dl_bundle_{page}" in ids and "dl_scenario" in ids and "dl_bundle_all" in ids
+    assert "dl_" + page + "_table_" in ids, "every table has a CSV button"
+    labels = [el.proto.label for el in at.get("download_button")]
+    assert "Download this page (ZIP)" in labels and "Scenario (JSON)" in labels
+
+
+def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):
+    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    export.images_available.clear()
+    try:
+        at = open_app("overview")
+        assert not at.exception and not at.error
+        by_id = {el.proto.id: el.proto for el in at.get("download_button")}
+        png = next(p for i, p in by_id.items() if "dl_overview_fig1-params-vs-cost_png" in i)
+        html = next(p for i, p in by_id.items() if "dl_overview_fig1-params-vs-cost_html" in i)
+        assert png.disabled and "apt-get install chromium" in png.help
+        assert not html.disabled
+        assert any("apt-get install chromium" in c.value for c in at.caption)
+    finally:
+        export.images_available.clear()

@@ -1,0 +1,55 @@
+"""A real download in a real browser: a chart's PNG and CSV from the overview page, and the
+sidebar's scenario JSON, which the headless report command reads back."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def open_overview(page, url, query: str = ""):
+    page.goto(url + "/" + query)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def download(page, button_name: str, timeout: int = 60_000) -> tuple[str, bytes]:
+    with page.expect_download(timeout=timeout) as info:
+        page.get_by_role("button", name=button_name).last.click()
+    dl = info.value
+    return dl.suggested_filename, Path(dl.path()).read_bytes()
+
+
+def test_chart_downloads_arrive(page, warm):
+    open_overview(page, warm)
+    page.get_by_role("button", name="Download chart").first.click()
+    name, data = download(page, "Data (CSV)")
+    assert name == "overview-fig1-params-vs-cost_step-3+deepseek-v3+qwen3-235b-a22b_h800+h20+a800+910b_8k.csv"
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    step3 = next(r for r in rows if r["trace"] == "Step-3")
+    assert abs(float(step3["y"]) - 0.055) < 0.0006  # paper Figure 1: Step-3 AFD at 8K
+    assert step3["y axis"] == "AFD decode cost (USD per 1M tokens)"
+    name, data = download(page, "PNG (2x)", timeout=120_000)  # the server's first image starts chromium
+    assert name.endswith(".png") and data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24])[0] == 2600
+
+
+def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
+    from dashboard import report
+
+    open_overview(page, warm, "?ctx=16384")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    with page.expect_download(timeout=60_000) as info:
+        sidebar.get_by_role("button", name="Scenario (JSON)").click()
+    data = Path(info.value.path()).read_bytes()
+    assert json.loads(data)["scenario"]["context"] == 16384
+    path = tmp_path / "scenario.json"
+    path.write_bytes(data)
+    scenario, warnings = report.read_scenario(path)
+    assert scenario.context == 16384 and not warnings

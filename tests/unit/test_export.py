@@ -1,0 +1,241 @@
+"""Export: every format of a chart (PNG/PDF magic bytes and size, SVG as XML with the axis titles,
+offline HTML, CSV that reads back to the plotted numbers exactly), tables, bundles, the scenario
+file, and the headless `python -m costmodel report` giving the dashboard's bundle."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from costmodel.__main__ import main
+from costmodel.scenario import Scenario
+from dashboard import export, figures, report
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = Scenario(models=("step-3", "deepseek-v3"), chips=("h800", "h20"), context=16384,
+                    chip_overrides={"h800": {"price_usd_per_hour": 2.5}})
+needs_chromium = pytest.mark.skipif(not report.images_available(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def overview():
+    return figures.build("overview", SCENARIO)
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return figures.build("context-sweep", SCENARIO)
+
+
+def axis_titles(spec) -> list[str]:
+    return [v["title"]["text"] for k, v in spec["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+
+
+def test_file_names_and_caption_name_the_scenario():
+    stem = report.file_stem("overview", "fig2", SCENARIO)
+    assert stem == "overview-fig2_step-3+deepseek-v3_h800mod+h20_16k"
+    text = report.caption(SCENARIO)
+    for part in ("H800*", "modified: H800* (Price)", "context 16K tokens", "KV model default", "weights FP8",
+                 "decode batch 256", "costmodel 0.1.0"):
+        assert part in text, part
+
+
+def test_decorate_adds_caption_under_plot_keeps_titles(sweep):
+    spec = sweep.charts["costs"]
+    fig = report.decorate(spec, SCENARIO, "context-sweep")
+    note = fig["layout"]["annotations"][-1]
+    assert note["text"] == report.caption(SCENARIO, "context-sweep") and note["y"] < 0
+    assert "sweep 8K–32K (linear)" in note["text"]
+    assert fig["layout"]["height"] > spec["layout"]["height"]
+    assert fig["layout"]["title"] == spec["layout"]["title"] and axis_titles(fig) == axis_titles(spec)
+    assert "annotations" not in spec["layout"] or note not in spec["layout"]["annotations"], "input untouched"
+
+
+@needs_chromium
+def test_png_magic_and_size(overview):
+    spec = overview.charts["fig2-single-chip-vs-afd"]
+    data = report.chart_file(spec, "png", SCENARIO, "overview", "fig2")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == report.WIDTH_PX * report.SCALE
+    assert height == report.decorate(spec, SCENARIO)["layout"]["height"] * report.SCALE
+
+
+@needs_chromium
+def test_pdf_magic_and_page_size(overview):
+    spec = overview.charts["fig2-single-chip-vs-afd"]
+    data = report.chart_file(spec, "pdf", SCENARIO, "overview", "fig2")
+    assert data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
+    box = [float(v) for v in re.search(rb"/MediaBox\s*\[([^\]]*)\]", data).group(1).split()]
+    height = report.decorate(spec, SCENARIO)["layout"]["height"]
+    assert box[2] / box[3] == pytest.approx(report.WIDTH_PX / height, rel=0.01)
+
+
+@needs_chromium
+def test_svg_is_xml_with_axis_titles_and_caption(sweep):
+    spec = sweep.charts["costs"]
+    data = report.chart_file(spec, "svg", SCENARIO, "context-sweep", "costs")
+    root = ET.fromstring(data)
+    assert root.tag.endswith("svg")
+    text = " ".join(t for t in root.itertext())
+    for title in set(axis_titles(spec)):
+        assert title in text, title
+    assert "costmodel 0.1.0" in text and spec["layout"]["title"]["text"] in text
+
+
+def test_html_is_standalone_offline(overview):
+    spec = overview.charts["fig1-params-vs-cost"]
+    html = report.chart_file(spec, "html", SCENARIO, "overview", "fig1").decode()
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html), "no external script"
+    assert "plotly.js v" in html and len(html) > 1_000_000, "plotly.js embedded"
+    assert 'id="fig1"' in html and "Plotly.newPlot" in html
+    assert json.dumps(spec["layout"]["title"]["text"])[1:-1].split(" (")[0] in html
+    assert "costmodel 0.1.0" in html
+    assert html == report.chart_file(spec, "html", SCENARIO, "overview", "fig1").decode(), "deterministic"
+
+
+@pytest.mark.parametrize("page", list(figures.PAGES))
+def test_chart_csv_reads_back_the_plotted_numbers_exactly(page):
+    for name, spec in figures.build(page, SCENARIO).charts.items():
+        rows = list(csv.DictReader(io.StringIO(report.chart_file(spec, "csv", SCENARIO, page, name).decode())))
+        expected = report.chart_rows(spec)
+        assert len(rows) == len(expected) > 0, name
+        for row, want in zip(rows, expected):
+            assert row["trace"] == want["trace"] and row["x axis"] == want["x axis"]
+            for key in ("x", "y", "base"):
+                value = want[key]
+                if value is None:
+                    assert row[key] == ""
+                elif isinstance(value, float):
+                    assert float(row[key]) == value, (name, key)  # exact, not approx
+                else:
+                    assert row[key] == str(value)
+
+
+def test_table_csv_full_precision(sweep):
+    table = figures.build("roofline", SCENARIO).tables["points"]
+    back = pd.read_csv(io.BytesIO(report.table_csv(table)))
+    assert list(back.columns) == list(table.columns)
+    for column in ("FLOPs per step", "HBM bytes per step", "intensity (FLOPs/byte)"):
+        assert back[column].tolist() == table[column].tolist()
+
+
+def test_scenario_json_has_specs_and_reads_back(tmp_path):
+    data = report.report_dict(SCENARIO)
+    assert data["version"] == "0.1.0" and data["scenario"] == SCENARIO.to_dict()
+    h800 = data["chips"]["h800"]
+    assert h800["selected"] and h800["price_usd_per_hour"] == 2.5 and h800["modified"] == ["price_usd_per_hour"]
+    assert h800["library_values"]["price_usd_per_hour"] != 2.5 and h800["source"]
+    assert not data["chips"]["a800"]["selected"], "the paper's chips, used by the paper page, are listed"
+    step3 = data["models"]["step-3"]
+    assert step3["selected"] and step3["attention_groups"][0]["attention"]["type"] == "MFA"
+    path = tmp_path / "scenario.json"
+    path.write_bytes(report.scenario_json(SCENARIO))
+    scenario, warnings = report.read_scenario(path)
+    assert scenario == SCENARIO and not warnings
+    assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
+    path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
+    assert report.read_scenario(path)[0] == SCENARIO
+    data["chips"]["h20"]["mem_bw_bytes_per_s"] = 1.0
+    path.write_text(json.dumps(data))
+    assert "chip h20" in report.read_scenario(path)[1][0]
+
+
+def test_page_zip_lists_every_chart_format_table_scenario_summary(overview, monkeypatch):
+    monkeypatch.setattr(report, "chart_file", lambda spec, fmt, *a: f"{fmt}".encode()
+                        if fmt in report.IMAGE_FORMATS else CHART_FILE(spec, fmt, *a))
+    data = export.page_zip(overview, SCENARIO)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    tag = "step-3+deepseek-v3_h800mod+h20_16k"
+    expected = sorted([f"overview/overview-{c}_{tag}.{f}" for c in overview.charts for f in report.FORMATS]
+                      + [f"overview/overview-table-costs_{tag}.csv", "scenario.json", "summary.md"])
+    assert names == expected
+    summary = zipfile.ZipFile(io.BytesIO(data)).read("summary.md").decode()
+    assert "Step-3: AFD" in summary and all(f"`{n}`" in summary for n in names)
+    assert data == export.page_zip(overview, SCENARIO), "same inputs, same bytes"
+
+
+CHART_FILE = report.chart_file
+
+
+def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
+    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    files = report.bundle_files([overview], SCENARIO)
+    assert not [n for n in files if n.endswith((".png", ".svg", ".pdf"))]
+    assert any(n.endswith(".html") for n in files) and any(n.endswith(".csv") for n in files)
+    assert "apt-get install chromium" in files["summary.md"].decode()
+    with pytest.raises(report.ImageExportError, match="apt-get install chromium"):
+        report.ImageExporter().image(overview.charts["fig1-params-vs-cost"], "png", 100, 100)
+
+
+def test_report_command_refuses_images_without_chromium(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    path = tmp_path / "s.json"
+    path.write_bytes(report.scenario_json(SCENARIO))
+    assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--formats", "png"]) == 2
+    assert "apt-get install chromium" in capsys.readouterr().err
+    assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--pages", "paper"]) == 0
+    assert (tmp_path / "o" / "scenario.json").exists()
+    assert not list((tmp_path / "o").rglob("*.png"))
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--scenario", "missing.json"], "--scenario: cannot read"),
+    (["--pages", "overview,nope"], "--pages: unknown page 'nope'"),
+    (["--formats", "png,gif"], "--formats: unknown format 'gif'"),
+])
+def test_report_bad_input_one_message_exit_2(tmp_path, args, field):
+    path = tmp_path / "s.json"
+    path.write_bytes(report.scenario_json(SCENARIO))
+    base = {"--scenario": str(path), "--out": str(tmp_path / "o")}
+    base.update(dict(zip(args[::2], args[1::2])))
+    cmd = [sys.executable, "-m", "costmodel", "report", *[x for kv in base.items() for x in kv]]
+    proc = subprocess.run(cmd, cwd=tmp_path if "missing" in args[1] else ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2, proc.stderr
+    assert field in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, field", [
+    ("{", "--scenario: "), ('{"scenario": {"schema_version": 1, "batch": 0}}', "batch"),
+    ('{"scenario": {"schema_version": 1, "chips": ["h999"]}}', "chip"),
+    ('{"scenario": {"schema_version": 1, "colour": "red"}}', "colour"),
+])
+def test_report_malformed_scenario_exit_2(tmp_path, capsys, text, field):
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {field}") and len(err.strip().splitlines()) == 1
+
+
+def test_headless_bundle_equals_dashboard_bundle(tmp_path):
+    """The sidebar's scenario file, read back by the command, gives the dashboard's all-pages
+    bundle: same files, same CSV/JSON/Markdown/HTML bytes (images left out for speed)."""
+    path = tmp_path / "scenario.json"
+    path.write_bytes(report.scenario_json(SCENARIO))  # what the sidebar's "Scenario (JSON)" button sends
+    dashboard = zipfile.ZipFile(io.BytesIO(export.all_pages_zip(SCENARIO, ("html", "csv"))))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "costmodel", "report", "--scenario", str(path), "--out", str(out),
+                           "--formats", "html,csv"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == sorted(dashboard.namelist())
+    assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES)
+    for name in written:
+        assert (out / name).read_bytes() == dashboard.read(name), name
+
+
+def test_example_scenario_reads():
+    scenario, warnings = report.read_scenario(ROOT / "examples" / "scenario.json")
+    assert scenario.chips == ("h800", "h20") and not warnings
