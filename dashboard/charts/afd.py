@@ -47,24 +47,25 @@ def balance(plan) -> dict:
                              f"budget {budget:.1f} µs<extra></extra>",
         })
     stage_us = {s: float(t) * US for s, t in plan.stage_s.items()}
-    top = max(budget, *stage_us.values()) * 1.22
-    notes = [{"x": stage_us[s], "y": STAGE_LABELS[s], "xref": "x", "yref": "y", "showarrow": False,
-              "xanchor": "left", "xshift": 6, "text": f"<b>{stage_us[s]:.0f} µs · {100 * stage_us[s] / budget:.0f}%</b>",
+    top = max(budget, *stage_us.values()) * 1.12
+    notes = [{"x": 1.0, "y": STAGE_LABELS[s], "xref": "paper", "yref": "y", "showarrow": False,
+              "xanchor": "left", "xshift": 8, "text": f"<b>{stage_us[s]:.0f} µs · {100 * stage_us[s] / budget:.0f}%</b>",
               "font": {"size": 12, "color": OVER if stage_us[s] > budget * (1 + 1e-9) else "#1F2937"}}
              for s in plan.stage_names]
     notes.append({"x": budget, "y": 1.0, "xref": "x", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                   "text": f"budget {budget:.0f} µs", "font": {"size": 12, "color": OVER}})
     return figure(data, {
-        "title": {"text": f"Per-layer balance of {_layout(plan)}, micro-batch {int(plan.micro_batch):,}: "
-                          f"each stage vs the {budget:.0f} µs budget"},
+        "title": {"text": f"Per-layer balance of {_layout(plan)}, micro-batch {int(plan.micro_batch):,}<br>"
+                          f"<sup>each stage's time per layer vs the {budget:.0f} µs budget "
+                          f"(TPOT / ({plan.setup.slots_per_layer} slots x {plan.setup.layers} layers))</sup>"},
         "barmode": "stack",
         "xaxis": axis("Time per layer per micro-batch (µs)", range=[0, top]),
         "yaxis": axis("Pipeline stage", categoryorder="array", categoryarray=rows[::-1]),
         "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget, "y0": 0, "y1": 1,
                     "line": {"color": OVER, "width": 2, "dash": "dash"}}],
         "annotations": notes,
-        "legend": {"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Part "}},
-        "height": 420, "margin": {"l": 150, "r": 30, "t": 70, "b": 60},
+        "legend": {"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Part "}, "traceorder": "normal"},
+        "height": 440, "margin": {"l": 150, "r": 110, "t": 80, "b": 60},
     })
 
 
@@ -99,8 +100,8 @@ def gantt(plan, layers: int = 2) -> dict:
             "y": [STAGE_LABELS[r["stage"]] for r in mine],
             "x": [(r["end_s"] - r["start_s"]) * US for r in mine],
             "base": [r["start_s"] * US for r in mine],
-            "text": [f"MB{mb}·L{r['layer']}" for r in mine], "textposition": "inside", "insidetextanchor": "middle",
-            "textfont": {"color": "white", "size": 11},
+            "text": [f"L{r['layer']}" for r in mine], "textposition": "inside", "insidetextanchor": "middle",
+            "textangle": 0, "textfont": {"color": "white", "size": 11},
             "marker": {"color": color(mb - 1), "line": {"width": 1, "color": "white"}},
             "customdata": [[r["layer"], r["start_s"] * US, r["end_s"] * US] for r in mine],
             "hovertemplate": (f"<b>micro-batch {mb}</b>, layer %{{customdata[0]}}<br>%{{y}}: "
@@ -114,15 +115,15 @@ def gantt(plan, layers: int = 2) -> dict:
               "xanchor": "left", "text": f"layer {layer + 1}", "font": {"size": 11, "color": "#6B7280"}}
              for layer in range(layers)]
     return figure(data, {
-        "title": {"text": f"One decode step, first {layers} of {s.layers} layers: {s.micro_batches} micro-batches "
-                          f"through {s.stages} stages (step = {s.layers} x {period:.0f} µs = "
-                          f"{float(plan.tpot_s) * 1e3:.1f} ms)"},
+        "title": {"text": f"One decode step: {s.micro_batches} micro-batches through {s.stages} stages<br>"
+                          f"<sup>first {layers} of {s.layers} layers; step = {s.layers} layers x {period:.0f} µs = "
+                          f"{float(plan.tpot_s) * 1e3:.1f} ms; bars labelled by layer</sup>"},
         "barmode": "overlay",
         "xaxis": axis("Time from the start of the step (µs)", range=[0, end * 1.02]),
         "yaxis": axis("Pipeline stage", categoryorder="array", categoryarray=names[::-1]),
         "shapes": shapes, "annotations": notes,
         "legend": {"orientation": "h", "y": -0.25, "x": 0},
-        "height": 380, "margin": {"l": 150, "r": 30, "t": 80, "b": 60},
+        "height": 440, "margin": {"l": 150, "r": 30, "t": 80, "b": 60},
     })
 
 

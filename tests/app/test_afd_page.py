@@ -53,11 +53,11 @@ def test_renders_four_charts_in_the_shared_template():
 def test_default_is_the_search_optimum_at_4k():
     at = open_afd({"afd_ctx": "4096"})
     # Step-3 on H800+H800, 8-GPU instances, 3 micro-batches, 50 ms: the search's best is 4A2F at micro-batch 4368
-    assert metric(at, "Optimum").value == "4A2F · micro-batch 4,368"
+    assert metric(at, "Optimum").value == "4A2F" and metric(at, "Optimum").delta.startswith("micro-batch 4,368 ·")
     assert metric(at, "Layout").value == "4A2F"
     assert at.number_input(key="afd_x").value == 4 and at.number_input(key="afd_y").value == 2
     assert at.number_input(key="afd_mb").value == 4368
-    assert metric(at, "Tokens per GPU per second").value == "5,499"
+    assert metric(at, "Tokens per GPU per s").value == "5,499"
     assert at.success and "meets the 50 ms target" in at.success[0].value
     assert "afd_x" not in at.query_params, "the optimum is not written to the URL"
 
@@ -67,14 +67,16 @@ def test_paper_2a2f_deployment_numbers():
     at = open_afd(PAPER_2A2F)
     assert not at.error
     assert metric(at, "Layout").value == "2A2F" and metric(at, "Layout").delta == "32 GPUs"
-    assert metric(at, "Micro-batch").value == "2,048 / 6,144"
+    assert metric(at, "Micro-batch").value == "2,048" and "total batch 6,144" in metric(at, "Micro-batch").delta
     assert metric(at, "TPOT").value == "47.5"
-    tokens = float(metric(at, "Tokens per GPU per second").value.replace(",", ""))
+    tokens = float(metric(at, "Tokens per GPU per s").value.replace(",", ""))
     assert tokens == pytest.approx(4045, abs=1) and 3910 * 0.9 <= tokens <= 4039 * 1.1
     assert metric(at, "USD per 1M").value == "0.1373"
     assert "attention 0.0687 + FFN 0.0687" in metric(at, "USD per 1M").delta
     caption = " ".join(c.value for c in at.caption)
-    assert "Per-layer budget 273.2 µs" in caption and "attention 61.3 GB" in caption
+    assert "Per-layer budget 273.2 µs" in caption and "attention 95%" in caption
+    assert metric(at, "Attention GPU memory").value == "61.3" and metric(at, "FFN GPU memory").value == "19.1"
+    assert metric(at, "Max context per attention GPU").value == "564,803"
     balance = figures(at)[0]
     budget = balance["layout"]["shapes"][0]["x0"]
     assert budget == pytest.approx(273.2, abs=0.1)
@@ -131,7 +133,7 @@ def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
     assert not at.error
     assert "H800*" in " ".join(c.value for c in at.caption)
     assert "H800*" in figures(at)[3]["layout"]["title"]["text"]
-    assert metric(at, "Optimum").value != "4A2F · micro-batch 4,368"
+    assert metric(at, "Optimum").delta != "micro-batch 4,368 · 5,499 tokens/GPU/s"
 
 
 @pytest.mark.parametrize("query, field", [

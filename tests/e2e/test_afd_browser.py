@@ -1,0 +1,87 @@
+"""AFD sizing page in a real browser: its four Plotly charts draw, the A:F ratio control moves
+the charts and the URL, and a copied URL reopens the same ratio and the same charts."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
+CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y, t.base])))"""
+
+
+def open_afd(page, url: str, charts: int = 4):
+    page.goto(url)
+    page.wait_for_function(f"""() => {{ const g = document.querySelectorAll('.js-plotly-plot');
+        return g.length >= {charts} && Array.from(g).every(p => p.querySelector('.main-svg') && (p.data || []).length); }}""",
+                           timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    return page
+
+
+def chart_data(page) -> list[str]:
+    return page.evaluate(CHART_DATA)
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1500, "height": 3200})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def attention_input(page):
+    box = page.get_by_label("Attention instances (x)")
+    box.wait_for(state="visible")
+    return box
+
+
+def test_afd_page_draws_its_charts(page, warm):
+    open_afd(page, f"{warm}/afd?afd_ctx=4096")
+    assert not page.get_by_text("Page not found").count()
+    drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
+    assert len(drawn) == 4 and all(n > 0 for n in drawn), drawn
+    assert not page.locator('[data-testid="stException"]').count()
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    assert page.get_by_text("4A2F meets the 50 ms target").count() == 1
+    shot(page, "afd")
+
+
+def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
+    open_afd(page, f"{warm}/afd?afd_ctx=4096")
+    before = chart_data(page)
+    box = attention_input(page)
+    assert box.input_value() == "4"
+    box.fill("2")
+    box.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('afd_x=2')", timeout=30_000)
+    page.get_by_text("2A2F with micro-batch 4,368 misses the target").wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(500)
+    after = chart_data(page)
+    assert after[0] != before[0] and after[1] != before[1], "balance and Gantt follow the ratio"
+    url = page.url
+    assert "afd_ctx=4096" in url
+
+    again = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        open_afd(again, url)
+        assert attention_input(again).input_value() == "2"
+        assert again.get_by_text("2A2F with micro-batch 4,368 misses the target").count() == 1
+        again.wait_for_timeout(500)
+        assert chart_data(again) == after
+    finally:
+        again.close()
+
+
+def test_infeasible_ratio_is_explained(page, warm):
+    open_afd(page, f"{warm}/afd?afd_ctx=4096&afd_x=1&afd_y=2&afd_mb=2048")
+    page.get_by_text("misses the target").wait_for(timeout=30_000)
+    assert page.get_by_text("exceeds the 273 us budget", exact=False).count() >= 1
+    assert not page.locator('[data-testid="stException"]').count()
+    shot(page, "afd-infeasible")
