@@ -43,6 +43,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_afd.py
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
