@@ -18,6 +18,13 @@ def _layout(plan) -> str:
     return f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F"
 
 
+def _stage_axis(rows: list[str]) -> dict:
+    """Stage rows top to bottom in pipeline order, the title clear of the row names."""
+    out = axis("Pipeline stage", categoryorder="array", categoryarray=rows[::-1])
+    out["title"] = {**out["title"], "standoff": 14}
+    return out
+
+
 def _pieces(plan) -> list[tuple[str, str, float]]:
     """(stage, part name, seconds per layer) of every stacked part of every stage."""
     core = float(plan.attention_s - plan.attention_fixed_s)
@@ -60,12 +67,12 @@ def balance(plan) -> dict:
                           f"(TPOT / ({plan.setup.slots_per_layer} slots x {plan.setup.layers} layers))</sup>"},
         "barmode": "stack",
         "xaxis": axis("Time per layer per micro-batch (µs)", range=[0, top]),
-        "yaxis": axis("Pipeline stage", categoryorder="array", categoryarray=rows[::-1]),
+        "yaxis": _stage_axis(rows),
         "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget, "y0": 0, "y1": 1,
                     "line": {"color": OVER, "width": 2, "dash": "dash"}}],
         "annotations": notes,
-        "legend": {"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Part "}, "traceorder": "normal"},
-        "height": 440, "margin": {"l": 150, "r": 110, "t": 80, "b": 60},
+        "legend": {"orientation": "h", "y": -0.3, "x": 0, "title": {"text": "Part "}, "traceorder": "normal"},
+        "height": 440, "margin": {"l": 175, "r": 110, "t": 80, "b": 60},
     })
 
 
@@ -120,10 +127,11 @@ def gantt(plan, layers: int = 2) -> dict:
                           f"{float(plan.tpot_s) * 1e3:.1f} ms; bars labelled by layer</sup>"},
         "barmode": "overlay",
         "xaxis": axis("Time from the start of the step (µs)", range=[0, end * 1.02]),
-        "yaxis": axis("Pipeline stage", categoryorder="array", categoryarray=names[::-1]),
+        "yaxis": _stage_axis(names),
+        "uniformtext": {"minsize": 9, "mode": "hide"},
         "shapes": shapes, "annotations": notes,
         "legend": {"orientation": "h", "y": -0.25, "x": 0},
-        "height": 440, "margin": {"l": 150, "r": 30, "t": 80, "b": 60},
+        "height": 440, "margin": {"l": 175, "r": 30, "t": 80, "b": 60},
     })
 
 

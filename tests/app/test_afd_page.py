@@ -144,3 +144,15 @@ def test_bad_input_names_the_field(query, field):
     at = open_afd(query)
     assert at.error and field in at.error[0].value
     assert "Traceback" not in at.error[0].value
+
+
+def test_ratio_follows_the_optimum_until_moved():
+    at = open_afd({"afd_ctx": "4096"})
+    assert at.number_input(key="afd_x").value == 4
+    at.number_input(key="afd_ctx").set_value(8192).run()
+    assert at.number_input(key="afd_x").value == 8, "untouched: follows the optimum (8A2F at 8K)"
+    assert metric(at, "Layout").value == "8A2F"
+    at.number_input(key="afd_x").set_value(5).run()
+    at.number_input(key="afd_ctx").set_value(16384).run()
+    assert at.number_input(key="afd_x").value == 5, "moved by the user: stays"
+    assert metric(at, "Optimum").value == "16A2F"

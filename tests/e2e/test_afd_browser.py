@@ -22,6 +22,14 @@ def open_afd(page, url: str, charts: int = 4):
     return page
 
 
+@pytest.fixture(autouse=True)
+def settle(page):
+    """Leave the shared server idle after each test (reruns still in flight slowed the next test's page)."""
+    yield
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(1000)
+
+
 def chart_data(page) -> list[str]:
     return page.evaluate(CHART_DATA)
 
