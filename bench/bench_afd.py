@@ -4,22 +4,14 @@ Also the same search done point by point for a slice, as the ratio a vectorized 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_core import best_of  # noqa: E402
 from costmodel import library  # noqa: E402
 from costmodel.afd import MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES, MICRO_BATCH_GRID, AFDSetup, evaluate, search, search_chip_pairs  # noqa: E402
-
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():
@@ -28,7 +20,7 @@ def main():
     setup = AFDSetup(library.model("step-3"), h800, h800, 8192)
     points = MAX_ATTENTION_INSTANCES * MAX_FFN_INSTANCES * len(MICRO_BATCH_GRID)
     one = best_of(lambda: search(setup), 5)
-    pairs = best_of(lambda: search_chip_pairs(setup, chips))
+    pairs = best_of(lambda: search_chip_pairs(setup, chips), 3)
     slice_points = [(x, y, b) for x in range(1, 5) for y in range(1, 3) for b in MICRO_BATCH_GRID]
     loop = best_of(lambda: [evaluate(setup, x, y, b).feasible for x, y, b in slice_points], 1) / len(slice_points)
     print(f"grid per chip pair: {MAX_ATTENTION_INSTANCES} x {MAX_FFN_INSTANCES} instances x {len(MICRO_BATCH_GRID)} micro-batches = {points:,} plans")

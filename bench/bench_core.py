@@ -19,6 +19,7 @@ from costmodel.decode import decode_token  # noqa: E402
 
 
 def best_of(fn, repeat: int) -> float:
+    """Fastest of ``repeat`` runs of ``fn``, in seconds."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
