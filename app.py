@@ -19,6 +19,9 @@ page = st.navigation(pages)
 with errors_as_messages():
     try:
         sidebar.render()
-        page.run()
+        try:
+            page.run()
+        finally:
+            sidebar.finish()  # export buttons for the page's final Scenario, even after a page error
     finally:
         sidebar.forget()

@@ -1,58 +1,58 @@
 """The AFD sizing page's inputs, each bound to the URL (query parameter = widget key, prefixed
 ``afd_``): the deployment (model, chips, context, target, pipeline, precisions, network,
-efficiencies) and the A:F ratio control, which starts at (and follows) the optimum until the
-user moves it. Units shown in the labels; converted to SI here, once."""
+efficiencies, objective, the chip-pair search toggle) and the A:F ratio control, which starts
+at (and follows) the optimum until the user moves it. Together they build the Scenario's
+``AFDInputs`` (units as in the labels: ms, GB/s per GPU, tokens, requests)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import streamlit as st
 
 from costmodel import afd, library
 from costmodel.errors import InputError
-from costmodel.scenario import MAX_CONTEXT, Scenario
+from costmodel.scenario import AFD_LIMITS, MAX_CONTEXT, MAX_NET_GBPS, MAX_TPOT_MS, AFDInputs, Scenario
 
-from . import labels
+from . import compute, labels
 
 URL = "query-params"
 OBJECTIVES = {"tokens_per_gpu_s": "max tokens/GPU/s", "usd_per_mtok": "min USD per 1M tokens"}
 KV_CHOICES = ("attention", "fp8", "bf16", "fp4")
 RATIO_KEYS = ("afd_x", "afd_y", "afd_mb")
-RATIO_LIMITS = {"afd_x": (1, afd.MAX_ATTENTION_INSTANCES), "afd_y": (1, afd.MAX_FFN_INSTANCES), "afd_mb": (1, 65536)}
-RATIO_FALLBACK = {"afd_x": 2, "afd_y": 2, "afd_mb": 2048}  # the paper's 2A2F, when nothing is feasible
+RATIO_FIELDS = dict(zip(RATIO_KEYS, ("attention_instances", "ffn_instances", "micro_batch")))
+RATIO_LIMITS = {key: AFD_LIMITS[name] for key, name in RATIO_FIELDS.items()}
 _OPTIMUM = "_afd_optimum"
 
 
-def _chip(slug: str, scenario: Scenario):
-    """The library chip, or its slider-modified spec when the sidebar selected (and changed) it."""
-    selected = {c.slug: c for c in scenario.chip_specs()}
-    return selected.get(slug) or library.chips()[slug]
-
-
-def setup(scenario: Scenario) -> afd.AFDSetup:
-    """Draw the deployment inputs and return the AFDSetup they describe (InputError if invalid)."""
+def deployment(scenario: Scenario) -> AFDInputs:
+    """Draw the deployment inputs, the objective and the chip-pair toggle; return the AFDInputs
+    they describe with the A:F choice left at the optimum (InputError naming the field)."""
     models, chips = library.models(), library.chips()
     chip_slugs = list(chips)
+    d = AFDInputs()
+    lim = AFD_LIMITS
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", list(models), index=list(models).index("step-3"), key="afd_model", bind=URL,
+    model = c1.selectbox("Model", list(models), index=list(models).index(d.model), key="afd_model", bind=URL,
                          format_func=lambda s: models[s].name)
-    a_slug = c2.selectbox("Attention chip", chip_slugs, index=chip_slugs.index("h800"), key="afd_achip", bind=URL,
-                          format_func=lambda s: s.upper(), help="Holds the KV cache; DP attention per GPU.")
-    f_slug = c3.selectbox("FFN chip", chip_slugs, index=chip_slugs.index("h800"), key="afd_fchip", bind=URL,
+    a_slug = c2.selectbox("Attention chip", chip_slugs, index=chip_slugs.index(d.attention_chip), key="afd_achip",
+                          bind=URL, format_func=lambda s: s.upper(), help="Holds the KV cache; DP attention per GPU.")
+    f_slug = c3.selectbox("FFN chip", chip_slugs, index=chip_slugs.index(d.ffn_chip), key="afd_fchip", bind=URL,
                           format_func=lambda s: s.upper(), help="Holds the MoE experts (TP/EP).")
     context = c4.number_input("Average context (tokens)", min_value=1, max_value=MAX_CONTEXT, value=None, step=1024,
                               key="afd_ctx", bind=URL, placeholder=f"sidebar: {scenario.context:,}",
                               help="Empty: the sidebar's context.")
     c1, c2, c3, c4 = st.columns(4)
-    tpot_ms = c1.number_input("TPOT target (ms)", min_value=1.0, max_value=10000.0, value=50.0, step=5.0,
+    tpot_ms = c1.number_input("TPOT target (ms)", min_value=1.0, max_value=MAX_TPOT_MS, value=d.tpot_ms, step=5.0,
                               key="afd_tpot_ms", bind=URL, help="Time per output token the deployment must meet.")
-    stages = c2.radio("Pipeline stages", [3, 4], index=0, horizontal=True, key="afd_stages", bind=URL,
+    stages = c2.radio("Pipeline stages", list(afd.STAGES), index=0, horizontal=True, key="afd_stages", bind=URL,
                       help="3: attention, network, FFN. 4: attention, A→F, FFN, F→A.")
-    micro_batches = c3.number_input("Micro-batches in flight", min_value=1, max_value=16, value=3, step=1,
+    micro_batches = c3.number_input("Micro-batches in flight", *lim["micro_batches"], value=d.micro_batches, step=1,
                                     key="afd_mbs", bind=URL)
     with c4:
         g1, g2 = st.columns(2)
-        a_gpus = g1.number_input("GPUs per attention instance", min_value=1, max_value=64, value=8, step=1,
-                                 key="afd_agpus", bind=URL)
-        f_gpus = g2.number_input("GPUs per FFN instance", min_value=1, max_value=64, value=8, step=1,
+        a_gpus = g1.number_input("GPUs per attention instance", *lim["attention_gpus"], value=d.attention_gpus,
+                                 step=1, key="afd_agpus", bind=URL)
+        f_gpus = g2.number_input("GPUs per FFN instance", *lim["ffn_gpus"], value=d.ffn_gpus, step=1,
                                  key="afd_fgpus", bind=URL)
     c1, c2, c3, c4 = st.columns(4)
     attention_dtype = c1.radio("Attention precision", ["fp8", "bf16"], index=0, horizontal=True, key="afd_dtype",
@@ -61,41 +61,45 @@ def setup(scenario: Scenario) -> afd.AFDSetup:
                       format_func=lambda d: "as attention" if d == "attention" else d.upper())
     parallel = c3.selectbox("FFN parallelism", list(afd.FFN_PARALLEL), index=0, key="afd_par", bind=URL,
                             format_func=str.upper, help="TP inside an instance, EP across instances (TP+EP), or one of them.")
-    a_chip, f_chip = _chip(a_slug, scenario), _chip(f_slug, scenario)
+    a_chip, f_chip = scenario.chip_spec(a_slug), scenario.chip_spec(f_slug)
     net_default = f"chips: {a_chip.net_bytes_per_s / 1e9:g} / {f_chip.net_bytes_per_s / 1e9:g}"
-    net = c4.number_input("Network per GPU (GB/s)", min_value=0.1, max_value=10000.0, value=None, step=5.0,
+    net = c4.number_input("Network per GPU (GB/s)", min_value=0.1, max_value=MAX_NET_GBPS, value=None, step=5.0,
                           key="afd_net", bind=URL, placeholder=net_default,
                           help="Scale-out bandwidth of each GPU on both sides. Empty: each chip's own "
                                "(attention / FFN).")
     with st.expander("Efficiency factors (fractions of peak reached)"):
-        d = afd.Efficiency()
         e1, e2, e3, e4 = st.columns(4)
-        hbm = e1.number_input("HBM bandwidth", 0.01, 1.0, d.hbm, 0.01, key="afd_eff_hbm", bind=URL)
-        lowbit = e2.number_input("Low-bit KV reads (x HBM)", 0.01, 1.0, d.lowbit_kv, 0.01, key="afd_eff_kv", bind=URL)
-        flops = e3.number_input("FLOP/s", 0.01, 1.0, d.flops, 0.01, key="afd_eff_flops", bind=URL)
-        network = e4.number_input("Network", 0.01, 1.0, d.network, 0.01, key="afd_eff_net", bind=URL)
+        hbm = e1.number_input("HBM bandwidth", 0.01, 1.0, d.hbm_efficiency, 0.01, key="afd_eff_hbm", bind=URL)
+        lowbit = e2.number_input("Low-bit KV reads (x HBM)", 0.01, 1.0, d.lowbit_kv_efficiency, 0.01,
+                                 key="afd_eff_kv", bind=URL)
+        flops = e3.number_input("FLOP/s", 0.01, 1.0, d.flops_efficiency, 0.01, key="afd_eff_flops", bind=URL)
+        network = e4.number_input("Network", 0.01, 1.0, d.network_efficiency, 0.01, key="afd_eff_net", bind=URL)
         st.caption("Defaults: one set for Hopper, calibrated on the paper's Table 8 deployments (README, "
                    "'AFD sizing').")
-    net_bps = None if net is None else net * 1e9
-    return afd.AFDSetup(
-        model=models[model], attention_chip=a_chip, ffn_chip=f_chip,
-        context=scenario.context if context is None else context, tpot_s=tpot_ms / 1e3, stages=int(stages),
+    c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
+    objective = c1.radio("Objective of the search", list(OBJECTIVES), index=0, horizontal=True, key="afd_obj",
+                         bind=URL, format_func=OBJECTIVES.get)
+    pairs = c2.toggle("Search every chip pair of the library", value=False, key="afd_pairs", bind=URL,
+                      help="Mixed pools: the best plan for each (attention chip, FFN chip) pair of the library "
+                           "(~0.5 s); the table is at the bottom of the page.")
+    return AFDInputs(
+        model=model, attention_chip=a_slug, ffn_chip=f_slug, context=context, tpot_ms=tpot_ms, stages=int(stages),
         micro_batches=int(micro_batches), attention_gpus=int(a_gpus), ffn_gpus=int(f_gpus),
-        attention_dtype=attention_dtype, kv_dtype=None if kv == "attention" else kv,
-        weight_dtype=scenario.weight_dtype, ffn_parallel=parallel,
-        attention_net_bytes_per_s=net_bps, ffn_net_bytes_per_s=net_bps,
-        efficiency=afd.Efficiency(hbm=hbm, lowbit_kv=lowbit, flops=flops, network=network))
+        attention_dtype=attention_dtype, kv_dtype=None if kv == "attention" else kv, ffn_parallel=parallel,
+        net_gbps=net, hbm_efficiency=hbm, lowbit_kv_efficiency=lowbit, flops_efficiency=flops,
+        network_efficiency=network, objective=objective, chip_pairs=bool(pairs))
 
 
-def objective() -> str:
-    return st.radio("Objective of the search", list(OBJECTIVES), index=0, horizontal=True, key="afd_obj",
-                    bind=URL, format_func=OBJECTIVES.get)
+def with_ratio(inputs: AFDInputs, optimum, ratio: tuple[int, int, int]) -> AFDInputs:
+    """``inputs`` with the user's A:F choice: None where it equals the optimum (as in the URL)."""
+    best = compute.afd_optimum_ratio(optimum)
+    return replace(inputs, **{name: None if value == b else value
+                              for name, value, b in zip(RATIO_FIELDS.values(), ratio, best)})
 
 
 def optimum_values(plan) -> dict:
-    if plan is None:
-        return dict(RATIO_FALLBACK)
-    return {"afd_x": int(plan.attention_instances), "afd_y": int(plan.ffn_instances), "afd_mb": int(plan.micro_batch)}
+    """{widget key: value} of the optimum's ratio (the fallback when nothing is feasible)."""
+    return dict(zip(RATIO_KEYS, compute.afd_optimum_ratio(plan)))
 
 
 def _url_value(key: str, params: dict):
@@ -149,10 +153,6 @@ def ratio(optimum, columns) -> tuple[int, int, int]:
         elif params.get(key) != str(value):
             st.query_params[key] = str(value)
     return values["afd_x"], values["afd_y"], values["afd_mb"]
-
-
-def layout_name(plan) -> str:
-    return f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F"
 
 
 def chips_label(setup: afd.AFDSetup) -> str:

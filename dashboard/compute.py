@@ -213,3 +213,23 @@ def afd_models(setup, objective: str, slugs: tuple = AFD_MODELS) -> tuple:
 
     known = costmodel.models()
     return tuple((known[s], afd_search(replace(setup, model=known[s]), None, None, None, objective)) for s in slugs)
+
+
+AFD_FALLBACK_RATIO = (2, 2, 2048)  # the paper's 2A2F, micro-batch 2048: shown when nothing is feasible
+
+
+def afd_optimum_ratio(optimum) -> tuple[int, int, int]:
+    """(attention instances, FFN instances, micro-batch) of the search's best plan, or the
+    fallback when nothing is feasible."""
+    if optimum is None:
+        return AFD_FALLBACK_RATIO
+    return int(optimum.attention_instances), int(optimum.ffn_instances), int(optimum.micro_batch)
+
+
+@cache
+def afd_chip_pairs(setup, chips: tuple, objective: str) -> tuple:
+    """afd.search_chip_pairs over every (attention, FFN) pair of ``chips``, cached on the frozen
+    setup: the best plan per pair, best first (pairs with nothing feasible left out)."""
+    from costmodel import afd
+
+    return tuple(afd.search_chip_pairs(setup, chips, objective))

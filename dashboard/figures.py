@@ -11,6 +11,7 @@ import pandas as pd
 from costmodel.scenario import PAPER_MODELS, Scenario
 
 from . import compute, labels, variants
+from .charts import afd as afd_charts
 from .charts import attention, overview, paper, roofline, sweep
 
 
@@ -111,12 +112,110 @@ def paper_page(scenario: Scenario) -> PageContent:
     }, {"cells": cells}, lines)
 
 
+def afd_layout(plan) -> str:
+    """The paper's xAyF notation of a plan, e.g. '2A2F'."""
+    return f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F"
+
+
+def _afd_row(label: str, plan, binding: str) -> dict:
+    """One plan as a table row, units in the column names."""
+    return {
+        "plan": label, "layout": afd_layout(plan), "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
+        "total batch": int(plan.total_batch), "TPOT (ms)": float(plan.tpot_s) * 1e3,
+        "tokens/GPU/s (achieved)": float(plan.tokens_per_gpu_s),
+        "tokens/GPU/s at the SLA": float(plan.sla_tokens_per_gpu_s),
+        "USD per 1M tokens": float(plan.usd_per_mtok), "attention USD per 1M tokens": float(plan.attention_usd_per_mtok),
+        "FFN USD per 1M tokens": float(plan.ffn_usd_per_mtok),
+        "attention GPU memory (GB)": float(plan.attention_memory_bytes) / 1e9,
+        "FFN GPU memory (GB)": float(plan.ffn_memory_bytes) / 1e9,
+        "max context per attention GPU (tokens)": float(plan.attention_max_context_tokens_per_gpu),
+        "meets the target": bool(plan.feasible), "binding constraint": binding,
+    }
+
+
+def afd_pairs_table(plans) -> pd.DataFrame:
+    """The best plan per (attention chip, FFN chip) pair, best first."""
+    from costmodel.afd import binding_constraint
+
+    return pd.DataFrame([{
+        "attention chip": labels.chip_label(p.setup.attention_chip), "FFN chip": labels.chip_label(p.setup.ffn_chip),
+        "layout": afd_layout(p), "GPUs": int(p.gpus), "micro-batch": int(p.micro_batch),
+        "TPOT (ms)": float(p.tpot_s) * 1e3, "tokens/GPU/s at the SLA": float(p.sla_tokens_per_gpu_s),
+        "USD per 1M tokens at the SLA": float(p.sla_usd_per_mtok), "binding constraint": binding_constraint(p),
+    } for p in plans], columns=["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", "TPOT (ms)",
+                                "tokens/GPU/s at the SLA", "USD per 1M tokens at the SLA", "binding constraint"])
+
+
+@dataclass
+class AFDView:
+    """The AFD page as computed from a Scenario: the setup, the search's optimum (None: nothing
+    feasible), the A:F choice (x, y, micro-batch: the scenario's, else the optimum's), its plan,
+    binding constraint and nearest feasible alternative (None when it meets the target), and
+    the exportable content."""
+
+    setup: object
+    optimum: object
+    choice: tuple
+    plan: object
+    binding: str
+    nearest: str | None
+    content: PageContent
+
+
+def afd_view(scenario: Scenario) -> AFDView:
+    inputs, setup = scenario.afd, scenario.afd_setup()
+    optimum = compute.afd_search(setup, objective=inputs.objective)
+    best = compute.afd_optimum_ratio(optimum)
+    x, y, mb = (best[i] if v is None else v
+                for i, v in enumerate((inputs.attention_instances, inputs.ffn_instances, inputs.micro_batch)))
+    plan = compute.afd_plan(setup, x, y, mb)
+    binding, nearest = compute.afd_explain(setup, x, y, mb)
+    rows = [_afd_row("chosen", plan, binding)]
+    lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
+             f"{afd_layout(plan)} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
+             + ("meets the target" if nearest is None else "misses the target")
+             + f": TPOT {float(plan.tpot_s) * 1e3:.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
+               f"{_usd(float(plan.usd_per_mtok))} per 1M tokens; binding constraint: {binding}"]
+    if nearest is not None:
+        lines.append(nearest[0].upper() + nearest[1:])
+    if optimum is None:
+        lines.append(f"No ratio up to {afd_charts.MAX_LAYOUT} meets the target")
+    else:
+        rows.append(_afd_row("optimum", optimum, compute.afd_explain(setup, *best)[0]))
+        lines.append(f"Optimum: {afd_layout(optimum)} with micro-batch {int(optimum.micro_batch):,}, "
+                     f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
+    charts = {
+        "balance": afd_charts.balance(plan),
+        "pipeline": afd_charts.gantt(plan),
+        "ratio-vs-context": afd_charts.ratio_vs_context(compute.afd_context_sweep(setup, y, mb, inputs.objective),
+                                                       y, mb, inputs.objective),
+        "models": afd_charts.models(compute.afd_models(setup, inputs.objective), setup),
+    }
+    tables = {"plan": pd.DataFrame(rows)}
+    if inputs.chip_pairs:
+        pairs = compute.afd_chip_pairs(setup, scenario.library_chip_specs(), inputs.objective)
+        tables["chip-pairs"] = afd_pairs_table(pairs)
+        if pairs:
+            top = pairs[0]
+            lines.append(f"Best chip pair: {labels.chip_label(top.setup.attention_chip)} attention + "
+                         f"{labels.chip_label(top.setup.ffn_chip)} FFN, {afd_layout(top)} with micro-batch "
+                         f"{int(top.micro_batch):,}: {float(top.sla_tokens_per_gpu_s):,.0f} tokens/GPU/s, "
+                         f"{_usd(float(top.sla_usd_per_mtok))} per 1M tokens at the SLA")
+    content = PageContent("afd", "AFD sizing", charts, tables, lines)
+    return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content)
+
+
+def afd_page(scenario: Scenario) -> PageContent:
+    return afd_view(scenario).content
+
+
 # page slug (as in the URL) -> builder. A new page joins the report by adding its builder here.
 PAGES = {
     "overview": overview_page,
     "roofline": roofline_page,
     "context-sweep": sweep_page,
     "attention": attention_page,
+    "afd": afd_page,
     "paper": paper_page,
 }
 

@@ -141,10 +141,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.+-]+", "-", text.lower()).strip("-")
 
 
-def scenario_tag(scenario: Scenario) -> str:
-    """'step-3+deepseek-v3_h800mod+h20_8k' : models, chips (modified ones marked), context."""
+def scenario_tag(scenario: Scenario, page: str | None = None) -> str:
+    """'step-3+deepseek-v3_h800mod+h20_8k' : models, chips (modified ones marked), context. On
+    the AFD page: its model, attention+FFN chips and context ('step-3_h20+h800_4k')."""
+    def chip(c):
+        return c.slug + ("mod" if c.is_modified else "")
+
+    if page == "afd":
+        setup = scenario.afd_setup()
+        parts = (scenario.afd.model, chip(setup.attention_chip) + "+" + chip(setup.ffn_chip),
+                 labels.tokens(setup.context))
+        return "_".join(_slug(part) for part in parts)
     models = "+".join(scenario.models) if len(scenario.models) <= 3 else f"{len(scenario.models)}models"
-    chips = "+".join(c.slug + ("mod" if c.is_modified else "") for c in scenario.chip_specs())
+    chips = "+".join(chip(c) for c in scenario.chip_specs())
     if len(scenario.chips) > 4:
         chips = f"{len(scenario.chips)}chips" + ("mod" if scenario.chip_overrides else "")
     return "_".join(_slug(part) for part in (models, chips, labels.tokens(scenario.context)))
@@ -152,11 +161,28 @@ def scenario_tag(scenario: Scenario) -> str:
 
 def file_stem(page: str, name: str, scenario: Scenario) -> str:
     """Meaningful file name (no extension): page, chart or table, models, chips, context."""
-    return f"{_slug(page)}-{_slug(name)}_{scenario_tag(scenario)}"
+    return f"{_slug(page)}-{_slug(name)}_{scenario_tag(scenario, page)}"
+
+
+def afd_caption(scenario: Scenario) -> str:
+    """The AFD page's inputs in one line (model, chips, context, target, pipeline, precisions)."""
+    a, setup = scenario.afd, scenario.afd_setup()
+    chips = [labels.modified_summary(c) for c in (setup.attention_chip, setup.ffn_chip) if c.is_modified]
+    net = "chips' network" if a.net_gbps is None else f"network {a.net_gbps:g} GB/s per GPU"
+    return " · ".join([
+        f"{setup.model.name} on {labels.chip_label(setup.attention_chip)} (attention) + "
+        f"{labels.chip_label(setup.ffn_chip)} (FFN)" + (f" (modified: {'; '.join(dict.fromkeys(chips))})" if chips else ""),
+        f"context {labels.tokens(setup.context)} tokens", f"TPOT target {a.tpot_ms:g} ms",
+        f"{a.stages} stages, {a.micro_batches} micro-batches, {a.attention_gpus}+{a.ffn_gpus} GPUs per instance",
+        f"attention {a.attention_dtype.upper()}, KV {(a.kv_dtype or a.attention_dtype).upper()}, "
+        f"weights {scenario.weight_dtype.upper()}, FFN {a.ffn_parallel.upper()}", net,
+        f"costmodel {__version__}"])
 
 
 def caption(scenario: Scenario, page: str | None = None) -> str:
     """The scenario in one line, printed under every exported figure."""
+    if page == "afd":
+        return afd_caption(scenario)
     chips = scenario.chip_specs()
     modified = [labels.modified_summary(c) for c in chips if c.is_modified]
     parts = [f"Chips {', '.join(labels.chip_label(c) for c in chips)}"
@@ -380,6 +406,8 @@ def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes
              f"({scenario.sweep_axis} axis)",
              f"- Decode batch: {scenario.batch}; KV precision: {scenario.kv_dtype or 'model default'}; "
              f"weight precision: {scenario.weight_dtype}"]
+    if any(c.page == "afd" for c in contents):
+        lines.append(f"- AFD sizing: {afd_caption(scenario).rsplit(' · ', 1)[0]}")
     for content in contents:
         lines += ["", f"## {content.title}", ""] + [f"- {h}" for h in content.headlines]
     if notes:
@@ -449,4 +477,4 @@ def write_files(files: dict[str, bytes], out_dir) -> list[Path]:
 
 
 def bundle_name(label: str, scenario: Scenario) -> str:
-    return f"report_{_slug(label)}_{scenario_tag(scenario)}.zip"
+    return f"report_{_slug(label)}_{scenario_tag(scenario, label)}.zip"

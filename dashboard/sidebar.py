@@ -1,6 +1,8 @@
 """The shared sidebar: every input of the Scenario, each bound to the URL (query parameter =
 widget key), plus per-chip spec sliders with a reset button. Units shown in the labels;
-values converted to SI once, here."""
+values converted to SI once, here. The AFD page sets the Scenario's ``afd`` (``use``); the
+sidebar keeps the last one for the other pages, and draws its export buttons at the end of the
+run (``finish``) so the scenario file and the all-pages ZIP carry the page's final Scenario."""
 from __future__ import annotations
 
 import math
@@ -13,12 +15,14 @@ from costmodel import library
 from costmodel.chips import PEAK_FIELDS, Chip
 from costmodel.errors import InputError
 from costmodel.scenario import (KV_DTYPES, MAX_CONTEXT, PAPER_CHIPS, PAPER_MODELS, SWEEP_AXES,
-                                WEIGHT_DTYPES, Scenario, is_close)
+                                WEIGHT_DTYPES, AFDInputs, Scenario, is_close)
 
 from . import export, labels
 
 URL = "query-params"
 SCENARIO_KEY = "_scenario"
+AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
+EXPORT_KEY = "_export_slot"
 
 
 @dataclass(frozen=True)
@@ -170,17 +174,34 @@ def render() -> Scenario:
         overrides = chip_controls(chip_slugs, weights)
     scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs), chip_overrides=overrides,
                         context=context, sweep_min=sweep_min, sweep_max=sweep_max, sweep_axis=axis,
-                        batch=batch, kv_dtype=kv, weight_dtype=weights)
+                        batch=batch, kv_dtype=kv, weight_dtype=weights,
+                        afd=st.session_state.get(AFD_KEY, AFDInputs()))
     sb.subheader("Export")
-    with sb:
-        export.sidebar_downloads(scenario)
+    st.session_state[EXPORT_KEY] = sb.container()
     st.session_state[SCENARIO_KEY] = scenario
     return scenario
+
+
+def use(scenario: Scenario) -> Scenario:
+    """A page's final Scenario (the AFD page adds its inputs): what the sidebar's export
+    buttons write, and the AFD inputs the other pages keep."""
+    st.session_state[SCENARIO_KEY] = scenario
+    st.session_state[AFD_KEY] = scenario.afd
+    return scenario
+
+
+def finish() -> None:
+    """After the page: the export buttons (scenario JSON, all pages) for the run's Scenario."""
+    slot, scenario = st.session_state.get(EXPORT_KEY), st.session_state.get(SCENARIO_KEY)
+    if slot is not None and scenario is not None:
+        with slot:
+            export.sidebar_downloads(scenario)
 
 
 def forget() -> None:
     """End of a run: the next page must not read this run's Scenario."""
     st.session_state.pop(SCENARIO_KEY, None)
+    st.session_state.pop(EXPORT_KEY, None)
 
 
 def current() -> Scenario:

@@ -1,9 +1,12 @@
 """AFD sizing: how many attention and FFN instances (xAyF), which micro-batch, and what it
 yields under a TPOT target; the stage balance, the pipeline of one decode step, the best ratio
-over context and three models under one SLA."""
+over context, three models under one SLA and, on request, every chip pair of the library.
+The inputs build the Scenario's ``afd``; everything drawn comes from ``figures.afd_view``."""
+from dataclasses import replace
+
 import streamlit as st
 
-from dashboard import afd_inputs, compute, labels, render, sidebar
+from dashboard import afd_inputs, compute, export, figures, labels, render, sidebar
 from dashboard.charts import afd as charts
 
 scenario = sidebar.current()
@@ -16,32 +19,32 @@ st.markdown(
     "layers). The A:F ratio starts at the optimum for the inputs; move it to see what breaks and why. "
     "(Step-3 paper §5-§6; chips selected in the sidebar carry their slider changes, marked with *.)"
 )
-setup = afd_inputs.setup(scenario)
-objective = afd_inputs.objective()
-optimum = compute.afd_search(setup, objective=objective)
+inputs = afd_inputs.deployment(scenario)
+optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
 
 st.subheader("A:F ratio")
 c_x, c_y, c_mb, c_reset, c_opt = st.columns([1, 1, 1.2, 0.9, 2.2], vertical_alignment="bottom")
-x, y, mb = afd_inputs.ratio(optimum, (c_x, c_y, c_mb))
-at_optimum = optimum is not None and (x, y, mb) == tuple(afd_inputs.optimum_values(optimum).values())
-c_reset.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio, disabled=at_optimum,
-               width="stretch")
+choice = afd_inputs.ratio(optimum, (c_x, c_y, c_mb))
+scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
+view = figures.afd_view(scenario)
+setup, plan, content = view.setup, view.plan, view.content
+x, y, mb = view.choice
+c_reset.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
+               disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum), width="stretch")
 if optimum is None:
-    c_opt.warning("No ratio up to 64A16F meets the target with these inputs.", icon=":material/warning:")
+    c_opt.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
 else:
-    c_opt.metric("Optimum for these inputs", afd_inputs.layout_name(optimum),
+    c_opt.metric("Optimum for these inputs", figures.afd_layout(optimum),
                  f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
                  delta_color="off", delta_arrow="off")
 
-plan = compute.afd_plan(setup, x, y, mb)
-binding, nearest = compute.afd_explain(setup, x, y, mb)
-name = afd_inputs.layout_name(plan)
-if nearest is None:
-    st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target.** Binding constraint: {binding}.",
+name = figures.afd_layout(plan)
+if view.nearest is None:
+    st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target.** Binding constraint: {view.binding}.",
                icon=":material/check_circle:")
 else:
-    st.warning(f"**{name} with micro-batch {mb:,} misses the target.** Binding constraint: {binding}. "
-               f"{nearest[0].upper()}{nearest[1:]}.", icon=":material/warning:")
+    st.warning(f"**{name} with micro-batch {mb:,} misses the target.** Binding constraint: {view.binding}. "
+               f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
 use = plan.constraint_use()
 m = st.columns(4)
@@ -74,12 +77,33 @@ st.caption(
     f"Chips: {afd_inputs.chips_label(setup)}; "
     f"{labels.tokens(setup.context)} context; {setup.model.name}."
 )
+with st.expander("The plan (and the optimum) as a table"):
+    st.dataframe(content.tables["plan"], hide_index=True)
+    export.table_download(content.tables["plan"], "plan", scenario, content.page)
+
+
+def chart(name: str, key: str) -> None:
+    render.plotly(content.charts[name], key)
+    export.chart_downloads(content.charts[name], name, scenario, content.page)
+
 
 left, right = st.columns(2)
 with left:
-    render.plotly(charts.balance(plan), "afd_balance")
+    chart("balance", "afd_balance")
 with right:
-    render.plotly(charts.gantt(plan), "afd_gantt")
-sweep_rows = compute.afd_context_sweep(setup, y, mb, objective)
-render.plotly(charts.ratio_vs_context(sweep_rows, y, mb, objective), "afd_context")
-render.plotly(charts.models(compute.afd_models(setup, objective), setup), "afd_models")
+    chart("pipeline", "afd_gantt")
+chart("ratio-vs-context", "afd_context")
+chart("models", "afd_models")
+
+if "chip-pairs" in content.tables:
+    st.subheader("Mixed chip pools: best plan per chip pair")
+    pairs = content.tables["chip-pairs"]
+    st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
+               f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
+               "tokens/GPU/s and USD per 1M tokens when paced at the target.")
+    st.dataframe(pairs, hide_index=True, column_config={
+        "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
+        "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
+        "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
+    export.table_download(pairs, "chip-pairs", scenario, content.page)
+export.content_bundle(content, scenario)

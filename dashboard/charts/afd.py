@@ -12,6 +12,7 @@ US = 1e6
 STAGE_LABELS = {"attention": "Attention", "network": "Network (A→F + F→A)", "a2f": "A→F network", "ffn": "FFN",
                 "f2a": "F→A network"}
 OVER = "#B91C1C"
+MAX_LAYOUT = "64A16F"  # the search's largest ratio
 
 
 def _layout(plan) -> str:
