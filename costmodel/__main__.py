@@ -308,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
                    help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON))")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
-                   help="overview, roofline, context-sweep, attention, paper (default: all; commas allowed)")
+                   help="overview, roofline, context-sweep, attention, afd, paper (default: all; commas allowed)")
     p.add_argument("--formats", metavar="LIST",
                    help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")

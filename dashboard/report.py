@@ -167,16 +167,18 @@ def file_stem(page: str, name: str, scenario: Scenario) -> str:
 def afd_caption(scenario: Scenario) -> str:
     """The AFD page's inputs in one line (model, chips, context, target, pipeline, precisions)."""
     a, setup = scenario.afd, scenario.afd_setup()
-    chips = [labels.modified_summary(c) for c in (setup.attention_chip, setup.ffn_chip) if c.is_modified]
-    net = "chips' network" if a.net_gbps is None else f"network {a.net_gbps:g} GB/s per GPU"
-    return " · ".join([
-        f"{setup.model.name} on {labels.chip_label(setup.attention_chip)} (attention) + "
-        f"{labels.chip_label(setup.ffn_chip)} (FFN)" + (f" (modified: {'; '.join(dict.fromkeys(chips))})" if chips else ""),
-        f"context {labels.tokens(setup.context)} tokens", f"TPOT target {a.tpot_ms:g} ms",
-        f"{a.stages} stages, {a.micro_batches} micro-batches, {a.attention_gpus}+{a.ffn_gpus} GPUs per instance",
-        f"attention {a.attention_dtype.upper()}, KV {(a.kv_dtype or a.attention_dtype).upper()}, "
-        f"weights {scenario.weight_dtype.upper()}, FFN {a.ffn_parallel.upper()}", net,
-        f"costmodel {__version__}"])
+
+    def chip(c):
+        return labels.modified_summary(c) if c.is_modified else labels.chip_label(c)
+
+    parts = [setup.model.name, f"{chip(setup.attention_chip)} attention + {chip(setup.ffn_chip)} FFN",
+             f"context {labels.tokens(setup.context)} tokens", f"TPOT target {a.tpot_ms:g} ms",
+             f"{a.stages} stages, {a.micro_batches} micro-batches, {a.attention_gpus}+{a.ffn_gpus} GPUs/instance",
+             f"{a.attention_dtype.upper()} attention, {(a.kv_dtype or a.attention_dtype).upper()} KV, "
+             f"{scenario.weight_dtype.upper()} weights, {a.ffn_parallel.upper()}"]
+    if a.net_gbps is not None:
+        parts.append(f"network {a.net_gbps:g} GB/s per GPU")
+    return " · ".join(parts + [f"costmodel {__version__}"])
 
 
 def caption(scenario: Scenario, page: str | None = None) -> str:

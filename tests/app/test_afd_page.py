@@ -156,3 +156,57 @@ def test_ratio_follows_the_optimum_until_moved():
     at.number_input(key="afd_ctx").set_value(16384).run()
     assert at.number_input(key="afd_x").value == 5, "moved by the user: stays"
     assert metric(at, "Optimum").value == "16A2F"
+
+
+def session_scenario(at):
+    from dashboard import sidebar
+
+    return at.session_state[sidebar.AFD_KEY]
+
+
+def test_inputs_seed_the_scenario():
+    """The page's widgets build Scenario.afd: URL-set inputs and a moved ratio, None where the
+    ratio stays at the optimum; the page then reads everything from that Scenario."""
+    at = open_afd({"afd_model": "DeepSeek-V3", "afd_achip": "H20", "afd_ctx": "8192", "afd_tpot_ms": "40",
+                   "afd_net": "40", "afd_x": "3"})
+    assert not at.error, [e.value for e in at.error]
+    inputs = session_scenario(at)
+    assert (inputs.model, inputs.attention_chip, inputs.ffn_chip, inputs.context) == ("deepseek-v3", "h20", "h800", 8192)
+    assert inputs.tpot_ms == 40.0 and inputs.net_gbps == 40.0 and not inputs.chip_pairs
+    assert inputs.attention_instances == 3 and inputs.ffn_instances is None and inputs.micro_batch is None
+    assert metric(at, "Layout").value.startswith("3A")
+    at.button(key="afd_reset").click().run()
+    assert session_scenario(at).attention_instances is None
+
+
+def test_chip_pair_toggle_shows_the_pair_table():
+    at = open_afd({"afd_ctx": "8192"})
+    assert not [d for d in at.dataframe if "FFN chip" in d.value.columns], "off by default"
+    at.toggle(key="afd_pairs").set_value(True).run()
+    assert not at.exception and not at.error
+    assert session_scenario(at).chip_pairs
+    table = next(d.value for d in at.dataframe if "FFN chip" in d.value.columns)
+    assert list(table.columns) == ["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", "TPOT (ms)",
+                                   "tokens/GPU/s at the SLA", "USD per 1M tokens at the SLA", "binding constraint"]
+    assert len(table) > 100, "most of the library's 16 x 16 pairs have a feasible plan"
+    mixed = table[(table["attention chip"] == "H20") & (table["FFN chip"] == "H800")]
+    assert len(mixed) == 1 and mixed["layout"].iloc[0].endswith("F") and mixed["TPOT (ms)"].iloc[0] <= 50
+    assert table["tokens/GPU/s at the SLA"].is_monotonic_decreasing, "best first"
+    ids = " ".join(el.proto.id for el in at.get("download_button"))
+    assert "dl_afd_table_chip-pairs" in ids
+    linked = open_afd({"afd_ctx": "8192", "afd_pairs": "true"})  # a copied URL reopens it
+    assert linked.toggle(key="afd_pairs").value and session_scenario(linked).chip_pairs
+
+
+def test_export_controls_render():
+    from dashboard import report
+
+    at = open_afd({"afd_ctx": "4096"})
+    ids = " ".join(el.proto.id for el in at.get("download_button"))
+    for name in ("balance", "pipeline", "ratio-vs-context", "models"):
+        for fmt in report.FORMATS:
+            assert f"dl_afd_{name}_{fmt}" in ids, (name, fmt)
+    assert "dl_bundle_afd" in ids and "dl_afd_table_plan" in ids
+    assert "dl_scenario" in ids and "dl_bundle_all" in ids, "the sidebar's exports are drawn after the page"
+    bundle = next(el.proto for el in at.get("download_button") if "dl_bundle_afd" in el.proto.id)
+    assert bundle.label == "Download this page (ZIP)"

@@ -71,3 +71,84 @@ def test_sweep_contexts_span_the_range_on_the_axis():
     assert list(lin) == [8192, 14336, 20480, 26624, 32768]
     log = Scenario(sweep_min=1024, sweep_max=1 << 20, sweep_axis="log").sweep_contexts(4)
     assert log[0] == pytest.approx(1024) and log[-1] == pytest.approx(1 << 20) and log[1] == pytest.approx(10321.27, rel=1e-4)
+
+
+# --- AFD inputs (Scenario.afd) -------------------------------------------------------------------
+from costmodel.scenario import AFDInputs  # noqa: E402
+
+
+def test_afd_defaults_are_the_papers_deployment():
+    a = Scenario().afd
+    assert a == AFDInputs()
+    assert (a.model, a.attention_chip, a.ffn_chip, a.tpot_ms, a.stages, a.micro_batches) == ("step-3", "h800", "h800", 50.0, 3, 3)
+    assert a.context is None and a.attention_instances is None and not a.chip_pairs
+    setup = Scenario(context=4096).afd_setup()
+    assert setup.context == 4096 and setup.tpot_s == 0.05 and setup.attention_chip.slug == "h800"
+
+
+def test_afd_round_trip_and_setup_follows_the_scenario():
+    s = Scenario(chips=("h800", "h20"), chip_overrides={"h20": {"price_usd_per_hour": 1.5}},
+                 afd=AFDInputs(model="DeepSeek-V3", attention_chip="H20", ffn_chip="h800", context=32768, tpot_ms=40,
+                               stages=4, micro_batches=4, attention_gpus=4, ffn_gpus=16, attention_dtype="bf16",
+                               kv_dtype="fp8", ffn_parallel="ep", net_gbps=40, hbm_efficiency=0.7,
+                               objective="usd_per_mtok", attention_instances=6, micro_batch=1024, chip_pairs=True))
+    data = json.loads(json.dumps(s.to_dict()))
+    assert data["afd"]["model"] == "deepseek-v3" and data["afd"]["ffn_instances"] is None
+    again = Scenario.from_dict(data)
+    assert again == s and hash(again) == hash(s)
+    setup = again.afd_setup()
+    assert setup.attention_chip.price_usd_per_hour == 1.5 and setup.attention_chip.is_modified, "sidebar override"
+    assert setup.attention_net_bytes_per_s == 40e9 and setup.efficiency.hbm == 0.7 and setup.kv_dtype == "fp8"
+    assert Scenario.from_dict({**data, "afd": {"tpot_ms": 30}}).afd == AFDInputs(tpot_ms=30), "missing keys: defaults"
+
+
+def test_version_1_file_without_afd_still_loads():
+    data = Scenario(context=16384).to_dict()
+    del data["afd"]
+    data["schema_version"] = 1
+    old = Scenario.from_dict(data)
+    assert old == Scenario(context=16384) and old.afd == AFDInputs()
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**data, "afd": {}})  # version 1 has no afd
+    assert err.value.field == "afd"
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"model": "gpt-9"}, "afd.model"),
+    ({"attention_chip": "h801x"}, "afd.attention_chip"),
+    ({"ffn_chip": ""}, "afd.ffn_chip"),
+    ({"context": 0}, "afd.context"),
+    ({"tpot_ms": -5}, "afd.tpot_ms"),
+    ({"tpot_ms": 1e6}, "afd.tpot_ms"),
+    ({"stages": 5}, "afd.stages"),
+    ({"micro_batches": 0}, "afd.micro_batches"),
+    ({"micro_batches": 2.5}, "afd.micro_batches"),
+    ({"attention_gpus": 65}, "afd.attention_gpus"),
+    ({"attention_dtype": "fp4"}, "afd.attention_dtype"),
+    ({"kv_dtype": "int3"}, "afd.kv_dtype"),
+    ({"ffn_parallel": "pp"}, "afd.ffn_parallel"),
+    ({"net_gbps": 0}, "afd.net_gbps"),
+    ({"hbm_efficiency": 1.5}, "afd.hbm_efficiency"),
+    ({"network_efficiency": 0}, "afd.network_efficiency"),
+    ({"objective": "fastest"}, "afd.objective"),
+    ({"attention_instances": 65}, "afd.attention_instances"),
+    ({"ffn_instances": 0}, "afd.ffn_instances"),
+    ({"micro_batch": -16}, "afd.micro_batch"),
+    ({"chip_pairs": "yes"}, "afd.chip_pairs"),
+])
+def test_afd_invalid_values_name_the_field(kwargs, field):
+    with pytest.raises(InputError) as err:
+        AFDInputs(**kwargs)
+    assert err.value.field == field
+    with pytest.raises(InputError) as err:  # the same through a scenario file
+        Scenario.from_dict({**Scenario().to_dict(), "afd": {**AFDInputs().to_dict(), **kwargs}})
+    assert err.value.field == field
+
+
+def test_afd_unknown_field_is_named():
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "afd": {"colour": "red"}})
+    assert err.value.field == "afd.colour"
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "afd": [1]})
+    assert err.value.field == "afd"

@@ -18,12 +18,14 @@ import pandas as pd
 import pytest
 
 from costmodel.__main__ import main
-from costmodel.scenario import Scenario
+from costmodel.scenario import AFDInputs, Scenario
 from dashboard import export, figures, report
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Scenario(models=("step-3", "deepseek-v3"), chips=("h800", "h20"), context=16384,
-                    chip_overrides={"h800": {"price_usd_per_hour": 2.5}})
+                    chip_overrides={"h800": {"price_usd_per_hour": 2.5}},
+                    afd=AFDInputs(attention_chip="h20", context=8192, tpot_ms=45, attention_instances=6,
+                                  chip_pairs=True))
 needs_chromium = pytest.mark.skipif(not report.images_available(), reason="Debian's chromium is not installed")
 
 
@@ -231,9 +233,37 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
     assert proc.returncode == 0, proc.stderr
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == sorted(dashboard.namelist())
-    assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES)
+    assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES) >= {"afd"}
+    tag = "step-3_h20+h800mod_8k"  # the AFD page's model, chips (H800 repriced) and context
+    assert {f"afd/afd-{c}_{tag}.{f}" for c in ("balance", "pipeline", "ratio-vs-context", "models")
+            for f in ("html", "csv")} | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} <= set(written)
     for name in written:
         assert (out / name).read_bytes() == dashboard.read(name), name
+
+
+def test_headless_report_includes_the_afd_page(tmp_path):
+    """`report --pages afd`: the AFD page's charts, plan and chip-pair tables and headlines, from
+    the AFD inputs in the scenario file (H20 attention, 6 attention instances, 45 ms)."""
+    path = tmp_path / "scenario.json"
+    path.write_bytes(report.scenario_json(SCENARIO))
+    assert json.loads(path.read_text())["scenario"]["afd"]["attention_instances"] == 6
+    assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--pages", "afd",
+                 "--formats", "csv"]) == 0
+    out = tmp_path / "o"
+    assert sorted(p.name for p in out.iterdir()) == ["afd", "scenario.json", "summary.md"]
+    content = figures.build("afd", SCENARIO)
+    plan = pd.read_csv(next((out / "afd").glob("afd-table-plan_*.csv")))
+    assert plan["plan"].tolist() == ["chosen", "optimum"] and plan["layout"][0].startswith("6A")
+    assert plan["tokens/GPU/s (achieved)"].tolist() == content.tables["plan"]["tokens/GPU/s (achieved)"].tolist()
+    pairs = pd.read_csv(next((out / "afd").glob("afd-table-chip-pairs_*.csv")))
+    assert ((pairs["attention chip"] == "H20") & (pairs["FFN chip"] == "H800*")).sum() == 1
+    summary = (out / "summary.md").read_text()
+    assert "## AFD sizing" in summary and "- AFD sizing: Step-3 · H20 attention + H800* (Price) FFN" in summary
+    assert "45 ms TPOT target: 6A" in summary and "Best chip pair:" in summary
+    caption = report.caption(SCENARIO, "afd")
+    assert "TPOT target 45 ms" in caption and "context 8K tokens" in caption
+    balance = content.charts["balance"]
+    assert report.decorate(balance, SCENARIO, "afd")["layout"]["annotations"][-1]["text"] == caption
 
 
 def test_example_scenario_reads():
