@@ -291,9 +291,15 @@ class AFDPlan:
         use["ffn memory"] = self.ffn_memory_bytes / self.ffn_memory_capacity
         return use
 
+    @cached_property
+    def shape(self) -> tuple:
+        """Broadcast shape of (attention instances, FFN instances, micro-batch)."""
+        return np.broadcast_shapes(np.shape(self.attention_instances), np.shape(self.ffn_instances),
+                                   np.shape(self.micro_batch))
+
     def at(self, index) -> "AFDPlan":
         """The plan at one index of the broadcast arrays (scalars inside)."""
-        shape = self.slot_s.shape
+        shape = self.shape
 
         def pick(a):
             return np.broadcast_to(a, shape)[index] if np.ndim(a) else a
@@ -301,6 +307,16 @@ class AFDPlan:
         names = ("attention_instances", "ffn_instances", "micro_batch", "attention_s", "a2f_s", "f2a_s", "ffn_s",
                  "attention_memory_bytes", "ffn_memory_bytes", "attention_time_per_context_token_s", "attention_fixed_s")
         return replace(self, **{n: np.asarray(pick(getattr(self, n))) for n in names})
+
+
+@functools.lru_cache(maxsize=64)
+def _token(model: ModelSpec, context: float, kv_dtype: str, weight_dtype: str):
+    return decode_token(model, context, kv_dtype, weight_dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _params(model: ModelSpec):
+    return model.params()
 
 
 def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> AFDPlan:
@@ -316,7 +332,7 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
     a_chip, f_chip = s.attention_chip, s.ffn_chip
 
     # attention side, per GPU, per layer (averaged), per micro-batch
-    token = decode_token(model, s.context, s.kv_dtype, s.weight_dtype)
+    token = _token(model, s.context, s.kv_dtype, s.weight_dtype)
     kv_per_req = float(token.kv_bytes) / layers
     core_per_req = float(token.attention_flops) / layers
     proj_flops_per_req = token.linear_flops / layers
@@ -377,7 +393,7 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
     f2a_s = per_byte * f2a_bytes_per_token(hidden)
 
     # memory per GPU
-    params = model.params()
+    params = _params(model)
     attn_weights = (params.attention + params.router + params.embedding + params.lm_head) * w_bytes
     kv_per_ctx_token = float(token.kv_bytes) / s.context
     attention_memory = s.micro_batches * requests * s.context * kv_per_ctx_token + attn_weights
@@ -426,7 +442,7 @@ def _best_index(plan: AFDPlan, objective: str):
     best is its largest feasible micro-batch. None if nothing is feasible."""
     if objective not in ("tokens_per_gpu_s", "usd_per_mtok"):
         raise InputError("objective", f"choose tokens_per_gpu_s or usd_per_mtok, got {objective!r}")
-    feasible = np.broadcast_to(plan.feasible, plan.slot_s.shape)
+    feasible = np.broadcast_to(plan.feasible, plan.shape)
     count = feasible.sum(axis=-1)  # (attention, FFN): feasible micro-batches, a prefix of the grid
     if not count.any():
         return None
