@@ -359,15 +359,13 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
         ffn = group.ffn
         if isinstance(ffn, MoEFFN):
             routed = max(routed, ffn.top_k)
-            if s.ffn_parallel == "tp":  # every instance holds all experts; tokens split over instances
-                tokens, holders = batch / y, s.ffn_gpus
-                touched = expected_experts_touched(ffn.n_routed, ffn.top_k, tokens)
-            else:  # experts spread over every FFN GPU; the whole micro-batch comes in
-                tokens, holders = batch / y, s.ffn_gpus
-                touched = expected_experts_touched(ffn.n_routed, ffn.top_k, batch) / y
-            nbytes = (touched * ffn.expert_params() + ffn.shared_params() / (1 if s.ffn_parallel == "tp" else y)) * w_bytes / holders
-            flops = tokens * 2.0 * ffn.activated_params() / holders
-            stored = (ffn.total_params() / (1 if s.ffn_parallel == "tp" else y)) * w_bytes / holders
+            # tp: every instance holds all experts, tokens split over instances; tp+ep / ep: the
+            # experts are split over the y instances and the whole micro-batch comes in
+            share = 1 if s.ffn_parallel == "tp" else y
+            touched = expected_experts_touched(ffn.n_routed, ffn.top_k, batch / y if s.ffn_parallel == "tp" else batch) / share
+            nbytes = (touched * ffn.expert_params() + ffn.shared_params() / share) * w_bytes / s.ffn_gpus
+            flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
+            stored = (ffn.total_params() / share) * w_bytes / s.ffn_gpus
         else:  # dense FFN layers: replicated per instance, TP inside it, tokens split over instances
             nbytes = ffn.total_params() * w_bytes / s.ffn_gpus
             flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
