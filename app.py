@@ -1,4 +1,5 @@
-"""Decode co-design dashboard: entry point. Navigation over pages/, the shared sidebar."""
+"""Decode co-design dashboard: entry point. Navigation over pages/, the shared sidebar; each
+page hands its body to ``sidebar.show``, drawn after it as one fragment with the chip sliders."""
 import streamlit as st
 
 from dashboard import sidebar
@@ -19,9 +20,7 @@ page = st.navigation(pages)
 with errors_as_messages():
     try:
         sidebar.render()
-        try:
-            page.run()
-        finally:
-            sidebar.finish()  # export buttons for the page's final Scenario, even after a page error
+        page.run()
+        sidebar.draw_page()
     finally:
         sidebar.forget()

@@ -25,7 +25,7 @@ _OPTIMUM = "_afd_optimum"
 
 
 def deployment(scenario: Scenario) -> AFDInputs:
-    """Draw the deployment inputs, the objective and the chip-pair toggle; return the AFDInputs
+    """Draw the deployment inputs (``scenario``: the sidebar's, for the context placeholder), the objective and the chip-pair toggle; return the AFDInputs
     they describe with the A:F choice left at the optimum (InputError naming the field)."""
     models, chips = library.models(), library.chips()
     chip_slugs = list(chips)
@@ -61,12 +61,10 @@ def deployment(scenario: Scenario) -> AFDInputs:
                       format_func=lambda d: "as attention" if d == "attention" else d.upper())
     parallel = c3.selectbox("FFN parallelism", list(afd.FFN_PARALLEL), index=0, key="afd_par", bind=URL,
                             format_func=str.upper, help="TP inside an instance, EP across instances (TP+EP), or one of them.")
-    a_chip, f_chip = scenario.chip_spec(a_slug), scenario.chip_spec(f_slug)
-    net_default = f"chips: {a_chip.net_bytes_per_s / 1e9:g} / {f_chip.net_bytes_per_s / 1e9:g}"
     net = c4.number_input("Network per GPU (GB/s)", min_value=0.1, max_value=MAX_NET_GBPS, value=None, step=5.0,
-                          key="afd_net", bind=URL, placeholder=net_default,
-                          help="Scale-out bandwidth of each GPU on both sides. Empty: each chip's own "
-                               "(attention / FFN).")
+                          key="afd_net", bind=URL, placeholder="each chip's own",
+                          help="Scale-out bandwidth of each GPU on both sides. Empty: each chip's own, as its "
+                               "slider sets it (shown under the metrics).")
     with st.expander("Efficiency factors (fractions of peak reached)"):
         e1, e2, e3, e4 = st.columns(4)
         hbm = e1.number_input("HBM bandwidth", 0.01, 1.0, d.hbm_efficiency, 0.01, key="afd_eff_hbm", bind=URL)
@@ -158,3 +156,10 @@ def ratio(optimum, columns) -> tuple[int, int, int]:
 def chips_label(setup: afd.AFDSetup) -> str:
     a, f = labels.chip_label(setup.attention_chip), labels.chip_label(setup.ffn_chip)
     return a if a == f else f"{a} (attention) + {f} (FFN)"
+
+
+def network_label(setup: afd.AFDSetup) -> str:
+    """Scale-out GB/s per GPU in use: '400 GB/s' or '400 / 200 GB/s (attention / FFN)'."""
+    a = setup.attention_net_bytes_per_s or setup.attention_chip.net_bytes_per_s
+    f = setup.ffn_net_bytes_per_s or setup.ffn_chip.net_bytes_per_s
+    return f"{a / 1e9:g} GB/s per GPU" if a == f else f"{a / 1e9:g} / {f / 1e9:g} GB/s per GPU (attention / FFN)"

@@ -32,10 +32,14 @@ def images_available() -> bool:
 
 def chart_downloads(spec: dict, name: str, scenario: Scenario, page: str = "chart") -> None:
     """A compact 'Download' popover under a chart: PNG, SVG, PDF, HTML and the plotted data as
-    CSV, named '<page>-<name>_<models>_<chips>_<context>.<ext>', each with the scenario caption."""
+    CSV, named '<page>-<name>_<models>_<chips>_<context>.<ext>', each with the scenario caption.
+    Opening the popover reruns the page (a fragment rerun) and draws the buttons."""
+    popover = st.popover("Download chart", icon=":material/download:", key=popover_key(page, name), on_change="rerun")
+    if not popover.open:  # the buttons are drawn only while it is open: a rerun costs less
+        return
     stem = report.file_stem(page, name, scenario)
     images = images_available()
-    with st.popover("Download chart", icon=":material/download:"):
+    with popover:
         for fmt in report.FORMATS:
             missing = fmt in report.IMAGE_FORMATS and not images
             st.download_button(
@@ -45,6 +49,11 @@ def chart_downloads(spec: dict, name: str, scenario: Scenario, page: str = "char
                 help=report.INSTALL_HINT if missing else None)
         if not images:
             st.caption(report.INSTALL_HINT)
+
+
+def popover_key(page: str, name: str) -> str:
+    """Widget key of a chart's download popover (its state: open or not)."""
+    return f"pop_{page}_{name}"
 
 
 def table_download(table, name: str, scenario: Scenario, page: str = "table") -> None:

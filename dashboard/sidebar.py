@@ -1,12 +1,13 @@
 """The shared sidebar: every input of the Scenario, each bound to the URL (query parameter =
 widget key), plus per-chip spec sliders with a reset button. Units shown in the labels;
-values converted to SI once, here. The AFD page sets the Scenario's ``afd`` (``use``); the
-sidebar keeps the last one for the other pages, and draws its export buttons at the end of the
-run (``finish``) so the scenario file and the all-pages ZIP carry the page's final Scenario."""
+values converted to SI once, here. The chip sliders, the page body and the sidebar's export
+buttons run as one fragment (``show``), so a slider move reruns only what it changes. The AFD
+page sets the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the other pages,
+and the export buttons, drawn last, carry the page's final Scenario."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -18,11 +19,14 @@ from costmodel.scenario import (KV_DTYPES, MAX_CONTEXT, PAPER_CHIPS, PAPER_MODEL
                                 WEIGHT_DTYPES, AFDInputs, Scenario, is_close)
 
 from . import export, labels
+from .guard import errors_as_messages
 
 URL = "query-params"
-SCENARIO_KEY = "_scenario"
+SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
+BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip sliders, export buttons
+DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
-EXPORT_KEY = "_export_slot"
 
 
 @dataclass(frozen=True)
@@ -129,23 +133,23 @@ def chip_sliders(chip: Chip, weight_dtype: str, overrides: dict, params: dict) -
     return changes
 
 
-def chip_controls(chip_slugs: list[str], weight_dtype: str) -> dict:
+def chip_controls(base: Scenario) -> dict:
     """The chip-spec section: overrides of every selected chip from the URL, sliders for the
     one chosen to edit (the others keep their values in the URL). Returns {slug: {field: SI}}."""
     chips = library.chips()
     params = st.query_params.to_dict()
-    overrides = {slug: url_overrides(chips[slug], params) for slug in chip_slugs}
-    if not chip_slugs:
-        return overrides
-    edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
-    overrides[edit] = chip_sliders(chips[edit], weight_dtype, overrides[edit], params)
+    overrides = {slug: url_overrides(chips[slug], params) for slug in base.chips}
+    edit = st.selectbox("Edit chip", base.chips, key="edit", bind=URL, format_func=lambda s: chips[s].name)
+    overrides[edit] = chip_sliders(chips[edit], base.weight_dtype, overrides[edit], params)
     modified = [labels.modified_summary(chips[slug].with_changes(**fields)) for slug, fields in overrides.items() if fields]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
     return {slug: fields for slug, fields in overrides.items() if fields}
 
 
 def render() -> Scenario:
-    """Draw the sidebar and return the Scenario it describes (InputError if invalid)."""
+    """Draw the sidebar's scenario inputs and return the Scenario they describe, chips as the
+    URL sets them (InputError if invalid). The chip-spec sliders and the export buttons are
+    drawn later, by ``show``, into slots kept here."""
     models, chips = library.models(), library.chips()
     sb = st.sidebar
     sb.header("Scenario")
@@ -168,18 +172,62 @@ def render() -> Scenario:
     sweep_max = right.number_input("To (tokens)", min_value=1, max_value=MAX_CONTEXT, value=32768, step=1024,
                                    key="sweep_to", bind=URL)
     axis = sb.radio("Context axis", list(SWEEP_AXES), index=0, horizontal=True, key="axis", bind=URL)
-    sb.subheader("Chip specs")
-    sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
-    with sb:
-        overrides = chip_controls(chip_slugs, weights)
-    scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs), chip_overrides=overrides,
+    params = st.query_params.to_dict()
+    scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs),
+                        chip_overrides={slug: url_overrides(chips[slug], params) for slug in chip_slugs},
                         context=context, sweep_min=sweep_min, sweep_max=sweep_max, sweep_axis=axis,
                         batch=batch, kv_dtype=kv, weight_dtype=weights,
                         afd=st.session_state.get(AFD_KEY, AFDInputs()))
-    sb.subheader("Export")
-    st.session_state[EXPORT_KEY] = sb.container()
-    st.session_state[SCENARIO_KEY] = scenario
+    sb.subheader("Chip specs")
+    sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container())  # chip sliders; export (after a subheader)
+    st.session_state[SLOTS_KEY][1].subheader("Export")
+    st.session_state[BASE_KEY] = scenario
     return scenario
+
+
+def base() -> Scenario:
+    """This run's Scenario before the chip sliders (chips as the URL sets them): for inputs a
+    page draws outside ``show``.
+
+    On a fresh server, a deep link (/roofline) makes Streamlit run the ``pages/`` file directly,
+    in its legacy file-based mode, without app.py: switch that mode off (as app.py's
+    st.navigation would) and rerun through app.py."""
+    scenario = st.session_state.get(BASE_KEY)
+    if scenario is None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return scenario
+
+
+def show(draw) -> None:
+    """A page's body: ``draw(scenario)``, which app.py runs after the page script (``draw_page``)."""
+    base()
+    st.session_state[DRAW_KEY] = draw
+
+
+def draw_page() -> None:
+    """Run the page's body with the chip-spec sliders (into the sidebar) and the sidebar's
+    export buttons, as one fragment: moving a chip slider, or any widget the body makes, reruns
+    only this (the sliders, the page's charts and tables, the export buttons); the sidebar's
+    other inputs rerun the whole app. Called by app.py, not from the page script, so that
+    the sliders are the same widgets on every page (Streamlit keys widgets by page)."""
+    draw = st.session_state.pop(DRAW_KEY, None)
+    if draw is not None:
+        _live(draw, st.session_state[BASE_KEY], *st.session_state[SLOTS_KEY])
+
+
+@st.fragment
+def _live(draw, scenario: Scenario, chip_slot, export_slot) -> None:
+    with errors_as_messages():
+        try:
+            with chip_slot:
+                scenario = replace(scenario, chip_overrides=chip_controls(scenario))
+            use(scenario)
+            draw(scenario)
+        finally:
+            with export_slot:  # for the page's final Scenario, even after a page error
+                export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, scenario))
 
 
 def use(scenario: Scenario) -> Scenario:
@@ -190,28 +238,7 @@ def use(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def finish() -> None:
-    """After the page: the export buttons (scenario JSON, all pages) for the run's Scenario."""
-    slot, scenario = st.session_state.get(EXPORT_KEY), st.session_state.get(SCENARIO_KEY)
-    if slot is not None and scenario is not None:
-        with slot:
-            export.sidebar_downloads(scenario)
-
-
 def forget() -> None:
-    """End of a run: the next page must not read this run's Scenario."""
-    st.session_state.pop(SCENARIO_KEY, None)
-    st.session_state.pop(EXPORT_KEY, None)
-
-
-def current() -> Scenario:
-    """The Scenario the sidebar (drawn by app.py) built in this run.
-
-    On a fresh server, a deep link (/roofline) makes Streamlit run the ``pages/`` file directly,
-    in its legacy file-based mode, without app.py: switch that mode off (as app.py's
-    st.navigation would) and rerun through app.py."""
-    scenario = st.session_state.get(SCENARIO_KEY)
-    if scenario is None:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-    return scenario
+    """End of a full run: the next page must not read this run's Scenario."""
+    for key in (SCENARIO_KEY, BASE_KEY, DRAW_KEY):
+        st.session_state.pop(key, None)

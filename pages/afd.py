@@ -9,8 +9,6 @@ import streamlit as st
 from dashboard import afd_inputs, compute, export, figures, labels, render, sidebar
 from dashboard.charts import afd as charts
 
-scenario = sidebar.current()
-
 st.title("AFD sizing: attention-to-FFN ratio")
 st.markdown(
     "Attention-FFN Disaggregation puts attention (holding the KV cache) and the MoE FFN on separate GPU "
@@ -19,91 +17,96 @@ st.markdown(
     "layers). The A:F ratio starts at the optimum for the inputs; move it to see what breaks and why. "
     "(Step-3 paper §5-§6; chips selected in the sidebar carry their slider changes, marked with *.)"
 )
-inputs = afd_inputs.deployment(scenario)
-optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
-
-st.subheader("A:F ratio")
-c_x, c_y, c_mb, c_reset, c_opt = st.columns([1, 1, 1.2, 0.9, 2.2], vertical_alignment="bottom")
-choice = afd_inputs.ratio(optimum, (c_x, c_y, c_mb))
-scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
-view = figures.afd_view(scenario)
-setup, plan, content = view.setup, view.plan, view.content
-x, y, mb = view.choice
-c_reset.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
-               disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum), width="stretch")
-if optimum is None:
-    c_opt.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
-else:
-    c_opt.metric("Optimum for these inputs", figures.afd_layout(optimum),
-                 f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
-                 delta_color="off", delta_arrow="off")
-
-name = figures.afd_layout(plan)
-if view.nearest is None:
-    st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target.** Binding constraint: {view.binding}.",
-               icon=":material/check_circle:")
-else:
-    st.warning(f"**{name} with micro-batch {mb:,} misses the target.** Binding constraint: {view.binding}. "
-               f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
-
-use = plan.constraint_use()
-m = st.columns(4)
-m[0].metric("Layout", name, f"{int(plan.gpus)} GPUs", delta_color="off", delta_arrow="off")
-m[1].metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)",
-            delta_color="off", delta_arrow="off")
-m[2].metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms", delta_color="off",
-            delta_arrow="off")
-m[3].metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-            f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT", delta_color="off", delta_arrow="off",
-            help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
-m = st.columns(4)
-m[0].metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-            f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}",
-            delta_color="off", delta_arrow="off")
-m[1].metric("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
-            f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)", delta_color="off",
-            delta_arrow="off")
-m[2].metric("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
-            f"{100 * float(use['ffn memory']):.0f}% of usable (experts)", delta_color="off", delta_arrow="off")
-m[3].metric("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-            "tokens (requests x context)", delta_color="off", delta_arrow="off",
-            help="Requests x context one attention GPU can serve per micro-batch within the per-layer budget "
-                 "and its memory.")
-utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
-                         if k.endswith(" time"))
-st.caption(
-    f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
-    f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
-    f"Chips: {afd_inputs.chips_label(setup)}; "
-    f"{labels.tokens(setup.context)} context; {setup.model.name}."
-)
-with st.expander("The plan (and the optimum) as a table"):
-    st.dataframe(content.tables["plan"], hide_index=True)
-    export.table_download(content.tables["plan"], "plan", scenario, content.page)
+inputs = afd_inputs.deployment(sidebar.base())
 
 
-def chart(name: str, key: str) -> None:
-    render.plotly(content.charts[name], key)
-    export.chart_downloads(content.charts[name], name, scenario, content.page)
+def draw(scenario) -> None:
+    """Everything that follows the chip sliders: the optimum, the A:F control and the views."""
+    optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
+
+    st.subheader("A:F ratio")
+    c_x, c_y, c_mb, c_reset, c_opt = st.columns([1, 1, 1.2, 0.9, 2.2], vertical_alignment="bottom")
+    choice = afd_inputs.ratio(optimum, (c_x, c_y, c_mb))
+    scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
+    view = figures.afd_view(scenario)
+    setup, plan, content = view.setup, view.plan, view.content
+    x, y, mb = view.choice
+    c_reset.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
+                   disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum), width="stretch")
+    if optimum is None:
+        c_opt.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
+    else:
+        c_opt.metric("Optimum for these inputs", figures.afd_layout(optimum),
+                     f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
+                     delta_color="off", delta_arrow="off")
+
+    name = figures.afd_layout(plan)
+    if view.nearest is None:
+        st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target.** Binding constraint: {view.binding}.",
+                   icon=":material/check_circle:")
+    else:
+        st.warning(f"**{name} with micro-batch {mb:,} misses the target.** Binding constraint: {view.binding}. "
+                   f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
+
+    use = plan.constraint_use()
+    m = st.columns(4)
+    m[0].metric("Layout", name, f"{int(plan.gpus)} GPUs", delta_color="off", delta_arrow="off")
+    m[1].metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)",
+                delta_color="off", delta_arrow="off")
+    m[2].metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms", delta_color="off",
+                delta_arrow="off")
+    m[3].metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
+                f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT", delta_color="off", delta_arrow="off",
+                help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
+    m = st.columns(4)
+    m[0].metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
+                f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}",
+                delta_color="off", delta_arrow="off")
+    m[1].metric("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
+                f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)", delta_color="off",
+                delta_arrow="off")
+    m[2].metric("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
+                f"{100 * float(use['ffn memory']):.0f}% of usable (experts)", delta_color="off", delta_arrow="off")
+    m[3].metric("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
+                "tokens (requests x context)", delta_color="off", delta_arrow="off",
+                help="Requests x context one attention GPU can serve per micro-batch within the per-layer budget "
+                     "and its memory.")
+    utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
+                             if k.endswith(" time"))
+    st.caption(
+        f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
+        f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
+        f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
+        f"{labels.tokens(setup.context)} context; {setup.model.name}."
+    )
+    with st.expander("The plan (and the optimum) as a table"):
+        st.dataframe(content.tables["plan"], hide_index=True)
+        export.table_download(content.tables["plan"], "plan", scenario, content.page)
+
+    def chart(name: str, key: str) -> None:
+        render.plotly(content.charts[name], key)
+        export.chart_downloads(content.charts[name], name, scenario, content.page)
+
+    left, right = st.columns(2)
+    with left:
+        chart("balance", "afd_balance")
+    with right:
+        chart("pipeline", "afd_gantt")
+    chart("ratio-vs-context", "afd_context")
+    chart("models", "afd_models")
+
+    if "chip-pairs" in content.tables:
+        st.subheader("Mixed chip pools: best plan per chip pair")
+        pairs = content.tables["chip-pairs"]
+        st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
+                   f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
+                   "tokens/GPU/s and USD per 1M tokens when paced at the target.")
+        st.dataframe(pairs, hide_index=True, column_config={
+            "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
+            "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
+            "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
+        export.table_download(pairs, "chip-pairs", scenario, content.page)
+    export.content_bundle(content, scenario)
 
 
-left, right = st.columns(2)
-with left:
-    chart("balance", "afd_balance")
-with right:
-    chart("pipeline", "afd_gantt")
-chart("ratio-vs-context", "afd_context")
-chart("models", "afd_models")
-
-if "chip-pairs" in content.tables:
-    st.subheader("Mixed chip pools: best plan per chip pair")
-    pairs = content.tables["chip-pairs"]
-    st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
-               f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
-               "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-    st.dataframe(pairs, hide_index=True, column_config={
-        "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
-        "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
-        "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
-    export.table_download(pairs, "chip-pairs", scenario, content.page)
-export.content_bundle(content, scenario)
+sidebar.show(draw)

@@ -3,17 +3,20 @@ import streamlit as st
 
 from dashboard import export, figures, labels, render, sidebar
 
-scenario = sidebar.current()
-content = figures.sweep_page(scenario)
 
-st.title("Context sweep")
-st.caption(f"{labels.tokens(scenario.sweep_min)} to {labels.tokens(scenario.sweep_max)} tokens on a "
-           f"{scenario.sweep_axis} axis (set the range in the sidebar) · decode batch {scenario.batch}")
-for name, key in (("costs", "sweep_costs"), ("kv-cache", "sweep_kv")):
-    render.plotly(content.charts[name], key)
-    export.chart_downloads(content.charts[name], name, scenario, content.page)
-st.markdown(f"**Where the picture changes** (context in tokens; KV capacity assumes the whole HBM of one chip "
-            f"holds the KV of {scenario.batch} requests, weights elsewhere as in AFD):")
-st.dataframe(content.tables["crossings"], hide_index=True)
-export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
-export.content_bundle(content, scenario)
+def draw(scenario) -> None:
+    content = figures.sweep_page(scenario)
+    st.title("Context sweep")
+    st.caption(f"{labels.tokens(scenario.sweep_min)} to {labels.tokens(scenario.sweep_max)} tokens on a "
+               f"{scenario.sweep_axis} axis (set the range in the sidebar) · decode batch {scenario.batch}")
+    for name, key in (("costs", "sweep_costs"), ("kv-cache", "sweep_kv")):
+        render.plotly(content.charts[name], key)
+        export.chart_downloads(content.charts[name], name, scenario, content.page)
+    st.markdown(f"**Where the picture changes** (context in tokens; KV capacity assumes the whole HBM of one chip "
+                f"holds the KV of {scenario.batch} requests, weights elsewhere as in AFD):")
+    st.dataframe(content.tables["crossings"], hide_index=True)
+    export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
+    export.content_bundle(content, scenario)
+
+
+sidebar.show(draw)

@@ -4,24 +4,27 @@ import streamlit as st
 
 from dashboard import compute, export, figures, labels, render, sidebar
 
-scenario = sidebar.current()
-content = figures.paper_page(scenario)
-modified = compute.paper_chips_in_use(scenario)
-cells = content.tables["cells"]
 
-st.title("Paper reproduction (Step-3 report, Tables 2–7)")
-n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
-left, mid, right = st.columns(3)
-left.metric("Cells checked", n)
-mid.metric("Match the paper (library chips)", f"{ok} / {n}")
-right.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None)
-if modified:
-    st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
-else:
-    st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-render.plotly(content.charts["afd-vs-paper"], "paper_afd")
-export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
-st.dataframe(cells, hide_index=True, height=520,
-             column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
-export.table_download(cells, "cells", scenario, content.page)
-export.content_bundle(content, scenario)
+def draw(scenario) -> None:
+    content = figures.paper_page(scenario)
+    modified = compute.paper_chips_in_use(scenario)
+    cells = content.tables["cells"]
+    st.title("Paper reproduction (Step-3 report, Tables 2–7)")
+    n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
+    left, mid, right = st.columns(3)
+    left.metric("Cells checked", n)
+    mid.metric("Match the paper (library chips)", f"{ok} / {n}")
+    right.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None)
+    if modified:
+        st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
+    else:
+        st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
+    render.plotly(content.charts["afd-vs-paper"], "paper_afd")
+    export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
+    st.dataframe(cells, hide_index=True, height=520,
+                 column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
+    export.table_download(cells, "cells", scenario, content.page)
+    export.content_bundle(content, scenario)
+
+
+sidebar.show(draw)

@@ -26,3 +26,13 @@ def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
     if page != "overview":
         at.switch_page(PAGES[page]).run()
     return at
+
+
+def open_chart_downloads(at: AppTest, page: str, charts) -> AppTest:
+    """Open the 'Download chart' popover of each chart (as a click would) and rerun: their
+    buttons are drawn only while open."""
+    from dashboard import export
+
+    for name in charts:
+        at.session_state[export.popover_key(page, name)] = True
+    return at.run()

@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT
+from app_harness import APP, TIMEOUT, open_chart_downloads
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -201,9 +201,10 @@ def test_chip_pair_toggle_shows_the_pair_table():
 def test_export_controls_render():
     from dashboard import report
 
-    at = open_afd({"afd_ctx": "4096"})
+    charts = ("balance", "pipeline", "ratio-vs-context", "models")
+    at = open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts)
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    for name in ("balance", "pipeline", "ratio-vs-context", "models"):
+    for name in charts:
         for fmt in report.FORMATS:
             assert f"dl_afd_{name}_{fmt}" in ids, (name, fmt)
     assert "dl_bundle_afd" in ids and "dl_afd_table_plan" in ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_harness import PAGES, open_app
+from app_harness import PAGES, open_app, open_chart_downloads
 from dashboard import export, report
 
 CHARTS = {
@@ -21,6 +21,10 @@ CHARTS = {
 def test_page_renders_with_export_controls(page):
     at = open_app(page)
     assert not at.exception and not at.error
+    closed = " ".join(el.proto.id for el in at.get("download_button"))
+    assert not any(f"dl_{page}_{name}_" in closed for name in CHARTS[page]), "closed popovers draw no buttons"
+    open_chart_downloads(at, page, CHARTS[page])
+    assert not at.exception and not at.error
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in CHARTS[page]:
         for fmt in report.FORMATS:
@@ -35,7 +39,7 @@ def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):
     monkeypatch.setattr(report, "chromium_path", lambda: None)
     export.images_available.clear()
     try:
-        at = open_app("overview")
+        at = open_chart_downloads(open_app("overview"), "overview", ["fig1-params-vs-cost"])
         assert not at.exception and not at.error
         by_id = {el.proto.id: el.proto for el in at.get("download_button")}
         png = next(p for i, p in by_id.items() if "dl_overview_fig1-params-vs-cost_png" in i)
