@@ -4,13 +4,13 @@ slider moves. Both measured here, in one process, with Streamlit's AppTest (no b
 
     .venv/bin/python bench/bench_pages.py [--repeats N]
 
-A slider inside an ``st.fragment`` reruns only its fragment, as the browser asks: the bench
-sends the rerun request a browser would (the fragment id of the moved widget), so "slider
-rerun" is what a user waits for; "full rerun" (the whole app.py, as after a sidebar input
-other than the chip sliders) is shown beside it. Each sample moves the slider to a value not
-seen before, so caches keyed on chips miss, as they do for a user dragging a slider. Times
-are medians of the script run on the server's script thread (the app's Python and
-Streamlit's message building); AppTest's own client-side parsing is not counted."""
+The bench sends what a browser sends: the moved widget's new state, with the id of its
+fragment when it has one. A chip slider's callback then reruns only the page's fragment, so
+"slider rerun" is what a user waits for after a move. "Full rerun" (the whole app.py, after
+a change of the context input) is shown beside it. Each sample sets a value not seen before,
+so caches keyed on chips or context miss, as they do for a user dragging a slider. Times are
+medians of the script run on the server's script thread (the app's Python and Streamlit's
+message building, callbacks included); AppTest's own client-side parsing is not counted."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,7 @@ from streamlit.testing.v1 import AppTest, app_test, local_script_runner  # noqa:
 PAGES = {"overview": None, "roofline": "pages/roofline.py", "context-sweep": "pages/context_sweep.py",
          "attention": "pages/attention.py", "paper": "pages/paper.py", "afd": "pages/afd.py"}
 SLIDER = "h800_hbm_tbps"
+CONTEXT = "ctx"  # the sidebar's context input: a full rerun
 FLOOR_APP = '''
 import plotly.graph_objects as go
 import streamlit as st
@@ -100,18 +101,19 @@ def _rerun(at: AppTest, fragment_id: str | None) -> None:
         local_script_runner.RerunData = RerunData
 
 
-def _rerun_times(at: AppTest, key: str, repeats: int, full: bool = False, start: float = 1.0) -> list[float]:
-    """Server-side seconds per rerun after moving slider ``key`` (its fragment only, unless
-    ``full`` or it is in none)."""
+def _rerun_times(at: AppTest, kind: str, key: str, repeats: int, start: float) -> list[float]:
+    """Server-side seconds per rerun after setting widget ``key`` (a ``kind``: 'slider' or
+    'number_input') to new values from ``start`` on."""
     times = []
     for i in range(repeats):
-        slider = at.slider(key=key)
-        slider.set_value(round(start + 0.01 * i, 2))
+        widget = getattr(at, kind)(key=key)
+        widget.set_value(round(start + 0.01 * i, 2) if kind == "slider" else int(start) + 1024 * i)
         SCRIPT_RUNS.clear()
-        _rerun(at, None if full else FRAGMENT_OF.get(slider.id))
+        _rerun(at, FRAGMENT_OF.get(widget.id))
         times.append(sum(SCRIPT_RUNS))
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
+        at.run()  # the whole app again (a browser keeps what a fragment rerun leaves alone)
     return times
 
 
@@ -126,18 +128,17 @@ def main() -> None:
         floor_path = Path(tmp) / "floor.py"
         floor_path.write_text(FLOOR_APP)
         floor = AppTest.from_file(str(floor_path), default_timeout=60).run()
-        _rerun_times(floor, "x", 3)  # warm-up
-        floor_s = statistics.median(_rerun_times(floor, "x", args.repeats))
+        _rerun_times(floor, "slider", "x", 3, 1.0)  # warm-up
+        floor_s = statistics.median(_rerun_times(floor, "slider", "x", args.repeats, 2.0))
 
     rows = []
     for name, path in PAGES.items():
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         if path:
             at.switch_page(path).run()
-        _rerun_times(at, SLIDER, 3, full=True)  # warm-up (imports, first compiles)
-        full = statistics.median(_rerun_times(at, SLIDER, args.repeats, full=True, start=2.0))
-        _rerun_times(at, SLIDER, 3, start=3.0)
-        slider = statistics.median(_rerun_times(at, SLIDER, args.repeats, start=1.5))
+        _rerun_times(at, "slider", SLIDER, 3, 1.0)  # warm-up (imports, first compiles)
+        slider = statistics.median(_rerun_times(at, "slider", SLIDER, args.repeats, 2.0))
+        full = statistics.median(_rerun_times(at, "number_input", CONTEXT, args.repeats, 8192 + 512))
         rows.append((name, slider, full))
 
     print(f"{'page':<16}{'slider rerun (ms)':>19}{'x floor':>9}{'full rerun (ms)':>17}{'x floor':>9}")

@@ -1,4 +1,5 @@
-"""Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images)."""
+"""Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images), and
+tables folded in an expander."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -24,3 +25,20 @@ class _Prebuilt(go.Figure):
 def plotly(spec: dict, key: str) -> None:
     """Draw a figure dict from ``dashboard.charts``."""
     st.plotly_chart(_Prebuilt(spec), theme=None, key=key, width="stretch")
+
+
+def folded_table_key(page: str, name: str) -> str:
+    """Widget key of a folded table's expander (its state: open or not)."""
+    return f"open_{page}_{name}"
+
+
+def folded_table(title: str, table, name: str, scenario, page: str) -> None:
+    """``table`` (a DataFrame) with its CSV button in an expander titled ``title``, drawn only
+    while open: opening it reruns the page's fragment, and a closed one costs a rerun nothing."""
+    from . import export
+
+    box = st.expander(title, key=folded_table_key(page, name), on_change="rerun")
+    if box.open:
+        with box:
+            st.dataframe(table, hide_index=True)
+            export.table_download(table, name, scenario, page)

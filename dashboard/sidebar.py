@@ -24,8 +24,9 @@ from .guard import errors_as_messages
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
 BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
-SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip sliders, export buttons
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: 'Modified' caption, export buttons
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
+PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
 
 
@@ -106,44 +107,56 @@ def _reset(chip: Chip) -> None:
         st.session_state.pop(key, None)
 
 
-def chip_sliders(chip: Chip, weight_dtype: str, overrides: dict, params: dict) -> dict:
-    """Sliders for the chip being edited, starting from ``overrides`` ({field: SI}, from the
-    URL); each moved slider writes its URL parameter. Returns the chip's overrides now.
+def _write_url(chip: Chip, spec: SpecSlider, value: float) -> None:
+    """Keep a slider's value in the URL (no parameter at the library value)."""
+    key = slider_key(chip, spec)
+    if is_close(value, _default(chip, spec)):
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != f"{value:g}":
+        st.query_params[key] = f"{value:g}"
+
+
+def _moved(chip: Chip, spec: SpecSlider) -> None:
+    """A chip slider's callback: its value into the URL, then rerun only the page (the
+    ``PAGE`` fragment), not the sidebar, which shows the new value already."""
+    _write_url(chip, spec, st.session_state[slider_key(chip, spec)])
+    st.rerun(PAGE)
+
+
+def chip_editor(chip_slugs: list[str], weight_dtype: str) -> None:
+    """Sliders for the chip chosen to edit (the others keep their values in the URL), each
+    starting from its URL value, and a reset button. A moved slider writes its URL parameter;
+    the page reads every chip's specs from the URL (``url_overrides``).
     (Seeded through session state: passing the URL value as ``value=`` on every run makes the
-    browser snap a dragged slider back.)"""
-    changes = dict(overrides)
+    browser snap a dragged slider back. ``value=`` is the constant library value, which the
+    seeded state overrides; without it Streamlit copies the whole session state per slider.)"""
+    chips = library.chips()
+    edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
+    chip = chips[edit]
+    overrides = url_overrides(chip, st.query_params.to_dict())
     for spec in spec_sliders(chip, weight_dtype):
         key, default = slider_key(chip, spec), _default(chip, spec)
         if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.field, default * spec.scale) / spec.scale
-        value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec), step=spec.step,
-                          key=key, help=f"Library value {default:g}; source: {chip.source}")
-        if is_close(value, default):
-            changes.pop(spec.field, None)
-            if key in params:
-                st.query_params.pop(key, None)
-        else:
-            changes[spec.field] = value * spec.scale
-            if params.get(key) != f"{value:g}":
-                st.query_params[key] = f"{value:g}"
+        value = st.slider(spec.label, min_value=spec.minimum, max_value=_maximum(default, spec), value=default,
+                          step=spec.step, key=key, on_change=_moved, args=(chip, spec),
+                          help=f"Library value {default:g}; source: {chip.source}")
+        _write_url(chip, spec, value)
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(sorted(chip.assumed)))
     st.button(f"Reset {chip.slug.upper()} to library values", key=f"{chip.slug}_reset", on_click=_reset,
-              args=(chip,), disabled=not changes, width="stretch")
-    return changes
+              args=(chip,), width="stretch")
 
 
-def chip_controls(base: Scenario) -> dict:
-    """The chip-spec section: overrides of every selected chip from the URL, sliders for the
-    one chosen to edit (the others keep their values in the URL). Returns {slug: {field: SI}}."""
-    chips = library.chips()
-    params = st.query_params.to_dict()
-    overrides = {slug: url_overrides(chips[slug], params) for slug in base.chips}
-    edit = st.selectbox("Edit chip", base.chips, key="edit", bind=URL, format_func=lambda s: chips[s].name)
-    overrides[edit] = chip_sliders(chips[edit], base.weight_dtype, overrides[edit], params)
-    modified = [labels.modified_summary(chips[slug].with_changes(**fields)) for slug, fields in overrides.items() if fields]
+def with_url_chips(scenario: Scenario) -> Scenario:
+    """``scenario`` with every selected chip's specs as the URL sets them now."""
+    chips, params = library.chips(), st.query_params.to_dict()
+    return replace(scenario, chip_overrides={slug: url_overrides(chips[slug], params) for slug in scenario.chips})
+
+
+def modified_caption(scenario: Scenario) -> None:
+    modified = [labels.modified_summary(c) for c in scenario.chip_specs() if c.is_modified]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
-    return {slug: fields for slug, fields in overrides.items() if fields}
 
 
 def render() -> Scenario:
@@ -172,15 +185,16 @@ def render() -> Scenario:
     sweep_max = right.number_input("To (tokens)", min_value=1, max_value=MAX_CONTEXT, value=32768, step=1024,
                                    key="sweep_to", bind=URL)
     axis = sb.radio("Context axis", list(SWEEP_AXES), index=0, horizontal=True, key="axis", bind=URL)
-    params = st.query_params.to_dict()
-    scenario = Scenario(models=tuple(model_slugs), chips=tuple(chip_slugs),
-                        chip_overrides={slug: url_overrides(chips[slug], params) for slug in chip_slugs},
-                        context=context, sweep_min=sweep_min, sweep_max=sweep_max, sweep_axis=axis,
-                        batch=batch, kv_dtype=kv, weight_dtype=weights,
-                        afd=st.session_state.get(AFD_KEY, AFDInputs()))
     sb.subheader("Chip specs")
     sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
-    st.session_state[SLOTS_KEY] = (sb.container(), sb.container())  # chip sliders; export (after a subheader)
+    if chip_slugs:
+        with sb:
+            chip_editor(chip_slugs, weights)
+    scenario = with_url_chips(Scenario(
+        models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
+        sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
+        afd=st.session_state.get(AFD_KEY, AFDInputs())))
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container())  # 'Modified' caption; export (after a subheader)
     st.session_state[SLOTS_KEY][1].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
@@ -207,22 +221,23 @@ def show(draw) -> None:
 
 
 def draw_page() -> None:
-    """Run the page's body with the chip-spec sliders (into the sidebar) and the sidebar's
-    export buttons, as one fragment: moving a chip slider, or any widget the body makes, reruns
-    only this (the sliders, the page's charts and tables, the export buttons); the sidebar's
-    other inputs rerun the whole app. Called by app.py, not from the page script, so that
-    the sliders are the same widgets on every page (Streamlit keys widgets by page)."""
+    """Run the page's body as one fragment (``PAGE``), with the sidebar's 'Modified' caption
+    and export buttons: moving a chip slider reruns only this (the page's charts and tables,
+    the caption, the export buttons), as does any widget the body makes; the sidebar's other
+    inputs rerun the whole app. Called by app.py, not from the page script, so that widgets
+    keep their identity across pages (Streamlit keys widgets by page)."""
     draw = st.session_state.pop(DRAW_KEY, None)
     if draw is not None:
         _live(draw, st.session_state[BASE_KEY], *st.session_state[SLOTS_KEY])
 
 
-@st.fragment
-def _live(draw, scenario: Scenario, chip_slot, export_slot) -> None:
+@st.fragment(key=PAGE)
+def _live(draw, scenario: Scenario, modified_slot, export_slot) -> None:
     with errors_as_messages():
         try:
-            with chip_slot:
-                scenario = replace(scenario, chip_overrides=chip_controls(scenario))
+            scenario = with_url_chips(scenario)  # a chip slider may have moved since the full run
+            with modified_slot:
+                modified_caption(scenario)
             use(scenario)
             draw(scenario)
         finally:

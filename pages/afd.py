@@ -79,9 +79,8 @@ def draw(scenario) -> None:
         f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."
     )
-    with st.expander("The plan (and the optimum) as a table"):
-        st.dataframe(content.tables["plan"], hide_index=True)
-        export.table_download(content.tables["plan"], "plan", scenario, content.page)
+    render.folded_table("The plan (and the optimum) as a table", content.tables["plan"], "plan", scenario,
+                        content.page)
 
     def chart(name: str, key: str) -> None:
         render.plotly(content.charts[name], key)

@@ -15,6 +15,7 @@ PAGES = {
     "paper": "pages/paper.py",
 }
 TIMEOUT = 60
+FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
 
 
 def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
@@ -33,6 +34,17 @@ def open_chart_downloads(at: AppTest, page: str, charts) -> AppTest:
     buttons are drawn only while open."""
     from dashboard import export
 
-    for name in charts:
-        at.session_state[export.popover_key(page, name)] = True
+    return _open(at, [export.popover_key(page, name) for name in charts])
+
+
+def open_tables(at: AppTest, page: str, names) -> AppTest:
+    """Open the expanders of the page's folded tables (drawn only while open) and rerun."""
+    from dashboard import render
+
+    return _open(at, [render.folded_table_key(page, name) for name in names])
+
+
+def _open(at: AppTest, keys) -> AppTest:
+    for key in keys:
+        at.session_state[key] = True
     return at.run()

@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_chart_downloads
+from app_harness import APP, TIMEOUT, open_chart_downloads, open_tables
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -202,7 +202,7 @@ def test_export_controls_render():
     from dashboard import report
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
-    at = open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts)
+    at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:

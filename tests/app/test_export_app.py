@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_harness import PAGES, open_app, open_chart_downloads
+from app_harness import FOLDED_TABLES, PAGES, open_app, open_chart_downloads, open_tables
 from dashboard import export, report
 
 CHARTS = {
@@ -24,6 +24,7 @@ def test_page_renders_with_export_controls(page):
     closed = " ".join(el.proto.id for el in at.get("download_button"))
     assert not any(f"dl_{page}_{name}_" in closed for name in CHARTS[page]), "closed popovers draw no buttons"
     open_chart_downloads(at, page, CHARTS[page])
+    open_tables(at, page, FOLDED_TABLES.get(page, []))
     assert not at.exception and not at.error
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in CHARTS[page]:

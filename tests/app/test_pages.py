@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app_harness import PAGES, open_app
+from app_harness import FOLDED_TABLES, PAGES, open_app, open_tables
 
 SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
 
@@ -15,11 +15,13 @@ def specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def texts(at) -> str:
-    """Everything a reader sees as text: markdown, captions, metrics, dataframes."""
-    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [str(m.value) for m in at.metric]
-    parts += [e.value for e in at.info]
-    parts += [df.value.to_csv() for df in at.dataframe]
+def texts(at, where=None) -> str:
+    """Everything a reader sees as text (in ``where``, e.g. ``at.main``; default: the whole
+    app): markdown, captions, metrics, dataframes."""
+    where = where or at
+    parts = [e.value for e in where.markdown] + [e.value for e in where.caption]
+    parts += [str(m.value) for m in where.metric] + [e.value for e in where.info]
+    parts += [df.value.to_csv() for df in where.dataframe]
     return "\n".join(parts)
 
 
@@ -42,15 +44,15 @@ def test_page_renders_charts_without_error(page):
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_chip_slider_changes_figures_and_marks_chip(page):
-    at = open_app(page)
-    before, before_text = specs(at), texts(at)
+    at = open_tables(open_app(page), page, FOLDED_TABLES.get(page, []))
+    before, before_text = specs(at), texts(at, at.main)
     at.slider(key=SLIDER).set_value(1.2).run()
     assert not at.exception and not at.error
     after = specs(at)
     assert json.dumps(after, sort_keys=True) != json.dumps(before, sort_keys=True)
     assert "H800*" in json.dumps(after) + texts(at), "a modified chip is marked"
-    if page in ("roofline", "context-sweep", "paper"):
-        assert texts(at) != before_text, "tables/metrics follow the slider"
+    if page in ("overview", "roofline", "context-sweep", "paper"):
+        assert texts(at, at.main) != before_text, "tables/metrics follow the slider"
 
 
 def test_slider_moves_paper_numbers_and_reset_restores():
@@ -62,10 +64,24 @@ def test_slider_moves_paper_numbers_and_reset_restores():
     assert still.value != "303 / 303"
     matched = next(m for m in at.metric if m.label.startswith("Match the paper"))
     assert matched.value == "303 / 303", "the library reproduction never moves"
+    at.run()  # the whole app, as the browser shows it after the slider's page-only rerun
     at.button(key="h800_reset").click().run()
     assert at.slider(key="h800_usd_h").value == pytest.approx(2.0)
     still = next(m for m in at.metric if m.label.startswith("Still match"))
     assert still.value == "303 / 303"
+
+
+def test_chip_slider_reruns_only_the_page():
+    at = open_app("overview")
+    at.slider(key=SLIDER).set_value(1.2).run()
+    assert not at.exception and not at.error
+    assert "H800*" in json.dumps(specs(at)), "the page's charts were redrawn"
+    assert not at.sidebar.multiselect and not at.sidebar.slider, "the sidebar's inputs were not (a fragment rerun)"
+    assert "H800* (HBM bandwidth)" in " ".join(c.value for c in at.caption), "the 'Modified' caption follows"
+    assert at.query_params[SLIDER] == "1.2", "the URL keeps the slider's value"
+    at.run()  # the whole app, as the browser shows it
+    assert at.slider(key=SLIDER).value == pytest.approx(1.2)
+    assert "H800*" in json.dumps(specs(at))
 
 
 def test_overview_numbers_follow_sliders():
