@@ -8,7 +8,7 @@ report`` uses. Static images share one warm chromium per server process
 
 For a page: ``chart_downloads(spec, name, scenario, page)`` under each chart,
 ``table_download(df, name, scenario, page)`` under a table, and once per page
-``page_bundle(page, charts, tables, scenario)``."""
+``page_bundle(content, scenario)``."""
 from __future__ import annotations
 
 import functools
@@ -77,21 +77,14 @@ def all_pages_zip(scenario: Scenario, formats=report.FORMATS) -> bytes:
     return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats)
 
 
-def page_bundle(page: str, charts: dict, tables: dict, scenario: Scenario, headlines=(), title: str | None = None) -> None:
-    """One button: a ZIP of this page (``charts``: {name: figure dict}, ``tables``: {name:
-    DataFrame}; ``headlines``: lines for summary.md)."""
-    content = figures.PageContent(page, title or page.replace("-", " ").capitalize(), dict(charts), dict(tables),
-                                  list(headlines))
+def page_bundle(content: figures.PageContent, scenario: Scenario) -> None:
+    """One button: a ZIP of the page built by ``dashboard.figures`` (every chart in every
+    format, the tables, scenario.json, summary.md), built on click."""
     what = "charts as PNG, SVG, PDF, HTML and CSV" if images_available() else "charts as HTML and CSV (no chromium)"
     st.download_button("Download this page (ZIP)", data=functools.partial(page_zip, content, scenario),
-                       file_name=report.bundle_name(page, scenario), mime=report.MIME["zip"], key=f"dl_bundle_{page}",
-                       on_click="ignore", icon=":material/folder_zip:",
+                       file_name=report.bundle_name(content.page, scenario), mime=report.MIME["zip"],
+                       key=f"dl_bundle_{content.page}", on_click="ignore", icon=":material/folder_zip:",
                        help=f"One ZIP: {what}, tables as CSV, scenario.json and summary.md.")
-
-
-def content_bundle(content: figures.PageContent, scenario: Scenario) -> None:
-    """``page_bundle`` for a page built by ``dashboard.figures``."""
-    page_bundle(content.page, content.charts, content.tables, scenario, content.headlines, content.title)
 
 
 def sidebar_downloads(scenario: Scenario) -> None:

@@ -4,6 +4,7 @@ numbers, built from a Scenario. The pages draw this; the report bundle and the h
 No Streamlit here."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,15 +16,35 @@ from .charts import afd as afd_charts
 from .charts import attention, overview, paper, roofline, sweep
 
 
+class Lazy(Mapping):
+    """{name: value}, each built on first access by its zero-argument builder and kept, in
+    the builders' order: a page computes only what it shows, an export the rest."""
+
+    def __init__(self, builders: dict):
+        self._builders, self._built = dict(builders), {}
+
+    def __getitem__(self, name: str):
+        if name not in self._built:
+            self._built[name] = self._builders[name]()
+        return self._built[name]
+
+    def __iter__(self):
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+
 @dataclass
 class PageContent:
     """One page's exportable content. ``charts``/``tables``: {short name: figure dict /
-    DataFrame}, in display order; ``headlines``: Markdown bullet lines for the summary."""
+    DataFrame}, in display order, built on first access (``Lazy``); ``headlines``: Markdown
+    bullet lines for the summary."""
 
     page: str
     title: str
-    charts: dict = field(default_factory=dict)
-    tables: dict = field(default_factory=dict)
+    charts: Mapping = field(default_factory=dict)
+    tables: Mapping = field(default_factory=dict)
     headlines: list = field(default_factory=list)
 
 
@@ -45,10 +66,10 @@ def overview_page(scenario: Scenario) -> PageContent:
                         for j, c in enumerate(chips)}})
         lines.append(f"{model.name}: AFD ({chips[a]} attention + {chips[f]} FFN) {_usd(afd.total_usd_per_mtok[i, 0])} "
                      f"per 1M tokens; best single chip {chips[best]} {_usd(grid.total_usd_per_mtok[i, best, 0])}")
-    return PageContent("overview", "Overview", {
-        "fig1-params-vs-cost": overview.params_vs_cost(grid, scenario.context),
-        "fig2-single-chip-vs-afd": overview.totals_bars(grid, scenario.context),
-    }, {"costs": pd.DataFrame(rows)}, lines)
+    return PageContent("overview", "Overview", Lazy({
+        "fig1-params-vs-cost": lambda: overview.params_vs_cost(grid, scenario.context),
+        "fig2-single-chip-vs-afd": lambda: overview.totals_bars(grid, scenario.context),
+    }), Lazy({"costs": lambda: pd.DataFrame(rows)}), lines)
 
 
 def roofline_page(scenario: Scenario) -> PageContent:
@@ -59,10 +80,11 @@ def roofline_page(scenario: Scenario) -> PageContent:
              for c in chips]
     lines += [f"{p['model']} attention core on {p['chip']}: {p['intensity']:.1f} FLOPs/byte, {p['bound']}"
               for p in points if p["kind"] == "attention core"]
-    return PageContent("roofline", "Roofline per chip", {
-        "overlaid": roofline.overlaid(chips, points, scenario.weight_dtype, scenario.context, scenario.batch),
-        "per-chip": roofline.faceted(chips, points, models, scenario.weight_dtype, scenario.context, scenario.batch),
-    }, {"points": compute.roofline_table(points)}, lines)
+    return PageContent("roofline", "Roofline per chip", Lazy({
+        "overlaid": lambda: roofline.overlaid(chips, points, scenario.weight_dtype, scenario.context, scenario.batch),
+        "per-chip": lambda: roofline.faceted(chips, points, models, scenario.weight_dtype, scenario.context,
+                                             scenario.batch),
+    }), Lazy({"points": lambda: compute.roofline_table(points)}), lines)
 
 
 def sweep_page(scenario: Scenario) -> PageContent:
@@ -73,9 +95,9 @@ def sweep_page(scenario: Scenario) -> PageContent:
     lines = [f"{r['model']} on {r['chip']}: attention cost passes FFN cost "
              + (r[key] if isinstance(r[key], str) else "not in range" if r[key] is None else f"at {r[key]:,.0f} tokens")
              for r in rows]
-    return PageContent("context-sweep", "Context sweep", {
-        "costs": sweep.costs(grid, log_x), "kv-cache": sweep.kv(grid, scenario.batch, log_x),
-    }, {"crossings": compute.frame(rows)}, lines)
+    return PageContent("context-sweep", "Context sweep", Lazy({
+        "costs": lambda: sweep.costs(grid, log_x), "kv-cache": lambda: sweep.kv(grid, scenario.batch, log_x),
+    }), Lazy({"crossings": lambda: compute.frame(rows)}), lines)
 
 
 def attention_page(scenario: Scenario) -> PageContent:
@@ -88,16 +110,17 @@ def attention_page(scenario: Scenario) -> PageContent:
     what_ifs = compute.what_if_intensity(paper_models, scenario.context, scenario.kv_dtype)
     lines = [f"{r['model']}, {r['what_if']}: attention intensity {r['intensity']:.1f} FLOPs per KV byte"
              for r in what_ifs]
-    return PageContent("attention", "MFA vs MLA vs GQA", {
-        "paper-designs": attention.profiles(compute.tokens(paper_models, ctx, scenario.kv_dtype), chips,
-                                            scenario.weight_dtype, log_x,
-                                            "Step-3 (MFA) vs DeepSeek-V3 (MLA) vs Qwen3-235B (GQA), per decoded token"),
-        "same-body": attention.profiles(compute.tokens(swaps, ctx, scenario.kv_dtype), chips, scenario.weight_dtype,
-                                        log_x, "Step-3 body with MFA, MLA or GQA, per decoded token"),
-        "same-body-cost": attention.iso_costs(iso_grid, scenario.context),
-        "what-ifs": attention.what_ifs(what_ifs, chips, scenario.weight_dtype, scenario.context),
-    }, {"swapped-attention": pd.DataFrame([variants.describe(m) for m in swaps]),
-        "what-ifs": pd.DataFrame(what_ifs)}, lines)
+    return PageContent("attention", "MFA vs MLA vs GQA", Lazy({
+        "paper-designs": lambda: attention.profiles(
+            compute.tokens(paper_models, ctx, scenario.kv_dtype), chips, scenario.weight_dtype, log_x,
+            "Step-3 (MFA) vs DeepSeek-V3 (MLA) vs Qwen3-235B (GQA), per decoded token"),
+        "same-body": lambda: attention.profiles(compute.tokens(swaps, ctx, scenario.kv_dtype), chips,
+                                                scenario.weight_dtype, log_x,
+                                                "Step-3 body with MFA, MLA or GQA, per decoded token"),
+        "same-body-cost": lambda: attention.iso_costs(iso_grid, scenario.context),
+        "what-ifs": lambda: attention.what_ifs(what_ifs, chips, scenario.weight_dtype, scenario.context),
+    }), Lazy({"swapped-attention": lambda: pd.DataFrame([variants.describe(m) for m in swaps]),
+              "what-ifs": lambda: pd.DataFrame(what_ifs)}), lines)
 
 
 def paper_page(scenario: Scenario) -> PageContent:
@@ -107,9 +130,9 @@ def paper_page(scenario: Scenario) -> PageContent:
     lines = [f"{ok} of {n} paper cells match with the library's chips",
              f"{still} of {n} still match with the current chips"
              + (" (modified: " + "; ".join(labels.modified_summary(c) for c in modified) + ")" if modified else "")]
-    return PageContent("paper", "Paper reproduction", {
-        "afd-vs-paper": paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)),
-    }, {"cells": cells}, lines)
+    return PageContent("paper", "Paper reproduction", Lazy({
+        "afd-vs-paper": lambda: paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)),
+    }), {"cells": cells}, lines)
 
 
 def afd_layout(plan) -> str:
@@ -184,24 +207,24 @@ def afd_view(scenario: Scenario) -> AFDView:
         rows.append(_afd_row("optimum", optimum, compute.afd_explain(setup, *best)[0]))
         lines.append(f"Optimum: {afd_layout(optimum)} with micro-batch {int(optimum.micro_batch):,}, "
                      f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
-    charts = {
-        "balance": afd_charts.balance(plan),
-        "pipeline": afd_charts.gantt(plan),
-        "ratio-vs-context": afd_charts.ratio_vs_context(compute.afd_context_sweep(setup, y, mb, inputs.objective),
-                                                       y, mb, inputs.objective),
-        "models": afd_charts.models(compute.afd_models(setup, inputs.objective), setup),
-    }
-    tables = {"plan": pd.DataFrame(rows)}
+    charts = Lazy({
+        "balance": lambda: afd_charts.balance(plan),
+        "pipeline": lambda: afd_charts.gantt(plan),
+        "ratio-vs-context": lambda: afd_charts.ratio_vs_context(
+            compute.afd_context_sweep(setup, y, mb, inputs.objective), y, mb, inputs.objective),
+        "models": lambda: afd_charts.models(compute.afd_models(setup, inputs.objective), setup),
+    })
+    tables = {"plan": lambda: pd.DataFrame(rows)}
     if inputs.chip_pairs:
         pairs = compute.afd_chip_pairs(setup, scenario.library_chip_specs(), inputs.objective)
-        tables["chip-pairs"] = afd_pairs_table(pairs)
+        tables["chip-pairs"] = lambda: afd_pairs_table(pairs)
         if pairs:
             top = pairs[0]
             lines.append(f"Best chip pair: {labels.chip_label(top.setup.attention_chip)} attention + "
                          f"{labels.chip_label(top.setup.ffn_chip)} FFN, {afd_layout(top)} with micro-batch "
                          f"{int(top.micro_batch):,}: {float(top.sla_tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                          f"{_usd(float(top.sla_usd_per_mtok))} per 1M tokens at the SLA")
-    content = PageContent("afd", "AFD sizing", charts, tables, lines)
+    content = PageContent("afd", "AFD sizing", charts, Lazy(tables), lines)
     return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content)
 
 
