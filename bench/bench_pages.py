@@ -8,7 +8,8 @@ The bench sends what a browser sends: the moved widget's new state, with the id 
 fragment when it has one. A chip slider's callback then reruns only the page's fragment, so
 "slider rerun" is what a user waits for after a move. "Full rerun" (the whole app.py, after
 a change of the context input) is shown beside it. Each sample sets a value not seen before,
-so caches keyed on chips or context miss, as they do for a user dragging a slider. Times are
+so caches keyed on chips or context miss, as they do for a user dragging a slider. The floor
+and the pages are sampled round-robin, so all see the same (noisy) machine. Times are
 medians of the script run on the server's script thread (the app's Python and Streamlit's
 message building, callbacks included); AppTest's own client-side parsing is not counted."""
 from __future__ import annotations
@@ -101,25 +102,23 @@ def _rerun(at: AppTest, fragment_id: str | None) -> None:
         local_script_runner.RerunData = RerunData
 
 
-def _rerun_times(at: AppTest, kind: str, key: str, repeats: int, start: float) -> list[float]:
-    """Server-side seconds per rerun after setting widget ``key`` (a ``kind``: 'slider' or
-    'number_input') to new values from ``start`` on."""
-    times = []
-    for i in range(repeats):
-        widget = getattr(at, kind)(key=key)
-        widget.set_value(round(start + 0.01 * i, 2) if kind == "slider" else int(start) + 1024 * i)
-        SCRIPT_RUNS.clear()
-        _rerun(at, FRAGMENT_OF.get(widget.id))
-        times.append(sum(SCRIPT_RUNS))
-        assert not at.exception, at.exception
-        assert not at.error, [e.value for e in at.error]
-        at.run()  # the whole app again (a browser keeps what a fragment rerun leaves alone)
-    return times
+def _rerun_time(at: AppTest, kind: str, key: str, value) -> float:
+    """Server-side seconds of the rerun after setting widget ``key`` (a ``kind``: 'slider' or
+    'number_input') to ``value``; then a plain run, as a browser keeps the whole app."""
+    widget = getattr(at, kind)(key=key)
+    widget.set_value(value)
+    SCRIPT_RUNS.clear()
+    _rerun(at, FRAGMENT_OF.get(widget.id))
+    seconds = sum(SCRIPT_RUNS)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    at.run()
+    return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     _server_like()
     _time_script_runs()
@@ -127,25 +126,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         floor_path = Path(tmp) / "floor.py"
         floor_path.write_text(FLOOR_APP)
-        floor = AppTest.from_file(str(floor_path), default_timeout=60).run()
-        _rerun_times(floor, "slider", "x", 3, 1.0)  # warm-up
-        floor_s = statistics.median(_rerun_times(floor, "slider", "x", args.repeats, 2.0))
+        apps = {"floor": AppTest.from_file(str(floor_path), default_timeout=60).run()}
+        for name, path in PAGES.items():
+            apps[name] = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+            if path:
+                apps[name].switch_page(path).run()
+        # Round-robin, so that the floor and every page see the same machine (they are noisy):
+        # each round moves every app's slider once (and the context input of every page).
+        samples = {(name, kind): [] for name in apps for kind in ("slider", "full")}
+        for i in range(args.repeats + 3):  # the first 3 rounds warm up (imports, first compiles)
+            for name, at in apps.items():
+                key = "x" if name == "floor" else SLIDER
+                slider = _rerun_time(at, "slider", key, round(1.0 + 0.01 * i, 2))
+                full = None if name == "floor" else _rerun_time(at, "number_input", CONTEXT, 8192 + 512 + 1024 * i)
+                if i >= 3:
+                    samples[name, "slider"].append(slider)
+                    samples[name, "full"].append(full)
 
-    rows = []
-    for name, path in PAGES.items():
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-        if path:
-            at.switch_page(path).run()
-        _rerun_times(at, "slider", SLIDER, 3, 1.0)  # warm-up (imports, first compiles)
-        slider = statistics.median(_rerun_times(at, "slider", SLIDER, args.repeats, 2.0))
-        full = statistics.median(_rerun_times(at, "number_input", CONTEXT, args.repeats, 8192 + 512))
-        rows.append((name, slider, full))
-
+    floor_s = statistics.median(samples["floor", "slider"])
     print(f"{'page':<16}{'slider rerun (ms)':>19}{'x floor':>9}{'full rerun (ms)':>17}{'x floor':>9}")
     print(f"{'floor':<16}{floor_s * 1e3:>19.1f}{1.0:>9.2f}")
-    for name, slider, full in rows:
+    worst = 0.0
+    for name in PAGES:
+        slider, full = (statistics.median(samples[name, kind]) for kind in ("slider", "full"))
+        worst = max(worst, slider / floor_s)
         print(f"{name:<16}{slider * 1e3:>19.1f}{slider / floor_s:>9.2f}{full * 1e3:>17.1f}{full / floor_s:>9.2f}")
-    worst = max(slider for _, slider, _ in rows) / floor_s
     print(f"worst page after a chip-slider move: {worst:.2f}x floor, server-side (target <= 3x)")
 
 

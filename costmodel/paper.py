@@ -1,6 +1,7 @@
 """Reproduction of the Step-3 paper's Tables 2-7 and the totals of Figures 1-2, cell by cell."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -15,8 +16,19 @@ TABLES = ("table2", "table3", "table4", "table5", "table6", "figures", "table7")
 def round_like(value: float, printed: str, truncate: bool = False) -> Decimal:
     """``value`` rounded half-up (or truncated) to the last digit ``printed`` shows
     ("2.88e8" -> steps of 1e6)."""
-    quantum = Decimal(1).scaleb(Decimal(printed).as_tuple().exponent)
-    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_DOWN if truncate else ROUND_HALF_UP)
+    return Decimal(repr(float(value))).quantize(_quantum(printed), rounding=ROUND_DOWN if truncate else ROUND_HALF_UP)
+
+
+@functools.lru_cache(maxsize=1024)
+def _quantum(printed: str) -> Decimal:
+    """The step of the last digit ``printed`` shows: '2.88e8' -> 1E+6."""
+    return Decimal(1).scaleb(Decimal(printed).as_tuple().exponent)
+
+
+@functools.lru_cache(maxsize=64)
+def _token(model, context: int):
+    """decode_token at one context, kept: Tables 2-3 depend on the models only."""
+    return decode_token(model, context)
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def reproduce(chips: dict | None = None, models: dict | None = None, data_path=N
     for key in ("table2", "table3"):
         spec = tables[key]
         for slug in spec["rows"]:
-            token = decode_token(models[slug], spec["context"])
+            token = _token(models[slug], spec["context"])
             for column in spec["columns"]:
                 value = getattr(token, column)
                 add(key, slug, column, float(value[()] if hasattr(value, "shape") else value))
