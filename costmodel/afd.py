@@ -225,8 +225,9 @@ class AFDPlan:
 
     @cached_property
     def sla_usd_per_mtok(self) -> np.ndarray:
-        """USD per 1M tokens when paced at the target TPOT."""
-        return self.usd_per_mtok * self.tpot_s / self.setup.tpot_s
+        """USD per 1M tokens when paced at the target TPOT: fewer tokens per second than at the
+        achieved TPOT, for the same GPUs, so the cost per token rises by target / achieved."""
+        return self.usd_per_mtok * self.setup.tpot_s / self.tpot_s
 
     @cached_property
     def attention_usd_per_mtok(self) -> np.ndarray:
@@ -319,19 +320,13 @@ def _params(model: ModelSpec):
     return model.params()
 
 
-def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> AFDPlan:
-    """Size the AFD pipeline for every broadcast combination of instance counts and micro-batch."""
-    x = np.asarray(attention_instances, dtype=float)
-    y = np.asarray(ffn_instances, dtype=float)
-    batch = np.asarray(micro_batch, dtype=float)
-    for name, values in (("attention instances", x), ("ffn instances", y), ("micro-batch", batch)):
-        if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1):
-            raise InputError(name, f"must be >= 1, got {values.tolist() if values.size < 8 else '...'}")
-    s, eff, model = setup, setup.efficiency, setup.model
-    layers = model.layers
-    a_chip, f_chip = s.attention_chip, s.ffn_chip
-
-    # attention side, per GPU, per layer (averaged), per micro-batch
+def _attention_side(s: AFDSetup, x, batch) -> dict:
+    """Attention side, per GPU, per layer (averaged), per micro-batch of ``batch`` requests
+    over ``x`` instances (arrays broadcast): stage time, its fixed part (projections), time
+    per context token, memory per GPU (KV of all micro-batches + weights), KV bytes per
+    context token."""
+    eff, model = s.efficiency, s.model
+    layers, a_chip = model.layers, s.attention_chip
     token = _token(model, s.context, s.kv_dtype, s.weight_dtype)
     kv_per_req = float(token.kv_bytes) / layers
     core_per_req = float(token.attention_flops) / layers
@@ -344,21 +339,28 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
     requests = batch / (x * s.attention_gpus)
     core_s = np.maximum(requests * core_per_req / attn_peak, requests * kv_per_req / kv_bw)
     proj_s = np.maximum(requests * proj_flops_per_req / gemm_peak, proj_bytes / a_bw)
-    attention_s = core_s + proj_s
-    per_ctx_token_s = max(core_per_req / attn_peak, kv_per_req / kv_bw) / s.context
+    params = _params(model)
+    weights = (params.attention + params.router + params.embedding + params.lm_head) * bytes_per_element(s.weight_dtype)
+    kv_per_ctx_token = float(token.kv_bytes) / s.context
+    return {"attention_s": core_s + proj_s, "attention_fixed_s": proj_s,
+            "attention_time_per_context_token_s": max(core_per_req / attn_peak, kv_per_req / kv_bw) / s.context,
+            "attention_memory_bytes": s.micro_batches * requests * s.context * kv_per_ctx_token + weights,
+            "kv_bytes_per_context_token": kv_per_ctx_token}
 
-    # FFN side, per GPU, per layer (averaged)
+
+def _ffn_side(s: AFDSetup, y, batch) -> dict:
+    """FFN side, per GPU, per layer (averaged), for a micro-batch of ``batch`` requests over
+    ``y`` instances: stage time and the weights each GPU holds (bytes)."""
+    eff, model = s.efficiency, s.model
     w_bytes = bytes_per_element(s.weight_dtype)
+    f_chip = s.ffn_chip
     f_bw = f_chip.mem_bw_bytes_per_s * eff.hbm
     f_peak = f_chip.peak_flops(f_chip.compute_dtype(s.weight_dtype)) * eff.flops
-    pool = y * s.ffn_gpus  # GPUs holding the MoE weights between them (EP)
     ffn_time = 0.0
     ffn_memory = 0.0
-    routed = 0
     for group in model.ffn_groups:
         ffn = group.ffn
         if isinstance(ffn, MoEFFN):
-            routed = max(routed, ffn.top_k)
             # tp: every instance holds all experts, tokens split over instances; tp+ep / ep: the
             # experts are split over the y instances and the whole micro-batch comes in
             share = 1 if s.ffn_parallel == "tp" else y
@@ -372,38 +374,53 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
             stored = ffn.total_params() * w_bytes / s.ffn_gpus
         ffn_time = ffn_time + group.layers * np.maximum(flops / f_peak, nbytes / f_bw)
         ffn_memory = ffn_memory + group.layers * stored
-    ffn_s = ffn_time / layers
+    return {"ffn_s": ffn_time / model.layers, "ffn_memory_bytes": ffn_memory}
 
-    # network: tokens go to the FFN instances (tp+ep) or GPUs (ep) holding their experts
+
+def _routed_top_k(model: ModelSpec) -> int:
+    return max((g.ffn.top_k for g in model.ffn_groups if isinstance(g.ffn, MoEFFN)), default=0)
+
+
+def _network_s_per_byte(s: AFDSetup, x, y) -> np.ndarray:
+    """Seconds per request per byte-per-token of a micro-batch: tokens go to the FFN instances
+    (tp+ep) or GPUs (ep) holding their experts; the slower of the attention GPUs' and the FFN
+    GPUs' NICs sets the time."""
+    routed = _routed_top_k(s.model)
     if s.ffn_parallel == "tp" or routed == 0:
         fanout = np.ones_like(y)
     elif s.ffn_parallel == "tp+ep":
         fanout = _instances_touched(y, routed)
     else:
-        fanout = _instances_touched(pool, routed)
-    a_net = (s.attention_net_bytes_per_s or a_chip.net_bytes_per_s) * eff.network
-    f_net = (s.ffn_net_bytes_per_s or f_chip.net_bytes_per_s) * eff.network
-    hidden = model.hidden
+        fanout = _instances_touched(y * s.ffn_gpus, routed)
+    a_net = (s.attention_net_bytes_per_s or s.attention_chip.net_bytes_per_s) * s.efficiency.network
+    f_net = (s.ffn_net_bytes_per_s or s.ffn_chip.net_bytes_per_s) * s.efficiency.network
+    return fanout * np.maximum(1.0 / (x * s.attention_gpus * a_net), 1.0 / (y * s.ffn_gpus * f_net))
 
-    # seconds per byte-per-token: the slower of the attention GPUs' and the FFN GPUs' NICs
-    per_byte = batch * (fanout * np.maximum(1.0 / (x * s.attention_gpus * a_net), 1.0 / (y * s.ffn_gpus * f_net)))
-    a2f_s = per_byte * a2f_bytes_per_token(hidden, routed)
-    f2a_s = per_byte * f2a_bytes_per_token(hidden)
 
-    # memory per GPU
-    params = _params(model)
-    attn_weights = (params.attention + params.router + params.embedding + params.lm_head) * w_bytes
-    kv_per_ctx_token = float(token.kv_bytes) / s.context
-    attention_memory = s.micro_batches * requests * s.context * kv_per_ctx_token + attn_weights
+def _network_side(s: AFDSetup, x, y, batch) -> dict:
+    """A->F and F->A time per layer of a micro-batch of ``batch`` requests."""
+    per_byte = batch * _network_s_per_byte(s, x, y)
+    return {"a2f_s": per_byte * a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)),
+            "f2a_s": per_byte * f2a_bytes_per_token(s.model.hidden)}
 
+
+def _checked(name: str, values) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1):
+        raise InputError(name, f"must be >= 1, got {values.tolist() if values.size < 8 else '...'}")
+    return values
+
+
+def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> AFDPlan:
+    """Size the AFD pipeline for every broadcast combination of instance counts and micro-batch."""
+    x = _checked("attention instances", attention_instances)
+    y = _checked("ffn instances", ffn_instances)
+    batch = _checked("micro-batch", micro_batch)
+    parts = {**_attention_side(setup, x, batch), **_ffn_side(setup, y, batch), **_network_side(setup, x, y, batch)}
     full = lambda a: np.asarray(a, dtype=float)  # noqa: E731  (arrays keep their own broadcastable shapes)
-    return AFDPlan(
-        setup=s, attention_instances=full(x), ffn_instances=full(y), micro_batch=full(batch),
-        attention_s=full(attention_s), a2f_s=full(a2f_s), f2a_s=full(f2a_s), ffn_s=full(ffn_s),
-        attention_memory_bytes=full(attention_memory), ffn_memory_bytes=full(ffn_memory),
-        attention_time_per_context_token_s=full(per_ctx_token_s),
-        attention_fixed_s=full(proj_s), kv_bytes_per_context_token=kv_per_ctx_token,
-    )
+    return AFDPlan(setup=setup, attention_instances=x, ffn_instances=y, micro_batch=batch,
+                   kv_bytes_per_context_token=parts.pop("kv_bytes_per_context_token"),
+                   **{name: full(value) for name, value in parts.items()})
 
 
 # -- explanation, search --------------------------------------------------------------------
@@ -432,32 +449,75 @@ def binding_constraint(plan: AFDPlan) -> str:
     return f"{side} GPU memory: {need:.1f} GB, {100 * need / have:.0f}% of the {have:.1f} GB usable"
 
 
-def _best_index(plan: AFDPlan, objective: str):
-    """Index (attention, FFN, micro-batch axes) of the best feasible point by its capacity at the
-    SLA (max tokens/GPU/s or min USD per 1M tokens at the target TPOT: running faster than the
-    target serves no more users); ties go to fewer GPUs. Feasibility only falls as the
-    micro-batch (last axis, ascending) grows, and capacity rises with it, so each instance pair's
-    best is its largest feasible micro-batch. None if nothing is feasible."""
+def _choose(count: np.ndarray, batches: np.ndarray, x: np.ndarray, y: np.ndarray, setup: AFDSetup, objective: str):
+    """Index (attention, FFN, micro-batch) of the best feasible plan by its capacity at the SLA
+    (max tokens/GPU/s or min USD per 1M tokens at the target TPOT: running faster than the
+    target serves no more users); ties go to fewer GPUs. ``count`` (x by y): how many of the
+    ascending micro-batches ``batches`` are feasible, always a prefix (feasibility only falls
+    as the micro-batch grows, capacity rises with it: each pair's best is its largest feasible
+    one). ``x``, ``y``: the instance counts along the two axes. None if nothing is feasible."""
     if objective not in ("tokens_per_gpu_s", "usd_per_mtok"):
         raise InputError("objective", f"choose tokens_per_gpu_s or usd_per_mtok, got {objective!r}")
-    feasible = np.broadcast_to(plan.feasible, plan.shape)
-    count = feasible.sum(axis=-1)  # (attention, FFN): feasible micro-batches, a prefix of the grid
     if not count.any():
         return None
-    batches = np.broadcast_to(plan.micro_batch, feasible.shape)[0, 0]
+    s = setup
     best_batch = np.where(count > 0, batches[np.maximum(count - 1, 0)], 0.0)
-    gpus = np.broadcast_to(plan.gpus, feasible.shape)[..., 0]
-    s = plan.setup
+    x, y = x.reshape(-1, 1), y.reshape(1, -1)
+    gpus = x * s.attention_gpus + y * s.ffn_gpus
     if objective == "tokens_per_gpu_s":
         score = -(best_batch * s.micro_batches / s.tpot_s / gpus)
     else:
-        usd_per_s = (np.broadcast_to(plan.attention_instances, feasible.shape)[..., 0] * s.attention_gpus * s.attention_chip.price_usd_per_hour
-                     + np.broadcast_to(plan.ffn_instances, feasible.shape)[..., 0] * s.ffn_gpus * s.ffn_chip.price_usd_per_hour) / 3600.0
+        usd_per_s = (x * s.attention_gpus * s.attention_chip.price_usd_per_hour
+                     + y * s.ffn_gpus * s.ffn_chip.price_usd_per_hour) / 3600.0
         score = usd_per_s / np.maximum(best_batch * s.micro_batches / s.tpot_s, 1e-30) * 1e6
     score = np.where(count > 0, score, np.inf)
     best = score <= score.min() + 1e-9 * abs(score.min())
     i, j = np.unravel_index(np.argmin(np.where(best, gpus, np.inf)), score.shape)
     return i, j, int(count[i, j]) - 1
+
+
+def _feasible_count(setup: AFDSetup, x: np.ndarray, y: np.ndarray, batches: np.ndarray) -> np.ndarray:
+    """(x by y) how many of the ascending micro-batches ``batches`` meet every constraint, as
+    ``evaluate(...).feasible`` would count them, but per side: attention over (x, batch), FFN
+    over (y, batch), only the network over all three. Each constraint grows with the
+    micro-batch, so each side's feasible micro-batches are a prefix and the plan's are the
+    shortest of them."""
+    s = setup
+    limit = s.per_layer_budget_s * (1 + 1e-12)
+    xs, ys, b = x[:, None, None], y[None, :, None], batches[None, None, :]
+    attention = _attention_side(s, xs, b)
+    ok = (attention["attention_s"] <= limit) & (attention["attention_memory_bytes"] <= s.attention_chip.mem_bytes * s.memory_fraction)
+    count = ok.sum(axis=-1)  # (x, 1)
+    ffn = _ffn_side(s, ys, b)
+    ok = (ffn["ffn_s"] <= limit) & (ffn["ffn_memory_bytes"] <= s.ffn_chip.mem_bytes * s.memory_fraction)
+    count = np.minimum(count, ok.sum(axis=-1))  # (x, y)
+
+    def network_fits(batch):  # the network stage(s) of each (x, y) at micro-batch ``batch`` (x by y)
+        network = _network_side(s, xs[..., 0], ys[..., 0], batch)
+        if s.stages == 3:
+            return network["a2f_s"] + network["f2a_s"] <= limit
+        return (network["a2f_s"] <= limit) & (network["f2a_s"] <= limit)
+
+    # network time is linear in the micro-batch: the largest that fits, then the exact check
+    per_request = _network_s_per_byte(s, xs[..., 0], ys[..., 0]) * (
+        a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)) + f2a_bytes_per_token(s.model.hidden) if s.stages == 3
+        else max(a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)), f2a_bytes_per_token(s.model.hidden)))
+    network = _prefix_length(batches, network_fits, np.searchsorted(batches, limit / per_request, side="right"))
+    return np.minimum(count, network)
+
+
+def _prefix_length(batches: np.ndarray, fits, estimate: np.ndarray) -> np.ndarray:
+    """For each cell of ``estimate`` (an array of indices into the ascending ``batches``), the
+    number of leading micro-batches for which ``fits`` (monotone: true, then false) holds,
+    starting from the estimate and moved until ``fits`` agrees at the boundary."""
+    n = len(batches)
+    count = np.asarray(estimate).copy()
+    while True:
+        last_fits = np.where(count > 0, fits(batches[np.maximum(count - 1, 0)]), True)
+        next_fits = np.where(count < n, fits(batches[np.minimum(count, n - 1)]), False)
+        if last_fits.all() and not next_fits.any():
+            return count
+        count = count - ~last_fits + next_fits
 
 
 def _axis(value, upper: int):
@@ -466,24 +526,22 @@ def _axis(value, upper: int):
 
 def search(setup: AFDSetup, attention_instances=None, ffn_instances=None, micro_batch=None,
            objective: str = "tokens_per_gpu_s", max_attention: int = MAX_ATTENTION_INSTANCES,
-           max_ffn: int = MAX_FFN_INSTANCES) -> AFDPlan | None:
+           max_ffn: int = MAX_FFN_INSTANCES, micro_batch_grid: np.ndarray = MICRO_BATCH_GRID) -> AFDPlan | None:
     """Best feasible plan over whatever is not fixed: attention instances 1..max_attention, FFN
-    instances 1..max_ffn, micro-batches on a geometric grid of multiples of 16 (16 to 16384)."""
-    x = _axis(attention_instances, max_attention)[:, None, None]
-    y = _axis(ffn_instances, max_ffn)[None, :, None]
-    b = (MICRO_BATCH_GRID if micro_batch is None else np.asarray([micro_batch], dtype=float))[None, None, :]
-    plan = evaluate(setup, x, y, b)
-    index = _best_index(plan, objective)
-    return None if index is None else plan.at(index)
+    instances 1..max_ffn, micro-batches on ``micro_batch_grid`` (ascending; default a
+    geometric grid of multiples of 16, 16 to 16384)."""
+    x = _checked("attention instances", _axis(attention_instances, max_attention))
+    y = _checked("ffn instances", _axis(ffn_instances, max_ffn))
+    b = _checked("micro-batch", micro_batch_grid if micro_batch is None else [micro_batch])
+    index = _choose(_feasible_count(setup, x, y, b), b, x, y, setup, objective)
+    return None if index is None else evaluate(setup, x[index[0]], y[index[1]], b[index[2]])
 
 
 def nearest_feasible(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> str:
     """What would meet the target nearest to an infeasible choice, in words."""
     options = []
-    fine = np.arange(16.0, max(float(micro_batch), 16.0) + 1, 16.0)[None, None, :]
-    plan = evaluate(setup, attention_instances, ffn_instances, fine)
-    index = _best_index(plan, "tokens_per_gpu_s")
-    fewer = None if index is None else plan.at(index)
+    fine = np.arange(16.0, max(float(micro_batch), 16.0) + 1, 16.0)
+    fewer = search(setup, attention_instances, ffn_instances, micro_batch_grid=fine)
     if fewer is not None:
         options.append(f"the same {int(attention_instances)}A{int(ffn_instances)}F with micro-batch "
                        f"{int(fewer.micro_batch)} ({float(fewer.tokens_per_gpu_s):.0f} tokens/GPU/s)")

@@ -152,3 +152,13 @@ def test_attention_time_against_table9_mfa(context, chip_slug, tolerance):
                      weight_dtype="fp8" if chip.fp8_flops else "int8", attention_gpus=tables["gpus"])
     modeled = float(evaluate(setup, 1, 1, tables["batch"]).at(()).attention_s) * 1e6
     assert modeled == pytest.approx(measured, rel=tolerance)
+
+
+def test_sla_pacing_costs_more_per_token_and_serves_fewer():
+    """Paced at the 50 ms target, the paper's 2A2F (achieved TPOT 47.5 ms) serves fewer tokens
+    per GPU and each costs more, both by target / achieved."""
+    p = plan(4096, 2, 2, 2048)
+    ratio = 0.050 / float(p.tpot_s)
+    assert ratio > 1
+    assert float(p.sla_tokens_per_gpu_s) == pytest.approx(float(p.tokens_per_gpu_s) / ratio)
+    assert float(p.sla_usd_per_mtok) == pytest.approx(float(p.usd_per_mtok) * ratio)

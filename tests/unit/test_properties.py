@@ -84,3 +84,43 @@ def test_vectorized_grid_equals_scalar_evaluation(m, c, context):
     grid = cost_grid(MODELS, CHIPS, [context, 2 * context])
     single = cost_grid([MODELS[m]], [CHIPS[c]], 2 * context)
     assert grid.total_usd_per_mtok[m, c, 1] == single.total_usd_per_mtok[0, 0, 0]
+
+
+def _brute_force_search(setup, objective):
+    """The AFD optimum straight from the definition: evaluate every (x, y, micro-batch) of the
+    search grid, keep the feasible plans, best capacity at the SLA (ties: fewer GPUs)."""
+    from costmodel import afd
+
+    plan = afd.evaluate(setup, np.arange(1, 65.0)[:, None, None], np.arange(1, 17.0)[None, :, None],
+                        afd.MICRO_BATCH_GRID[None, None, :])
+    shape = plan.shape
+    feasible = np.broadcast_to(plan.feasible, shape)
+    if not feasible.any():
+        return None
+    value = plan.sla_tokens_per_gpu_s if objective == "tokens_per_gpu_s" else -plan.sla_usd_per_mtok
+    score = np.where(feasible, np.broadcast_to(value, shape), -np.inf)
+    top = score >= score.max() - 1e-9 * abs(score.max())
+    gpus = np.where(top, np.broadcast_to(plan.gpus, shape), np.inf)
+    candidates = np.argwhere(gpus == gpus.min())
+    return {tuple(float(v) for v in (c[0] + 1, c[1] + 1, afd.MICRO_BATCH_GRID[c[2]])) for c in candidates}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["step-3", "deepseek-v3", "qwen3-235b-a22b", "qwen3-32b", "minimax-m1", "kimi-k2"]),
+       chip_index, chip_index, st.sampled_from([3, 4]), st.sampled_from(["tp+ep", "ep", "tp"]),
+       st.sampled_from([2048, 4096, 8192, 32768, 131072]), st.sampled_from([20.0, 50.0, 100.0]),
+       st.sampled_from(["tokens_per_gpu_s", "usd_per_mtok"]))
+def test_afd_search_is_the_brute_force_optimum(model, a, f, stages, parallel, context, tpot_ms, objective):
+    """search() counts feasible micro-batches per side (attention, FFN, network); it must pick
+    what scoring every plan of the grid picks."""
+    from costmodel import afd
+
+    setup = afd.AFDSetup(library.model(model), CHIPS[a], CHIPS[f], context, tpot_s=tpot_ms / 1e3, stages=stages,
+                         ffn_parallel=parallel)
+    best = afd.search(setup, objective=objective)
+    expected = _brute_force_search(setup, objective)
+    if expected is None:
+        assert best is None
+    else:
+        assert (float(best.attention_instances), float(best.ffn_instances), float(best.micro_batch)) in expected
+        assert bool(best.feasible)
