@@ -8,7 +8,8 @@ report`` uses. Static images share one warm chromium per server process
 
 For a page: ``chart_downloads(spec, name, scenario, page)`` under each chart,
 ``table_download(df, name, scenario, page)`` under a table, and once per page
-``page_bundle(content, scenario)``."""
+``page_bundle(content)``, which the sidebar's 'Download' menu (``sidebar_downloads``) offers.
+Popovers draw their buttons only while open, so an ordinary rerun pays for none of them."""
 from __future__ import annotations
 
 import functools
@@ -18,6 +19,9 @@ import streamlit as st
 from costmodel.scenario import Scenario
 
 from . import figures, report
+
+PAGE_CONTENT_KEY = "_page_content"  # what the page offers for the sidebar's page ZIP
+EXPORT_POPOVER = "pop_export"  # the sidebar's download menu
 
 LABELS = {"png": "PNG (2x)", "svg": "SVG", "pdf": "PDF", "html": "HTML (offline)", "csv": "Data (CSV)"}
 ICONS = {"png": ":material/image:", "svg": ":material/polyline:", "pdf": ":material/picture_as_pdf:",
@@ -77,27 +81,36 @@ def all_pages_zip(scenario: Scenario, formats=report.FORMATS) -> bytes:
     return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats)
 
 
-def page_bundle(content: figures.PageContent, scenario: Scenario) -> None:
-    """One button: a ZIP of the page built by ``dashboard.figures`` (every chart in every
-    format, the tables, scenario.json, summary.md), built on click."""
-    what = "charts as PNG, SVG, PDF, HTML and CSV" if images_available() else "charts as HTML and CSV (no chromium)"
-    st.download_button("Download this page (ZIP)", data=functools.partial(page_zip, content, scenario),
-                       file_name=report.bundle_name(content.page, scenario), mime=report.MIME["zip"],
-                       key=f"dl_bundle_{content.page}", on_click="ignore", icon=":material/folder_zip:",
-                       help=f"One ZIP: {what}, tables as CSV, scenario.json and summary.md.")
+def page_bundle(content: figures.PageContent) -> None:
+    """Offer this page's content (built by ``dashboard.figures``) as a ZIP in the sidebar's
+    export menu, which is drawn after the page (``sidebar_downloads``)."""
+    st.session_state[PAGE_CONTENT_KEY] = content
 
 
 def sidebar_downloads(scenario: Scenario) -> None:
-    """Sidebar: the scenario JSON (what ``python -m costmodel report --scenario`` reads) and the
-    all-pages ZIP."""
-    st.download_button("Scenario (JSON)", data=functools.partial(report.scenario_json, scenario),
-                       file_name=f"scenario_{report.scenario_tag(scenario)}.json", mime=report.MIME["json"],
-                       key="dl_scenario", on_click="ignore", icon=":material/data_object:", width="stretch",
-                       help="Every input and the full chip and model specs; "
-                            "`python -m costmodel report --scenario FILE --out DIR` rebuilds the report from it.")
-    st.download_button("All pages (ZIP)", data=functools.partial(all_pages_zip, scenario),
-                       file_name=report.bundle_name("all-pages", scenario), mime=report.MIME["zip"],
-                       key="dl_bundle_all", on_click="ignore", icon=":material/folder_zip:", width="stretch",
-                       help="Every chart of every page in every format, the tables, scenario.json and summary.md.")
-    if not images_available():
-        st.caption(report.INSTALL_HINT)
+    """Sidebar: one 'Download' popover, its buttons drawn only while open: this page as a ZIP
+    (when the page offered its content), every page as a ZIP, and the scenario JSON (what
+    ``python -m costmodel report --scenario`` reads). Each file is built on click."""
+    content = st.session_state.pop(PAGE_CONTENT_KEY, None)
+    popover = st.popover("Download", icon=":material/download:", key=EXPORT_POPOVER, on_change="rerun",
+                         width="stretch", help="This page or every page as a ZIP, or the scenario as JSON.")
+    if not popover.open:
+        return
+    what = "charts as PNG, SVG, PDF, HTML and CSV" if images_available() else "charts as HTML and CSV (no chromium)"
+    with popover:
+        if content is not None:
+            st.download_button("This page (ZIP)", data=functools.partial(page_zip, content, scenario),
+                               file_name=report.bundle_name(content.page, scenario), mime=report.MIME["zip"],
+                               key=f"dl_bundle_{content.page}", on_click="ignore", icon=":material/folder_zip:",
+                               width="stretch", help=f"One ZIP: {what}, tables as CSV, scenario.json and summary.md.")
+        st.download_button("All pages (ZIP)", data=functools.partial(all_pages_zip, scenario),
+                           file_name=report.bundle_name("all-pages", scenario), mime=report.MIME["zip"],
+                           key="dl_bundle_all", on_click="ignore", icon=":material/folder_zip:", width="stretch",
+                           help="Every chart of every page in every format, the tables, scenario.json and summary.md.")
+        st.download_button("Scenario (JSON)", data=functools.partial(report.scenario_json, scenario),
+                           file_name=f"scenario_{report.scenario_tag(scenario)}.json", mime=report.MIME["json"],
+                           key="dl_scenario", on_click="ignore", icon=":material/data_object:", width="stretch",
+                           help="Every input and the full chip and model specs; "
+                                "`python -m costmodel report --scenario FILE --out DIR` rebuilds the report from it.")
+        if not images_available():
+            st.caption(report.INSTALL_HINT)

@@ -105,7 +105,7 @@ def draw(scenario) -> None:
             "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
             "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
         export.table_download(pairs, "chip-pairs", scenario, content.page)
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

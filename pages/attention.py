@@ -34,7 +34,7 @@ def draw(scenario) -> None:
     chart("what-ifs", "att_whatif")
     st.caption(f"Context {labels.tokens(scenario.context)}; ridge points use {scenario.weight_dtype.upper()} "
                "compute where the chip has it.")
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

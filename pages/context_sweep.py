@@ -16,7 +16,7 @@ def draw(scenario) -> None:
                 f"holds the KV of {scenario.batch} requests, weights elsewhere as in AFD):")
     st.dataframe(content.tables["crossings"], hide_index=True)
     export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

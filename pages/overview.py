@@ -21,7 +21,7 @@ def draw(scenario) -> None:
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
     render.folded_table("Costs as a table", content.tables["costs"], "costs", scenario, content.page)
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

@@ -24,7 +24,7 @@ def draw(scenario) -> None:
     st.dataframe(cells, hide_index=True, height=520,
                  column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
     export.table_download(cells, "cells", scenario, content.page)
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

@@ -20,7 +20,7 @@ def draw(scenario) -> None:
     render.plotly(content.charts[name], "roofline")
     export.chart_downloads(content.charts[name], name, scenario, content.page)
     render.folded_table("Points as a table", content.tables["points"], "points", scenario, content.page)
-    export.page_bundle(content, scenario)
+    export.page_bundle(content)
 
 
 sidebar.show(draw)

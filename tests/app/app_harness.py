@@ -37,6 +37,13 @@ def open_chart_downloads(at: AppTest, page: str, charts) -> AppTest:
     return _open(at, [export.popover_key(page, name) for name in charts])
 
 
+def open_download_menu(at: AppTest) -> AppTest:
+    """Open the sidebar's 'Download' menu (page ZIP, all pages ZIP, scenario JSON) and rerun."""
+    from dashboard import export
+
+    return _open(at, [export.EXPORT_POPOVER])
+
+
 def open_tables(at: AppTest, page: str, names) -> AppTest:
     """Open the expanders of the page's folded tables (drawn only while open) and rerun."""
     from dashboard import render

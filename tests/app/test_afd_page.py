@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_chart_downloads, open_tables
+from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tables
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -203,6 +203,7 @@ def test_export_controls_render():
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
     at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
+    at = open_download_menu(at)
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:
@@ -210,4 +211,4 @@ def test_export_controls_render():
     assert "dl_bundle_afd" in ids and "dl_afd_table_plan" in ids
     assert "dl_scenario" in ids and "dl_bundle_all" in ids, "the sidebar's exports are drawn after the page"
     bundle = next(el.proto for el in at.get("download_button") if "dl_bundle_afd" in el.proto.id)
-    assert bundle.label == "Download this page (ZIP)"
+    assert bundle.label == "This page (ZIP)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_harness import FOLDED_TABLES, PAGES, open_app, open_chart_downloads, open_tables
+from app_harness import FOLDED_TABLES, PAGES, open_app, open_chart_downloads, open_download_menu, open_tables
 from dashboard import export, report
 
 CHARTS = {
@@ -23,8 +23,10 @@ def test_page_renders_with_export_controls(page):
     assert not at.exception and not at.error
     closed = " ".join(el.proto.id for el in at.get("download_button"))
     assert not any(f"dl_{page}_{name}_" in closed for name in CHARTS[page]), "closed popovers draw no buttons"
+    assert "dl_scenario" not in closed, "the sidebar's download menu draws its buttons only while open"
     open_chart_downloads(at, page, CHARTS[page])
     open_tables(at, page, FOLDED_TABLES.get(page, []))
+    open_download_menu(at)
     assert not at.exception and not at.error
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in CHARTS[page]:
@@ -33,7 +35,7 @@ def test_page_renders_with_export_controls(page):
     assert f"dl_bundle_{page}" in ids and "dl_scenario" in ids and "dl_bundle_all" in ids
     assert "dl_" + page + "_table_" in ids, "every table has a CSV button"
     labels = [el.proto.label for el in at.get("download_button")]
-    assert "Download this page (ZIP)" in labels and "Scenario (JSON)" in labels
+    assert "This page (ZIP)" in labels and "Scenario (JSON)" in labels
 
 
 def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):

@@ -45,8 +45,9 @@ def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
 
     open_overview(page, warm, "?ctx=16384")
     sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("button", name="Download").click()  # the menu draws its buttons once open
     with page.expect_download(timeout=60_000) as info:
-        sidebar.get_by_role("button", name="Scenario (JSON)").click()
+        page.get_by_role("button", name="Scenario (JSON)").click()
     data = Path(info.value.path()).read_bytes()
     assert json.loads(data)["scenario"]["context"] == 16384
     path = tmp_path / "scenario.json"
