@@ -476,34 +476,42 @@ def _choose(count: np.ndarray, batches: np.ndarray, x: np.ndarray, y: np.ndarray
     return i, j, int(count[i, j]) - 1
 
 
-def _feasible_count(setup: AFDSetup, x: np.ndarray, y: np.ndarray, batches: np.ndarray) -> np.ndarray:
-    """(x by y) how many of the ascending micro-batches ``batches`` meet every constraint, as
-    ``evaluate(...).feasible`` would count them, but per side: attention over (x, batch), FFN
-    over (y, batch), only the network over all three. Each constraint grows with the
-    micro-batch, so each side's feasible micro-batches are a prefix and the plan's are the
-    shortest of them."""
+def _attention_count(setup: AFDSetup, x: np.ndarray, batches: np.ndarray) -> np.ndarray:
+    """(x by 1) how many of the ascending micro-batches ``batches`` the attention side fits:
+    its time in the per-layer budget and its KV + weights in memory (both grow with the
+    micro-batch, so the fitting ones are a prefix)."""
     s = setup
-    limit = s.per_layer_budget_s * (1 + 1e-12)
-    xs, ys, b = x[:, None, None], y[None, :, None], batches[None, None, :]
-    attention = _attention_side(s, xs, b)
-    ok = (attention["attention_s"] <= limit) & (attention["attention_memory_bytes"] <= s.attention_chip.mem_bytes * s.memory_fraction)
-    count = ok.sum(axis=-1)  # (x, 1)
-    ffn = _ffn_side(s, ys, b)
+    attention = _attention_side(s, x[:, None, None], batches[None, None, :])
+    ok = (attention["attention_s"] <= _limit(s)) & (attention["attention_memory_bytes"] <= s.attention_chip.mem_bytes * s.memory_fraction)
+    return ok.sum(axis=-1)
+
+
+def _ffn_network_count(setup: AFDSetup, x: np.ndarray, y: np.ndarray, batches: np.ndarray) -> np.ndarray:
+    """(x by y) how many of the ascending micro-batches ``batches`` the FFN side (over y) and
+    the network (over x and y) fit; neither depends on the context."""
+    s = setup
+    limit = _limit(s)
+    xs, ys = x[:, None], y[None, :]
+    ffn = _ffn_side(s, ys[..., None], batches[None, None, :])
     ok = (ffn["ffn_s"] <= limit) & (ffn["ffn_memory_bytes"] <= s.ffn_chip.mem_bytes * s.memory_fraction)
-    count = np.minimum(count, ok.sum(axis=-1))  # (x, y)
+    count = ok.sum(axis=-1)  # (1, y)
 
     def network_fits(batch):  # the network stage(s) of each (x, y) at micro-batch ``batch`` (x by y)
-        network = _network_side(s, xs[..., 0], ys[..., 0], batch)
+        network = _network_side(s, xs, ys, batch)
         if s.stages == 3:
             return network["a2f_s"] + network["f2a_s"] <= limit
         return (network["a2f_s"] <= limit) & (network["f2a_s"] <= limit)
 
     # network time is linear in the micro-batch: the largest that fits, then the exact check
-    per_request = _network_s_per_byte(s, xs[..., 0], ys[..., 0]) * (
-        a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)) + f2a_bytes_per_token(s.model.hidden) if s.stages == 3
-        else max(a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)), f2a_bytes_per_token(s.model.hidden)))
+    a2f, f2a = a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)), f2a_bytes_per_token(s.model.hidden)
+    per_request = _network_s_per_byte(s, xs, ys) * (a2f + f2a if s.stages == 3 else max(a2f, f2a))
     network = _prefix_length(batches, network_fits, np.searchsorted(batches, limit / per_request, side="right"))
     return np.minimum(count, network)
+
+
+def _limit(setup: AFDSetup) -> float:
+    """The per-layer budget every stage must fit (with float slack, as ``AFDPlan.fits_time``)."""
+    return setup.per_layer_budget_s * (1 + 1e-12)
 
 
 def _prefix_length(batches: np.ndarray, fits, estimate: np.ndarray) -> np.ndarray:
@@ -529,12 +537,28 @@ def search(setup: AFDSetup, attention_instances=None, ffn_instances=None, micro_
            max_ffn: int = MAX_FFN_INSTANCES, micro_batch_grid: np.ndarray = MICRO_BATCH_GRID) -> AFDPlan | None:
     """Best feasible plan over whatever is not fixed: attention instances 1..max_attention, FFN
     instances 1..max_ffn, micro-batches on ``micro_batch_grid`` (ascending; default a
-    geometric grid of multiples of 16, 16 to 16384)."""
+    geometric grid of multiples of 16, 16 to 16384). None if nothing is feasible."""
+    return search_contexts(setup, [setup.context], attention_instances, ffn_instances, micro_batch, objective,
+                           max_attention, max_ffn, micro_batch_grid)[0]
+
+
+def search_contexts(setup: AFDSetup, contexts, attention_instances=None, ffn_instances=None, micro_batch=None,
+                    objective: str = "tokens_per_gpu_s", max_attention: int = MAX_ATTENTION_INSTANCES,
+                    max_ffn: int = MAX_FFN_INSTANCES,
+                    micro_batch_grid: np.ndarray = MICRO_BATCH_GRID) -> list[AFDPlan | None]:
+    """``search`` at each of ``contexts`` (tokens): the FFN and network sides, which do not
+    depend on the context, are counted once. Each feasible micro-batch is counted per side
+    (attention over x, FFN over y, the network over both) instead of evaluating every plan."""
     x = _checked("attention instances", _axis(attention_instances, max_attention))
     y = _checked("ffn instances", _axis(ffn_instances, max_ffn))
     b = _checked("micro-batch", micro_batch_grid if micro_batch is None else [micro_batch])
-    index = _choose(_feasible_count(setup, x, y, b), b, x, y, setup, objective)
-    return None if index is None else evaluate(setup, x[index[0]], y[index[1]], b[index[2]])
+    shared = _ffn_network_count(setup, x, y, b)
+    plans = []
+    for context in contexts:
+        at = setup if float(context) == setup.context else replace(setup, context=float(context))
+        index = _choose(np.minimum(_attention_count(at, x, b), shared), b, x, y, at, objective)
+        plans.append(None if index is None else evaluate(at, x[index[0]], y[index[1]], b[index[2]]))
+    return plans
 
 
 def nearest_feasible(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> str:

@@ -25,8 +25,9 @@ _OPTIMUM = "_afd_optimum"
 
 
 def deployment(scenario: Scenario) -> AFDInputs:
-    """Draw the deployment inputs (``scenario``: the sidebar's, for the context placeholder), the objective and the chip-pair toggle; return the AFDInputs
-    they describe with the A:F choice left at the optimum (InputError naming the field)."""
+    """Draw the deployment inputs, the objective and the chip-pair toggle (``scenario``: the
+    sidebar's, for the context placeholder); return the AFDInputs they describe with the A:F
+    choice left at the optimum (InputError naming the field)."""
     models, chips = library.models(), library.chips()
     chip_slugs = list(chips)
     d = AFDInputs()
@@ -79,7 +80,7 @@ def deployment(scenario: Scenario) -> AFDInputs:
                          bind=URL, format_func=OBJECTIVES.get)
     pairs = c2.toggle("Search every chip pair of the library", value=False, key="afd_pairs", bind=URL,
                       help="Mixed pools: the best plan for each (attention chip, FFN chip) pair of the library "
-                           "(~0.5 s); the table is at the bottom of the page.")
+                           "(~0.1 s); the table is in the 'Mixed chip pools' tab.")
     return AFDInputs(
         model=model, attention_chip=a_slug, ffn_chip=f_slug, context=context, tpot_ms=tpot_ms, stages=int(stages),
         micro_batches=int(micro_batches), attention_gpus=int(a_gpus), ffn_gpus=int(f_gpus),

@@ -204,14 +204,11 @@ def afd_explain(setup, attention_instances: int, ffn_instances: int, micro_batch
 def afd_context_sweep(setup, ffn_instances: int, micro_batch: int, objective: str) -> tuple:
     """Per context of AFD_CONTEXTS: (context, best plan over everything, best attention instances
     for ``ffn_instances`` and ``micro_batch``); plans are None where nothing is feasible."""
-    from dataclasses import replace
+    from costmodel import afd
 
-    rows = []
-    for context in AFD_CONTEXTS:
-        at = replace(setup, context=float(context))
-        rows.append((context, afd_search(at, None, None, None, objective),
-                     afd_search(at, None, ffn_instances, micro_batch, objective)))
-    return tuple(rows)
+    best = afd.search_contexts(setup, AFD_CONTEXTS, objective=objective)
+    fixed = afd.search_contexts(setup, AFD_CONTEXTS, None, ffn_instances, micro_batch, objective)
+    return tuple(zip(AFD_CONTEXTS, best, fixed))
 
 
 @cache

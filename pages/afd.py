@@ -20,6 +20,24 @@ st.markdown(
 inputs = afd_inputs.deployment(sidebar.base())
 
 
+PAIRS = "Mixed chip pools"
+VIEWS = {"Best ratio vs context": ("ratio-vs-context", "afd_context"),
+         "Three models, one SLA": ("models", "afd_models"), PAIRS: None}  # tab: (chart, key); the last a table
+
+
+def pairs_table(content, scenario, setup) -> None:
+    """The chip-pair search's table (when the toggle asks for it)."""
+    pairs = content.tables["chip-pairs"]
+    st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
+               f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
+               "tokens/GPU/s and USD per 1M tokens when paced at the target.")
+    st.dataframe(pairs, hide_index=True, column_config={
+        "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
+        "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
+        "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
+    export.table_download(pairs, "chip-pairs", scenario, content.page)
+
+
 def draw(scenario) -> None:
     """Everything that follows the chip sliders: the optimum, the A:F control and the views."""
     optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
@@ -91,20 +109,15 @@ def draw(scenario) -> None:
         chart("balance", "afd_balance")
     with right:
         chart("pipeline", "afd_gantt")
-    chart("ratio-vs-context", "afd_context")
-    chart("models", "afd_models")
-
-    if "chip-pairs" in content.tables:
-        st.subheader("Mixed chip pools: best plan per chip pair")
-        pairs = content.tables["chip-pairs"]
-        st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
-                   f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
-                   "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-        st.dataframe(pairs, hide_index=True, column_config={
-            "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
-            "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
-            "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
-        export.table_download(pairs, "chip-pairs", scenario, content.page)
+    views = [view for view in VIEWS if view != PAIRS or "chip-pairs" in content.tables]
+    for tab, view in zip(st.tabs(views, key="afd_tab", on_change="rerun", bind="query-params"), views):
+        if not tab.open:  # only the open tab is computed and drawn
+            continue
+        with tab:
+            if view == PAIRS:
+                pairs_table(content, scenario, setup)
+            else:
+                chart(*VIEWS[view])
     export.page_bundle(content)
 
 

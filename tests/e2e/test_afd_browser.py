@@ -1,5 +1,6 @@
-"""AFD sizing page in a real browser: its four Plotly charts draw, the A:F ratio control moves
-the charts and the URL, and a copied URL reopens the same ratio and the same charts."""
+"""AFD sizing page in a real browser: its Plotly charts draw (balance, pipeline and the open
+tab's), a tab switch draws its chart, the A:F ratio control moves the charts and the URL, and a
+copied URL reopens the same ratio and the same charts."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y, t.base])))"""
 
 
-def open_afd(page, url: str, charts: int = 4):
+def open_afd(page, url: str, charts: int = 3):
     page.goto(url)
     page.wait_for_function(f"""() => {{ const g = document.querySelectorAll('.js-plotly-plot');
         return g.length >= {charts} && Array.from(g).every(p => p.querySelector('.main-svg') && (p.data || []).length); }}""",
@@ -53,11 +54,15 @@ def test_afd_page_draws_its_charts(page, warm):
     assert not page.get_by_text("Page not found").count()
     drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
-    assert len(drawn) == 4 and all(n > 0 for n in drawn), drawn
+    assert len(drawn) == 3 and all(n > 0 for n in drawn), drawn
     assert not page.locator('[data-testid="stException"]').count()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert page.get_by_text("4A2F meets the 50 ms target").count() == 1
     shot(page, "afd")
+    page.get_by_role("tab", name="Three models, one SLA").click()  # drawn only once open
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .some(g => (g.data || []).some(t => t.name === 'FFN GPUs'))""", timeout=60_000)
+    assert "afd_tab=Three" in page.url, "the open tab is in the URL"
 
 
 def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):

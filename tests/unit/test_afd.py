@@ -162,3 +162,22 @@ def test_sla_pacing_costs_more_per_token_and_serves_fewer():
     assert ratio > 1
     assert float(p.sla_tokens_per_gpu_s) == pytest.approx(float(p.tokens_per_gpu_s) / ratio)
     assert float(p.sla_usd_per_mtok) == pytest.approx(float(p.usd_per_mtok) * ratio)
+
+
+def test_search_over_contexts_is_search_at_each_context():
+    from dataclasses import replace
+
+    from costmodel.afd import search_contexts
+
+    setup = AFDSetup(STEP3, H800, library.chip("h20"), 8192)
+    contexts = [2048, 4096, 8192, 32768, 131072, 1 << 20]
+    for fixed in ((None, None, None), (None, 2, 2048)):
+        plans = search_contexts(setup, contexts, *fixed)
+        for context, got in zip(contexts, plans):
+            want = search(replace(setup, context=float(context)), *fixed)
+            assert (got is None) == (want is None), context
+            if want is not None:
+                assert (float(got.attention_instances), float(got.ffn_instances), float(got.micro_batch),
+                        float(got.tpot_s)) == (float(want.attention_instances), float(want.ffn_instances),
+                                               float(want.micro_batch), float(want.tpot_s))
+    assert plans[-1] is None, "1M tokens of Step-3 KV do not fit at micro-batch 2048 with 2 FFN instances"
