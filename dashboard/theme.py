@@ -120,12 +120,13 @@ def xy(x, y, linear_axes: bool = False) -> dict:
     affine in x, is sent as its two endpoints: the same drawing, a fraction of the JSON."""
     y_arr = np.asarray(y, dtype=float).ravel()
     x_arr = np.asarray(x, dtype=float).ravel()
-    if y_arr.size > 2 and np.isfinite(y_arr).all():
+    finite = bool(np.isfinite(y_arr).all())
+    if y_arr.size > 2 and finite:
         ends = {"x": [float(x_arr[0]), float(x_arr[-1])], "y": [float(y_arr[0]), float(y_arr[-1])]}
-        if np.all(y_arr == y_arr[0]):
+        if (y_arr == y_arr[0]).all():
             return ends
         if linear_axes:
             line = y_arr[0] + (y_arr[-1] - y_arr[0]) * (x_arr - x_arr[0]) / (x_arr[-1] - x_arr[0])
-            if np.allclose(y_arr, line, rtol=1e-9, atol=0.0):
+            if (np.abs(y_arr - line) <= 1e-9 * np.abs(line)).all():  # np.allclose(rtol=1e-9, atol=0), cheaper
                 return ends
-    return {"x": values(x_arr), "y": values(y_arr)}
+    return {"x": values(x_arr), "y": y_arr.tolist() if finite else values(y_arr)}
