@@ -1,5 +1,5 @@
-"""Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images), and
-tables folded in an expander."""
+"""Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images),
+tables folded in an expander, and tabs drawn lazily."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -42,3 +42,11 @@ def folded_table(title: str, table, name: str, scenario, page: str) -> None:
         with box:
             st.dataframe(table, hide_index=True)
             export.table_download(table, name, scenario, page)
+
+
+def open_tab(labels: list[str], key: str):
+    """Tabs of which only the open one is drawn: returns (its label, its container). Opening
+    another reruns the page's fragment; the open tab is kept in the URL (query parameter
+    ``key``)."""
+    tabs = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
+    return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)

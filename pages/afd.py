@@ -109,15 +109,12 @@ def draw(scenario) -> None:
         chart("balance", "afd_balance")
     with right:
         chart("pipeline", "afd_gantt")
-    views = [view for view in VIEWS if view != PAIRS or "chip-pairs" in content.tables]
-    for tab, view in zip(st.tabs(views, key="afd_tab", on_change="rerun", bind="query-params"), views):
-        if not tab.open:  # only the open tab is computed and drawn
-            continue
-        with tab:
-            if view == PAIRS:
-                pairs_table(content, scenario, setup)
-            else:
-                chart(*VIEWS[view])
+    view, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
+    with box:  # only the open tab is computed and drawn
+        if view == PAIRS:
+            pairs_table(content, scenario, setup)
+        else:
+            chart(*VIEWS[view])
     export.page_bundle(content)
 
 

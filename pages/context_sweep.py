@@ -3,13 +3,17 @@ import streamlit as st
 
 from dashboard import export, figures, labels, render, sidebar
 
+TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv")}
+
 
 def draw(scenario) -> None:
     content = figures.sweep_page(scenario)
     st.title("Context sweep")
     st.caption(f"{labels.tokens(scenario.sweep_min)} to {labels.tokens(scenario.sweep_max)} tokens on a "
                f"{scenario.sweep_axis} axis (set the range in the sidebar) · decode batch {scenario.batch}")
-    for name, key in (("costs", "sweep_costs"), ("kv-cache", "sweep_kv")):
+    tab, box = render.open_tab(list(TABS), "sweep_tab")
+    with box:
+        name, key = TABS[tab]
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
     st.markdown(f"**Where the picture changes** (context in tokens; KV capacity assumes the whole HBM of one chip "

@@ -16,6 +16,9 @@ PAGES = {
 }
 TIMEOUT = 60
 FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
+TABS = {"attention": ("att_tab", ["(a) The paper's three designs", "(b) Same body, different attention",
+                                  "(c) What-ifs: 4-bit KV and multi-token prediction"]),
+        "context-sweep": ("sweep_tab", ["Cost per 1M tokens", "KV cache vs HBM"])}  # lazy: only the open one drawn
 
 
 def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
@@ -49,6 +52,12 @@ def open_tables(at: AppTest, page: str, names) -> AppTest:
     from dashboard import render
 
     return _open(at, [render.folded_table_key(page, name) for name in names])
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab ``label`` of the lazy tabs ``key`` (only the open one is drawn) and rerun."""
+    at.session_state[key] = label
+    return at.run()
 
 
 def _open(at: AppTest, keys) -> AppTest:

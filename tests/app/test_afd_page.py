@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tables
+from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tab, open_tables
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -28,10 +28,9 @@ def figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def open_tab(at, label: str) -> AppTest:
+def afd_tab(at, label: str) -> AppTest:
     """Open one of the page's lower tabs (drawn only while open), as a click would."""
-    at.session_state["afd_tab"] = label
-    return at.run()
+    return open_tab(at, "afd_tab", label)
 
 
 def metric(at, label: str):
@@ -43,7 +42,7 @@ def test_renders_four_charts_in_the_shared_template():
     assert not at.error, [e.value for e in at.error]
     figs = figures(at)
     assert len(figs) == 3, "balance, pipeline and the open tab's chart (best ratio vs context)"
-    figs.append(figures(open_tab(at, "Three models, one SLA"))[2])
+    figs.append(figures(afd_tab(at, "Three models, one SLA"))[2])
     for fig in figs:
         layout = fig["layout"]
         assert layout["template"]["layout"]["font"]["family"].startswith("Inter")
@@ -132,14 +131,14 @@ def test_url_params_seed_inputs():
     balance, gantt = figures(at)[:2]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
     assert "H20 (attention) + H800 (FFN)" in " ".join(c.value for c in at.caption)
-    assert "40 ms" in figures(open_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
+    assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
 
 
 def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
     at = open_afd({"afd_ctx": "4096", "h800_hbm_tbps": "2.0"})
     assert not at.error
     assert "H800*" in " ".join(c.value for c in at.caption)
-    assert "H800*" in figures(open_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
+    assert "H800*" in figures(afd_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
     assert metric(at, "Optimum").delta != "micro-batch 4,368 · 5,499 tokens/GPU/s"
 
 
@@ -192,7 +191,7 @@ def test_chip_pair_toggle_shows_the_pair_table():
     at.toggle(key="afd_pairs").set_value(True).run()
     assert not at.exception and not at.error
     assert session_scenario(at).chip_pairs
-    open_tab(at, "Mixed chip pools")
+    afd_tab(at, "Mixed chip pools")
     table = next(d.value for d in at.dataframe if "FFN chip" in d.value.columns)
     assert list(table.columns) == ["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", "TPOT (ms)",
                                    "tokens/GPU/s at the SLA", "USD per 1M tokens at the SLA", "binding constraint"]
@@ -213,7 +212,7 @@ def test_export_controls_render():
     at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
     at = open_download_menu(at)
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    ids += " ".join(el.proto.id for el in open_tab(at, "Three models, one SLA").get("download_button"))
+    ids += " ".join(el.proto.id for el in afd_tab(at, "Three models, one SLA").get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:
             assert f"dl_afd_{name}_{fmt}" in ids, (name, fmt)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app_harness import FOLDED_TABLES, PAGES, open_app, open_chart_downloads, open_download_menu, open_tables
+from app_harness import (FOLDED_TABLES, PAGES, TABS, open_app, open_chart_downloads, open_download_menu, open_tab,
+                         open_tables)
 from dashboard import export, report
 
 CHARTS = {
@@ -29,6 +30,9 @@ def test_page_renders_with_export_controls(page):
     open_download_menu(at)
     assert not at.exception and not at.error
     ids = " ".join(el.proto.id for el in at.get("download_button"))
+    key, tabs = TABS.get(page, (None, []))
+    for label in tabs:  # the other tabs' charts
+        ids += " ".join(el.proto.id for el in open_tab(at, key, label).get("download_button"))
     for name in CHARTS[page]:
         for fmt in report.FORMATS:
             assert f"dl_{page}_{name}_{fmt}" in ids, (name, fmt)
