@@ -31,7 +31,7 @@ def pairs_table(content, scenario, setup) -> None:
     st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
                f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
                "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-    st.dataframe(pairs, hide_index=True, column_config={
+    render.table(pairs, column_config={
         "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
         "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
         "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})

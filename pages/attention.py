@@ -27,7 +27,7 @@ def draw(scenario) -> None:
             st.markdown("Step-3's 61 layers, hidden 7168 and FFN kept; only the attention changes. MLA: "
                         "DeepSeek-V3's shape with Step-3's 64 query heads; GQA: Qwen3-235B's shape (64 query "
                         "heads, 4 KV heads of 128).")
-            st.dataframe(content.tables["swapped-attention"], hide_index=True)
+            render.table(content.tables["swapped-attention"])
             export.table_download(content.tables["swapped-attention"], "swapped-attention", scenario, content.page)
             chart("same-body", "att_iso")
             chart("same-body-cost", "att_iso_cost")

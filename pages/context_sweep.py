@@ -18,7 +18,7 @@ def draw(scenario) -> None:
         export.chart_downloads(content.charts[name], name, scenario, content.page)
     st.markdown(f"**Where the picture changes** (context in tokens; KV capacity assumes the whole HBM of one chip "
                 f"holds the KV of {scenario.batch} requests, weights elsewhere as in AFD):")
-    st.dataframe(content.tables["crossings"], hide_index=True)
+    render.table(content.tables["crossings"])
     export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
     export.page_bundle(content)
 

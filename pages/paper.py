@@ -21,7 +21,7 @@ def draw(scenario) -> None:
         st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
     render.plotly(content.charts["afd-vs-paper"], "paper_afd")
     export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
-    st.dataframe(cells, hide_index=True, height=520,
+    render.table(cells, height=520,
                  column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
     export.table_download(cells, "cells", scenario, content.page)
     export.page_bundle(content)
