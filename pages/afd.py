@@ -20,9 +20,10 @@ st.markdown(
 inputs = afd_inputs.deployment(sidebar.base())
 
 
-PAIRS = "Mixed chip pools"
-VIEWS = {"Best ratio vs context": ("ratio-vs-context", "afd_context"),
-         "Three models, one SLA": ("models", "afd_models"), PAIRS: None}  # tab: (chart, key); the last a table
+PLAN, PAIRS = "Stage balance and pipeline", "Mixed chip pools"
+VIEWS = {PLAN: (("balance", "afd_balance"), ("pipeline", "afd_gantt")),
+         "Best ratio vs context": (("ratio-vs-context", "afd_context"),),
+         "Three models, one SLA": (("models", "afd_models"),), PAIRS: ()}  # tab: its charts (name, key)
 
 
 def pairs_table(content, scenario, setup) -> None:
@@ -104,17 +105,14 @@ def draw(scenario) -> None:
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
 
-    left, right = st.columns(2)
-    with left:
-        chart("balance", "afd_balance")
-    with right:
-        chart("pipeline", "afd_gantt")
     view, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
     with box:  # only the open tab is computed and drawn
         if view == PAIRS:
             pairs_table(content, scenario, setup)
-        else:
-            chart(*VIEWS[view])
+        shown = VIEWS[view]
+        for column, (name, key) in zip(st.columns(len(shown)) if len(shown) > 1 else [st.container()], shown):
+            with column:
+                chart(name, key)
     export.page_bundle(content)
 
 

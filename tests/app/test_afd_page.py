@@ -41,8 +41,9 @@ def test_renders_four_charts_in_the_shared_template():
     at = open_afd()
     assert not at.error, [e.value for e in at.error]
     figs = figures(at)
-    assert len(figs) == 3, "balance, pipeline and the open tab's chart (best ratio vs context)"
-    figs.append(figures(afd_tab(at, "Three models, one SLA"))[2])
+    assert len(figs) == 2, "the open tab's: balance and pipeline"
+    figs.append(figures(afd_tab(at, "Best ratio vs context"))[0])
+    figs.append(figures(afd_tab(at, "Three models, one SLA"))[0])
     for fig in figs:
         layout = fig["layout"]
         assert layout["template"]["layout"]["font"]["family"].startswith("Inter")
@@ -131,14 +132,14 @@ def test_url_params_seed_inputs():
     balance, gantt = figures(at)[:2]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
     assert "H20 (attention) + H800 (FFN)" in " ".join(c.value for c in at.caption)
-    assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
+    assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
 
 
 def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
     at = open_afd({"afd_ctx": "4096", "h800_hbm_tbps": "2.0"})
     assert not at.error
     assert "H800*" in " ".join(c.value for c in at.caption)
-    assert "H800*" in figures(afd_tab(at, "Three models, one SLA"))[2]["layout"]["title"]["text"]
+    assert "H800*" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
     assert metric(at, "Optimum").delta != "micro-batch 4,368 · 5,499 tokens/GPU/s"
 
 
@@ -212,7 +213,8 @@ def test_export_controls_render():
     at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
     at = open_download_menu(at)
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    ids += " ".join(el.proto.id for el in afd_tab(at, "Three models, one SLA").get("download_button"))
+    for tab in ("Best ratio vs context", "Three models, one SLA"):
+        ids += " ".join(el.proto.id for el in afd_tab(at, tab).get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:
             assert f"dl_afd_{name}_{fmt}" in ids, (name, fmt)
