@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import costmodel
 from costmodel import paper
@@ -44,28 +45,30 @@ def _library_formatted() -> tuple:
 
 
 @cache
-def _library_frame() -> pd.DataFrame:
+def _library_table() -> pa.Table:
     """The library's side of the paper page's table: each cell, the paper's value, ours, match."""
     base, formatted = _library_cells(), _library_formatted()
-    return pd.DataFrame({
+    return pa.table({
         "table": [b.table for b in base], "row": [b.row for b in base], "column": [b.column for b in base],
         "paper": [b.paper for b in base], "computed": [f[0] for f in formatted], "match": [f[1] for f in formatted],
     })
 
 
 @cache
-def paper_cells(chips: tuple) -> pd.DataFrame:
+def paper_cells(chips: tuple) -> pa.Table:
     """Every cell of the paper's Tables 2-7 and Figure 1-2 totals: the library's value and the
-    value recomputed with ``chips`` (slider-modified paper chips replace the library's)."""
+    value recomputed with ``chips`` (slider-modified paper chips replace the library's). An
+    Arrow table, what the page draws (``.to_pandas()`` for files): no pandas on a rerun."""
     base, formatted = _library_cells(), _library_formatted()
     current = paper.reproduce(chips={c.slug: c for c in chips}) if chips else base
     now = [f if c.computed == b.computed else (c.computed_at_paper_precision, c.match)  # format only what moved
            for b, c, f in zip(base, current, formatted)]
-    return _library_frame().assign(**{
-        "with current chips": [n[0] for n in now], "still matches": [n[1] for n in now],
-        "change (%)": [100.0 * (c.computed / b.computed - 1.0) if b.computed and c.computed is not None else 0.0
-                       for b, c in zip(base, current)],
-    })
+    table = _library_table()
+    for name, values in (("with current chips", [n[0] for n in now]), ("still matches", [n[1] for n in now]),
+                         ("change (%)", [100.0 * (c.computed / b.computed - 1.0) if b.computed and c.computed is not None
+                                         else 0.0 for b, c in zip(base, current)])):
+        table = table.append_column(name, pa.array(values))
+    return table
 
 
 PAPER_CHIPS = ("h800", "h20", "a800", "910b")

@@ -126,13 +126,19 @@ def attention_page(scenario: Scenario) -> PageContent:
 def paper_page(scenario: Scenario) -> PageContent:
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)
-    n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
+    n, ok, still = paper_counts(cells)
     lines = [f"{ok} of {n} paper cells match with the library's chips",
              f"{still} of {n} still match with the current chips"
              + (" (modified: " + "; ".join(labels.modified_summary(c) for c in modified) + ")" if modified else "")]
     return PageContent("paper", "Paper reproduction", Lazy({
         "afd-vs-paper": lambda: paper.afd_vs_paper(cells, compute.model_names(), compute.paper_chip_labels(modified)),
-    }), {"cells": cells}, lines)
+    }), Lazy({"cells": cells.to_pandas}), lines)
+
+
+def paper_counts(cells) -> tuple[int, int, int]:
+    """(cells, matching with the library's chips, still matching with the current ones) of
+    ``compute.paper_cells``."""
+    return cells.num_rows, sum(cells["match"].to_pylist()), sum(cells["still matches"].to_pylist())
 
 
 def afd_layout(plan) -> str:

@@ -29,13 +29,16 @@ def plotly(spec: dict, key: str) -> None:
 
 
 def table(df, **kwargs) -> None:
-    """``df`` (a DataFrame) with st.dataframe, without its index. Sent as an Arrow table built
-    column by column: for these small tables, pandas' own conversion costs ~3x more per rerun.
-    ``kwargs`` go to st.dataframe (column_config, height)."""
-    try:
-        data = pa.Table.from_pydict({str(c): df[c].tolist() for c in df.columns})
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: let pandas decide
-        data = df
+    """``df`` (a DataFrame, or an Arrow table as is) with st.dataframe, without its index. A
+    DataFrame is sent as an Arrow table built column by column: for these small tables,
+    pandas' own conversion costs ~3x more per rerun. ``kwargs`` go to st.dataframe
+    (column_config, height)."""
+    data = df
+    if not isinstance(df, pa.Table):
+        try:
+            data = pa.Table.from_pydict({str(c): df[c].tolist() for c in df.columns})
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: let pandas decide
+            pass
     st.dataframe(data, hide_index=True, **kwargs)
 
 

@@ -8,9 +8,9 @@ from dashboard import compute, export, figures, labels, render, sidebar
 def draw(scenario) -> None:
     content = figures.paper_page(scenario)
     modified = compute.paper_chips_in_use(scenario)
-    cells = content.tables["cells"]
+    cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
     st.title("Paper reproduction (Step-3 report, Tables 2–7)")
-    n, ok, still = len(cells), int(cells["match"].sum()), int(cells["still matches"].sum())
+    n, ok, still = figures.paper_counts(cells)
     left, mid, right = st.columns(3)
     left.metric("Cells checked", n)
     mid.metric("Match the paper (library chips)", f"{ok} / {n}")
@@ -23,7 +23,7 @@ def draw(scenario) -> None:
     export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
     render.table(cells, height=520,
                  column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
-    export.table_download(cells, "cells", scenario, content.page)
+    export.table_download(content.tables["cells"], "cells", scenario, content.page)
     export.page_bundle(content)
 
 

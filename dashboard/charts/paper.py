@@ -2,18 +2,15 @@
 current (possibly slider-modified) chips."""
 from __future__ import annotations
 
-import pandas as pd
-
 from ..theme import axis, figure
 
 COLUMNS = (("afd_8k", "AFD at 8K"), ("afd_32k", "AFD at 32K"))
 
 
-def afd_vs_paper(cells: pd.DataFrame, model_names: dict, chip_labels: list[str]):
+def afd_vs_paper(cells, model_names: dict, chip_labels: list[str]):
     """Grouped bars per model: paper AFD totals (8K, 32K) vs recomputed with current chips, in USD
-    per 1M tokens. ``cells``: compute.paper_cells frame."""
-    rows = list(zip(cells["table"].tolist(), cells["row"].tolist(), cells["column"].tolist(),
-                    cells["paper"].tolist(), cells["with current chips"].tolist()))
+    per 1M tokens. ``cells``: compute.paper_cells (an Arrow table)."""
+    rows = list(zip(*(cells[name].to_pylist() for name in ("table", "row", "column", "paper", "with current chips"))))
     data = []
     for k, (column, label) in enumerate(COLUMNS):
         part = [r for r in rows if r[0] == "figures" and r[2] == column]
