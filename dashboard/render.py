@@ -47,16 +47,17 @@ def folded_table_key(page: str, name: str) -> str:
     return f"open_{page}_{name}"
 
 
-def folded_table(title: str, df, name: str, scenario, page: str) -> None:
-    """``df`` (a DataFrame) with its CSV button in an expander titled ``title``, drawn only
-    while open: opening it reruns the page's fragment, and a closed one costs a rerun nothing."""
+def folded_table(title: str, content, name: str, scenario) -> None:
+    """The table ``name`` of ``content`` (a figures.PageContent) with its CSV button, in an
+    expander titled ``title``, built and drawn only while open: opening it reruns the page's
+    fragment, and a closed one costs a rerun nothing."""
     from . import export
 
-    box = st.expander(title, key=folded_table_key(page, name), on_change="rerun")
+    box = st.expander(title, key=folded_table_key(content.page, name), on_change="rerun")
     if box.open:
         with box:
-            table(df)
-            export.table_download(df, name, scenario, page)
+            table(content.tables[name])
+            export.table_download(content.tables[name], name, scenario, content.page)
 
 
 def open_tab(labels: list[str], key: str):

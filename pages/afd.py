@@ -68,7 +68,7 @@ def draw(scenario) -> None:
                    f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
     use = plan.constraint_use()
-    m = st.columns(4)
+    m = st.columns(4)  # two rows of four: each column holds one metric of each row
     m[0].metric("Layout", name, f"{int(plan.gpus)} GPUs", delta_color="off", delta_arrow="off")
     m[1].metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)",
                 delta_color="off", delta_arrow="off")
@@ -77,7 +77,6 @@ def draw(scenario) -> None:
     m[3].metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
                 f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT", delta_color="off", delta_arrow="off",
                 help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
-    m = st.columns(4)
     m[0].metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
                 f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}",
                 delta_color="off", delta_arrow="off")
@@ -98,8 +97,7 @@ def draw(scenario) -> None:
         f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."
     )
-    render.folded_table("The plan (and the optimum) as a table", content.tables["plan"], "plan", scenario,
-                        content.page)
+    render.folded_table("The plan (and the optimum) as a table", content, "plan", scenario)
 
     def chart(name: str, key: str) -> None:
         render.plotly(content.charts[name], key)

@@ -3,7 +3,8 @@ import streamlit as st
 
 from dashboard import export, figures, labels, render, sidebar
 
-TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv")}
+CROSSINGS = "Where the picture changes"
+TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv"), CROSSINGS: None}
 
 
 def draw(scenario) -> None:
@@ -13,13 +14,15 @@ def draw(scenario) -> None:
                f"{scenario.sweep_axis} axis (set the range in the sidebar) · decode batch {scenario.batch}")
     tab, box = render.open_tab(list(TABS), "sweep_tab")
     with box:
-        name, key = TABS[tab]
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
-    st.markdown(f"**Where the picture changes** (context in tokens; KV capacity assumes the whole HBM of one chip "
-                f"holds the KV of {scenario.batch} requests, weights elsewhere as in AFD):")
-    render.table(content.tables["crossings"])
-    export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
+        if tab == CROSSINGS:
+            st.markdown(f"Context in tokens where attention cost passes FFN cost, and where the KV of {scenario.batch} "
+                        "requests no longer fits one chip's whole HBM (weights elsewhere, as in AFD):")
+            render.table(content.tables["crossings"])
+            export.table_download(content.tables["crossings"], "crossings", scenario, content.page)
+        else:
+            name, key = TABS[tab]
+            render.plotly(content.charts[name], key)
+            export.chart_downloads(content.charts[name], name, scenario, content.page)
     export.page_bundle(content)
 
 

@@ -20,7 +20,7 @@ def draw(scenario) -> None:
     for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
-    render.folded_table("Costs as a table", content.tables["costs"], "costs", scenario, content.page)
+    render.folded_table("Costs as a table", content, "costs", scenario)
     export.page_bundle(content)
 
 

@@ -5,6 +5,9 @@ import streamlit as st
 from dashboard import compute, export, figures, labels, render, sidebar
 
 
+TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
+
+
 def draw(scenario) -> None:
     content = figures.paper_page(scenario)
     modified = compute.paper_chips_in_use(scenario)
@@ -19,11 +22,14 @@ def draw(scenario) -> None:
         st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
     else:
         st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-    render.plotly(content.charts["afd-vs-paper"], "paper_afd")
-    export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
-    render.table(cells, height=520,
-                 column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
-    export.table_download(content.tables["cells"], "cells", scenario, content.page)
+    tab, box = render.open_tab(TABS, "paper_tab")
+    with box:
+        if tab == TABS[1]:
+            render.table(cells, height=520, column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
+            export.table_download(content.tables["cells"], "cells", scenario, content.page)
+        else:
+            render.plotly(content.charts["afd-vs-paper"], "paper_afd")
+            export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
     export.page_bundle(content)
 
 

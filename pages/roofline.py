@@ -19,7 +19,7 @@ def draw(scenario) -> None:
     name = "per-chip" if view == "One panel per chip" else "overlaid"
     render.plotly(content.charts[name], "roofline")
     export.chart_downloads(content.charts[name], name, scenario, content.page)
-    render.folded_table("Points as a table", content.tables["points"], "points", scenario, content.page)
+    render.folded_table("Points as a table", content, "points", scenario)
     export.page_bundle(content)
 
 
