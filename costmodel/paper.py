@@ -46,18 +46,21 @@ class Cell:
 
     @property
     def computed_at_paper_precision(self) -> str:
-        if self.computed is None:
-            return "N/A"
-        try:
-            return str(round_like(self.computed, self.paper, self.truncated))
-        except InvalidOperation:
-            return repr(self.computed)
+        return self.printed()[0]
 
     @property
     def match(self) -> bool:
+        return self.printed()[1]
+
+    def printed(self) -> tuple[str, bool]:
+        """(the computed value as the paper prints it, whether it matches the paper's)."""
         if self.paper == "N/A" or self.computed is None:
-            return self.paper == "N/A" and self.computed is None
-        return round_like(self.computed, self.paper, self.truncated) == Decimal(self.paper)
+            return ("N/A" if self.computed is None else repr(self.computed)), (self.paper == "N/A" and self.computed is None)
+        try:
+            value = round_like(self.computed, self.paper, self.truncated)
+        except InvalidOperation:
+            return repr(self.computed), False
+        return str(value), value == Decimal(self.paper)
 
 
 def reproduce(chips: dict | None = None, models: dict | None = None, data_path=None) -> list[Cell]:
@@ -68,10 +71,13 @@ def reproduce(chips: dict | None = None, models: dict | None = None, data_path=N
     tables = library.read_toml("paper_tables.toml", data_path)
     cells: list[Cell] = []
 
+    column_index = {key: {c: i for i, c in enumerate(spec.get("columns", ()))} for key, spec in tables.items()
+                    if isinstance(spec, dict)}
+
     def add(key, row, column, computed):
         spec = tables[key]
-        printed = spec["rows"][row][spec["columns"].index(column)]
-        truncated = f"{row}.{column}" in spec.get("truncated", ())
+        printed = spec["rows"][row][column_index[key][column]]
+        truncated = "truncated" in spec and f"{row}.{column}" in spec["truncated"]
         cells.append(Cell(key, spec["title"], row, column, printed, float(computed), truncated))
 
     for key in ("table2", "table3"):

@@ -41,7 +41,7 @@ def _library_cells() -> tuple:
 @cache
 def _library_formatted() -> tuple:
     """(printed computed value, match) of each library cell, formatted once."""
-    return tuple((b.computed_at_paper_precision, b.match) for b in _library_cells())
+    return tuple(b.printed() for b in _library_cells())
 
 
 @cache
@@ -61,8 +61,7 @@ def paper_cells(chips: tuple) -> pa.Table:
     Arrow table, what the page draws (``.to_pandas()`` for files): no pandas on a rerun."""
     base, formatted = _library_cells(), _library_formatted()
     current = paper.reproduce(chips={c.slug: c for c in chips}) if chips else base
-    now = [f if c.computed == b.computed else (c.computed_at_paper_precision, c.match)  # format only what moved
-           for b, c, f in zip(base, current, formatted)]
+    now = [f if c.computed == b.computed else c.printed() for b, c, f in zip(base, current, formatted)]  # only what moved
     table = _library_table()
     for name, values in (("with current chips", [n[0] for n in now]), ("still matches", [n[1] for n in now]),
                          ("change (%)", [100.0 * (c.computed / b.computed - 1.0) if b.computed and c.computed is not None
