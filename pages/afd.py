@@ -44,20 +44,20 @@ def draw(scenario) -> None:
     optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
 
     st.subheader("A:F ratio")
-    c_x, c_y, c_mb, c_reset, c_opt = st.columns([1, 1, 1.2, 0.9, 2.2], vertical_alignment="bottom")
-    choice = afd_inputs.ratio(optimum, (c_x, c_y, c_mb))
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    choice = afd_inputs.ratio(optimum, row)
     scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = figures.afd_view(scenario)
     setup, plan, content = view.setup, view.plan, view.content
     x, y, mb = view.choice
-    c_reset.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
-                   disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum), width="stretch")
+    row.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
+               disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum))
     if optimum is None:
-        c_opt.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
+        row.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
     else:
-        c_opt.metric("Optimum for these inputs", figures.afd_layout(optimum),
-                     f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
-                     delta_color="off", delta_arrow="off")
+        row.metric("Optimum for these inputs", figures.afd_layout(optimum),
+                   f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
+                   delta_color="off", delta_arrow="off", width="content")
 
     name = figures.afd_layout(plan)
     if view.nearest is None:
