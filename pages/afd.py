@@ -20,10 +20,10 @@ st.markdown(
 inputs = afd_inputs.deployment(sidebar.base())
 
 
-PLAN, PAIRS = "Stage balance and pipeline", "Mixed chip pools"
-VIEWS = {PLAN: (("balance", "afd_balance"), ("pipeline", "afd_gantt")),
-         "Best ratio vs context": (("ratio-vs-context", "afd_context"),),
-         "Three models, one SLA": (("models", "afd_models"),), PAIRS: ()}  # tab: its charts (name, key)
+PAIRS = "Mixed chip pools"
+VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
+         "Best ratio vs context": ("ratio-vs-context", "afd_context"),
+         "Three models, one SLA": ("models", "afd_models"), PAIRS: None}  # tab: its chart (name, key), or a table
 
 
 def pairs_table(content, scenario, setup) -> None:
@@ -107,10 +107,8 @@ def draw(scenario) -> None:
     with box:  # only the open tab is computed and drawn
         if view == PAIRS:
             pairs_table(content, scenario, setup)
-        shown = VIEWS[view]
-        for column, (name, key) in zip(st.columns(len(shown)) if len(shown) > 1 else [st.container()], shown):
-            with column:
-                chart(name, key)
+        else:
+            chart(*VIEWS[view])
     export.page_bundle(content)
 
 

@@ -41,7 +41,8 @@ def test_renders_four_charts_in_the_shared_template():
     at = open_afd()
     assert not at.error, [e.value for e in at.error]
     figs = figures(at)
-    assert len(figs) == 2, "the open tab's: balance and pipeline"
+    assert len(figs) == 1, "the open tab's: the stage balance"
+    figs.append(figures(afd_tab(at, "Pipeline of one decode step"))[0])
     figs.append(figures(afd_tab(at, "Best ratio vs context"))[0])
     figs.append(figures(afd_tab(at, "Three models, one SLA"))[0])
     for fig in figs:
@@ -93,12 +94,12 @@ def test_paper_2a2f_deployment_numbers():
 
 def test_ratio_control_changes_figures_and_url():
     at = open_afd({"afd_ctx": "4096"})
-    before = figures(at)
+    balance = figures(at)[0]
+    gantt = figures(afd_tab(at, "Pipeline of one decode step"))[0]
     at.number_input(key="afd_x").set_value(3).run()
     assert not at.exception and not at.error
-    after = figures(at)
-    assert json.dumps(after[0], sort_keys=True) != json.dumps(before[0], sort_keys=True)  # balance
-    assert json.dumps(after[1], sort_keys=True) != json.dumps(before[1], sort_keys=True)  # Gantt
+    assert json.dumps(figures(at)[0], sort_keys=True) != json.dumps(gantt, sort_keys=True)
+    assert json.dumps(figures(afd_tab(at, "Stage balance"))[0], sort_keys=True) != json.dumps(balance, sort_keys=True)
     assert metric(at, "Layout").value == "3A2F"
     assert at.query_params["afd_x"] in ("3", ["3"])
     at.button(key="afd_reset").click().run()
@@ -129,7 +130,7 @@ def test_url_params_seed_inputs():
     assert at.radio(key="afd_stages").value == 4 and at.radio(key="afd_dtype").value == "bf16"
     assert at.number_input(key="afd_y").value == 3 and at.radio(key="afd_obj").value == "usd_per_mtok"
     assert metric(at, "Layout").value.endswith("3F")
-    balance, gantt = figures(at)[:2]
+    balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
     assert "H20 (attention) + H800 (FFN)" in " ".join(c.value for c in at.caption)
     assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
@@ -213,7 +214,7 @@ def test_export_controls_render():
     at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
     at = open_download_menu(at)
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    for tab in ("Best ratio vs context", "Three models, one SLA"):
+    for tab in ("Pipeline of one decode step", "Best ratio vs context", "Three models, one SLA"):
         ids += " ".join(el.proto.id for el in afd_tab(at, tab).get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:

@@ -1,5 +1,5 @@
-"""AFD sizing page in a real browser: its Plotly charts draw (the open tab's: balance and
-pipeline), a tab switch draws its chart, the A:F ratio control moves the charts and the URL, and a
+"""AFD sizing page in a real browser: its Plotly chart draws (the open tab's: the stage
+balance), a tab switch draws its chart, the A:F ratio control moves the charts and the URL, and a
 copied URL reopens the same ratio and the same charts."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y, t.base])))"""
 
 
-def open_afd(page, url: str, charts: int = 2):
+def open_afd(page, url: str, charts: int = 1):
     page.goto(url)
     page.wait_for_function(f"""() => {{ const g = document.querySelectorAll('.js-plotly-plot');
         return g.length >= {charts} && Array.from(g).every(p => p.querySelector('.main-svg') && (p.data || []).length); }}""",
@@ -54,7 +54,7 @@ def test_afd_page_draws_its_charts(page, warm):
     assert not page.get_by_text("Page not found").count()
     drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
-    assert len(drawn) == 2 and all(n > 0 for n in drawn), drawn  # the open tab's: balance and pipeline
+    assert len(drawn) == 1 and all(n > 0 for n in drawn), drawn  # the open tab's: the stage balance
     assert not page.locator('[data-testid="stException"]').count()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert page.get_by_text("4A2F meets the 50 ms target").count() == 1
