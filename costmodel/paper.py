@@ -65,68 +65,94 @@ class Cell:
 
 def reproduce(chips: dict | None = None, models: dict | None = None, data_path=None) -> list[Cell]:
     """Every cell of Tables 2-7 and the Figure 1-2 totals, computed from ``chips``/``models``
-    (default: the library; pass modified chips to see how far a change moves the paper)."""
+    (default: the library; pass modified chips to see how far a change moves the paper). The
+    cells of one chip (its rows of Tables 4, 5, 7 and its columns of Table 6 and the figures)
+    are kept per chip, so a changed chip recomputes only its own and the AFD totals."""
+    data_path = library.data_dir(data_path)  # the cache key of the per-chip and per-model cells
     chips = {**library.chips(data_path), **(chips or {})}
     models = {**library.models(data_path), **(models or {})}
     tables = library.read_toml("paper_tables.toml", data_path)
     cells: list[Cell] = []
-
-    column_index = {key: {c: i for i, c in enumerate(spec.get("columns", ()))} for key, spec in tables.items()
-                    if isinstance(spec, dict)}
-
-    def add(key, row, column, computed):
-        spec = tables[key]
-        printed = spec["rows"][row][column_index[key][column]]
-        truncated = "truncated" in spec and f"{row}.{column}" in spec["truncated"]
-        cells.append(Cell(key, spec["title"], row, column, printed, float(computed), truncated))
-
     for key in ("table2", "table3"):
-        spec = tables[key]
-        for slug in spec["rows"]:
-            token = _token(models[slug], spec["context"])
-            for column in spec["columns"]:
-                value = getattr(token, column)
-                add(key, slug, column, float(value[()] if hasattr(value, "shape") else value))
-
-    for slug in tables["table4"]["rows"]:
-        chip = chips[slug]
-        for column in tables["table4"]["columns"]:
-            value = chip.ridge_point("fp8") if column == "ridge_point" else getattr(chip, column)
-            if value is None:  # the chip lacks the format: the paper prints N/A
-                spec = tables["table4"]
-                printed = spec["rows"][slug][spec["columns"].index(column)]
-                cells.append(Cell("table4", spec["title"], slug, column, printed, None))
-                continue
-            add("table4", slug, column, value)
-
-    for slug in tables["table5"]["rows"]:
-        unit = unit_costs(chips[slug])
-        add("table5", slug, "usd_per_flop", unit.usd_per_flop)
-        add("table5", slug, "usd_per_byte", unit.usd_per_byte)
-
-    paper_chips = [chips[s] for s in tables["table6"]["chips"]]
-    slugs = list(tables["table6"]["rows"])
-    grid = cost_grid([models[s] for s in slugs], paper_chips, [8192, 32768])
-    step = tables["figures"]["component_precision"]
-    attention = [[[round_like(v, step) for v in per_ctx] for per_ctx in per_chip] for per_chip in grid.attention_usd_per_mtok]
-    ffn = [[[round_like(v, step) for v in per_ctx] for per_ctx in per_chip] for per_chip in grid.ffn_usd_per_mtok]
-    for i, slug in enumerate(slugs):
-        for j, chip in enumerate(paper_chips):
-            add("table6", slug, f"attention_8k_{chip.slug}", grid.attention_usd_per_mtok[i, j, 0])
-            add("table6", slug, f"attention_32k_{chip.slug}", grid.attention_usd_per_mtok[i, j, 1])
-            add("table6", slug, f"ffn_{chip.slug}", grid.ffn_usd_per_mtok[i, j, 0])
-            add("figures", slug, f"total_8k_{chip.slug}", attention[i][j][0] + ffn[i][j][0])
-            add("figures", slug, f"total_32k_{chip.slug}", attention[i][j][1] + ffn[i][j][1])
+        cells += _model_cells(key, tuple(models[slug] for slug in tables[key]["rows"]), data_path)
+    rows = tuple(models[slug] for slug in tables["table6"]["rows"])
+    parts = {slug: _chip_cells(chips[slug], rows, data_path) for slug in tables["table6"]["chips"]}
+    for key in ("table4", "table5"):
+        cells += [c for slug in tables[key]["rows"] for c in _chip_cells(chips[slug], rows, data_path)[key]]
+    for i, slug in enumerate(tables["table6"]["rows"]):
+        for part in parts.values():
+            cells += part["costs"][i]
         for k, label in enumerate(("8k", "32k")):
-            afd = min(a[k] for a in attention[i]) + min(f[k] for f in ffn[i])
-            add("figures", slug, f"afd_{label}", afd)
-
+            afd = min(p["rounded"][i][0][k] for p in parts.values()) + min(p["rounded"][i][1][k] for p in parts.values())
+            cells.append(_cell(tables, "figures", slug, f"afd_{label}", afd))
     spec = tables["table7"]
-    for slug in spec["rows"]:
-        add("table7", slug, "min_sparsity",
-            min_moe_sparsity(chips[slug], spec["hidden"], spec["layers"], spec["gpus_per_instance"]))
+    cells += [c for slug in spec["rows"] for c in _chip_cells(chips[slug], rows, data_path)["table7"]]
     measured = spec["measured_network"]
     value = min_moe_sparsity(chips[measured["chip"]], spec["hidden"], spec["layers"], spec["gpus_per_instance"],
                              net_bytes_per_s=measured["net_bytes_per_s"])
     cells.append(Cell("table7", spec["title"], measured["chip"], "min_sparsity_measured_40GBps", measured["value"], value))
     return cells
+
+
+def _cell(tables: dict, key: str, row: str, column: str, computed) -> Cell:
+    """The cell (``key``, ``row``, ``column``) with the paper's printed value and ``computed``."""
+    spec = tables[key]
+    printed = spec["rows"][row][_column_index(key, tuple(spec["columns"]))[column]]
+    truncated = "truncated" in spec and f"{row}.{column}" in spec["truncated"]
+    return Cell(key, spec["title"], row, column, printed, None if computed is None else float(computed), truncated)
+
+
+@functools.lru_cache(maxsize=64)
+def _column_index(key: str, columns: tuple) -> dict:
+    return {c: i for i, c in enumerate(columns)}
+
+
+@functools.lru_cache(maxsize=16)
+def _model_cells(key: str, models: tuple, data_path) -> tuple:
+    """Table 2 or 3: per-token KV bytes and FLOPs of each model (no chip involved)."""
+    tables = library.read_toml("paper_tables.toml", data_path)
+    spec = tables[key]
+    cells = []
+    for slug, model in zip(spec["rows"], models):
+        token = _token(model, spec["context"])
+        for column in spec["columns"]:
+            value = getattr(token, column)
+            cells.append(_cell(tables, key, slug, column, float(value[()] if hasattr(value, "shape") else value)))
+    return tuple(cells)
+
+
+@functools.lru_cache(maxsize=64)
+def _chip_cells(chip, models: tuple, data_path) -> dict:
+    """The cells of one chip: its rows of Tables 4, 5 and 7 (empty where the table has no such
+    row), and per model of Table 6 (``models``) its cost columns and Figure 1-2 totals
+    (``costs``), with the component costs rounded as the figures add them (``rounded``:
+    per model ((attention 8K, 32K), (FFN 8K, 32K)), for the AFD totals)."""
+    tables = library.read_toml("paper_tables.toml", data_path)
+    out = {"table4": [], "table5": [], "table7": []}
+    if chip.slug in tables["table4"]["rows"]:
+        for column in tables["table4"]["columns"]:
+            value = chip.ridge_point("fp8") if column == "ridge_point" else getattr(chip, column)
+            out["table4"].append(_cell(tables, "table4", chip.slug, column, value))  # None: N/A, the chip lacks it
+    if chip.slug in tables["table5"]["rows"]:
+        unit = unit_costs(chip)
+        out["table5"] = [_cell(tables, "table5", chip.slug, "usd_per_flop", unit.usd_per_flop),
+                         _cell(tables, "table5", chip.slug, "usd_per_byte", unit.usd_per_byte)]
+    spec = tables["table7"]
+    if chip.slug in spec["rows"]:
+        out["table7"] = [_cell(tables, "table7", chip.slug, "min_sparsity",
+                               min_moe_sparsity(chip, spec["hidden"], spec["layers"], spec["gpus_per_instance"]))]
+    grid = cost_grid(models, [chip], [8192, 32768])
+    step = tables["figures"]["component_precision"]
+    out["costs"], out["rounded"] = [], []
+    for i, slug in enumerate(tables["table6"]["rows"]):
+        attention, ffn = grid.attention_usd_per_mtok[i, 0], grid.ffn_usd_per_mtok[i, 0]
+        a = [round_like(v, step) for v in attention]
+        f = [round_like(v, step) for v in ffn]
+        out["costs"].append((
+            _cell(tables, "table6", slug, f"attention_8k_{chip.slug}", attention[0]),
+            _cell(tables, "table6", slug, f"attention_32k_{chip.slug}", attention[1]),
+            _cell(tables, "table6", slug, f"ffn_{chip.slug}", ffn[0]),
+            _cell(tables, "figures", slug, f"total_8k_{chip.slug}", a[0] + f[0]),
+            _cell(tables, "figures", slug, f"total_32k_{chip.slug}", a[1] + f[1])))
+        out["rounded"].append((a, f))
+    return {k: tuple(v) for k, v in out.items()}
