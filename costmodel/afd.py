@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 import functools
+import math
 from functools import cached_property
 
 import numpy as np
@@ -405,8 +406,13 @@ def _network_side(s: AFDSetup, x, y, batch) -> dict:
 
 
 def _checked(name: str, values) -> np.ndarray:
+    """``values`` as a float array, each finite and >= 1, else InputError naming ``name``."""
     values = np.asarray(values, dtype=float)
-    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1):
+    if values.ndim == 0:  # one value (most calls): no array reductions
+        ok = math.isfinite(float(values)) and float(values) >= 1
+    else:
+        ok = values.size > 0 and bool(np.isfinite(values).all()) and bool((values >= 1).all())
+    if not ok:
         raise InputError(name, f"must be >= 1, got {values.tolist() if values.size < 8 else '...'}")
     return values
 
@@ -528,8 +534,9 @@ def _prefix_length(batches: np.ndarray, fits, estimate: np.ndarray) -> np.ndarra
         count = count - ~last_fits + next_fits
 
 
-def _axis(value, upper: int):
-    return np.arange(1, upper + 1, dtype=float) if value is None else np.asarray([value], dtype=float)
+def _axis(name: str, value, upper: int) -> np.ndarray:
+    """1..``upper`` when ``value`` is None, else the checked ``value`` alone."""
+    return np.arange(1, upper + 1, dtype=float) if value is None else _checked(name, [value])
 
 
 def search(setup: AFDSetup, attention_instances=None, ffn_instances=None, micro_batch=None,
@@ -549,8 +556,8 @@ def search_contexts(setup: AFDSetup, contexts, attention_instances=None, ffn_ins
     """``search`` at each of ``contexts`` (tokens): the FFN and network sides, which do not
     depend on the context, are counted once. Each feasible micro-batch is counted per side
     (attention over x, FFN over y, the network over both) instead of evaluating every plan."""
-    x = _checked("attention instances", _axis(attention_instances, max_attention))
-    y = _checked("ffn instances", _axis(ffn_instances, max_ffn))
+    x = _axis("attention instances", attention_instances, max_attention)
+    y = _axis("ffn instances", ffn_instances, max_ffn)
     b = _checked("micro-batch", micro_batch_grid if micro_batch is None else [micro_batch])
     shared = _ffn_network_count(setup, x, y, b)
     plans = []
