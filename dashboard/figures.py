@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from costmodel.afd import binding_constraint
 from costmodel.scenario import PAPER_MODELS, Scenario
 
 from . import compute, labels, variants
@@ -164,8 +165,6 @@ def _afd_row(label: str, plan, binding: str) -> dict:
 
 def afd_pairs_table(plans) -> pd.DataFrame:
     """The best plan per (attention chip, FFN chip) pair, best first."""
-    from costmodel.afd import binding_constraint
-
     return pd.DataFrame([{
         "attention chip": labels.chip_label(p.setup.attention_chip), "FFN chip": labels.chip_label(p.setup.ffn_chip),
         "layout": afd_layout(p), "GPUs": int(p.gpus), "micro-batch": int(p.micro_batch),
@@ -197,8 +196,11 @@ def afd_view(scenario: Scenario) -> AFDView:
     best = compute.afd_optimum_ratio(optimum)
     x, y, mb = (best[i] if v is None else v
                 for i, v in enumerate((inputs.attention_instances, inputs.ffn_instances, inputs.micro_batch)))
-    plan = compute.afd_plan(setup, x, y, mb)
-    binding, nearest = compute.afd_explain(setup, x, y, mb)
+    if optimum is not None and (x, y, mb) == best:  # the optimum itself: evaluated already, feasible
+        plan, binding, nearest = optimum, binding_constraint(optimum), None
+    else:
+        plan = compute.afd_plan(setup, x, y, mb)
+        binding, nearest = compute.afd_explain(setup, x, y, mb)
     rows = [_afd_row("chosen", plan, binding)]
     lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
              f"{afd_layout(plan)} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
@@ -210,7 +212,7 @@ def afd_view(scenario: Scenario) -> AFDView:
     if optimum is None:
         lines.append(f"No ratio up to {afd_charts.MAX_LAYOUT} meets the target")
     else:
-        rows.append(_afd_row("optimum", optimum, compute.afd_explain(setup, *best)[0]))
+        rows.append(_afd_row("optimum", optimum, binding_constraint(optimum)))
         lines.append(f"Optimum: {afd_layout(optimum)} with micro-batch {int(optimum.micro_batch):,}, "
                      f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
     charts = Lazy({
