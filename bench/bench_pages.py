@@ -123,7 +123,7 @@ def _rerun_time(at: AppTest, kind: str, key: str, value) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=40)
     args = parser.parse_args()
     _server_like()
     _time_script_runs()

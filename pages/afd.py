@@ -20,10 +20,10 @@ st.markdown(
 inputs = afd_inputs.deployment(sidebar.base())
 
 
-PAIRS = "Mixed chip pools"
+PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
 VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
          "Best ratio vs context": ("ratio-vs-context", "afd_context"),
-         "Three models, one SLA": ("models", "afd_models"), PAIRS: None}  # tab: its chart (name, key), or a table
+         "Three models, one SLA": ("models", "afd_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
 
 
 def pairs_table(content, scenario, setup) -> None:
@@ -97,7 +97,6 @@ def draw(scenario) -> None:
         f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."
     )
-    render.folded_table("The plan (and the optimum) as a table", content, "plan", scenario)
 
     def chart(name: str, key: str) -> None:
         render.plotly(content.charts[name], key)
@@ -107,6 +106,10 @@ def draw(scenario) -> None:
     with box:  # only the open tab is computed and drawn
         if view == PAIRS:
             pairs_table(content, scenario, setup)
+        elif view == PLAN:
+            st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
+            render.table(content.tables["plan"])
+            export.table_download(content.tables["plan"], "plan", scenario, content.page)
         else:
             chart(*VIEWS[view])
     export.page_bundle(content)

@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tab, open_tables
+from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tab
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -211,10 +211,9 @@ def test_export_controls_render():
     from dashboard import report
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
-    at = open_tables(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts), "afd", ["plan"])
-    at = open_download_menu(at)
+    at = open_download_menu(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts))
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    for tab in ("Pipeline of one decode step", "Best ratio vs context", "Three models, one SLA"):
+    for tab in ("Pipeline of one decode step", "Best ratio vs context", "Three models, one SLA", "The plan as a table"):
         ids += " ".join(el.proto.id for el in afd_tab(at, tab).get("download_button"))
     for name in charts:
         for fmt in report.FORMATS:
