@@ -22,7 +22,7 @@ RATIO_KEYS = ("afd_x", "afd_y", "afd_mb")
 RATIO_FIELDS = dict(zip(RATIO_KEYS, ("attention_instances", "ffn_instances", "micro_batch")))
 RATIO_LIMITS = {key: AFD_LIMITS[name] for key, name in RATIO_FIELDS.items()}
 _OPTIMUM = "_afd_optimum"
-INPUT_WIDTH = 150  # px, each A:F ratio input (the row then fits the optimum beside it)
+SLIDER_WIDTH, INPUT_WIDTH = 200, 150  # px: the instance sliders, the micro-batch input (the optimum fits beside)
 
 
 def deployment(scenario: Scenario) -> AFDInputs:
@@ -124,8 +124,8 @@ def reset_ratio() -> None:
 
 
 def ratio(optimum, row) -> tuple[int, int, int]:
-    """The A:F ratio control (attention instances, FFN instances, micro-batch) in ``row`` (a
-    horizontal container). Each starts at the optimum (or the URL's value) and follows the optimum while
+    """The A:F ratio control in ``row`` (a horizontal container): sliders for the attention and
+    FFN instances, to drag through ratios, and the micro-batch to type. Each starts at the optimum (or the URL's value) and follows the optimum while
     the user has not moved it; a moved value is written to the URL (seeded through session
     state, as the sidebar's chip sliders, so the optimum can move the widget)."""
     best = optimum_values(optimum)
@@ -139,9 +139,9 @@ def ratio(optimum, row) -> tuple[int, int, int]:
             st.session_state[key] = best[key]  # still at the old optimum: follow the new one
     st.session_state[_OPTIMUM] = best
     lo, hi = RATIO_LIMITS["afd_x"]
-    x = row.number_input("Attention instances (x)", lo, hi, step=1, key="afd_x", width=INPUT_WIDTH)
+    x = row.slider("Attention instances (x)", lo, hi, value=best["afd_x"], step=1, key="afd_x", width=SLIDER_WIDTH)
     lo, hi = RATIO_LIMITS["afd_y"]
-    y = row.number_input("FFN instances (y)", lo, hi, step=1, key="afd_y", width=INPUT_WIDTH)
+    y = row.slider("FFN instances (y)", lo, hi, value=best["afd_y"], step=1, key="afd_y", width=SLIDER_WIDTH)
     lo, hi = RATIO_LIMITS["afd_mb"]
     mb = row.number_input("Micro-batch (requests)", lo, hi, step=16, key="afd_mb", width=INPUT_WIDTH,
                           help="Requests per micro-batch; the total batch is this x the micro-batches.")

@@ -63,7 +63,7 @@ def test_default_is_the_search_optimum_at_4k():
     # Step-3 on H800+H800, 8-GPU instances, 3 micro-batches, 50 ms: the search's best is 4A2F at micro-batch 4368
     assert metric(at, "Optimum").value == "4A2F" and metric(at, "Optimum").delta.startswith("micro-batch 4,368 ·")
     assert metric(at, "Layout").value == "4A2F"
-    assert at.number_input(key="afd_x").value == 4 and at.number_input(key="afd_y").value == 2
+    assert at.slider(key="afd_x").value == 4 and at.slider(key="afd_y").value == 2
     assert at.number_input(key="afd_mb").value == 4368
     assert metric(at, "Tokens per GPU per s").value == "5,499"
     assert at.success and "meets the 50 ms target" in at.success[0].value
@@ -96,14 +96,14 @@ def test_ratio_control_changes_figures_and_url():
     at = open_afd({"afd_ctx": "4096"})
     balance = figures(at)[0]
     gantt = figures(afd_tab(at, "Pipeline of one decode step"))[0]
-    at.number_input(key="afd_x").set_value(3).run()
+    at.slider(key="afd_x").set_value(3).run()
     assert not at.exception and not at.error
     assert json.dumps(figures(at)[0], sort_keys=True) != json.dumps(gantt, sort_keys=True)
     assert json.dumps(figures(afd_tab(at, "Stage balance"))[0], sort_keys=True) != json.dumps(balance, sort_keys=True)
     assert metric(at, "Layout").value == "3A2F"
     assert at.query_params["afd_x"] in ("3", ["3"])
     at.button(key="afd_reset").click().run()
-    assert at.number_input(key="afd_x").value == 4 and "afd_x" not in at.query_params
+    assert at.slider(key="afd_x").value == 4 and "afd_x" not in at.query_params
 
 
 def test_infeasible_choice_explains_binding_constraint_and_nearest():
@@ -128,7 +128,7 @@ def test_url_params_seed_inputs():
     assert at.selectbox(key="afd_achip").value == "h20" and at.selectbox(key="afd_fchip").value == "h800"
     assert at.number_input(key="afd_ctx").value == 8192 and at.number_input(key="afd_tpot_ms").value == 40.0
     assert at.radio(key="afd_stages").value == 4 and at.radio(key="afd_dtype").value == "bf16"
-    assert at.number_input(key="afd_y").value == 3 and at.radio(key="afd_obj").value == "usd_per_mtok"
+    assert at.slider(key="afd_y").value == 3 and at.radio(key="afd_obj").value == "usd_per_mtok"
     assert metric(at, "Layout").value.endswith("3F")
     balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
@@ -156,13 +156,13 @@ def test_bad_input_names_the_field(query, field):
 
 def test_ratio_follows_the_optimum_until_moved():
     at = open_afd({"afd_ctx": "4096"})
-    assert at.number_input(key="afd_x").value == 4
+    assert at.slider(key="afd_x").value == 4
     at.number_input(key="afd_ctx").set_value(8192).run()
-    assert at.number_input(key="afd_x").value == 8, "untouched: follows the optimum (8A2F at 8K)"
+    assert at.slider(key="afd_x").value == 8, "untouched: follows the optimum (8A2F at 8K)"
     assert metric(at, "Layout").value == "8A2F"
-    at.number_input(key="afd_x").set_value(5).run()
+    at.slider(key="afd_x").set_value(5).run()
     at.number_input(key="afd_ctx").set_value(16384).run()
-    assert at.number_input(key="afd_x").value == 5, "moved by the user: stays"
+    assert at.slider(key="afd_x").value == 5, "moved by the user: stays"
     assert metric(at, "Optimum").value == "16A2F"
 
 
