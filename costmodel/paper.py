@@ -76,17 +76,20 @@ def reproduce(chips: dict | None = None, models: dict | None = None, data_path=N
     for key in ("table2", "table3"):
         cells += _model_cells(key, tuple(models[slug] for slug in tables[key]["rows"]), data_path)
     rows = tuple(models[slug] for slug in tables["table6"]["rows"])
-    parts = {slug: _chip_cells(chips[slug], rows, data_path) for slug in tables["table6"]["chips"]}
+    slugs = dict.fromkeys([*tables["table4"]["rows"], *tables["table5"]["rows"], *tables["table6"]["chips"],
+                           *tables["table7"]["rows"]])
+    parts = {slug: _chip_cells(chips[slug], rows, data_path) for slug in slugs}
     for key in ("table4", "table5"):
-        cells += [c for slug in tables[key]["rows"] for c in _chip_cells(chips[slug], rows, data_path)[key]]
+        cells += [c for slug in tables[key]["rows"] for c in parts[slug][key]]
+    costs = [parts[slug] for slug in tables["table6"]["chips"]]
     for i, slug in enumerate(tables["table6"]["rows"]):
-        for part in parts.values():
+        for part in costs:
             cells += part["costs"][i]
         for k, label in enumerate(("8k", "32k")):
-            afd = min(p["rounded"][i][0][k] for p in parts.values()) + min(p["rounded"][i][1][k] for p in parts.values())
+            afd = min(p["rounded"][i][0][k] for p in costs) + min(p["rounded"][i][1][k] for p in costs)
             cells.append(_cell(tables, "figures", slug, f"afd_{label}", afd))
     spec = tables["table7"]
-    cells += [c for slug in spec["rows"] for c in _chip_cells(chips[slug], rows, data_path)["table7"]]
+    cells += [c for slug in spec["rows"] for c in parts[slug]["table7"]]
     measured = spec["measured_network"]
     value = min_moe_sparsity(chips[measured["chip"]], spec["hidden"], spec["layers"], spec["gpus_per_instance"],
                              net_bytes_per_s=measured["net_bytes_per_s"])
