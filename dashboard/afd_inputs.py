@@ -125,9 +125,10 @@ def reset_ratio() -> None:
 
 def ratio(optimum, row) -> tuple[int, int, int]:
     """The A:F ratio control in ``row`` (a horizontal container): sliders for the attention and
-    FFN instances, to drag through ratios, and the micro-batch to type. Each starts at the optimum (or the URL's value) and follows the optimum while
-    the user has not moved it; a moved value is written to the URL (seeded through session
-    state, as the sidebar's chip sliders, so the optimum can move the widget)."""
+    FFN instances, to drag through ratios, and the micro-batch to type. Each starts at the
+    optimum (or the URL's value) and follows the optimum while the user has not moved it; a
+    moved value is written to the URL (seeded through session state, as the sidebar's chip
+    sliders, so the optimum can move the widget)."""
     best = optimum_values(optimum)
     previous = st.session_state.get(_OPTIMUM)
     params = st.query_params.to_dict()

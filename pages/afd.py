@@ -21,6 +21,7 @@ inputs = afd_inputs.deployment(sidebar.base())
 
 
 PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
+METRIC_WIDTH = 230  # px: four metrics to a row beside the sidebar on a 1500 px window
 VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
          "Best ratio vs context": ("ratio-vs-context", "afd_context"),
          "Three models, one SLA": ("models", "afd_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
@@ -68,27 +69,27 @@ def draw(scenario) -> None:
                    f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
     use = plan.constraint_use()
-    m = st.columns(4)  # two rows of four: each column holds one metric of each row
-    m[0].metric("Layout", name, f"{int(plan.gpus)} GPUs", delta_color="off", delta_arrow="off")
-    m[1].metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)",
-                delta_color="off", delta_arrow="off")
-    m[2].metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms", delta_color="off",
-                delta_arrow="off")
-    m[3].metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-                f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT", delta_color="off", delta_arrow="off",
-                help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
-    m[0].metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-                f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}",
-                delta_color="off", delta_arrow="off")
-    m[1].metric("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
-                f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)", delta_color="off",
-                delta_arrow="off")
-    m[2].metric("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
-                f"{100 * float(use['ffn memory']):.0f}% of usable (experts)", delta_color="off", delta_arrow="off")
-    m[3].metric("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-                "tokens (requests x context)", delta_color="off", delta_arrow="off",
-                help="Requests x context one attention GPU can serve per micro-batch within the per-layer budget "
-                     "and its memory.")
+    grid = st.container(horizontal=True, gap="medium")  # eight metrics, four to a row on a wide screen
+
+    def metric(label: str, value: str, note: str, **kwargs) -> None:
+        grid.metric(label, value, note, delta_color="off", delta_arrow="off", width=METRIC_WIDTH, **kwargs)
+
+    metric("Layout", name, f"{int(plan.gpus)} GPUs")
+    metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)")
+    metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms")
+    metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
+           f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT",
+           help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
+    metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
+           f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}")
+    metric("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
+           f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)")
+    metric("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
+           f"{100 * float(use['ffn memory']):.0f}% of usable (experts)")
+    metric("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
+           "tokens (requests x context)",
+           help="Requests x context one attention GPU can serve per micro-batch within the per-layer budget "
+                "and its memory.")
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
     st.caption(
