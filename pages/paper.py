@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import compute, export, figures, labels, render, sidebar
 
 
+METRIC_WIDTH = 300  # px
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 
 
@@ -14,10 +15,11 @@ def draw(scenario) -> None:
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
     st.title("Paper reproduction (Step-3 report, Tables 2–7)")
     n, ok, still = figures.paper_counts(cells)
-    left, mid, right = st.columns(3)
-    left.metric("Cells checked", n)
-    mid.metric("Match the paper (library chips)", f"{ok} / {n}")
-    right.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None)
+    row = st.container(horizontal=True, gap="large")
+    row.metric("Cells checked", n, width=METRIC_WIDTH)
+    row.metric("Match the paper (library chips)", f"{ok} / {n}", width=METRIC_WIDTH)
+    row.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None,
+               width=METRIC_WIDTH)
     if modified:
         st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
     else:
