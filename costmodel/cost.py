@@ -82,10 +82,14 @@ class AFDCost:
 
 
 def cost_grid(models: Sequence[ModelSpec], chips: Sequence[Chip], context, kv_dtype: str | None = None,
-              weight_dtype: str = "fp8") -> CostGrid:
-    """Evaluate every model on every chip at every context in one vectorized pass."""
+              weight_dtype: str = "fp8", tokens: Sequence | None = None) -> CostGrid:
+    """Evaluate every model on every chip at every context in one vectorized pass. ``tokens``:
+    the models' ``decode_token`` over ``context`` with these precisions, when the caller keeps
+    them (they do not depend on the chips, which is what a slider moves)."""
     ctx = np.atleast_1d(check_context(context)).ravel()
-    tokens = tuple(decode_token(m, ctx, kv_dtype, weight_dtype) for m in models)
+    if tokens is None:
+        tokens = tuple(decode_token(m, ctx, kv_dtype, weight_dtype) for m in models)
+    tokens = tuple(tokens)
     units = tuple(unit_costs(c, weight_dtype) for c in chips)
     kv = np.stack([t.kv_bytes for t in tokens])[:, None, :]
     core = np.stack([t.attention_flops for t in tokens])[:, None, :]

@@ -31,6 +31,15 @@ def _token(model, context: int):
     return decode_token(model, context)
 
 
+PAPER_CONTEXTS = (8192, 32768)  # Table 6 and the figures
+
+
+@functools.lru_cache(maxsize=16)
+def _tokens(models: tuple, contexts: tuple) -> tuple:
+    """decode_token of each model over ``contexts``, kept: Table 6 on any chip reuses them."""
+    return tuple(decode_token(m, contexts) for m in models)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One printed cell: the paper's string, the computed value (None where the paper prints
@@ -144,7 +153,7 @@ def _chip_cells(chip, models: tuple, data_path) -> dict:
     if chip.slug in spec["rows"]:
         out["table7"] = [_cell(tables, "table7", chip.slug, "min_sparsity",
                                min_moe_sparsity(chip, spec["hidden"], spec["layers"], spec["gpus_per_instance"]))]
-    grid = cost_grid(models, [chip], [8192, 32768])
+    grid = cost_grid(models, [chip], PAPER_CONTEXTS, tokens=_tokens(models, PAPER_CONTEXTS))
     step = tables["figures"]["component_precision"]
     out["costs"], out["rounded"] = [], []
     for i, slug in enumerate(tables["table6"]["rows"]):

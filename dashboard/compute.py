@@ -24,8 +24,16 @@ cache = functools.lru_cache(maxsize=256)
 
 @cache
 def grid(models: tuple, chips: tuple, context: tuple, kv_dtype, weight_dtype: str) -> costmodel.CostGrid:
-    """costmodel.cost_grid over (models, chips, contexts); context as a tuple of tokens."""
-    return costmodel.cost_grid(models, chips, np.asarray(context, dtype=float), kv_dtype, weight_dtype)
+    """costmodel.cost_grid over (models, chips, contexts); context as a tuple of tokens. The
+    models' per-token costs are kept apart (``_grid_tokens``): a chip slider does not move them."""
+    return costmodel.cost_grid(models, chips, np.asarray(context, dtype=float), kv_dtype, weight_dtype,
+                               tokens=_grid_tokens(models, context, kv_dtype, weight_dtype))
+
+
+@cache
+def _grid_tokens(models: tuple, context: tuple, kv_dtype, weight_dtype: str) -> tuple:
+    ctx = np.asarray(context, dtype=float)
+    return tuple(costmodel.decode_token(m, ctx, kv_dtype, weight_dtype) for m in models)
 
 
 def scenario_grid(scenario: Scenario, context=None) -> costmodel.CostGrid:
