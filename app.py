@@ -1,5 +1,6 @@
 """Decode co-design dashboard: entry point. Navigation over pages/, the shared sidebar; each
-page hands its body to ``sidebar.show``, drawn after it as one fragment with the chip sliders."""
+page hands its body to ``sidebar.show``, drawn after the page script as one fragment (which is
+all a chip slider reruns)."""
 import streamlit as st
 
 from dashboard import sidebar

@@ -1,9 +1,10 @@
 """The shared sidebar: every input of the Scenario, each bound to the URL (query parameter =
 widget key), plus per-chip spec sliders with a reset button. Units shown in the labels;
-values converted to SI once, here. The chip sliders, the page body and the sidebar's export
-buttons run as one fragment (``show``), so a slider move reruns only what it changes. The AFD
-page sets the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the other pages,
-and the export buttons, drawn last, carry the page's final Scenario."""
+values converted to SI once, here. The page body, the 'Modified' caption and the sidebar's
+export menu run as one fragment (``show``, ``draw_page``); a chip slider's callback reruns only
+that fragment (the sidebar already shows the new value), any other sidebar input the whole app.
+The AFD page sets the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the
+other pages, and the export menu, drawn last, carries the page's final Scenario."""
 from __future__ import annotations
 
 import math
@@ -160,9 +161,9 @@ def modified_caption(scenario: Scenario) -> None:
 
 
 def render() -> Scenario:
-    """Draw the sidebar's scenario inputs and return the Scenario they describe, chips as the
-    URL sets them (InputError if invalid). The chip-spec sliders and the export buttons are
-    drawn later, by ``show``, into slots kept here."""
+    """Draw the sidebar's inputs, the chip-spec sliders included, and return the Scenario they
+    describe, chips as the URL sets them (InputError if invalid). The 'Modified' caption and the
+    export menu are drawn later, with the page (``draw_page``), into slots kept here."""
     models, chips = library.models(), library.chips()
     sb = st.sidebar
     sb.header("Scenario")

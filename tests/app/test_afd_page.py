@@ -222,3 +222,9 @@ def test_export_controls_render():
     assert "dl_scenario" in ids and "dl_bundle_all" in ids, "the sidebar's exports are drawn after the page"
     bundle = next(el.proto for el in at.get("download_button") if "dl_bundle_afd" in el.proto.id)
     assert bundle.label == "This page (ZIP)"
+
+
+def test_unknown_tab_in_the_url_falls_back_to_the_first():
+    at = open_afd({"afd_ctx": "4096", "afd_tab": "Mixed chip pools"})  # the chip-pair toggle is off
+    assert not at.error, [e.value for e in at.error]
+    assert "Per-layer balance" in figures(at)[0]["layout"]["title"]["text"]

@@ -87,3 +87,16 @@ def test_roofline_time():
 def test_bad_batch():
     with pytest.raises(InputError, match="batch"):
         ffn_step(library.model("step-3"), library.chip("h800"), 0)
+
+
+def test_cost_grid_with_the_callers_tokens_is_the_same_grid():
+    """Pages keep the models' tokens across chip-slider moves and pass them in."""
+    from costmodel import cost_grid
+
+    models = [library.model(s) for s in ("step-3", "deepseek-v3")]
+    chips = [library.chip(s) for s in ("h800", "h20")]
+    ctx = np.array([4096.0, 8192.0, 65536.0])
+    fresh = cost_grid(models, chips, ctx, "fp8", "bf16")
+    kept = cost_grid(models, chips, ctx, "fp8", "bf16", tokens=[decode_token(m, ctx, "fp8", "bf16") for m in models])
+    assert np.array_equal(fresh.attention_usd_per_mtok, kept.attention_usd_per_mtok)
+    assert np.array_equal(fresh.ffn_usd_per_mtok, kept.ffn_usd_per_mtok)
