@@ -8,7 +8,7 @@ import numpy as np
 from costmodel.cost import CostGrid
 
 from .. import labels
-from ..theme import DASHES, axis, axis_ref, color, context_axis, figure, grid_layout, value_axis, values, xy
+from ..theme import DASHES, axis, axis_ref, color, context_axis, figure, grid_layout, value_axis, values, xy, xy_rows
 
 
 def crossing(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -54,12 +54,14 @@ def costs(grid: CostGrid, log_x: bool):
     data = []
     for k, (title, per_chip, per_afd) in enumerate(panels):
         ref = axis_ref(k)
+        lines = xy_rows(grid.context, per_chip, not log_x)  # (model, chip) rows, in order
+        afd_lines = xy_rows(grid.context, per_afd, not log_x)
         for i, model in enumerate(grid.models):
             for j, chip in enumerate(chips):
                 name = f"{model.name} · {chip}"
                 data.append({
                     "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
-                    **xy(grid.context, per_chip[i, j], not log_x),
+                    **lines[i * len(chips) + j],
                     "line": {"color": color(i), "dash": DASHES[j % len(DASHES)], "width": 1.8},
                     "hovertemplate": f"<b>{name}</b><br>{title}: $%{{y:.4f}} per 1M tokens at %{{x:,.0f}} tokens<extra></extra>",
                     **ref,
@@ -67,7 +69,7 @@ def costs(grid: CostGrid, log_x: bool):
             name = f"{model.name} · AFD"
             data.append({
                 "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
-                **xy(grid.context, per_afd[i], not log_x), "line": {"color": color(i), "width": 3.5},
+                **afd_lines[i], "line": {"color": color(i), "width": 3.5},
                 "hovertemplate": f"<b>{name}</b><br>{title}: $%{{y:.4f}} per 1M tokens at %{{x:,.0f}} tokens<extra></extra>",
                 **ref,
             })
