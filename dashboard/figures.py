@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from costmodel.afd import binding_constraint
 from costmodel.scenario import PAPER_MODELS, Scenario
@@ -139,7 +140,7 @@ def paper_page(scenario: Scenario) -> PageContent:
 def paper_counts(cells) -> tuple[int, int, int]:
     """(cells, matching with the library's chips, still matching with the current ones) of
     ``compute.paper_cells``."""
-    return cells.num_rows, sum(cells["match"].to_pylist()), sum(cells["still matches"].to_pylist())
+    return cells.num_rows, pc.sum(cells["match"]).as_py() or 0, pc.sum(cells["still matches"]).as_py() or 0
 
 
 def afd_layout(plan) -> str:

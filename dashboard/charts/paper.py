@@ -2,6 +2,8 @@
 current (possibly slider-modified) chips."""
 from __future__ import annotations
 
+import pyarrow.compute as pc
+
 from ..theme import axis, figure
 
 COLUMNS = (("afd_8k", "AFD at 8K"), ("afd_32k", "AFD at 32K"))
@@ -10,7 +12,8 @@ COLUMNS = (("afd_8k", "AFD at 8K"), ("afd_32k", "AFD at 32K"))
 def afd_vs_paper(cells, model_names: dict, chip_labels: list[str]):
     """Grouped bars per model: paper AFD totals (8K, 32K) vs recomputed with current chips, in USD
     per 1M tokens. ``cells``: compute.paper_cells (an Arrow table)."""
-    rows = list(zip(*(cells[name].to_pylist() for name in ("table", "row", "column", "paper", "with current chips"))))
+    figures = cells.filter(pc.equal(cells["table"], "figures"))
+    rows = list(zip(*(figures[name].to_pylist() for name in ("table", "row", "column", "paper", "with current chips"))))
     data = []
     for k, (column, label) in enumerate(COLUMNS):
         part = [r for r in rows if r[0] == "figures" and r[2] == column]
