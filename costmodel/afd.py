@@ -398,9 +398,10 @@ def _network_s_per_byte(s: AFDSetup, x, y) -> np.ndarray:
     return fanout * np.maximum(1.0 / (x * s.attention_gpus * a_net), 1.0 / (y * s.ffn_gpus * f_net))
 
 
-def _network_side(s: AFDSetup, x, y, batch) -> dict:
-    """A->F and F->A time per layer of a micro-batch of ``batch`` requests."""
-    per_byte = batch * _network_s_per_byte(s, x, y)
+def _network_side(s: AFDSetup, x, y, batch, s_per_byte=None) -> dict:
+    """A->F and F->A time per layer of a micro-batch of ``batch`` requests (``s_per_byte``:
+    ``_network_s_per_byte(s, x, y)`` when the caller has it)."""
+    per_byte = batch * (_network_s_per_byte(s, x, y) if s_per_byte is None else s_per_byte)
     return {"a2f_s": per_byte * a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)),
             "f2a_s": per_byte * f2a_bytes_per_token(s.model.hidden)}
 
@@ -502,15 +503,17 @@ def _ffn_network_count(setup: AFDSetup, x: np.ndarray, y: np.ndarray, batches: n
     ok = (ffn["ffn_s"] <= limit) & (ffn["ffn_memory_bytes"] <= s.ffn_chip.mem_bytes * s.memory_fraction)
     count = ok.sum(axis=-1)  # (1, y)
 
+    s_per_byte = _network_s_per_byte(s, xs, ys)
+
     def network_fits(batch):  # the network stage(s) of each (x, y) at micro-batch ``batch`` (x by y)
-        network = _network_side(s, xs, ys, batch)
+        network = _network_side(s, xs, ys, batch, s_per_byte)
         if s.stages == 3:
             return network["a2f_s"] + network["f2a_s"] <= limit
         return (network["a2f_s"] <= limit) & (network["f2a_s"] <= limit)
 
     # network time is linear in the micro-batch: the largest that fits, then the exact check
     a2f, f2a = a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)), f2a_bytes_per_token(s.model.hidden)
-    per_request = _network_s_per_byte(s, xs, ys) * (a2f + f2a if s.stages == 3 else max(a2f, f2a))
+    per_request = s_per_byte * (a2f + f2a if s.stages == 3 else max(a2f, f2a))
     network = _prefix_length(batches, network_fits, np.searchsorted(batches, limit / per_request, side="right"))
     return np.minimum(count, network)
 
@@ -558,7 +561,10 @@ def search_contexts(setup: AFDSetup, contexts, attention_instances=None, ffn_ins
     (attention over x, FFN over y, the network over both) instead of evaluating every plan."""
     x = _axis("attention instances", attention_instances, max_attention)
     y = _axis("ffn instances", ffn_instances, max_ffn)
-    b = _checked("micro-batch", micro_batch_grid if micro_batch is None else [micro_batch])
+    if micro_batch is not None:
+        b = _checked("micro-batch", [micro_batch])
+    else:
+        b = micro_batch_grid if micro_batch_grid is MICRO_BATCH_GRID else _checked("micro-batch", micro_batch_grid)
     shared = _ffn_network_count(setup, x, y, b)
     plans = []
     for context in contexts:

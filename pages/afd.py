@@ -21,7 +21,7 @@ inputs = afd_inputs.deployment(sidebar.base())
 
 
 PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
-METRIC_WIDTH = 230  # px: four metrics to a row beside the sidebar on a 1500 px window
+METRIC_WIDTH = 300  # px: three metrics to a row beside the sidebar on a 1500 px window
 VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
          "Best ratio vs context": ("ratio-vs-context", "afd_context"),
          "Three models, one SLA": ("models", "afd_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
@@ -61,21 +61,21 @@ def draw(scenario) -> None:
                    delta_color="off", delta_arrow="off", width="content")
 
     name = figures.afd_layout(plan)
+    size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
+            f"({setup.micro_batches} in flight)")
     if view.nearest is None:
-        st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target.** Binding constraint: {view.binding}.",
-                   icon=":material/check_circle:")
+        st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target** ({size}). Binding constraint: "
+                   f"{view.binding}.", icon=":material/check_circle:")
     else:
-        st.warning(f"**{name} with micro-batch {mb:,} misses the target.** Binding constraint: {view.binding}. "
-                   f"{view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
+        st.warning(f"**{name} with micro-batch {mb:,} misses the target** ({size}). Binding constraint: "
+                   f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
     use = plan.constraint_use()
-    grid = st.container(horizontal=True, gap="medium")  # eight metrics, four to a row on a wide screen
+    grid = st.container(horizontal=True, gap="medium")  # six metrics, three to a row on a wide screen
 
     def metric(label: str, value: str, note: str, **kwargs) -> None:
         grid.metric(label, value, note, delta_color="off", delta_arrow="off", width=METRIC_WIDTH, **kwargs)
 
-    metric("Layout", name, f"{int(plan.gpus)} GPUs")
-    metric("Micro-batch", f"{mb:,}", f"total batch {int(plan.total_batch):,} ({setup.micro_batches} in flight)")
     metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms")
     metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
            f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT",
