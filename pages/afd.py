@@ -50,7 +50,7 @@ def draw(scenario) -> None:
     scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = figures.afd_view(scenario)
     setup, plan, content = view.setup, view.plan, view.content
-    x, y, mb = view.choice
+    mb = view.choice[2]
     row.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
                disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum))
     if optimum is None:
