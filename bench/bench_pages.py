@@ -7,12 +7,13 @@ slider moves. Both measured here, in one process, with Streamlit's AppTest (no b
 The bench sends what a browser sends: the moved widget's new state, with the id of its
 fragment when it has one. A chip slider's callback then reruns only the page's fragment, so
 "slider rerun" is what a user waits for after a move. "Full rerun" (the whole app.py, after
-a change of the context input) is shown beside it. Each sample sets a value not seen before,
-so caches keyed on chips or context miss, as they do for a user dragging a slider. The floor
-and the pages are sampled round-robin, so all see the same (noisy) machine. Times are
-medians of the script run on the server's script thread (the app's Python and Streamlit's
-message building, callbacks included), wall and the thread's CPU time (they agree: the
-machine's noise is its speed, not waiting); AppTest's own client-side parsing is not counted."""
+a change of the context input) is shown beside it. Each sample sets a value not seen before
+by any app (the caches are the process's), so caches keyed on chips or context miss, as they
+do for a user dragging a slider. The floor and the pages are sampled round-robin, so all
+see the same (noisy) machine. Times are medians of the script run on the server's script
+thread (the app's Python and Streamlit's message building, callbacks included), wall and the
+thread's CPU time (they agree: the machine's noise is its speed, not waiting); AppTest's own
+client-side parsing is not counted."""
 from __future__ import annotations
 
 import argparse
@@ -143,10 +144,11 @@ def main() -> None:
         samples = {(name, kind): [] for name in apps for kind in ("slider", "full")}
         for i in range(args.repeats + 3):  # the first 3 rounds warm up (imports, first compiles)
             _record_fragments(i < 3)
-            for name, at in apps.items():
+            for j, (name, at) in enumerate(apps.items()):
                 key = "x" if name == "floor" else SLIDER
-                slider = _rerun_time(at, "slider", key, round(1.0 + 0.01 * i, 2))
-                full = None if name == "floor" else _rerun_time(at, "number_input", CONTEXT, 8192 + 512 + 1024 * i)
+                n = i * len(apps) + j  # a value no app has seen: caches are shared by the process
+                slider = _rerun_time(at, "slider", key, round(1.0 + 0.01 * n, 2))
+                full = None if name == "floor" else _rerun_time(at, "number_input", CONTEXT, 8192 + 512 + 1024 * n)
                 if i >= 3:
                     samples[name, "slider"].append(slider)
                     samples[name, "full"].append(full)
