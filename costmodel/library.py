@@ -109,25 +109,25 @@ def _by_slug(items, kind: str, file: str) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def _chips(path: Path) -> dict[str, Chip]:
-    raw = read_toml("chips.toml", path)
+def _chips(where) -> dict[str, Chip]:
+    raw = read_toml("chips.toml", where)
     return _by_slug((_chip(e, "chips.toml") for e in raw.get("chip", [])), "chip", "chips.toml")
 
 
 @functools.lru_cache(maxsize=8)
-def _models(path: Path) -> dict[str, ModelSpec]:
-    raw = read_toml("models.toml", path)
+def _models(where) -> dict[str, ModelSpec]:
+    raw = read_toml("models.toml", where)
     return _by_slug((_model(e, "models.toml") for e in raw.get("model", [])), "model", "models.toml")
 
 
 def chips(path=None) -> dict[str, Chip]:
-    """Every library chip by slug, in file order."""
-    return _chips(data_dir(path))
+    """Every library chip by slug, in file order (cached per data directory)."""
+    return _chips(path or os.environ.get("COSTMODEL_DATA"))
 
 
 def models(path=None) -> dict[str, ModelSpec]:
-    """Every library model by slug, in file order."""
-    return _models(data_dir(path))
+    """Every library model by slug, in file order (cached per data directory)."""
+    return _models(path or os.environ.get("COSTMODEL_DATA"))
 
 
 def lookup(slug: str, known: dict, field: str):

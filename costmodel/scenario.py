@@ -307,7 +307,7 @@ class Scenario:
 def _chip_specs(slugs: tuple, overrides: tuple) -> tuple[Chip, ...]:
     known = library.chips()
     by_slug = dict(overrides)
-    return tuple(known[s].with_changes(**dict(by_slug.get(s, ()))) for s in slugs)
+    return tuple(known[s].with_changes(**dict(by_slug[s])) if s in by_slug else known[s] for s in slugs)
 
 
 @functools.lru_cache(maxsize=256)

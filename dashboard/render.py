@@ -1,6 +1,8 @@
 """Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images),
-tables folded in an expander, and tabs drawn lazily."""
+tables folded in an expander, tabs drawn lazily, and a row of key figures as one element."""
 from __future__ import annotations
+
+import html
 
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -66,3 +68,21 @@ def open_tab(labels: list[str], key: str):
     ``key``)."""
     tabs = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
     return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)
+
+
+def metrics(items, width: int = 300) -> None:
+    """Key figures as one element: each item (label, value, note[, help]) in a card ``width`` px
+    wide, wrapping onto more rows on a narrow screen; the help shows on hovering the card.
+    Looks like a row of st.metric, at the cost of one element instead of one per figure (each
+    element costs a rerun ~0.1 ms)."""
+    cards = []
+    for label, value, note, *hint in items:
+        title = f' title="{html.escape(hint[0])}"' if hint else ""
+        underline = "text-decoration:underline dotted;cursor:help;" if hint else ""
+        cards.append(
+            f'<div class="kpi" style="flex:0 1 {width}px;min-width:{width * 2 // 3}px"{title}>'
+            f'<div class="kpi-label" style="font-size:0.875rem;opacity:0.8;{underline}">{html.escape(label)}</div>'
+            f'<div class="kpi-value" style="font-size:2.25rem;line-height:1.3">{html.escape(value)}</div>'
+            f'<div class="kpi-note" style="font-size:0.875rem;opacity:0.65">{html.escape(note)}</div></div>')
+    st.markdown(f'<div class="kpis" style="display:flex;flex-wrap:wrap;gap:0.75rem 1rem;margin-bottom:0.5rem">'
+                f'{"".join(cards)}</div>', unsafe_allow_html=True)

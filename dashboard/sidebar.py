@@ -1,10 +1,11 @@
 """The shared sidebar: every input of the Scenario, each bound to the URL (query parameter =
 widget key), plus per-chip spec sliders with a reset button. Units shown in the labels;
-values converted to SI once, here. The page body, the 'Modified' caption and the sidebar's
-export menu run as one fragment (``show``, ``draw_page``); a chip slider's callback reruns only
-that fragment (the sidebar already shows the new value), any other sidebar input the whole app.
-The AFD page sets the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the
-other pages, and the export menu, drawn last, carries the page's final Scenario."""
+values converted to SI once, here. The page body and the 'Modified' caption run as one
+fragment (``show``, ``draw_page``); a chip slider's callback reruns only that fragment (the
+sidebar already shows the new value), any other sidebar input the whole app. The AFD page sets
+the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the other pages. The
+export menu is drawn after the page in a full run, for the page's final Scenario; opening it
+is a full run, so its files always carry the chips as the sliders set them."""
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ from .guard import errors_as_messages
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
 BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
-SLOTS_KEY = "_sidebar_slots"  # sidebar containers: 'Modified' caption, export buttons
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: 'Modified' caption, export menu
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
@@ -163,7 +164,7 @@ def modified_caption(scenario: Scenario) -> None:
 def render() -> Scenario:
     """Draw the sidebar's inputs, the chip-spec sliders included, and return the Scenario they
     describe, chips as the URL sets them (InputError if invalid). The 'Modified' caption and the
-    export menu are drawn later, with the page (``draw_page``), into slots kept here."""
+    export menu are drawn later, after the page (``draw_page``), into slots kept here."""
     models, chips = library.models(), library.chips()
     sb = st.sidebar
     sb.header("Scenario")
@@ -222,28 +223,30 @@ def show(draw) -> None:
 
 
 def draw_page() -> None:
-    """Run the page's body as one fragment (``PAGE``), with the sidebar's 'Modified' caption
-    and export buttons: moving a chip slider reruns only this (the page's charts and tables,
-    the caption, the export buttons), as does any widget the body makes; the sidebar's other
-    inputs rerun the whole app. Called by app.py, not from the page script, so that widgets
-    keep their identity across pages (Streamlit keys widgets by page)."""
+    """Run the page's body as one fragment (``PAGE``), with the sidebar's 'Modified' caption:
+    moving a chip slider reruns only this (the page's charts and tables, the caption), as does
+    any widget the body makes; the sidebar's other inputs rerun the whole app. Then the
+    sidebar's export menu, for the page's final Scenario (even after a page error). Called by
+    app.py, not from the page script, so that widgets keep their identity across pages
+    (Streamlit keys widgets by page)."""
     draw = st.session_state.pop(DRAW_KEY, None)
+    for key in (SCENARIO_KEY, export.PAGE_CONTENT_KEY):  # set by this run's page, or not at all
+        st.session_state.pop(key, None)
+    modified_slot, export_slot = st.session_state[SLOTS_KEY]
     if draw is not None:
-        _live(draw, st.session_state[BASE_KEY], *st.session_state[SLOTS_KEY])
+        _live(draw, st.session_state[BASE_KEY], modified_slot)
+    with export_slot:
+        export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, st.session_state[BASE_KEY]))
 
 
 @st.fragment(key=PAGE)
-def _live(draw, scenario: Scenario, modified_slot, export_slot) -> None:
+def _live(draw, scenario: Scenario, modified_slot) -> None:
     with errors_as_messages():
-        try:
-            scenario = with_url_chips(scenario)  # a chip slider may have moved since the full run
-            with modified_slot:
-                modified_caption(scenario)
-            use(scenario)
-            draw(scenario)
-        finally:
-            with export_slot:  # for the page's final Scenario, even after a page error
-                export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, scenario))
+        scenario = with_url_chips(scenario)  # a chip slider may have moved since the full run
+        with modified_slot:
+            modified_caption(scenario)
+        use(scenario)
+        draw(scenario)
 
 
 def use(scenario: Scenario) -> Scenario:

@@ -18,6 +18,7 @@ st.markdown(
     "(Step-3 paper §5-§6; chips selected in the sidebar carry their slider changes, marked with *.)"
 )
 inputs = afd_inputs.deployment(sidebar.base())
+st.subheader("A:F ratio")
 
 
 PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
@@ -44,21 +45,21 @@ def draw(scenario) -> None:
     """Everything that follows the chip sliders: the optimum, the A:F control and the views."""
     optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
 
-    st.subheader("A:F ratio")
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     choice = afd_inputs.ratio(optimum, row)
     scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = figures.afd_view(scenario)
     setup, plan, content = view.setup, view.plan, view.content
     mb = view.choice[2]
-    row.button("Use optimum", key="afd_reset", on_click=afd_inputs.reset_ratio,
-               disabled=optimum is not None and view.choice == compute.afd_optimum_ratio(optimum))
     if optimum is None:
+        row.button("Reset the ratio", key="afd_reset", on_click=afd_inputs.reset_ratio)
         row.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
     else:
-        row.metric("Optimum for these inputs", figures.afd_layout(optimum),
-                   f"micro-batch {int(optimum.micro_batch):,} · {float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s",
-                   delta_color="off", delta_arrow="off", width="content")
+        at_optimum = view.choice == compute.afd_optimum_ratio(optimum)
+        row.button(f"{'At the' if at_optimum else 'Use'} optimum: {figures.afd_layout(optimum)}, micro-batch "
+                   f"{int(optimum.micro_batch):,} ({float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s)",
+                   key="afd_reset", on_click=afd_inputs.reset_ratio, disabled=at_optimum,
+                   help="The search's best plan for these inputs; click to set the ratio and micro-batch to it.")
 
     name = figures.afd_layout(plan)
     size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
@@ -71,25 +72,21 @@ def draw(scenario) -> None:
                    f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
     use = plan.constraint_use()
-    grid = st.container(horizontal=True, gap="medium")  # six metrics, three to a row on a wide screen
-
-    def metric(label: str, value: str, note: str, **kwargs) -> None:
-        grid.metric(label, value, note, delta_color="off", delta_arrow="off", width=METRIC_WIDTH, **kwargs)
-
-    metric("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms")
-    metric("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-           f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT",
-           help="Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA).")
-    metric("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-           f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}")
-    metric("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
-           f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)")
-    metric("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
-           f"{100 * float(use['ffn memory']):.0f}% of usable (experts)")
-    metric("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-           "tokens (requests x context)",
-           help="Requests x context one attention GPU can serve per micro-batch within the per-layer budget "
-                "and its memory.")
+    render.metrics([
+        ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms"),
+        ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
+         f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT",
+         "Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA)."),
+        ("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
+         f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}"),
+        ("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
+         f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)"),
+        ("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
+         f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
+        ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
+         "tokens (requests x context)",
+         "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
+    ], width=METRIC_WIDTH)
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
     st.caption(

@@ -7,6 +7,14 @@ TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
         "(c) What-ifs: 4-bit KV and multi-token prediction"]
 
 
+base = sidebar.base()  # the sidebar's inputs (no chip slider changes this text)
+st.title("MFA vs MLA vs GQA")
+st.markdown("Dashed lines: each selected chip's ridge point. Attention whose intensity sits below a chip's "
+            "ridge is memory-bound there (pays for KV bytes); above it, compute-bound (pays for FLOPs). "
+            f"Context {labels.tokens(base.context)} for (b)'s costs and (c); ridge points use "
+            f"{base.weight_dtype.upper()} compute where the chip has it.")
+
+
 def draw(scenario) -> None:
     content = figures.attention_page(scenario)
 
@@ -14,11 +22,6 @@ def draw(scenario) -> None:
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
 
-    st.title("MFA vs MLA vs GQA")
-    st.markdown("Dashed lines: each selected chip's ridge point. Attention whose intensity sits below a chip's "
-                "ridge is memory-bound there (pays for KV bytes); above it, compute-bound (pays for FLOPs). "
-                f"Context {labels.tokens(scenario.context)} for (b)'s costs and (c); ridge points use "
-                f"{scenario.weight_dtype.upper()} compute where the chip has it.")
     tab, box = render.open_tab(TABS, "att_tab")
     with box:
         if tab == TABS[0]:

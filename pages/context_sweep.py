@@ -7,11 +7,14 @@ CROSSINGS = "Where the picture changes"
 TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv"), CROSSINGS: None}
 
 
+base = sidebar.base()  # the sidebar's inputs (no chip slider changes these lines)
+st.title("Context sweep")
+st.caption(f"{labels.tokens(base.sweep_min)} to {labels.tokens(base.sweep_max)} tokens on a "
+           f"{base.sweep_axis} axis (set the range in the sidebar) · decode batch {base.batch}")
+
+
 def draw(scenario) -> None:
     content = figures.sweep_page(scenario)
-    st.title("Context sweep")
-    st.caption(f"{labels.tokens(scenario.sweep_min)} to {labels.tokens(scenario.sweep_max)} tokens on a "
-               f"{scenario.sweep_axis} axis (set the range in the sidebar) · decode batch {scenario.batch}")
     tab, box = render.open_tab(list(TABS), "sweep_tab")
     with box:
         if tab == CROSSINGS:

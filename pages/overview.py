@@ -4,17 +4,19 @@ import streamlit as st
 from dashboard import export, figures, labels, render, sidebar
 
 
+st.title("What does decoding a token cost?")
+st.markdown(
+    "Per decoded token: KV-cache bytes and attention FLOPs grow with context, FFN FLOPs do not. On a chip "
+    "priced per hour, each costs its share of the roofline: **attention = max(core FLOPs, KV bytes) + "
+    "projections; FFN = FFN FLOPs**, in USD per 1M tokens (Step-3 report, §4). **AFD** puts attention on its "
+    "cheapest chip and the FFN on its cheapest. Move the chip sliders in the sidebar and every chart and "
+    "table follows; the URL keeps every input, so a copied link reopens this view."
+)
+
+
 def draw(scenario) -> None:
     content = figures.overview_page(scenario)
     chips = ", ".join(labels.chip_label(c) for c in scenario.chip_specs())
-    st.title("What does decoding a token cost?")
-    st.markdown(
-        "Per decoded token: KV-cache bytes and attention FLOPs grow with context, FFN FLOPs do not. On a chip "
-        "priced per hour, each costs its share of the roofline: **attention = max(core FLOPs, KV bytes) + "
-        "projections; FFN = FFN FLOPs**, in USD per 1M tokens (Step-3 report, §4). **AFD** puts attention on its "
-        "cheapest chip and the FFN on its cheapest. Move the chip sliders in the sidebar and every chart and "
-        "table follows; the URL keeps every input, so a copied link reopens this view."
-    )
     st.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
                f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
     for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):

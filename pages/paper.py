@@ -7,13 +7,13 @@ from dashboard import compute, export, figures, labels, render, sidebar
 
 METRIC_WIDTH = 300  # px
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
+st.title("Paper reproduction (Step-3 report, Tables 2–7)")
 
 
 def draw(scenario) -> None:
     content = figures.paper_page(scenario)
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
-    st.title("Paper reproduction (Step-3 report, Tables 2–7)")
     n, ok, still = figures.paper_counts(cells)
     row = st.container(horizontal=True, gap="large")
     row.metric("Cells checked", n, width=METRIC_WIDTH)

@@ -4,16 +4,18 @@ import streamlit as st
 from dashboard import export, figures, render, sidebar
 
 
+st.title("Roofline per chip")
+st.markdown(
+    "A part of the model is **memory-bound** left of a chip's ridge point (FLOPs per byte at which compute "
+    "and HBM time are equal) and **compute-bound** right of it. The attention core's intensity is fixed by "
+    "the attention design (KV bytes per FLOP); projections and FFN gain intensity with the decode batch, "
+    "which shares each weight read. Every model's projections sit at the same intensity (2 x batch / bytes "
+    "per weight), so their markers coincide; hover for each point's FLOPs, bytes, time and bound."
+)
+
+
 def draw(scenario) -> None:
     content = figures.roofline_page(scenario)
-    st.title("Roofline per chip")
-    st.markdown(
-        "A part of the model is **memory-bound** left of a chip's ridge point (FLOPs per byte at which compute "
-        "and HBM time are equal) and **compute-bound** right of it. The attention core's intensity is fixed by "
-        "the attention design (KV bytes per FLOP); projections and FFN gain intensity with the decode batch, "
-        "which shares each weight read. Every model's projections sit at the same intensity (2 x batch / bytes "
-        "per weight), so their markers coincide; hover for each point's FLOPs, bytes, time and bound."
-    )
     view = st.segmented_control("View", ["All chips overlaid", "One panel per chip"], default="All chips overlaid",
                                 key="roof_view", bind="query-params", required=True)
     name = "per-chip" if view == "One panel per chip" else "overlaid"
