@@ -70,19 +70,21 @@ def open_tab(labels: list[str], key: str):
     return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)
 
 
-def metrics(items, width: int = 300) -> None:
+KPI_CSS = (".kpis{display:flex;flex-wrap:wrap;gap:.75rem 1rem}.kpi-label{font-size:.875rem;opacity:.8}"
+           ".kpi[title] .kpi-label{text-decoration:underline dotted;cursor:help}.kpi-value{font-size:2.25rem;"
+           "line-height:1.3}.kpi-note,.kpi-foot{font-size:.875rem;opacity:.65}.kpi-foot{margin:.75rem 0 0}")
+
+
+def metrics(items, width: int = 300, footnote: str = "") -> None:
     """Key figures as one element: each item (label, value, note[, help]) in a card ``width`` px
-    wide, wrapping onto more rows on a narrow screen; the help shows on hovering the card.
-    Looks like a row of st.metric, at the cost of one element instead of one per figure (each
-    element costs a rerun ~0.1 ms)."""
+    wide, wrapping onto more rows on a narrow screen (the help shows on hovering the card), and
+    a ``footnote`` in caption style under them. Looks like a row of st.metric and a st.caption,
+    at the cost of one element instead of one per figure (each element costs a rerun ~0.1 ms)."""
     cards = []
     for label, value, note, *hint in items:
         title = f' title="{html.escape(hint[0])}"' if hint else ""
-        underline = "text-decoration:underline dotted;cursor:help;" if hint else ""
-        cards.append(
-            f'<div class="kpi" style="flex:0 1 {width}px;min-width:{width * 2 // 3}px"{title}>'
-            f'<div class="kpi-label" style="font-size:0.875rem;opacity:0.8;{underline}">{html.escape(label)}</div>'
-            f'<div class="kpi-value" style="font-size:2.25rem;line-height:1.3">{html.escape(value)}</div>'
-            f'<div class="kpi-note" style="font-size:0.875rem;opacity:0.65">{html.escape(note)}</div></div>')
-    st.markdown(f'<div class="kpis" style="display:flex;flex-wrap:wrap;gap:0.75rem 1rem;margin-bottom:0.5rem">'
-                f'{"".join(cards)}</div>', unsafe_allow_html=True)
+        cards.append(f'<div class="kpi" style="flex:0 1 {width}px;min-width:{width * 2 // 3}px"{title}>'
+                     f'<div class="kpi-label">{html.escape(label)}</div><div class="kpi-value">{html.escape(value)}'
+                     f'</div><div class="kpi-note">{html.escape(note)}</div></div>')
+    foot = f'<p class="kpi-foot">{html.escape(footnote)}</p>' if footnote else ""
+    st.markdown(f'<style>{KPI_CSS}</style><div class="kpis">{"".join(cards)}</div>{foot}', unsafe_allow_html=True)

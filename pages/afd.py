@@ -72,6 +72,8 @@ def draw(scenario) -> None:
                    f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
     use = plan.constraint_use()
+    utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
+                             if k.endswith(" time"))
     render.metrics([
         ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms"),
         ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
@@ -86,15 +88,11 @@ def draw(scenario) -> None:
         ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
          "tokens (requests x context)",
          "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
-    ], width=METRIC_WIDTH)
-    utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
-                             if k.endswith(" time"))
-    st.caption(
+    ], width=METRIC_WIDTH, footnote=(
         f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
         f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
         f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
-        f"{labels.tokens(setup.context)} context; {setup.model.name}."
-    )
+        f"{labels.tokens(setup.context)} context; {setup.model.name}."))
 
     def chart(name: str, key: str) -> None:
         render.plotly(content.charts[name], key)

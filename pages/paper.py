@@ -15,11 +15,12 @@ def draw(scenario) -> None:
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
     n, ok, still = figures.paper_counts(cells)
-    row = st.container(horizontal=True, gap="large")
-    row.metric("Cells checked", n, width=METRIC_WIDTH)
-    row.metric("Match the paper (library chips)", f"{ok} / {n}", width=METRIC_WIDTH)
-    row.metric("Still match with current chips", f"{still} / {n}", delta=still - n if still != n else None,
-               width=METRIC_WIDTH)
+    render.metrics([
+        ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
+        ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
+        ("Still match with current chips", f"{still} / {n}",
+         "as many as with the library chips" if still == ok else f"{ok - still} fewer than with the library chips"),
+    ], width=METRIC_WIDTH)
     if modified:
         st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
     else:

@@ -1,7 +1,10 @@
 """Shared AppTest helpers: the real app.py with st.navigation, absolute paths, a generous timeout."""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 from streamlit.testing.v1 import AppTest
 
@@ -66,3 +69,26 @@ def _open(at: AppTest, keys) -> AppTest:
     for key in keys:
         at.session_state[key] = True
     return at.run()
+
+
+class Metric(NamedTuple):
+    label: str
+    value: str
+    delta: str  # the note under the value
+
+
+def key_figures(at: AppTest) -> str:
+    """The HTML of a page's key figures and their footnote (``render.metrics``: one element)."""
+    return next(m.value for m in at.markdown if 'class="kpis"' in m.value)
+
+
+def metric(at: AppTest, label: str) -> Metric:
+    """The key figure whose label starts with ``label``: its label, value and note."""
+    cards = re.findall(r'class="kpi-label">(.*?)</div><div class="kpi-value">(.*?)</div>'
+                       r'<div class="kpi-note">(.*?)</div>', key_figures(at))
+    return next(Metric(*map(html.unescape, card)) for card in cards if html.unescape(card[0]).startswith(label))
+
+
+def footnote(at: AppTest) -> str:
+    """The line under a page's key figures."""
+    return html.unescape(re.search(r'<p class="kpi-foot">(.*?)</p>', key_figures(at)).group(1))

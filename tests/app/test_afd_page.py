@@ -3,15 +3,13 @@ the paper's 2A2F deployment's numbers, the ratio control moves the charts, an in
 is explained (not a traceback), URL query params seed the inputs, bad input names its field."""
 from __future__ import annotations
 
-import html
 import json
 import re
-from typing import NamedTuple
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_chart_downloads, open_download_menu, open_tab
+from app_harness import APP, TIMEOUT, footnote, metric, open_chart_downloads, open_download_menu, open_tab
 
 PAGE = "pages/afd.py"
 PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
@@ -44,20 +42,6 @@ def status(at) -> str:
 def layout(at) -> str:
     """The chosen plan's xAyF, from the status line."""
     return re.search(r"\*\*(\d+A\d+F)", status(at)).group(1)
-
-
-class Metric(NamedTuple):
-    label: str
-    value: str
-    delta: str  # the note under the value
-
-
-def metric(at, label: str) -> Metric:
-    """A key figure of the page's row of figures (render.metrics: one markdown element)."""
-    strip = next(m.value for m in at.markdown if 'class="kpis"' in m.value)
-    cards = re.findall(r'class="kpi-label"[^>]*>(.*?)</div><div class="kpi-value"[^>]*>(.*?)</div>'
-                       r'<div class="kpi-note"[^>]*>(.*?)</div>', strip)
-    return next(Metric(*map(html.unescape, card)) for card in cards if html.unescape(card[0]).startswith(label))
 
 
 def optimum(at) -> str:
@@ -109,8 +93,7 @@ def test_paper_2a2f_deployment_numbers():
     assert tokens == pytest.approx(4045, abs=1) and 3910 * 0.9 <= tokens <= 4039 * 1.1
     assert metric(at, "USD per 1M").value == "0.1373"
     assert "attention 0.0687 + FFN 0.0687" in metric(at, "USD per 1M").delta
-    caption = " ".join(c.value for c in at.caption)
-    assert "Per-layer budget 273.2 µs" in caption and "attention 95%" in caption
+    assert "Per-layer budget 273.2 µs" in footnote(at) and "attention 95%" in footnote(at)
     assert metric(at, "Attention GPU memory").value == "61.3" and metric(at, "FFN GPU memory").value == "19.1"
     assert metric(at, "Max context per attention GPU").value == "564,803"
     balance = figures(at)[0]
@@ -160,14 +143,14 @@ def test_url_params_seed_inputs():
     assert layout(at).endswith("3F")
     balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
-    assert "H20 (attention) + H800 (FFN)" in " ".join(c.value for c in at.caption)
+    assert "H20 (attention) + H800 (FFN)" in footnote(at)
     assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
 
 
 def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
     at = open_afd({"afd_ctx": "4096", "h800_hbm_tbps": "2.0"})
     assert not at.error
-    assert "H800*" in " ".join(c.value for c in at.caption)
+    assert "Chips: H800*;" in footnote(at) and "H800*" in " ".join(c.value for c in at.sidebar.caption)
     assert "H800*" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
     assert optimum(at) != "At the optimum: 4A2F, micro-batch 4,368 (5,499 tokens/GPU/s)"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app_harness import FOLDED_TABLES, PAGES, open_app, open_tab, open_tables
+from app_harness import FOLDED_TABLES, PAGES, metric, open_app, open_tab, open_tables
 
 SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
 TABLE_VIEWS = {  # (tab key, tab) showing the page's table, and a slider move (key, value) its numbers follow
@@ -65,18 +65,16 @@ def test_chip_slider_changes_figures_and_marks_chip(page):
 
 def test_slider_moves_paper_numbers_and_reset_restores():
     at = open_app("paper")
-    still = next(m for m in at.metric if m.label.startswith("Still match"))
-    assert still.value == "303 / 303"
+    still = metric(at, "Still match")
+    assert still.value == "303 / 303" and still.delta == "as many as with the library chips"
     at.slider(key="h800_usd_h").set_value(4.0).run()
-    still = next(m for m in at.metric if m.label.startswith("Still match"))
-    assert still.value != "303 / 303"
-    matched = next(m for m in at.metric if m.label.startswith("Match the paper"))
-    assert matched.value == "303 / 303", "the library reproduction never moves"
+    still = metric(at, "Still match")
+    assert still.value != "303 / 303" and still.delta.endswith(" fewer than with the library chips")
+    assert metric(at, "Match the paper").value == "303 / 303", "the library reproduction never moves"
     at.run()  # the whole app, as the browser shows it after the slider's page-only rerun
     at.button(key="h800_reset").click().run()
     assert at.slider(key="h800_usd_h").value == pytest.approx(2.0)
-    still = next(m for m in at.metric if m.label.startswith("Still match"))
-    assert still.value == "303 / 303"
+    assert metric(at, "Still match").value == "303 / 303"
 
 
 def test_chip_slider_reruns_only_the_page():
