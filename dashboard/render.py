@@ -70,9 +70,9 @@ def open_tab(labels: list[str], key: str):
     return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)
 
 
-KPI_CSS = (".kpis{display:flex;flex-wrap:wrap;gap:.75rem 1rem}.kpi-label{font-size:.875rem;opacity:.8}"
-           ".kpi[title] .kpi-label{text-decoration:underline dotted;cursor:help}.kpi-value{font-size:2.25rem;"
-           "line-height:1.3}.kpi-note,.kpi-foot{font-size:.875rem;opacity:.65}.kpi-foot{margin:.75rem 0 0}")
+KPI_CSS = (".kpis{display:flex;flex-wrap:wrap;gap:.75rem 1rem;margin-bottom:1rem}.kpi-label{font-size:.875rem;"
+           "opacity:.8}.kpi[title] .kpi-label{text-decoration:underline dotted;cursor:help}.kpi-value{font-size:2.25rem;"
+           "line-height:1.3}.kpi-note,.kpi-foot{font-size:.875rem;opacity:.65}.kpi-foot{margin:0 0 1rem}")
 
 
 def metrics(items, width: int = 300, footnote: str = "") -> None:

@@ -155,6 +155,19 @@ def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
     assert optimum(at) != "At the optimum: 4A2F, micro-batch 4,368 (5,499 tokens/GPU/s)"
 
 
+def test_nothing_feasible_says_so_and_still_draws_the_choice():
+    """A 1 ms TPOT target: no ratio meets it; the page says so, explains the chosen plan and
+    offers a reset of the ratio (no optimum to go to)."""
+    at = open_afd({"afd_tpot_ms": "1", "afd_x": "3"})
+    assert not at.exception and not at.error
+    assert any("No ratio up to" in w.value and "meets the target" in w.value for w in at.warning)
+    assert "misses the target" in status(at)
+    assert at.button(key="afd_reset").label == "Reset the ratio"
+    assert float(metric(at, "TPOT").value) > 1.0 and figures(at)
+    at.button(key="afd_reset").click().run()
+    assert not at.exception and "afd_x" not in at.query_params
+
+
 @pytest.mark.parametrize("query, field", [
     ({"afd_x": "abc"}, "URL parameter afd_x"),
     ({"afd_mb": "0"}, "URL parameter afd_mb"),
