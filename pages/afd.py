@@ -22,7 +22,6 @@ st.subheader("A:F ratio")
 
 
 PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
-METRIC_WIDTH = 300  # px: three metrics to a row beside the sidebar on a 1500 px window
 VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
          "Best ratio vs context": ("ratio-vs-context", "afd_context"),
          "Three models, one SLA": ("models", "afd_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
@@ -88,7 +87,7 @@ def draw(scenario) -> None:
         ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
          "tokens (requests x context)",
          "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
-    ], width=METRIC_WIDTH, footnote=(
+    ], footnote=(
         f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
         f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
         f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "

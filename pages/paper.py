@@ -5,7 +5,6 @@ import streamlit as st
 from dashboard import compute, export, figures, labels, render, sidebar
 
 
-METRIC_WIDTH = 300  # px
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")
 
@@ -20,7 +19,7 @@ def draw(scenario) -> None:
         ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
         ("Still match with current chips", f"{still} / {n}",
          "as many as with the library chips" if still == ok else f"{ok - still} fewer than with the library chips"),
-    ], width=METRIC_WIDTH)
+    ])
     if modified:
         st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
     else:
