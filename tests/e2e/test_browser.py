@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,20 @@ def open_page(page, url: str):
 
 def chart_data(page) -> list[str]:
     return page.evaluate(CHART_DATA)
+
+
+def settled_charts(page, count: int, mark: str = "H800*", timeout_s: float = 30.0) -> list[str]:
+    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data, and
+    the same on two reads 300 ms apart (the frontend briefly shows the old chart beside, then
+    instead of, the new one)."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        data = chart_data(page)
+        if len(data) == count and mark in "".join(data) and data == last:
+            return data
+        last = data
+        page.wait_for_timeout(300)
+    raise AssertionError(f"charts did not settle with {mark}: {len(last or [])} charts")
 
 
 def h800_slider(page, label: str = "HBM bandwidth (TB/s)"):
@@ -59,11 +74,9 @@ def test_slider_changes_chart_and_url_restores_it(page, browser, warm):
     slider.focus()
     page.keyboard.press("PageDown")  # one big step down: one rerun
     page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
-    page.wait_for_function(f"() => {CHART_DATA}().join().includes('H800*')", timeout=30_000)
-    page.wait_for_timeout(300)
+    after = settled_charts(page, len(before))
     value = float(slider.input_value())
     assert value < start
-    after = chart_data(page)
     assert after != before and "H800*" in "".join(after)
     page.wait_for_timeout(500)
     url = page.url
@@ -99,7 +112,5 @@ def test_overrides_of_other_chips_survive_url_updates(page, warm):
     page.keyboard.press("PageUp")
     page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
     assert "h20_usd_h=1.6" in page.url
-    page.wait_for_function(f"() => {CHART_DATA}().join().includes('H800*')", timeout=30_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    data = "".join(chart_data(page))
+    data = "".join(settled_charts(page, len(before)))
     assert data != "".join(before) and "H20*" in data, "both chips marked: H800 from its slider, H20 from the URL"
