@@ -17,6 +17,8 @@ import numpy as np
 
 from .errors import InputError, require_positive
 
+WINDOW_KINDS = ("sliding", "chunked")  # both attend (and keep) at most ``window`` tokens at decode
+
 
 def _positive_ints(obj, names):
     for name in names:
@@ -29,12 +31,17 @@ def _positive_ints(obj, names):
 class _Attention:
     hidden: int
     window: int | None = None  # sliding-window / chunk size in tokens; None = full context
+    window_kind: str = "sliding"  # "sliding" (the last ``window`` tokens) or "chunked" (within a chunk)
 
     kind = "attention"
 
     def _check_window(self):
         if self.window is not None:
-            require_positive(self.window, f"{self.kind} attention: window")
+            if isinstance(self.window, bool) or not isinstance(self.window, (int, np.integer)) or self.window <= 0:
+                raise InputError(f"{self.kind} attention: window", f"must be a positive integer, got {self.window!r}")
+        if self.window_kind not in WINDOW_KINDS:
+            raise InputError(f"{self.kind} attention: window_kind",
+                             f"choose one of {', '.join(WINDOW_KINDS)}, got {self.window_kind!r}")
 
     def effective_context(self, context):
         """Attended tokens at ``context`` (array or scalar)."""
