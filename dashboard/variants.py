@@ -32,7 +32,7 @@ def swapped(step3: ModelSpec) -> tuple[ModelSpec, ModelSpec, ModelSpec]:
 def describe(model: ModelSpec) -> dict:
     """One table row: the attention config and its per-layer sizes (elements, params)."""
     attn = model.attention_groups[0].attention
-    fields = {f.name: getattr(attn, f.name) for f in dataclasses.fields(attn) if f.name not in ("hidden", "window")}
+    fields = {f.name: getattr(attn, f.name) for f in dataclasses.fields(attn) if f.name not in ("hidden", "window", "window_kind")}
     return {
         "model": model.name, "attention": attn.label,
         "config": ", ".join(f"{k}={v}" for k, v in fields.items()),
