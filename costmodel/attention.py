@@ -133,8 +133,10 @@ class MLA(_Attention):
 
     def __post_init__(self):
         _positive_ints(self, ("hidden", "n_heads", "kv_lora_rank", "qk_nope_dim", "qk_rope_dim", "v_head_dim"))
-        if self.q_lora_rank < 0:
-            raise InputError("mla attention: q_lora_rank", "must be >= 0 (0 = no query compression)")
+        q_lora = self.q_lora_rank
+        if isinstance(q_lora, bool) or not isinstance(q_lora, (int, np.integer)) or q_lora < 0:
+            raise InputError("mla attention: q_lora_rank", f"must be a whole number >= 0 (0 = no query compression), "
+                                                           f"got {q_lora!r}")
         self._check_window()
 
     @property
@@ -177,6 +179,8 @@ class LinearAttention(_Attention):
     def __post_init__(self):
         _positive_ints(self, ("hidden", "n_heads", "key_dim", "value_dim"))
         require_positive(self.flops_per_state_element, "linear attention: flops_per_state_element")
+        if not isinstance(self.output_gate, bool):
+            raise InputError("linear attention: output_gate", f"expected true or false, got {self.output_gate!r}")
 
     def effective_context(self, context):
         return np.zeros_like(np.asarray(context, dtype=float))

@@ -4,54 +4,76 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .errors import InputError, require_positive
+from .errors import InputError, check_slug, require_positive
+from .fields import quantities, quantity
 from .precision import COMPUTE_LADDER, check_dtype
 
 PEAK_FIELDS = {"bf16": "bf16_flops", "fp8": "fp8_flops", "int8": "int8_ops", "fp4": "fp4_flops"}
-# Fields a user may change (dashboard sliders); the rest identify the chip.
-EDITABLE_FIELDS = (
-    "bf16_flops", "fp8_flops", "int8_ops", "fp4_flops",
-    "mem_bw_bytes_per_s", "mem_bytes", "net_bytes_per_s", "price_usd_per_hour",
-)
 
 
-@dataclass(frozen=True)
+def _peak(fmt: str, required: bool = False):
+    unit = "dense TOP/s" if fmt == "int8" else "dense TFLOP/s"
+    return quantity(f"Peak {fmt.upper()}", unit, 1e12, f"{fmt}_t{'ops' if fmt == 'int8' else 'flops'}",
+                    required=required, minimum=1.0, step=0.1,
+                    description=f"Dense (not 2:4 sparse) {fmt.upper()} tensor peak per device"
+                                + ("" if required else "; empty where the chip lacks the format"))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Chip:
-    """One device (GPU, NPU, accelerator card as sold). All rates dense, per device.
+    """One device (GPU, NPU, accelerator card as sold). All rates dense, per device, SI units.
 
-    ``*_flops``/``int8_ops``: dense peak per second, None where the format is unsupported.
-    ``net_bytes_per_s``: scale-out (NIC) bandwidth per device, one direction.
-    ``assumed``: names of fields that are estimates. ``modified``: fields changed from the library.
-    """
+    The numeric fields are declared once (``CHIP_FIELDS``: label, unit, slider scale, whether
+    a user may change them). ``*_flops``/``int8_ops``: dense peak per second, None where the
+    format is unsupported. ``net_bytes_per_s``: scale-out (NIC) bandwidth per device, one
+    direction; ``scaleup_bytes_per_s``: scale-up fabric per device, both directions summed.
+    ``assumed``: names of fields that are estimates. ``modified``: fields changed from the
+    library."""
 
     slug: str
     name: str
     vendor: str
-    bf16_flops: float
-    mem_bw_bytes_per_s: float
-    mem_bytes: float
-    net_bytes_per_s: float
-    price_usd_per_hour: float
     source: str
-    fp8_flops: float | None = None
-    int8_ops: float | None = None
-    fp4_flops: float | None = None
-    scaleup_bytes_per_s: float | None = None
+    bf16_flops: float = _peak("bf16", required=True)
+    fp8_flops: float | None = _peak("fp8")
+    int8_ops: float | None = _peak("int8")
+    fp4_flops: float | None = _peak("fp4")
+    mem_bw_bytes_per_s: float = quantity("HBM bandwidth", "TB/s", 1e12, "hbm_tbps", minimum=0.05, step=0.01,
+                                         description="Peak device-memory bandwidth")
+    mem_bytes: float = quantity("HBM capacity", "GB", 1e9, "hbm_gb", minimum=1.0, step=1.0,
+                                description="Device memory as marketed (GB = 1e9 bytes)")
+    net_bytes_per_s: float = quantity("Scale-out network per GPU", "GB/s", 1e9, "net_gbps", minimum=0.5, step=0.5,
+                                      description="NIC bandwidth per device, one direction")
+    scaleup_bytes_per_s: float | None = quantity(
+        "Scale-up link per GPU", "GB/s", 1e9, "scaleup_gbps", required=False, minimum=1.0, step=1.0,
+        description="NVLink-class fabric per device, both directions summed")
+    price_usd_per_hour: float = quantity("Price", "USD/hour", 1.0, "usd_h", minimum=0.01, step=0.01,
+                                         description="Rental price per device-hour")
     assumed: frozenset = frozenset()
     notes: str = ""
     modified: frozenset = frozenset()
 
     def __post_init__(self):
+        check_slug(self.slug, "chip slug")
         where = f"chip {self.slug}"
-        for name in ("bf16_flops", "mem_bw_bytes_per_s", "mem_bytes", "net_bytes_per_s", "price_usd_per_hour"):
-            object.__setattr__(self, name, require_positive(getattr(self, name), f"{where}: {name}"))
-        for name in ("fp8_flops", "int8_ops", "fp4_flops", "scaleup_bytes_per_s"):
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, require_positive(getattr(self, name), f"{where}: {name}"))
-        if not str(self.source).strip():
-            raise InputError(f"{where}: source", "every chip needs a source")
-        object.__setattr__(self, "assumed", frozenset(self.assumed))
-        object.__setattr__(self, "modified", frozenset(self.modified))
+        for name in ("name", "vendor", "source"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
+                raise InputError(f"{where}: {name}", "missing or empty")
+        for spec in CHIP_FIELDS:
+            value = getattr(self, spec.name)
+            if value is not None or spec.required:
+                object.__setattr__(self, spec.name, require_positive(value, f"{where}: {spec.name}"))
+        if not isinstance(self.notes, str):
+            raise InputError(f"{where}: notes", f"expected text, got {self.notes!r}")
+        for name in ("assumed", "modified"):
+            names = getattr(self, name)
+            if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+                raise InputError(f"{where}: {name}", f"expected a list of field names, got {names!r}")
+            unknown = set(names) - set(FIELD_BY_NAME)
+            if unknown:
+                raise InputError(f"{where}: {name}", f"unknown field {sorted(unknown)[0]!r}; "
+                                                     f"choose from {', '.join(FIELD_BY_NAME)}")
+            object.__setattr__(self, name, frozenset(names))
 
     def peak_flops(self, dtype: str) -> float | None:
         """Dense peak FLOP/s for ``dtype`` (fp16 = bf16), None if the chip lacks the format."""
@@ -83,3 +105,8 @@ class Chip:
     @property
     def is_modified(self) -> bool:
         return bool(self.modified)
+
+
+CHIP_FIELDS = quantities(Chip)  # every numeric field, declared once in the class above
+FIELD_BY_NAME = {spec.name: spec for spec in CHIP_FIELDS}
+EDITABLE_FIELDS = tuple(spec.name for spec in CHIP_FIELDS if spec.editable)

@@ -1,4 +1,6 @@
-"""The one error type of the core: invalid input, with the field it concerns."""
+"""The one error type of the core: invalid input, with the field it concerns; and the checks
+of values every record shares (numbers, slugs)."""
+import re
 
 
 class InputError(ValueError):
@@ -23,3 +25,15 @@ def require_positive(value, field: str, allow_zero: bool = False) -> float:
     if number < 0 or (number == 0 and not allow_zero):
         raise InputError(field, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return number
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def check_slug(value, field: str) -> str:
+    """``value`` if it is a slug: lower-case letters, digits, '.', '_' or '-', starting with a
+    letter or digit, at most 64 characters (safe as a file name and in a URL)."""
+    if not isinstance(value, str) or not SLUG.fullmatch(value):
+        raise InputError(field, f"{value!r} is not a slug: use lower-case letters, digits, '.', '_' or '-' "
+                                "(at most 64, starting with a letter or digit)")
+    return value

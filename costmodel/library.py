@@ -1,9 +1,13 @@
-"""Loads the reviewed data files (data/*.toml) into Chip and ModelSpec values.
+"""Reads and writes chips and models in the data files' shape (data/*.toml).
 
-The only reader of data/. A malformed file or entry raises InputError naming the file, the
-entry and the field. ``COSTMODEL_DATA`` (or the ``data_dir`` argument) points elsewhere."""
+The library is ``data/`` (or ``COSTMODEL_DATA``, or the ``path`` argument); ``load_chip_file``
+and ``load_model_file`` read a user's own file in the same shape (a model file may also be a
+Hugging Face ``config.json``). ``chip_entry`` and ``model_entry`` are the inverse of the
+readers: a record as the TOML table that reads back to it. A malformed file or entry raises
+InputError naming the file, the entry and the field."""
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
@@ -12,10 +16,12 @@ from pathlib import Path
 
 from . import attention, ffn
 from .chips import Chip
-from .errors import InputError
+from .errors import InputError, check_slug
 from .model import AttentionGroup, FFNGroup, ModelSpec
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MAX_FILE_BYTES = 1_000_000  # a user's chip or model file; the library's own files are far smaller
+MAX_DEPTH = 16  # nesting of tables/arrays in a chip or model file (the shape needs 4)
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
@@ -30,19 +36,53 @@ def read_toml(name: str, path: str | os.PathLike | None = None) -> dict:
 
 @functools.lru_cache(maxsize=16)
 def _read_toml(file: Path) -> dict:
+    return parse_toml(read_text(file, f"data file {file}"), f"data file {file}")
+
+
+def read_text(path, field: str, limit: int | None = None) -> str:
+    """The UTF-8 text of the file ``path``; InputError naming ``field`` when it is missing, a
+    directory, unreadable, larger than ``limit`` bytes or not UTF-8."""
+    path = Path(path)
     try:
-        with open(file, "rb") as handle:
-            return tomllib.load(handle)
+        if path.is_dir():
+            raise InputError(field, f"{path} is a folder, not a file")
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1) if limit else handle.read()
     except FileNotFoundError:
-        raise InputError(f"data file {file}", "not found") from None
+        raise InputError(field, f"{path} not found") from None
+    except OSError as err:
+        raise InputError(field, f"cannot read {path}: {err.strerror or err}") from None
+    if limit and len(data) > limit:
+        raise InputError(field, f"{path} is larger than {limit:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(field, f"{path} is not UTF-8 text (byte {err.start})") from None
+
+
+def parse_toml(text: str, field: str) -> dict:
+    """TOML text as a dict; InputError naming ``field`` if it is not valid TOML."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"data file {file}", f"not valid TOML: {exc}") from None
+        raise InputError(field, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(field, "nested too deeply") from None
+
+
+def _depth(value, limit: int, field: str, level: int = 0) -> None:
+    if level > limit:
+        raise InputError(field, f"nested more than {limit} levels deep")
+    if isinstance(value, dict):
+        for item in value.values():
+            _depth(item, limit, field, level + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _depth(item, limit, field, level + 1)
 
 
 def _build(cls, fields: dict, where: str, extra_ok=()):
     """cls(**fields) with unknown or missing keys reported by name."""
-    import dataclasses
-
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = set(fields) - known - set(extra_ok)
     if unknown:
@@ -53,20 +93,35 @@ def _build(cls, fields: dict, where: str, extra_ok=()):
         raise InputError(where, str(exc)) from None
 
 
-def _chip(entry: dict, file: str) -> Chip:
-    where = f"{file}: chip {entry.get('slug', '?')}"
-    for key in ("slug", "name", "vendor", "source"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise InputError(f"{where}: {key}", "missing or empty")
-    fields = dict(entry)
-    fields["assumed"] = frozenset(fields.get("assumed", ()))
+def _entry(entry, where: str) -> dict:
+    if not isinstance(entry, dict):
+        raise InputError(where, f"expected a table, got {type(entry).__name__}")
+    return entry
+
+
+def _in_file(file: str, build):
+    """``build()``, with any InputError's field prefixed by ``file``."""
     try:
-        return _build(Chip, fields, where)
+        return build()
     except InputError as exc:
         raise InputError(exc.field if exc.field.startswith(file) else f"{file}: {exc.field}", exc.message) from None
 
 
-def _layer_group(entry: dict, hidden: int, where: str, registry: dict):
+def parse_chip(entry: dict, file: str) -> Chip:
+    """One ``[[chip]]`` table as a Chip."""
+    entry = _entry(entry, f"{file}: chip")
+    where = f"{file}: chip {entry.get('slug', '?')}"
+    for name in ("assumed",):
+        if name in entry and not isinstance(entry[name], list):
+            raise InputError(f"{where}: {name}", f"expected a list of field names, got {entry[name]!r}")
+    fields = {k: (frozenset(v) if k == "assumed" else v) for k, v in entry.items()}
+    if "modified" in fields:
+        raise InputError(f"{where}: modified", "set by the dashboard's sliders, not by a file")
+    return _in_file(file, lambda: _build(Chip, fields, where))
+
+
+def _layer_group(entry, hidden: int, where: str, registry: dict):
+    entry = _entry(entry, where)
     kind = entry.get("kind")
     if kind not in registry:
         raise InputError(f"{where}: kind", f"unknown kind {kind!r}; choose one of {', '.join(registry)}")
@@ -74,10 +129,15 @@ def _layer_group(entry: dict, hidden: int, where: str, registry: dict):
     if isinstance(layers, bool) or not isinstance(layers, int) or layers <= 0:
         raise InputError(f"{where}: layers", f"must be a positive integer, got {layers!r}")
     fields = {k: v for k, v in entry.items() if k not in ("kind", "layers", "kv_dtype")}
+    if "hidden" in fields:
+        raise InputError(f"{where}: hidden", "set once per model, not per layer group")
     return layers, _build(registry[kind], {"hidden": hidden, **fields}, f"{where} ({kind})")
 
 
-def _model(entry: dict, file: str) -> ModelSpec:
+def parse_model(entry: dict, file: str) -> ModelSpec:
+    """One ``[[model]]`` table (with its ``[[model.attention]]`` and ``[[model.ffn]]`` layer
+    groups) as a ModelSpec."""
+    entry = _entry(entry, f"{file}: model")
     where = f"{file}: model {entry.get('slug', '?')}"
     for key in ("slug", "name", "source"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
@@ -85,10 +145,16 @@ def _model(entry: dict, file: str) -> ModelSpec:
     hidden = entry.get("hidden")
     if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden <= 0:
         raise InputError(f"{where}: hidden", f"must be a positive integer, got {hidden!r}")
+    for key in ("attention", "ffn", "inferred"):
+        if key in entry and not isinstance(entry[key], list):
+            raise InputError(f"{where}: {key}", f"expected a list, got {type(entry[key]).__name__}")
     attn_groups = []
     for i, group in enumerate(entry.get("attention", [])):
         layers, spec = _layer_group(group, hidden, f"{where}: attention[{i}]", attention.VARIANTS)
-        attn_groups.append(AttentionGroup(layers, spec, group.get("kv_dtype", "fp8")))
+        kv_dtype = group.get("kv_dtype", "fp8")
+        if not isinstance(kv_dtype, str):
+            raise InputError(f"{where}: attention[{i}]: kv_dtype", f"expected a precision name, got {kv_dtype!r}")
+        attn_groups.append(AttentionGroup(layers, spec, kv_dtype))
     ffn_groups = []
     for i, group in enumerate(entry.get("ffn", [])):
         layers, spec = _layer_group(group, hidden, f"{where}: ffn[{i}]", ffn.VARIANTS)
@@ -96,7 +162,7 @@ def _model(entry: dict, file: str) -> ModelSpec:
     fields = {k: v for k, v in entry.items() if k not in ("attention", "ffn")}
     fields.update(attention_groups=tuple(attn_groups), ffn_groups=tuple(ffn_groups),
                   inferred=tuple(entry.get("inferred", ())))
-    return _build(ModelSpec, fields, where)
+    return _in_file(file, lambda: _build(ModelSpec, fields, where))
 
 
 def _by_slug(items, kind: str, file: str) -> dict:
@@ -108,16 +174,24 @@ def _by_slug(items, kind: str, file: str) -> dict:
     return out
 
 
+def _entries(raw: dict, key: str, file: str) -> list:
+    entries = raw.get(key, [])
+    if not isinstance(entries, list):
+        raise InputError(f"{file}: {key}", f"expected [[{key}]] tables, got {type(entries).__name__}")
+    return entries
+
+
 @functools.lru_cache(maxsize=8)
 def _chips(where) -> dict[str, Chip]:
     raw = read_toml("chips.toml", where)
-    return _by_slug((_chip(e, "chips.toml") for e in raw.get("chip", [])), "chip", "chips.toml")
+    return _by_slug((parse_chip(e, "chips.toml") for e in _entries(raw, "chip", "chips.toml")), "chip", "chips.toml")
 
 
 @functools.lru_cache(maxsize=8)
 def _models(where) -> dict[str, ModelSpec]:
     raw = read_toml("models.toml", where)
-    return _by_slug((_model(e, "models.toml") for e in raw.get("model", [])), "model", "models.toml")
+    return _by_slug((parse_model(e, "models.toml") for e in _entries(raw, "model", "models.toml")),
+                    "model", "models.toml")
 
 
 def chips(path=None) -> dict[str, Chip]:
@@ -146,3 +220,90 @@ def chip(slug: str, path=None) -> Chip:
 
 def model(slug: str, path=None) -> ModelSpec:
     return lookup(slug, models(path), "model")
+
+
+# --- a user's own files -------------------------------------------------------------------------
+def parse_chips(text: str, file: str) -> list[Chip]:
+    """The ``[[chip]]`` tables of TOML text in chips.toml's shape."""
+    raw = parse_toml(text, file)
+    _depth(raw, MAX_DEPTH, file)
+    chips_ = [parse_chip(e, file) for e in _entries(raw, "chip", file)]
+    if not chips_:
+        raise InputError(file, "no [[chip]] table in it")
+    return list(_by_slug(chips_, "chip", file).values())
+
+
+def parse_models(text: str, file: str) -> list[ModelSpec]:
+    """The ``[[model]]`` tables of TOML text in models.toml's shape."""
+    raw = parse_toml(text, file)
+    _depth(raw, MAX_DEPTH, file)
+    models_ = [parse_model(e, file) for e in _entries(raw, "model", file)]
+    if not models_:
+        raise InputError(file, "no [[model]] table in it")
+    return list(_by_slug(models_, "model", file).values())
+
+
+def load_chip_file(path) -> list[Chip]:
+    """Chips from a TOML file in data/chips.toml's shape (at most MAX_FILE_BYTES)."""
+    return parse_chips(read_text(path, f"chip file {path}", MAX_FILE_BYTES), f"chip file {path}")
+
+
+def load_model_file(path) -> list[ModelSpec]:
+    """Models from a TOML file in data/models.toml's shape, or one model from a Hugging Face
+    ``config.json`` (a ``.json`` file; its slug from its name or architecture)."""
+    field = f"model file {path}"
+    text = read_text(path, field, MAX_FILE_BYTES)
+    if str(path).lower().endswith(".json"):
+        from .hf_config import read_config
+
+        try:
+            return [read_config(text, source=f"Hugging Face config.json ({Path(path).name})").model]
+        except InputError as exc:
+            raise InputError(f"{field}: {exc.field}", exc.message) from None
+    return parse_models(text, field)
+
+
+def with_extra(known: dict, extra, kind: str) -> dict:
+    """``known`` (slug -> record) plus ``extra`` records; an extra one may not reuse a slug."""
+    out = dict(known)
+    for item in extra:
+        if item.slug in out and out[item.slug] != item:
+            raise InputError(f"{kind} {item.slug}", f"a {kind} with this slug exists already; give the file's "
+                                                    f"{kind} another slug")
+        out[item.slug] = item
+    return out
+
+
+# --- records as data-file tables (inverse of the readers) ------------------------------------
+def chip_entry(chip: Chip) -> dict:
+    """A chip as its ``[[chip]]`` table (no None values; ``modified`` is not part of it)."""
+    out = {}
+    for f in dataclasses.fields(Chip):
+        value = getattr(chip, f.name)
+        if f.name == "modified" or value is None or (f.name in ("assumed", "notes") and not value):
+            continue
+        out[f.name] = sorted(value) if isinstance(value, frozenset) else value
+    return out
+
+
+def _group_entry(layers: int, spec, extra: dict) -> dict:
+    out = {"layers": layers, "kind": spec.kind}
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        if f.name != "hidden" and value is not None and value != f.default:
+            out[f.name] = value
+    return {**out, **extra}
+
+
+def model_entry(model: ModelSpec) -> dict:
+    """A model as its ``[[model]]`` table with its layer groups (no None values)."""
+    out = {}
+    for f in dataclasses.fields(ModelSpec):
+        value = getattr(model, f.name)
+        if f.name in ("attention_groups", "ffn_groups") or value is None or value == f.default:
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    out["attention"] = [_group_entry(g.layers, g.attention, {"kv_dtype": g.kv_dtype}) for g in model.attention_groups]
+    out["ffn"] = [_group_entry(g.layers, g.ffn, {}) for g in model.ffn_groups]
+    return out
+

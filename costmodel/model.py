@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .attention import _Attention
-from .errors import InputError
+from .errors import InputError, check_slug, require_positive
 from .ffn import DenseFFN, MoEFFN
 from .precision import check_dtype
 
@@ -80,27 +80,47 @@ class ModelSpec:
     notes: str = ""
 
     def __post_init__(self):
+        check_slug(self.slug, "model slug")
         where = f"model {self.slug}"
         for name in ("hidden", "vocab"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise InputError(f"{where}: {name}", f"must be a positive integer, got {value!r}")
-        if not str(self.source).strip():
-            raise InputError(f"{where}: source", "every model needs a source")
+        for name in ("name", "source"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
+                raise InputError(f"{where}: {name}", "missing or empty")
+        if not isinstance(self.notes, str):
+            raise InputError(f"{where}: notes", f"expected text, got {self.notes!r}")
+        if not isinstance(self.tie_embeddings, bool):
+            raise InputError(f"{where}: tie_embeddings", f"expected true or false, got {self.tie_embeddings!r}")
+        for name in ("published_total_params", "published_activated_params"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, require_positive(getattr(self, name), f"{where}: {name}"))
         if self.published_activated_includes not in ACTIVATED_CONVENTIONS:
             raise InputError(f"{where}: published_activated_includes",
                              f"choose one of {', '.join(ACTIVATED_CONVENTIONS)}")
+        if isinstance(self.inferred, str) or not all(isinstance(i, str) for i in self.inferred):
+            raise InputError(f"{where}: inferred", f"expected a list of texts, got {self.inferred!r}")
+        object.__setattr__(self, "inferred", tuple(self.inferred))
         if not self.attention_groups:
             raise InputError(f"{where}: attention", "needs at least one attention layer group")
         if not self.ffn_groups:
             raise InputError(f"{where}: ffn", "needs at least one FFN layer group")
         for group in self.attention_groups:
-            if group.layers <= 0:
+            if not isinstance(group, AttentionGroup) or not isinstance(group.attention, _Attention):
+                raise InputError(f"{where}: attention", f"expected attention layer groups, got {group!r}")
+            if isinstance(group.layers, bool) or not isinstance(group.layers, int) or group.layers <= 0:
                 raise InputError(f"{where}: attention layers", f"must be > 0, got {group.layers}")
             check_dtype(group.kv_dtype, f"{where}: kv_dtype")
+            if group.attention.hidden != self.hidden:
+                raise InputError(f"{where}: attention hidden", f"{group.attention.hidden} differs from the model's {self.hidden}")
         for group in self.ffn_groups:
-            if group.layers <= 0:
+            if not isinstance(group, FFNGroup) or not isinstance(group.ffn, (DenseFFN, MoEFFN)):
+                raise InputError(f"{where}: ffn", f"expected FFN layer groups, got {group!r}")
+            if isinstance(group.layers, bool) or not isinstance(group.layers, int) or group.layers <= 0:
                 raise InputError(f"{where}: ffn layers", f"must be > 0, got {group.layers}")
+            if group.ffn.hidden != self.hidden:
+                raise InputError(f"{where}: ffn hidden", f"{group.ffn.hidden} differs from the model's {self.hidden}")
         attn_layers = sum(g.layers for g in self.attention_groups)
         ffn_layers = sum(g.layers for g in self.ffn_groups)
         if attn_layers != ffn_layers:

@@ -47,7 +47,7 @@ def test_mla_kv_independent_of_head_count(h1, h2, context):
 def test_gqa_and_mfa_kv_proportional_to_kv_heads(kind, a, b, context):
     def attention(n_kv):
         if kind == "gqa":
-            return GQA(hidden=4096, n_q=64 * n_kv, n_kv=n_kv, head_dim=128)
+            return GQA(hidden=7168, n_q=64 * n_kv, n_kv=n_kv, head_dim=128)
         return MFA(hidden=7168, n_q=64, n_kv=n_kv, head_dim=256, q_lora_rank=2048)
 
     base = library.model("step-3")
