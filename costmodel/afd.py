@@ -30,8 +30,9 @@ import numpy as np
 
 from .batch import expected_experts_touched
 from .chips import Chip
-from .decode import check_context, decode_token
+from .decode import MAX_CONTEXT, decode_token
 from .errors import InputError, require_positive
+from .fields import choice, declared, quantities, quantity
 from .ffn import MoEFFN
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
@@ -40,81 +41,96 @@ SCALE_BLOCK = 128  # A->F activations carry one FP32 scale per 128 FP8 values
 ROUTING_BYTES_PER_EXPERT = 8  # int32 expert id + fp32 routing weight
 FFN_PARALLEL = ("tp+ep", "ep", "tp")
 STAGES = (3, 4)
-MAX_ATTENTION_INSTANCES = 64
-MAX_FFN_INSTANCES = 16
+MAX_ATTENTION_INSTANCES = 64  # the search's range of x in xAyF
+MAX_FFN_INSTANCES = 16  # ... and of y
+MAX_MICRO_BATCH = 65536  # requests per micro-batch a user may set
 MICRO_BATCH_GRID = np.unique(np.round(np.geomspace(16, 16384, 64) / 16) * 16).astype(float)  # ~12% apart
+
+
+def layout_label(attention_instances, ffn_instances) -> str:
+    """The paper's xAyF notation: '2A2F'."""
+    return f"{int(attention_instances)}A{int(ffn_instances)}F"
+
+
+MAX_LAYOUT = layout_label(MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES)  # the search's largest ratio
+
+
+def _fraction(label: str, key: str, default: float, description: str):
+    return quantity(label, "", 1.0, key, default=default, maximum=1.0, step=0.01, description=description)
 
 
 @dataclass(frozen=True)
 class Efficiency:
     """Fractions of peak reached in practice, (0, 1]. One documented set for Hopper, calibrated
-    on the paper's measurements (see README "AFD sizing"):
-    - ``hbm`` 0.63: HBM bandwidth reached by weight and KV reads;
-    - ``lowbit_kv`` 0.71: reading KV stored below 16 bits (FP8) reaches this fraction of
-      ``hbm`` (dequantization inside the attention kernel);
-    - ``flops`` 0.7: dense FLOP/s reached by GEMMs and attention math;
-    - ``network`` 0.8: the paper's measured 40 of 50 GB/s per 400 Gb/s NIC (§5.4).
-    With these, the paper's Table 8 deployments and Table 9 MFA latencies come out within 10%
-    (Table 9 on A800 within 18%)."""
+    on the paper's measurements (see README "AFD sizing"). With these, the paper's Table 8
+    deployments and Table 9 MFA latencies come out within 10% (Table 9 on A800 within 18%)."""
 
-    hbm: float = 0.63
-    lowbit_kv: float = 0.71
-    flops: float = 0.7
-    network: float = 0.8
+    hbm: float = _fraction("HBM efficiency", "hbm_efficiency", 0.63,
+                           "HBM bandwidth reached by weight and KV reads (fraction of peak)")
+    lowbit_kv: float = _fraction("Low-bit KV read efficiency", "lowbit_kv_efficiency", 0.71,
+                                 "Reading KV stored below 16 bits reaches this fraction of the HBM efficiency "
+                                 "(dequantization inside the attention kernel)")
+    flops: float = _fraction("FLOP/s efficiency", "flops_efficiency", 0.7,
+                             "Dense FLOP/s reached by GEMMs and attention math (fraction of peak)")
+    network: float = _fraction("Network efficiency", "network_efficiency", 0.8,
+                               "Scale-out bandwidth reached (the paper's measured 40 of 50 GB/s per 400 Gb/s NIC, §5.4)")
 
     def __post_init__(self):
-        for name in ("hbm", "lowbit_kv", "flops", "network"):
-            value = require_positive(getattr(self, name), f"efficiency {name}")
-            if value > 1:
-                raise InputError(f"efficiency {name}", f"must be at most 1, got {value}")
+        for spec in quantities(Efficiency):
+            object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
 
 
 @dataclass(frozen=True)
 class AFDSetup:
-    """Everything but the instance counts and the micro-batch. Bandwidths in bytes/s per GPU
-    (None: the chip's own scale-out figure); ``kv_dtype`` None stores KV in ``attention_dtype``."""
+    """Everything but the instance counts and the micro-batch. Each value is declared once
+    (label, unit, valid range: ``declared(AFDSetup)``); inputs of the dashboard and options of
+    the command line derive from these declarations. Bandwidths in bytes/s per GPU (None: the
+    chip's own scale-out figure); ``kv_dtype`` None stores KV in ``attention_dtype``."""
 
     model: ModelSpec
     attention_chip: Chip
     ffn_chip: Chip
-    context: float
-    tpot_s: float = 0.050
-    stages: int = 3
-    micro_batches: int = 3
-    attention_gpus: int = 8
-    ffn_gpus: int = 8
-    attention_dtype: str = "fp8"
-    kv_dtype: str | None = None
-    weight_dtype: str = "fp8"
-    ffn_parallel: str = "tp+ep"
-    attention_net_bytes_per_s: float | None = None
-    ffn_net_bytes_per_s: float | None = None
+    context: float = quantity("Average context", "tokens", 1.0, "context", minimum=1, maximum=MAX_CONTEXT, step=1024)
+    tpot_s: float = quantity("TPOT target", "ms", 1e-3, "tpot_ms", default=0.050, minimum=1, maximum=10000, step=5,
+                             description="Time per output token the deployment must meet")
+    stages: int = choice("Pipeline stages", STAGES, "stages", default=3,
+                         description="3: attention, network, FFN. 4: attention, A->F, FFN, F->A")
+    micro_batches: int = quantity("Micro-batches in flight", "", 1.0, "micro_batches", default=3, minimum=1,
+                                  maximum=16, integer=True, step=1)
+    attention_gpus: int = quantity("GPUs per attention instance", "", 1.0, "attention_gpus", default=8, minimum=1,
+                                   maximum=64, integer=True, step=1)
+    ffn_gpus: int = quantity("GPUs per FFN instance", "", 1.0, "ffn_gpus", default=8, minimum=1, maximum=64,
+                             integer=True, step=1)
+    attention_dtype: str = choice("Attention precision", ("fp8", "bf16"), "attention_dtype", default="fp8",
+                                  description="Attention math and, unless set apart, KV format")
+    kv_dtype: str | None = choice("KV-cache precision", (None, "fp8", "bf16", "fp4"), "kv_dtype", default=None,
+                                  description="None: as the attention precision")
+    weight_dtype: str = choice("Weight precision", ("fp8", "bf16", "fp4", "int8", "int4"), "weight_dtype",
+                               default="fp8")
+    ffn_parallel: str = choice("FFN parallelism", FFN_PARALLEL, "ffn_parallel", default="tp+ep",
+                               description="TP inside an instance, EP across instances (TP+EP), or one of them")
+    attention_net_bytes_per_s: float | None = quantity(
+        "Network per attention GPU", "GB/s", 1e9, "attention_net_gbps", required=False, minimum=0.1, maximum=10000,
+        step=5, description="Scale-out bandwidth of each attention GPU; empty: the chip's own")
+    ffn_net_bytes_per_s: float | None = quantity(
+        "Network per FFN GPU", "GB/s", 1e9, "ffn_net_gbps", required=False, minimum=0.1, maximum=10000, step=5,
+        description="Scale-out bandwidth of each FFN GPU; empty: the chip's own")
     efficiency: Efficiency = field(default_factory=Efficiency)
-    memory_fraction: float = 0.97
+    memory_fraction: float = quantity("Usable memory", "", 1.0, "memory_fraction", default=0.97, maximum=1.0,
+                                      step=0.01, description="Fraction of the marketed capacity usable for KV and weights")
 
     def __post_init__(self):
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        set_("context", float(check_context(self.context)))
-        require_positive(self.tpot_s, "tpot")
-        if self.stages not in STAGES:
-            raise InputError("stages", f"choose 3 (attention, network, FFN) or 4 (two network stages), got {self.stages!r}")
-        for name in ("micro_batches", "attention_gpus", "ffn_gpus"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InputError(name.replace("_", " "), f"must be a whole number >= 1, got {value!r}")
-        set_("attention_dtype", check_dtype(self.attention_dtype, "attention precision"))
-        if self.attention_dtype not in ("fp8", "bf16"):
-            raise InputError("attention precision", f"choose fp8 or bf16, got {self.attention_dtype!r}")
-        set_("kv_dtype", check_dtype(self.kv_dtype or self.attention_dtype, "kv precision"))
-        set_("weight_dtype", check_dtype(self.weight_dtype, "weight precision"))
-        if self.ffn_parallel not in FFN_PARALLEL:
-            raise InputError("ffn parallelism", f"choose one of {', '.join(FFN_PARALLEL)}, got {self.ffn_parallel!r}")
-        for name in ("attention_net_bytes_per_s", "ffn_net_bytes_per_s"):
-            if getattr(self, name) is not None:
-                set_(name, require_positive(getattr(self, name), name.replace("_", " ")))
-        fraction = require_positive(self.memory_fraction, "memory fraction")
-        if fraction > 1:
-            raise InputError("memory fraction", f"must be at most 1, got {fraction}")
+        if not isinstance(self.model, ModelSpec):
+            raise InputError("model", f"expected a model, got {type(self.model).__name__}")
+        for name in ("attention_chip", "ffn_chip"):
+            if not isinstance(getattr(self, name), Chip):
+                raise InputError(name, f"expected a chip, got {type(getattr(self, name)).__name__}")
+        if not isinstance(self.efficiency, Efficiency):
+            raise InputError("efficiency", f"expected efficiency factors, got {type(self.efficiency).__name__}")
+        for name, spec in declared(AFDSetup).items():
+            object.__setattr__(self, name, spec.check(getattr(self, name)))
+        if self.kv_dtype is None:
+            object.__setattr__(self, "kv_dtype", self.attention_dtype)
 
     @property
     def layers(self) -> int:
@@ -182,6 +198,11 @@ class AFDPlan:
     kv_bytes_per_context_token: float
 
     # -- derived -------------------------------------------------------------------------
+    @property
+    def layout(self) -> str:
+        """xAyF of a scalar plan: '2A2F'."""
+        return layout_label(self.attention_instances, self.ffn_instances)
+
     @property
     def stage_names(self) -> tuple[str, ...]:
         return ("attention", "network", "ffn") if self.setup.stages == 3 else ("attention", "a2f", "ffn", "f2a")
@@ -580,15 +601,15 @@ def nearest_feasible(setup: AFDSetup, attention_instances, ffn_instances, micro_
     fine = np.arange(16.0, max(float(micro_batch), 16.0) + 1, 16.0)
     fewer = search(setup, attention_instances, ffn_instances, micro_batch_grid=fine)
     if fewer is not None:
-        options.append(f"the same {int(attention_instances)}A{int(ffn_instances)}F with micro-batch "
+        options.append(f"the same {layout_label(attention_instances, ffn_instances)} with micro-batch "
                        f"{int(fewer.micro_batch)} ({float(fewer.tokens_per_gpu_s):.0f} tokens/GPU/s)")
     more = search(setup, None, None, micro_batch)
     if more is not None:
-        options.append(f"{int(more.attention_instances)}A{int(more.ffn_instances)}F at micro-batch {int(micro_batch)} "
+        options.append(f"{more.layout} at micro-batch {int(micro_batch)} "
                        f"({float(more.tokens_per_gpu_s):.0f} tokens/GPU/s)")
     if not options:
         best = evaluate(setup, MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES, MICRO_BATCH_GRID[0])
-        return (f"nothing up to {MAX_ATTENTION_INSTANCES}A{MAX_FFN_INSTANCES}F meets the target: even then "
+        return (f"nothing up to {MAX_LAYOUT} meets the target: even then "
                 f"{binding_constraint(best.at(0))}")
     return "nearest feasible: " + "; or ".join(options)
 

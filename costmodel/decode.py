@@ -11,8 +11,12 @@ from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
 
+MAX_CONTEXT = 1 << 24  # 16M tokens: the largest context any input accepts
+
+
 def check_context(context, field: str = "context") -> np.ndarray:
-    """``context`` as a float array of tokens; every value finite and > 0, else InputError."""
+    """``context`` as a float array of tokens; every value finite, at least 1 token and at
+    most MAX_CONTEXT, else InputError."""
     try:
         values = np.asarray(context, dtype=float)
     except (TypeError, ValueError):
@@ -21,8 +25,8 @@ def check_context(context, field: str = "context") -> np.ndarray:
         raise InputError(field, "no context given")
     if not np.all(np.isfinite(values)):
         raise InputError(field, f"must be finite, got {context!r}")
-    if np.any(values <= 0):
-        raise InputError(field, f"must be > 0 tokens, got {context!r}")
+    if np.any(values < 1) or np.any(values > MAX_CONTEXT):
+        raise InputError(field, f"must be between 1 and {MAX_CONTEXT:,} tokens, got {context!r}")
     return values
 
 

@@ -111,9 +111,9 @@ def test_mixed_chip_pairs_search():
 def test_bad_inputs_name_the_field():
     with pytest.raises(InputError, match="stages"):
         AFDSetup(STEP3, H800, H800, 4096, stages=5)
-    with pytest.raises(InputError, match="attention precision"):
+    with pytest.raises(InputError, match="attention_dtype: Attention precision must be one of fp8, bf16"):
         AFDSetup(STEP3, H800, H800, 4096, attention_dtype="fp4")
-    with pytest.raises(InputError, match="efficiency hbm"):
+    with pytest.raises(InputError, match="hbm_efficiency: HBM efficiency must be > 0 and at most 1, got 1.5"):
         from costmodel.afd import Efficiency
         Efficiency(hbm=1.5)
     with pytest.raises(InputError, match="micro-batch"):

@@ -68,7 +68,7 @@ def test_models_and_chips_list():
 @pytest.mark.parametrize("args,field,hint", [
     (("--model", "step3", "--chip", "h800", "--context", "8k"), "model", "step-3"),
     (("--model", "step-3", "--chip", "h801", "--context", "8k"), "chip", "h800"),
-    (("--model", "step-3", "--chip", "h800", "--context", "0"), "context", "> 0"),
+    (("--model", "step-3", "--chip", "h800", "--context", "0"), "context", "between 1 and"),
     (("--model", "step-3", "--chip", "h800", "--context", "nan"), "context", "finite"),
     (("--model", "step-3", "--chip", "h800", "--context", "eight"), "context", "8192"),
     (("--model", "step-3", "--chip", "h800", "--context", "8k", "--kv-bits", "7"), "kv-bits", "4, 8, 16, 32"),
