@@ -1,19 +1,25 @@
-"""Command line: `python -m costmodel {models,chips,cost,paper,afd,report}`; see README.md.
+"""Command line: `python -m costmodel {models,chips,cost,afd,paper}`; see README.md.
 
-Exit status: 0 ok, 1 paper mismatch, 2 bad input (one message naming the field, no traceback).
-JSON field names are a public interface."""
+Exit status: 0 ok, 1 a paper mismatch or no feasible plan, 2 bad input (one message naming
+the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
+``--model-file`` add a user's chips and models (data/*.toml's shape, or a Hugging Face
+config.json) to the library's for one command."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import io
 import json
 import sys
 
 from . import __version__, library
+from .chips import CHIP_FIELDS
 from .cost import cost_grid
 from .decode import parse_context
 from .errors import InputError
+from .afd import RATIO, AFDSetup, Efficiency, layout_label
+from .fields import Choice, declared
 from .precision import check_dtype, dtype_for_bits
 
 FORMATS = ("table", "csv", "json")
@@ -48,9 +54,21 @@ def render(rows: list[dict], fmt: str) -> str:
     return "\n".join(lines)
 
 
+def known_chips(args) -> dict:
+    """The library's chips (``--data``) and those of every ``--chip-file``, by slug."""
+    extra = [c for path in args.chip_file or () for c in library.load_chip_file(path)]
+    return library.with_extra(library.chips(args.data), extra, "chip")
+
+
+def known_models(args) -> dict:
+    """The library's models (``--data``) and those of every ``--model-file``, by slug."""
+    extra = [m for path in args.model_file or () for m in library.load_model_file(path)]
+    return library.with_extra(library.models(args.data), extra, "model")
+
+
 def model_rows(args) -> list[dict]:
     rows = []
-    for m in library.models(args.data).values():
+    for m in known_models(args).values():
         p = m.params()
         rows.append({
             "model": m.slug, "name": m.name, "attention": m.attention_label, "layers": m.layers,
@@ -69,21 +87,17 @@ def _kv_per_token(model) -> float:
 
 
 def chip_rows(args) -> list[dict]:
-    rows = []
-    for c in library.chips(args.data).values():
-        rows.append({
-            "chip": c.slug, "name": c.name, "bf16_flops": c.bf16_flops, "fp8_flops": c.fp8_flops,
-            "int8_ops": c.int8_ops, "fp4_flops": c.fp4_flops, "mem_bw_bytes_per_s": c.mem_bw_bytes_per_s,
-            "mem_bytes": c.mem_bytes, "net_bytes_per_s": c.net_bytes_per_s,
-            "price_usd_per_hour": c.price_usd_per_hour, "ridge_point_fp8": c.ridge_point("fp8"),
-            "assumed": ",".join(sorted(c.assumed)), "source": c.source,
-        })
-    return rows
+    """One row per chip: every declared field in SI units, the FP8 ridge point, estimates, source."""
+    return [{"chip": c.slug, "name": c.name, "vendor": c.vendor,
+             **{spec.name: getattr(c, spec.name) for spec in CHIP_FIELDS},
+             "ridge_point_fp8": c.ridge_point("fp8"), "assumed": ",".join(sorted(c.assumed)), "source": c.source}
+            for c in known_chips(args).values()]
 
 
 def cost_rows(args) -> list[dict]:
-    models = [library.model(m, args.data) for m in args.model]
-    chips = [library.chip(c, args.data) for c in args.chip]
+    known_m, known_c = known_models(args), known_chips(args)
+    models = [library.lookup(m, known_m, "model") for m in args.model]
+    chips = [library.lookup(c, known_c, "chip") for c in args.chip]
     contexts = [parse_context(c) for c in args.context]
     kv_dtype = dtype_for_bits(args.kv_bits) if args.kv_bits is not None else None
     weight_dtype = check_dtype(args.weight_dtype, "weight-dtype")
@@ -135,7 +149,7 @@ def afd_row(plan) -> dict:
         "model": s.model.slug, "attention_chip": s.attention_chip.slug, "ffn_chip": s.ffn_chip.slug,
         "context": int(s.context), "attention_dtype": s.attention_dtype, "kv_dtype": s.kv_dtype,
         "attention_instances": int(plan.attention_instances), "ffn_instances": int(plan.ffn_instances),
-        "layout": f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F",
+        "layout": plan.layout,
         "gpus": int(plan.gpus), "micro_batch": int(plan.micro_batch), "total_batch": int(plan.total_batch),
         "feasible": bool(plan.feasible), "tpot_ms": float(plan.tpot_s) * 1e3,
         "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "sla_tokens_per_gpu_s": float(plan.sla_tokens_per_gpu_s),
@@ -152,33 +166,63 @@ def afd_row(plan) -> dict:
     return row
 
 
+# AFDSetup values the afd command takes as --<key> options (derived from their declarations);
+# the model, the chips and the efficiency factors have options of their own.
+AFD_OPTIONS = {name: spec for name, spec in declared(AFDSetup).items() if name not in ("context",)}
+EFFICIENCY_OPTIONS = declared(Efficiency)
+AFD_DEFAULTS = {**{f.name: f.default for f in dataclasses.fields(AFDSetup)},
+                **{f.name: f.default for f in dataclasses.fields(Efficiency)}}
+
+
+def _option_value(spec, raw, option: str):
+    """An option's text as its declared field's SI value (InputError naming the option)."""
+    if isinstance(spec, Choice):
+        if any(isinstance(o, int) for o in spec.options):
+            try:
+                raw = float(raw)
+            except ValueError:
+                pass
+        return spec.check(raw, option)
+    try:
+        number = float(raw)
+    except ValueError:
+        raise InputError(option, f"not a number: {raw!r}") from None
+    return spec.check(number, option, shown=True)
+
+
+def afd_setup(args) -> AFDSetup:
+    """The AFDSetup the afd command's options describe. ``--gpus-per-instance`` and
+    ``--net-gbs`` set both pools; ``--kv-bits`` sets the KV format by width."""
+    chips, models = known_chips(args), known_models(args)
+    attention_chip = library.lookup(args.attention_chip, chips, "attention-chip", "chip")
+    values = {}
+    for name, spec in AFD_OPTIONS.items():
+        raw = getattr(args, spec.key)
+        if raw is not None:
+            values[name] = _option_value(spec, raw, spec.key.replace("_", "-"))
+    for name, keys in (("gpus_per_instance", ("attention_gpus", "ffn_gpus")),
+                       ("net_gbs", ("attention_net_bytes_per_s", "ffn_net_bytes_per_s"))):
+        raw = getattr(args, name)
+        for key in keys if raw is not None else ():
+            values.setdefault(key, _option_value(AFD_OPTIONS[key], raw, name.replace("_", "-")))
+    if args.kv_bits is not None:
+        values.setdefault("kv_dtype", dtype_for_bits(args.kv_bits))
+    efficiency = {name: _option_value(spec, getattr(args, spec.key), spec.key.replace("_", "-"))
+                  for name, spec in EFFICIENCY_OPTIONS.items() if getattr(args, spec.key) is not None}
+    return AFDSetup(
+        model=library.lookup(args.model, models, "model"), attention_chip=attention_chip,
+        ffn_chip=library.lookup(args.ffn_chip, chips, "ffn-chip", "chip") if args.ffn_chip else attention_chip,
+        context=parse_context(args.context), efficiency=Efficiency(**efficiency), **values)
+
+
 def afd_command(args) -> int:
-    from dataclasses import replace
+    from .afd import evaluate, nearest_feasible, search, search_chip_pairs
 
-    from .afd import AFDSetup, Efficiency, evaluate, nearest_feasible, search, search_chip_pairs
-
-    attention_chip = library.chip(args.attention_chip, args.data)
-    setup = AFDSetup(
-        model=library.model(args.model, args.data), attention_chip=attention_chip,
-        ffn_chip=library.chip(args.ffn_chip, args.data) if args.ffn_chip else attention_chip,
-        context=parse_context(args.context), tpot_s=_number(args.tpot_ms, "tpot-ms") / 1e3,
-        stages=int(_number(args.stages, "stages")), micro_batches=int(_number(args.micro_batches, "micro-batches")),
-        attention_gpus=int(_number(args.gpus_per_instance, "gpus-per-instance")),
-        ffn_gpus=int(_number(args.gpus_per_instance, "gpus-per-instance")),
-        attention_dtype=args.attention_dtype, kv_dtype=dtype_for_bits(args.kv_bits) if args.kv_bits else None,
-        ffn_parallel=args.ffn_parallel,
-        attention_net_bytes_per_s=_number(args.net_gbs, "net-gbs") * 1e9 if args.net_gbs else None,
-        ffn_net_bytes_per_s=_number(args.net_gbs, "net-gbs") * 1e9 if args.net_gbs else None,
-        efficiency=Efficiency(**{k: _number(v, f"{k}-efficiency") for k, v in
-                                 (("hbm", args.hbm_efficiency), ("flops", args.flops_efficiency),
-                                  ("network", args.network_efficiency), ("lowbit_kv", args.lowbit_kv_efficiency))
-                                 if v is not None}),
-    )
-    x = _whole(args.attention_instances, "attention-instances")
-    y = _whole(args.ffn_instances, "ffn-instances")
-    batch = _whole(args.micro_batch, "micro-batch")
+    setup = afd_setup(args)
+    x, y, batch = (None if getattr(args, name) is None else _option_value(spec, getattr(args, name), name.replace("_", "-"))
+                   for name, spec in RATIO.items())
     if args.chip_pairs:
-        plans = search_chip_pairs(setup, list(library.chips(args.data).values()), args.objective, batch, y)
+        plans = search_chip_pairs(setup, list(known_chips(args).values()), args.objective, batch, y)
         rows = [afd_row(p) for p in plans[: args.top]]
         if not rows:
             print("error: no chip pair meets the target", file=sys.stderr)
@@ -194,7 +238,7 @@ def afd_command(args) -> int:
         plan = search(setup, x, y, batch, args.objective)
         if plan is None:
             probe = evaluate(setup, x or 1, y or 1, batch or 16).at(())
-            print(f"error: no plan meets the target: even at {x or 1}A{y or 1}F with micro-batch {batch or 16}, "
+            print(f"error: no plan meets the target: even at {layout_label(x or 1, y or 1)} with micro-batch {batch or 16}, "
                   f"{afd_row(probe)['binding_constraint']}", file=sys.stderr)
             return 1
         row = afd_row(plan)
@@ -202,68 +246,26 @@ def afd_command(args) -> int:
     return 0
 
 
-def _choices(values, known, field: str) -> list[str]:
-    """Names from repeated and/or comma-separated arguments, each checked against ``known``."""
-    out = []
-    for value in values:
-        for name in filter(None, (v.strip() for v in value.split(","))):
-            if name not in known:
-                raise InputError(field, f"unknown {field.lstrip('-').rstrip('s')} {name!r}; choose from {', '.join(known)}")
-            if name not in out:
-                out.append(name)
-    if not out:
-        raise InputError(field, f"choose at least one of {', '.join(known)}")
-    return out
+def _data_options(p) -> None:
+    p.add_argument("--chip-file", action="append", metavar="PATH",
+                   help="a TOML file of chips in data/chips.toml's shape (repeatable)")
+    p.add_argument("--model-file", action="append", metavar="PATH",
+                   help="a Hugging Face config.json or a TOML file in data/models.toml's shape (repeatable)")
 
 
-def report_command(args) -> int:
-    """Write the report bundle of the dashboard's pages for a scenario file, with no browser
-    session. Imports the UI package here only, so `import costmodel` stays light."""
-    try:
-        from dashboard import figures, report
-    except ImportError as err:
-        print(f"error: the report needs the dashboard package ({err}); run from the repository root",
-              file=sys.stderr)
-        return 2
-    pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
-    if args.formats is None:
-        formats = report.FORMATS
-        if not report.images_available():
-            formats = tuple(f for f in formats if f not in report.IMAGE_FORMATS)
-            print("warning: no PNG/SVG/PDF. " + report.INSTALL_HINT, file=sys.stderr)
+def _option_help(spec) -> str:
+    """'TPOT target in ms (default 50). Time per output token...' from a field's declaration."""
+    if isinstance(spec, Choice):
+        what = f"{spec.label}: {', '.join(str(o) for o in spec.options if o is not None)}"
     else:
-        formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
-        if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
-            raise InputError("--formats", report.INSTALL_HINT)
-    scenario, warnings = report.read_scenario(args.scenario)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    contents = [figures.build(page, scenario) for page in pages]
-    try:
-        files = report.bundle_files(contents, scenario, formats)
-    except report.ImageExportError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    report.write_files(files, args.out)
-    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
-          "scenario.json, summary.md)")
-    return 0
-
-
-def _number(value, field: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(field, f"not a number: {value!r}") from None
-
-
-def _whole(value, field: str):
-    if value is None:
-        return None
-    number = _number(value, field)
-    if number != int(number) or number < 1:
-        raise InputError(field, f"must be a whole number >= 1, got {value!r}")
-    return int(number)
+        what = spec.label + (f" in {spec.unit}" if spec.unit else "")
+    default = AFD_DEFAULTS.get(spec.name)
+    if spec.name in RATIO:
+        what += " (default: searched)"
+    elif default is not None:
+        what += f" (default {spec.shown(default) if hasattr(spec, 'shown') else default:g})" \
+            if not isinstance(default, str) else f" (default {default})"
+    return f"{what}. {spec.description}".strip()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -274,6 +276,7 @@ def parser() -> argparse.ArgumentParser:
     for name, text in (("models", "list library models"), ("chips", "list library chips")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--format", choices=FORMATS, default="table")
+        _data_options(p)
     p = sub.add_parser("cost", help="per-token decode cost, one row per (model, chip, context)")
     p.add_argument("--model", nargs="+", required=True, metavar="M")
     p.add_argument("--chip", nargs="+", required=True, metavar="C")
@@ -281,36 +284,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--kv-bits", help="KV cache bits for every layer: 4, 8, 16 or 32 (default: each model's own)")
     p.add_argument("--weight-dtype", default="fp8", help="weight storage: fp8 (default), bf16, int8, fp4, int4")
     p.add_argument("--format", choices=FORMATS, default="table")
+    _data_options(p)
     p = sub.add_parser("afd", help="size attention-FFN disaggregation: evaluate xAyF or search the best")
     p.add_argument("--model", required=True)
     p.add_argument("--attention-chip", required=True)
     p.add_argument("--ffn-chip", help="default: the attention chip")
     p.add_argument("--context", required=True, help="average context in tokens: 4096 or 4k")
-    p.add_argument("--tpot-ms", default="50", help="time-per-output-token target (default 50)")
-    p.add_argument("--stages", default="3", help="3 (attention, network, FFN) or 4 (two network stages)")
-    p.add_argument("--micro-batches", default="3", help="micro-batches in flight (default 3)")
-    p.add_argument("--micro-batch", help="requests per micro-batch (default: searched)")
-    p.add_argument("--attention-instances", help="x of xAyF (default: searched, 1-64)")
-    p.add_argument("--ffn-instances", help="y of xAyF (default: searched, 1-16)")
-    p.add_argument("--gpus-per-instance", default="8")
-    p.add_argument("--attention-dtype", default="fp8", help="attention compute and KV format: fp8 or bf16")
-    p.add_argument("--kv-bits", help="KV cache bits when they differ from the attention format")
-    p.add_argument("--ffn-parallel", default="tp+ep", help="tp+ep (default), ep or tp")
+    for spec in (*AFD_OPTIONS.values(), *EFFICIENCY_OPTIONS.values(), *RATIO.values()):
+        p.add_argument(f"--{spec.key.replace('_', '-')}", dest=spec.key, metavar="X", help=_option_help(spec))
+    p.add_argument("--gpus-per-instance", help="GPUs per attention and per FFN instance (both; default 8)")
     p.add_argument("--net-gbs", help="scale-out GB/s per GPU on both sides (default: each chip's)")
-    for name in ("hbm", "flops", "network", "lowbit-kv"):
-        p.add_argument(f"--{name}-efficiency", help="fraction of peak (default: the calibrated Hopper set)")
+    p.add_argument("--kv-bits", help="KV cache bits when they differ from the attention format: 4, 8 or 16")
     p.add_argument("--objective", default="tokens_per_gpu_s", choices=("tokens_per_gpu_s", "usd_per_mtok"))
     p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
     p.add_argument("--format", choices=FORMATS, default="table")
-    p = sub.add_parser("report", help="write the dashboard's report bundle for a scenario file, no browser session")
-    p.add_argument("--scenario", required=True, metavar="FILE.json",
-                   help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON))")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
-    p.add_argument("--pages", nargs="+", metavar="PAGE",
-                   help="overview, roofline, context-sweep, attention, afd, paper (default: all; commas allowed)")
-    p.add_argument("--formats", metavar="LIST",
-                   help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
+    _data_options(p)
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--all", action="store_true", help="list matching cells too")
@@ -324,8 +313,6 @@ def main(argv=None) -> int:
             return paper_command(args)
         if args.command == "afd":
             return afd_command(args)
-        if args.command == "report":
-            return report_command(args)
         rows = {"models": model_rows, "chips": chip_rows, "cost": cost_rows}[args.command](args)
         print(render(rows, args.format))
         return 0

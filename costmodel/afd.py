@@ -32,7 +32,7 @@ from .batch import expected_experts_touched
 from .chips import Chip
 from .decode import MAX_CONTEXT, decode_token
 from .errors import InputError, require_positive
-from .fields import choice, declared, quantities, quantity
+from .fields import Quantity, choice, declared, quantities, quantity
 from .ffn import MoEFFN
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
@@ -53,6 +53,16 @@ def layout_label(attention_instances, ffn_instances) -> str:
 
 
 MAX_LAYOUT = layout_label(MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES)  # the search's largest ratio
+# The A:F choice a user may fix (else searched): x, y of xAyF and the requests per micro-batch.
+RATIO = {
+    "attention_instances": Quantity("attention_instances", "Attention instances (x)", "", 1.0, "attention_instances",
+                                    minimum=1, maximum=MAX_ATTENTION_INSTANCES, integer=True, step=1),
+    "ffn_instances": Quantity("ffn_instances", "FFN instances (y)", "", 1.0, "ffn_instances", minimum=1,
+                              maximum=MAX_FFN_INSTANCES, integer=True, step=1),
+    "micro_batch": Quantity("micro_batch", "Micro-batch", "requests", 1.0, "micro_batch", minimum=1,
+                            maximum=MAX_MICRO_BATCH, integer=True, step=16,
+                            description="Requests per micro-batch; the total batch is this x the micro-batches"),
+}
 
 
 def _fraction(label: str, key: str, default: float, description: str):

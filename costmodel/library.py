@@ -204,14 +204,15 @@ def models(path=None) -> dict[str, ModelSpec]:
     return _models(path or os.environ.get("COSTMODEL_DATA"))
 
 
-def lookup(slug: str, known: dict, field: str):
-    """known[slug], or an InputError naming ``field`` and the closest valid slugs."""
+def lookup(slug: str, known: dict, field: str, kind: str | None = None):
+    """known[slug], or an InputError naming ``field`` and the closest valid slugs (``kind``:
+    what a slug names, in the message; default ``field``)."""
     key = str(slug).strip().lower()
     if key in known:
         return known[key]
     close = difflib.get_close_matches(key, list(known), n=3, cutoff=0.4)
     hint = f"did you mean {', '.join(close)}?" if close else f"choose one of {', '.join(known)}"
-    raise InputError(field, f"unknown {field} {slug!r}; {hint}")
+    raise InputError(field, f"unknown {kind or field} {slug!r}; {hint}")
 
 
 def chip(slug: str, path=None) -> Chip:

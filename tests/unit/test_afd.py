@@ -136,7 +136,7 @@ def test_cli_afd_json_fields():
 def test_cli_afd_bad_input_exit_2():
     result = subprocess.run([sys.executable, "-m", "costmodel", "afd", "--model", "step-3", "--attention-chip", "h80",
                              "--context", "8k"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and result.stderr.startswith("error: chip:") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith("error: attention-chip: unknown chip 'h80'") and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("context", [8192, 32768])
