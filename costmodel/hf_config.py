@@ -30,6 +30,8 @@ from .errors import InputError
 from .ffn import DenseFFN, MoEFFN
 from .model import AttentionGroup, FFNGroup, ModelSpec
 
+__all__ = ["MAX_CONFIG_BYTES", "ImportedModel", "parse_config", "read_config", "load_config"]
+
 MAX_CONFIG_BYTES = 1_000_000
 MAX_DEPTH = 32  # containers nested deeper than this are refused (real configs nest 3 deep)
 MAX_SIZE = 1_000_000  # largest plausible layer count, width, head count, expert count, window
@@ -205,7 +207,7 @@ def _whole(value, field: str, low: int = 1, high: int = MAX_SIZE) -> int:
 
 def _clean_text(value, limit: int) -> str:
     """Plain text: control and format characters removed, whitespace trimmed, capped."""
-    kept = "".join(ch for ch in value if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
+    kept = "".join(ch for ch in value[: 8 * limit] if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
     return kept.strip()[:limit].strip()
 
 
@@ -236,8 +238,9 @@ class _Config:
     """One config object (the top level, or ``text_config``); ``cls`` names the class whose
     defaults apply (e.g. "transformers' LlamaConfig")."""
 
-    def __init__(self, data: dict, prefix: str, log: _Log, cls: str):
+    def __init__(self, data: dict, prefix: str, log: _Log, cls: str, outer: dict | None = None):
         self.data, self.prefix, self.log, self.cls = data, prefix, log, cls
+        self.outer = outer  # the top-level object when this is its text_config
 
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -322,9 +325,7 @@ class _Config:
             raise InputError(field, f"has {len(value)} entries but num_hidden_layers is {layers}")
         flags = []
         for i, item in enumerate(value):
-            if item not in (0, 1) or (isinstance(item, float) and not item.is_integer()):
-                raise InputError(f"{field}[{i}]", f"expected 0 or 1, got {_describe(item)}")
-            if not isinstance(item, (bool, numbers.Real)):
+            if not (isinstance(item, numbers.Real) and item in (0, 1)):  # 0, 1, 0.0, 1.0, false, true
                 raise InputError(f"{field}[{i}]", f"expected 0 or 1, got {_describe(item)}")
             flags.append(bool(item))
         return flags
@@ -384,7 +385,7 @@ def _heads(cfg: _Config, hidden: int, kv_default, head_dim_default):
     ``head_dim_default``: an int or "derive" (hidden_size / num_attention_heads)."""
     n_q = cfg.int("num_attention_heads")
     if kv_default == "heads":
-        n_kv = cfg.int("num_key_value_heads", n_q, f"{cls_of(cfg)} uses num_attention_heads (multi-head attention) when it is not set")
+        n_kv = cfg.int("num_key_value_heads", n_q, f"{cfg.cls} uses num_attention_heads (multi-head attention) when it is not set")
     else:
         n_kv = cfg.int("num_key_value_heads", kv_default)
     if n_kv > n_q or n_q % n_kv:
@@ -397,12 +398,8 @@ def _heads(cfg: _Config, hidden: int, kv_default, head_dim_default):
             raise InputError(cfg.field("head_dim"), f"missing, and hidden_size ({hidden}) is not a multiple of "
                              f"num_attention_heads ({n_q}), so it cannot be derived")
         head_dim = cfg.int("head_dim", hidden // n_q,
-                           f"{cls_of(cfg)} derives it as hidden_size / num_attention_heads = {hidden} / {n_q}")
+                           f"{cfg.cls} derives it as hidden_size / num_attention_heads = {hidden} / {n_q}")
     return n_q, n_kv, head_dim
-
-
-def cls_of(cfg: _Config) -> str:
-    return cfg.cls
 
 
 def _tie(cfg: _Config, default: bool, why=None) -> bool:
@@ -478,29 +475,29 @@ def _mixtral_windows(cfg, layers):
     return [window] * layers
 
 
-def read_llama(cfg):
+def _read_llama(cfg):
     return _read_dense(cfg, "Llama", "heads", "derive", False)
 
 
-def read_mistral(cfg):
+def _read_mistral(cfg):
     return _read_dense(cfg, "Mistral", 8, "derive", False, _mistral_windows)
 
 
-def read_qwen2(cfg):
+def _read_qwen2(cfg):
     return _read_dense(cfg, "Qwen2", 32, "derive", False, _qwen_windows)
 
 
-def read_qwen3(cfg):
+def _read_qwen3(cfg):
     return _read_dense(cfg, "Qwen3", 32, 128, False, _qwen_windows)
 
 
-def read_generic(cfg):
+def _read_generic(cfg):
     cfg.require(("hidden_size", "num_attention_heads", "num_key_value_heads", "intermediate_size",
                  "num_hidden_layers", "vocab_size"), "a dense GQA import (unknown architecture)")
     return _read_dense(cfg, "a dense GQA import", _MISSING, "derive", True)
 
 
-def read_qwen3_moe(cfg):
+def _read_qwen3_moe(cfg):
     family = "Qwen3 MoE"
     cfg.require(STANDARD, family)
     hidden, layers, vocab = _basics(cfg)
@@ -521,7 +518,7 @@ def read_qwen3_moe(cfg):
     return _Built(hidden, vocab, _tie(cfg, False), attention, attention_of, ffn, ffn_of)
 
 
-def read_mixtral(cfg):
+def _read_mixtral(cfg):
     family = "Mixtral"
     cfg.require(STANDARD + ("intermediate_size",), family)
     hidden, layers, vocab = _basics(cfg)
@@ -533,7 +530,7 @@ def read_mixtral(cfg):
     return _Built(hidden, vocab, _tie(cfg, False), attention, attention_of, ["m"] * layers, {"m": moe})
 
 
-def read_deepseek(cfg):
+def _read_deepseek(cfg):
     family = "DeepSeek-V3 (MLA + MoE)"
     cfg.require(STANDARD, family)
     hidden, layers, vocab = _basics(cfg)
@@ -562,7 +559,7 @@ def read_deepseek(cfg):
     return _Built(hidden, vocab, _tie(cfg, False), attention, attention_of, ffn, ffn_of)
 
 
-def read_glm4_moe(cfg):
+def _read_glm4_moe(cfg):
     family = "GLM-4.5 MoE"
     cfg.require(STANDARD, family)
     hidden, layers, vocab = _basics(cfg)
@@ -581,7 +578,7 @@ def read_glm4_moe(cfg):
     return _Built(hidden, vocab, _tie(cfg, False), attention, attention_of, ffn, ffn_of)
 
 
-def read_gpt_oss(cfg):
+def _read_gpt_oss(cfg):
     family = "gpt-oss"
     cfg.require(STANDARD + ("intermediate_size",), family)
     hidden, layers, vocab = _basics(cfg)
@@ -610,14 +607,17 @@ def read_gpt_oss(cfg):
     return _Built(hidden, vocab, _tie(cfg, False), attention, attention_of, ["m"] * layers, {"m": moe})
 
 
-def read_llama4(cfg):
+def _read_llama4(cfg):
     family = "Llama 4"
     cfg.require(STANDARD, family)
     hidden, layers, vocab = _basics(cfg)
     n_q, n_kv, head_dim = _heads(cfg, hidden, 8, 128)
-    # RoPE layers attend within chunks; NoPE layers attend the whole context. transformers'
-    # no_rope_layers holds 1 for a layer that uses RoPE; an empty list means "use the interval".
-    if cfg.present("no_rope_layers") and cfg.data["no_rope_layers"] != []:
+    # RoPE layers attend within chunks; NoPE layers attend the whole context. Newer transformers
+    # write layer_types; before, no_rope_layers held 1 for a layer that uses RoPE (an empty
+    # list means "use the interval").
+    if cfg.present("layer_types"):
+        rope = [t == "chunked_attention" for t in cfg.layer_types(layers, ("chunked_attention", "full_attention"))]
+    elif cfg.present("no_rope_layers") and cfg.data["no_rope_layers"] != []:
         rope = cfg.flag_list("no_rope_layers", layers)
     else:
         if "no_rope_layers" in cfg.data:
@@ -645,7 +645,12 @@ def read_llama4(cfg):
                        "transformers' Llama4TextMoe always adds a shared expert of that width")
     if "d" in ffn:
         ffn_of["d"] = DenseFFN(hidden=hidden, intermediate=cfg.int("intermediate_size_mlp", 16384))
-    return _Built(hidden, vocab, False, attention, attention_of, ffn, ffn_of)
+    # Llama4ForConditionalGeneration ties by its own (outer) config, the text model by text_config.
+    if cfg.outer is not None and cfg.outer.get("tie_word_embeddings") is not None:
+        tie = _Config(cfg.outer, "", cfg.log, "transformers' Llama4Config").bool("tie_word_embeddings", False)
+    else:
+        tie = _tie(cfg, False, "transformers' Llama4Config and Llama4TextConfig default")
+    return _Built(hidden, vocab, tie, attention, attention_of, ffn, ffn_of)
 
 
 def _read_ernie(cfg, family, kv_default, tie_default, defaults, tail=False):
@@ -666,7 +671,7 @@ def _read_ernie(cfg, family, kv_default, tie_default, defaults, tail=False):
     if experts:
         top_k = _top_k(cfg, "moe_k", experts, defaults["moe_k"])
         start = cfg.int("moe_layer_start_index", defaults["moe_layer_start_index"], low=0)
-        end = cfg.int("moe_layer_end_index", -1, low=-1)
+        end = cfg.int("moe_layer_end_index", -1, f"{cfg.cls} default: -1, the last layer", low=-1)
         last = file_layers - 1 if end == -1 else end  # -1: the config's last layer
         interval = cfg.int("moe_layer_interval", defaults["moe_layer_interval"])
         ffn = ["m" if ((i + 1) % interval == 0 and start <= i <= last) else "d" for i in range(layers)]
@@ -707,11 +712,11 @@ _ERNIE_KIT = {"moe_num_experts": 0, "moe_k": 2, "moe_layer_start_index": 0, "moe
               "moe_intermediate_size": _MISSING, "moe_num_shared_experts": 0, "intermediate_size": _MISSING}
 
 
-def read_ernie_moe(cfg):
+def _read_ernie_moe(cfg):
     return _read_ernie(cfg, "ERNIE 4.5 MoE", 4, True, _ERNIE_HF)
 
 
-def read_erniekit(cfg):
+def _read_erniekit(cfg):
     built = _read_ernie(cfg, "ERNIE 4.5 MoE (ERNIEKit pre-training config)", "heads", False, _ERNIE_KIT, tail=True)
     _note_mtp(cfg, "multi_token_pred_depth")
     return built
@@ -721,7 +726,7 @@ def read_erniekit(cfg):
 _STEP3_MOE_LAYERS = tuple(range(4, 60))
 
 
-def read_step3(cfg):
+def _read_step3(cfg):
     family = "Step-3 (MFA + MoE)"
     cfg.require(STANDARD, family)
     hidden, layers, vocab = _basics(cfg)
@@ -770,21 +775,21 @@ class _Family:
 
 
 _FAMILIES = {
-    "llama": _Family("Llama (dense GQA)", read_llama, "transformers' LlamaConfig"),
-    "mistral": _Family("Mistral (dense GQA)", read_mistral, "transformers' MistralConfig"),
-    "qwen2": _Family("Qwen2 (dense GQA)", read_qwen2, "transformers' Qwen2Config"),
-    "qwen3": _Family("Qwen3 (dense GQA)", read_qwen3, "transformers' Qwen3Config"),
-    "qwen3_moe": _Family("Qwen3 MoE", read_qwen3_moe, "transformers' Qwen3MoeConfig"),
-    "mixtral": _Family("Mixtral (GQA + MoE)", read_mixtral, "transformers' MixtralConfig"),
-    "deepseek_v3": _Family("DeepSeek-V3 (MLA + MoE)", read_deepseek, "transformers' DeepseekV3Config"),
-    "llama4": _Family("Llama 4 (chunked RoPE + global NoPE attention, interleaved MoE)", read_llama4,
+    "llama": _Family("Llama (dense GQA)", _read_llama, "transformers' LlamaConfig"),
+    "mistral": _Family("Mistral (dense GQA)", _read_mistral, "transformers' MistralConfig"),
+    "qwen2": _Family("Qwen2 (dense GQA)", _read_qwen2, "transformers' Qwen2Config"),
+    "qwen3": _Family("Qwen3 (dense GQA)", _read_qwen3, "transformers' Qwen3Config"),
+    "qwen3_moe": _Family("Qwen3 MoE", _read_qwen3_moe, "transformers' Qwen3MoeConfig"),
+    "mixtral": _Family("Mixtral (GQA + MoE)", _read_mixtral, "transformers' MixtralConfig"),
+    "deepseek_v3": _Family("DeepSeek-V3 (MLA + MoE)", _read_deepseek, "transformers' DeepseekV3Config"),
+    "llama4": _Family("Llama 4 (chunked RoPE + global NoPE attention, interleaved MoE)", _read_llama4,
                       "transformers' Llama4TextConfig", nested=True),
-    "gpt_oss": _Family("gpt-oss (alternating sliding/full GQA + MoE)", read_gpt_oss, "transformers' GptOssConfig"),
-    "glm4_moe": _Family("GLM-4.5 MoE (GQA + MoE)", read_glm4_moe, "transformers' Glm4MoeConfig"),
-    "ernie4_5_moe": _Family("ERNIE 4.5 MoE (GQA + MoE)", read_ernie_moe, "transformers' Ernie4_5_MoeConfig"),
-    "erniekit": _Family("ERNIE 4.5 MoE (ERNIEKit pre-training config)", read_erniekit,
+    "gpt_oss": _Family("gpt-oss (alternating sliding/full GQA + MoE)", _read_gpt_oss, "transformers' GptOssConfig"),
+    "glm4_moe": _Family("GLM-4.5 MoE (GQA + MoE)", _read_glm4_moe, "transformers' Glm4MoeConfig"),
+    "ernie4_5_moe": _Family("ERNIE 4.5 MoE (GQA + MoE)", _read_ernie_moe, "transformers' Ernie4_5_MoeConfig"),
+    "erniekit": _Family("ERNIE 4.5 MoE (ERNIEKit pre-training config)", _read_erniekit,
                         "ERNIEKit's ErnieMoEConfig"),
-    "step3": _Family("Step-3 (MFA + MoE)", read_step3, "vLLM's Step3TextConfig", nested=True),
+    "step3": _Family("Step-3 (MFA + MoE)", _read_step3, "vLLM's Step3TextConfig", nested=True),
 }
 
 _BY_NAME = {
@@ -844,24 +849,23 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
     if "text_config" in data and text_config is not None and not nested:
         raise InputError(f"{FILE}: text_config", f"expected an object, got {_describe(text_config)}")
     family_key = _family_of(arch, model_type)
-    if family_key is None and nested:
+    found_inside = False
+    if family_key is None and nested:  # e.g. a multimodal wrapper around a known text model
         inner_arch, inner_type = _identity(text_config, "text_config.", log)
         family_key = _family_of(inner_arch, inner_type)
+        found_inside = family_key is not None
         arch = arch or inner_arch or inner_type
     architecture = _clean_text(arch or model_type or "", MAX_NAME_CHARS) or "unknown architecture"
 
     if family_key is not None:
         family = _FAMILIES[family_key]
-        use_nested = family.nested and nested
-        cfg = _Config(text_config if use_nested else data, "text_config." if use_nested else "", log, family.cls)
+        use_nested = nested and (family.nested or found_inside)
+        cfg = _Config(text_config if use_nested else data, "text_config." if use_nested else "", log, family.cls,
+                      outer=data if use_nested else None)
         built = family.reader(cfg)
         family_name = family.name
         if family_key == "deepseek_v3" and model_type == "kimi_k2":
             family_name = "Kimi K2 (DeepSeek-V3 layout: MLA + MoE)"
-        if family_key == "llama4" and use_nested:
-            built.tie = _nested_tie(data, cfg)
-        elif family_key == "llama4":
-            built.tie = _tie(cfg, False)
     else:
         use_nested = nested and data.get("hidden_size") is None
         cfg = _Config(text_config if use_nested else data, "text_config." if use_nested else "", log,
@@ -870,7 +874,7 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
         log.assume(f"architecture {architecture!r} read as dense GQA",
                    "unknown architecture: the standard fields describe every layer as grouped-query "
                    "attention and a SwiGLU FFN; anything else in the file is not modelled")
-        built = read_generic(cfg)
+        built = _read_generic(cfg)
         ignored = [cfg.key(k) for k in _STRUCTURE_KEYS if cfg.present(k)]
         if ignored:
             log.assume(f"not read: {', '.join(ignored)}",
@@ -898,14 +902,6 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
     )
     return ImportedModel(model=spec, architecture=architecture, family=family_name,
                          read=tuple(log.read.items()), assumed=assumed)
-
-
-def _nested_tie(data: dict, cfg: _Config) -> bool:
-    """Llama4ForConditionalGeneration ties by the outer config; its text model by text_config."""
-    if data.get("tie_word_embeddings") is not None:
-        outer = _Config(data, "", cfg.log, "transformers' Llama4Config")
-        return outer.bool("tie_word_embeddings", False)
-    return _tie(cfg, False, "transformers' Llama4Config and Llama4TextConfig default")
 
 
 def _name_or_path(data: dict, log: _Log):

@@ -4,6 +4,8 @@ import as dense GQA or are refused by name, and hostile input only ever raises I
 import copy
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +72,14 @@ def _assumed_text(imported):
 
 # --------------------------------------------------------------------------------------------
 # The library's models
+
+
+def test_importer_stays_in_the_core():
+    """costmodel.hf_config never pulls in the UI package."""
+    code = "import sys, costmodel.hf_config; print(any(m.split('.')[0] == 'dashboard' for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("slug", LIBRARY_SLUGS)
@@ -183,6 +193,16 @@ def test_llama4_no_rope_layers_list_and_moe_layers_list():
     assert err.value.field == "config.json: text_config.no_rope_layers"
 
 
+def test_llama4_layer_types_take_precedence():
+    """Newer transformers write layer_types (chunked_attention / full_attention) per layer."""
+    data = _data("llama-4-maverick")
+    data["text_config"]["layer_types"] = ["chunked_attention"] * 40 + ["full_attention"] * 8
+    data["text_config"]["no_rope_layer_interval"] = 2  # not read when layer_types is there
+    imported = parse_config(data)
+    assert {g.attention.window: g.layers for g in imported.model.attention_groups} == {8192: 40, None: 8}
+    assert "text_config.no_rope_layer_interval" not in dict(imported.read)
+
+
 def test_llama4_flat_text_config_and_no_chunking():
     text = _data("llama-4-maverick")["text_config"]
     text["architectures"] = ["Llama4ForCausalLM"]
@@ -272,6 +292,21 @@ def test_step3_forms_agree():
         parse_config(dict(text, moe_layers_enum=[4, 61]))
 
 
+def test_moe_layer_placement_keys():
+    data = _data("qwen3-235b-a22b")
+    data.update(decoder_sparse_step=2, mlp_only_layers=[1])  # MoE on odd layers except layer 1
+    ffn = {type(f).__name__: n for n, f in _groups(parse_config(data).model)[1]}
+    assert ffn == {"DenseFFN": 48, "MoEFFN": 46}
+    assert dict(parse_config(data).read)["intermediate_size"] == 12288  # read only when dense layers exist
+    assert "intermediate_size" not in dict(load_config(_path("qwen3-235b-a22b")).read)
+    data["num_experts"] = 0
+    assert {type(f).__name__ for n, f in _groups(parse_config(data).model)[1]} == {"DenseFFN"}
+    deepseek = _data("deepseek-v3")
+    deepseek["moe_layer_freq"] = 2
+    ffn = {type(f).__name__: n for n, f in _groups(parse_config(deepseek).model)[1]}
+    assert ffn == {"DenseFFN": 32, "MoEFFN": 29}  # layers 4, 6, ..., 60 MoE
+
+
 def test_qwen_sliding_window_layers():
     data = _data("qwen3-32b")
     data.update(use_sliding_window=True, sliding_window=4096, max_window_layers=60)
@@ -326,6 +361,21 @@ def test_unknown_architecture_head_dim_derived_and_text_config_used():
     assert dict(parse_config(data).assumed)["head_dim = 64"].startswith("not in the file")
     nested = {"architectures": ["FooForConditionalGeneration"], "text_config": _standard()}
     assert parse_config(nested).model.layers == 4
+
+
+def test_known_text_model_inside_unknown_wrapper():
+    inner = dict(_data("llama-3.1-70b"))
+    wrapped = {"architectures": ["SomeVisionWrapper"], "text_config": inner, "tie_word_embeddings": True}
+    imported = parse_config(wrapped)
+    assert imported.family == "Llama (dense GQA)" and imported.architecture == "SomeVisionWrapper"
+    assert imported.model.layers == 80 and dict(imported.read)["text_config.hidden_size"] == 8192
+
+
+def test_llama4_tie_from_the_outer_config():
+    data = _data("llama-4-maverick")
+    data["tie_word_embeddings"] = True
+    imported = parse_config(data)
+    assert imported.model.tie_embeddings is True and dict(imported.read)["tie_word_embeddings"] is True
 
 
 def test_unknown_architecture_missing_fields_all_named():
@@ -419,6 +469,13 @@ def _refused(data_or_text, field=None, contains=None):
 @pytest.mark.parametrize("text", ["{", "{'a': 1}", "", "   ", "{\"a\": 1,}", "[1, 2", "\x00"])
 def test_invalid_json(text):
     _refused(text, field="config.json", contains="not valid JSON")
+
+
+def test_byte_order_mark_and_bytes_accepted():
+    text = _path("qwen3-32b").read_text()
+    assert read_config("\ufeff" + text).model.layers == 64
+    assert read_config(("\ufeff" + text).encode("utf-8")).model.layers == 64
+    assert read_config(bytearray(text.encode("utf-8"))).model.layers == 64
 
 
 def test_invalid_utf8_and_huge_integer_literal():
