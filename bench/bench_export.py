@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costmodel.scenario import Scenario  # noqa: E402
+from dashboard.scenario import Scenario  # noqa: E402
 from dashboard import figures, report  # noqa: E402
 
 WARM_RUNS = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .errors import InputError, check_slug, require_positive
+from .errors import InputError, check_slug
 from .fields import quantities, quantity
 from .precision import COMPUTE_LADDER, check_dtype
 
@@ -12,9 +12,9 @@ PEAK_FIELDS = {"bf16": "bf16_flops", "fp8": "fp8_flops", "int8": "int8_ops", "fp
 
 
 def _peak(fmt: str, required: bool = False):
-    unit = "dense TOP/s" if fmt == "int8" else "dense TFLOP/s"
-    return quantity(f"Peak {fmt.upper()}", unit, 1e12, f"{fmt}_t{'ops' if fmt == 'int8' else 'flops'}",
-                    required=required, minimum=1.0, step=0.1,
+    ops = "TOP/s" if fmt == "int8" else "TFLOP/s"
+    return quantity(f"Peak {fmt.upper()}", f"dense {ops}", 1e12, f"{fmt}_{ops[:-2].lower()}", required=required,
+                    minimum=0.001, maximum=1e6, step=0.1,
                     description=f"Dense (not 2:4 sparse) {fmt.upper()} tensor peak per device"
                                 + ("" if required else "; empty where the chip lacks the format"))
 
@@ -23,12 +23,12 @@ def _peak(fmt: str, required: bool = False):
 class Chip:
     """One device (GPU, NPU, accelerator card as sold). All rates dense, per device, SI units.
 
-    The numeric fields are declared once (``CHIP_FIELDS``: label, unit, slider scale, whether
-    a user may change them). ``*_flops``/``int8_ops``: dense peak per second, None where the
-    format is unsupported. ``net_bytes_per_s``: scale-out (NIC) bandwidth per device, one
-    direction; ``scaleup_bytes_per_s``: scale-up fabric per device, both directions summed.
-    ``assumed``: names of fields that are estimates. ``modified``: fields changed from the
-    library."""
+    The numeric fields are declared once below (``CHIP_FIELDS``: label, unit, valid range,
+    slider step, whether a user may change them). ``*_flops``/``int8_ops``: dense peak per
+    second, None where the format is unsupported. ``net_bytes_per_s``: scale-out (NIC)
+    bandwidth per device, one direction; ``scaleup_bytes_per_s``: scale-up fabric per device,
+    both directions summed. ``assumed``: names of fields that are estimates. ``modified``:
+    fields changed from the library."""
 
     slug: str
     name: str
@@ -38,16 +38,16 @@ class Chip:
     fp8_flops: float | None = _peak("fp8")
     int8_ops: float | None = _peak("int8")
     fp4_flops: float | None = _peak("fp4")
-    mem_bw_bytes_per_s: float = quantity("HBM bandwidth", "TB/s", 1e12, "hbm_tbps", minimum=0.05, step=0.01,
-                                         description="Peak device-memory bandwidth")
-    mem_bytes: float = quantity("HBM capacity", "GB", 1e9, "hbm_gb", minimum=1.0, step=1.0,
+    mem_bw_bytes_per_s: float = quantity("HBM bandwidth", "TB/s", 1e12, "hbm_tbps", minimum=0.001, maximum=1000,
+                                         step=0.01, description="Peak device-memory bandwidth")
+    mem_bytes: float = quantity("HBM capacity", "GB", 1e9, "hbm_gb", minimum=0.01, maximum=1e6, step=1.0,
                                 description="Device memory as marketed (GB = 1e9 bytes)")
-    net_bytes_per_s: float = quantity("Scale-out network per GPU", "GB/s", 1e9, "net_gbps", minimum=0.5, step=0.5,
-                                      description="NIC bandwidth per device, one direction")
+    net_bytes_per_s: float = quantity("Scale-out network per GPU", "GB/s", 1e9, "net_gbps", minimum=0.001,
+                                      maximum=1e5, step=0.5, description="NIC bandwidth per device, one direction")
     scaleup_bytes_per_s: float | None = quantity(
-        "Scale-up link per GPU", "GB/s", 1e9, "scaleup_gbps", required=False, minimum=1.0, step=1.0,
+        "Scale-up link per GPU", "GB/s", 1e9, "scaleup_gbps", required=False, minimum=0.001, maximum=1e6, step=1.0,
         description="NVLink-class fabric per device, both directions summed")
-    price_usd_per_hour: float = quantity("Price", "USD/hour", 1.0, "usd_h", minimum=0.01, step=0.01,
+    price_usd_per_hour: float = quantity("Price", "USD/hour", 1.0, "usd_h", minimum=0.0001, maximum=1e4, step=0.01,
                                          description="Rental price per device-hour")
     assumed: frozenset = frozenset()
     notes: str = ""
@@ -60,9 +60,7 @@ class Chip:
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise InputError(f"{where}: {name}", "missing or empty")
         for spec in CHIP_FIELDS:
-            value = getattr(self, spec.name)
-            if value is not None or spec.required:
-                object.__setattr__(self, spec.name, require_positive(value, f"{where}: {spec.name}"))
+            object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name), f"{where}: {spec.name}"))
         if not isinstance(self.notes, str):
             raise InputError(f"{where}: notes", f"expected text, got {self.notes!r}")
         for name in ("assumed", "modified"):

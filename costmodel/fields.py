@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from .errors import InputError
 
 
+def number_text(value: float) -> str:
+    """A number for messages: whole numbers with thousands separators (16,777,216), others
+    with 6 significant digits."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.6g}"
+
+
 @dataclass(frozen=True)
 class Quantity:
     """One numeric field of a record, stored in SI units.
@@ -67,20 +75,21 @@ class Quantity:
         low = self.minimum
         if (low is None and display <= 0) or (low is not None and display < low) or \
                 (self.maximum is not None and display > self.maximum):
-            raise InputError(field, f"{self.label} must be {self.range_text()}, got {display:g}{self._unit()}")
+            raise InputError(field, f"{self.label} must be {self.range_text()}, got {number_text(display)}{self._unit()}")
         if self.integer and display != int(display):
-            raise InputError(field, f"{self.label} must be a whole number, got {display:g}")
+            raise InputError(field, f"{self.label} must be a whole number, got {number_text(display)}")
         si = display * self.scale
         return int(si) if self.integer else si
 
     def range_text(self) -> str:
         """'between 1 and 16', 'at least 1 ms', '> 0 GB/s', ... in display units."""
         unit = self._unit()
-        if self.minimum is not None and self.maximum is not None:
-            return f"between {self.minimum:g} and {self.maximum:g}{unit}"
-        if self.maximum is not None:
-            return f"> 0 and at most {self.maximum:g}{unit}"
-        return f"at least {self.minimum:g}{unit}" if self.minimum is not None else f"> 0{unit}"
+        low, high = (None if v is None else number_text(v) for v in (self.minimum, self.maximum))
+        if low is not None and high is not None:
+            return f"between {low} and {high}{unit}"
+        if high is not None:
+            return f"> 0 and at most {high}{unit}"
+        return f"at least {low}{unit}" if low is not None else f"> 0{unit}"
 
     def _unit(self) -> str:
         return f" {self.unit}" if self.unit else ""

@@ -11,6 +11,8 @@ from .cost import cost_grid, unit_costs
 from .decode import decode_token
 
 TABLES = ("table2", "table3", "table4", "table5", "table6", "figures", "table7")
+PAPER_MODELS = ("step-3", "deepseek-v3", "qwen3-235b-a22b")  # the paper's three designs: MFA, MLA, GQA
+PAPER_CHIPS = ("h800", "h20", "a800", "910b")  # the chips of its Tables 4-7
 
 
 def round_like(value: float, printed: str, truncate: bool = False) -> Decimal:

@@ -1,100 +1,101 @@
-"""The AFD sizing page's inputs, each bound to the URL (query parameter = widget key, prefixed
-``afd_``): the deployment (model, chips, context, target, pipeline, precisions, network,
-efficiencies, objective, the chip-pair search toggle) and the A:F ratio control, which starts
-at (and follows) the optimum until the user moves it. Together they build the Scenario's
-``AFDInputs`` (units as in the labels: ms, GB/s per GPU, tokens, requests)."""
+"""The AFD sizing page's inputs, each bound to the URL (query parameter = widget key =
+``afd_`` + the input's key): the deployment (model, chips, and every declared AFDSetup and
+Efficiency value, drawn from its declaration: label, unit, range, step), the objective, the
+chip-pair toggle, and the A:F ratio control, which starts at (and follows) the optimum until
+the user moves it. Together they build the Scenario's ``AFDInputs``."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 import streamlit as st
 
-from costmodel import afd, library
+from costmodel import afd
 from costmodel.errors import InputError
-from costmodel.scenario import AFD_LIMITS, MAX_CONTEXT, MAX_NET_GBPS, MAX_TPOT_MS, AFDInputs, Scenario
+from costmodel.fields import Choice
 
 from . import compute, labels
+from .scenario import AFD_OBJECTIVES, AFD_RATIO, AFD_RECORDS, AFD_SPECS, AFDInputs, Scenario
 
 URL = "query-params"
+PREFIX = "afd_"
 OBJECTIVES = {"tokens_per_gpu_s": "max tokens/GPU/s", "usd_per_mtok": "min USD per 1M tokens"}
-KV_CHOICES = ("attention", "fp8", "bf16", "fp4")
-RATIO_KEYS = ("afd_x", "afd_y", "afd_mb")
-RATIO_FIELDS = dict(zip(RATIO_KEYS, ("attention_instances", "ffn_instances", "micro_batch")))
-RATIO_LIMITS = {key: AFD_LIMITS[name] for key, name in RATIO_FIELDS.items()}
+NONE_OPTION = "default"  # a Choice's None (e.g. KV precision: as the attention precision) in a widget and the URL
+# Where each input sits on the page: rows of four columns (a tuple shares its column); the
+# efficiency factors are folded in an expander. What each widget is comes from its declaration.
+ROWS = (("model", "attention_chip", "ffn_chip", "context"),
+        ("tpot_ms", "stages", "micro_batches", ("attention_gpus", "ffn_gpus")),
+        ("attention_dtype", "kv_dtype", "ffn_parallel", ("attention_net_gbps", "ffn_net_gbps")))
+FOLDED = ("hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network_efficiency", "memory_fraction")
+RATIO_KEYS = tuple(PREFIX + key for key in AFD_RATIO)
 _OPTIMUM = "_afd_optimum"
 SLIDER_WIDTH, INPUT_WIDTH = 200, 150  # px: the instance sliders, the micro-batch input (the optimum fits beside)
+RECORD_LABELS = {"model": ("Model", "The model to deploy."),
+                 "attention_chip": ("Attention chip", "Holds the KV cache; runs the attention layers."),
+                 "ffn_chip": ("FFN chip", "Holds the MoE experts (TP/EP).")}
+
+
+def _widget(box, key: str, scenario: Scenario):
+    """The widget of input ``key`` in ``box``, from its declaration; returns its value."""
+    default = getattr(AFDInputs(), key)
+    if key in AFD_RECORDS:
+        label, text = RECORD_LABELS[key]
+        known = scenario.known_models() if key == "model" else scenario.known_chips()
+        options = list(known)
+        name = (lambda s: known[s].name) if key == "model" else str.upper
+        return box.selectbox(label, options, index=options.index(default), key=PREFIX + key, bind=URL, help=text,
+                             format_func=lambda s: labels.option_label(name(s), scenario.is_custom(s)))
+    spec = AFD_SPECS[key]
+    help_ = spec.description + "." if spec.description else None
+    if isinstance(spec, Choice):
+        options = [NONE_OPTION if o is None else o for o in spec.options]
+        show = lambda o: o if o == NONE_OPTION else str(o).upper()  # noqa: E731
+        if len(options) <= 3:
+            value = box.radio(spec.label, options, index=options.index(NONE_OPTION if default is None else default),
+                              horizontal=True, key=PREFIX + key, bind=URL, format_func=show, help=help_)
+        else:
+            value = box.selectbox(spec.label, options, index=options.index(NONE_OPTION if default is None else default),
+                                  key=PREFIX + key, bind=URL, format_func=show, help=help_)
+        return None if value == NONE_OPTION else value
+    number = int if spec.integer else float
+    low = spec.minimum if spec.minimum is not None else spec.step
+    placeholder = f"sidebar: {scenario.context:,}" if key == "context" else "each chip's own" if default is None else None
+    return box.number_input(spec.title, min_value=number(low), max_value=number(spec.maximum),
+                            value=None if default is None else number(default), step=number(spec.step),
+                            key=PREFIX + key, bind=URL, placeholder=placeholder, help=help_)
 
 
 def deployment(scenario: Scenario) -> AFDInputs:
     """Draw the deployment inputs, the objective and the chip-pair toggle (``scenario``: the
-    sidebar's, for the context placeholder); return the AFDInputs they describe with the A:F
-    choice left at the optimum (InputError naming the field)."""
-    models, chips = library.models(), library.chips()
-    chip_slugs = list(chips)
-    d = AFDInputs()
-    lim = AFD_LIMITS
-    c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", list(models), index=list(models).index(d.model), key="afd_model", bind=URL,
-                         format_func=lambda s: models[s].name)
-    a_slug = c2.selectbox("Attention chip", chip_slugs, index=chip_slugs.index(d.attention_chip), key="afd_achip",
-                          bind=URL, format_func=lambda s: s.upper(), help="Holds the KV cache; DP attention per GPU.")
-    f_slug = c3.selectbox("FFN chip", chip_slugs, index=chip_slugs.index(d.ffn_chip), key="afd_fchip", bind=URL,
-                          format_func=lambda s: s.upper(), help="Holds the MoE experts (TP/EP).")
-    context = c4.number_input("Average context (tokens)", min_value=1, max_value=MAX_CONTEXT, value=None, step=1024,
-                              key="afd_ctx", bind=URL, placeholder=f"sidebar: {scenario.context:,}",
-                              help="Empty: the sidebar's context.")
-    c1, c2, c3, c4 = st.columns(4)
-    tpot_ms = c1.number_input("TPOT target (ms)", min_value=1.0, max_value=MAX_TPOT_MS, value=d.tpot_ms, step=5.0,
-                              key="afd_tpot_ms", bind=URL, help="Time per output token the deployment must meet.")
-    stages = c2.radio("Pipeline stages", list(afd.STAGES), index=0, horizontal=True, key="afd_stages", bind=URL,
-                      help="3: attention, network, FFN. 4: attention, A→F, FFN, F→A.")
-    micro_batches = c3.number_input("Micro-batches in flight", *lim["micro_batches"], value=d.micro_batches, step=1,
-                                    key="afd_mbs", bind=URL)
-    with c4:
-        g1, g2 = st.columns(2)
-        a_gpus = g1.number_input("GPUs per attention instance", *lim["attention_gpus"], value=d.attention_gpus,
-                                 step=1, key="afd_agpus", bind=URL)
-        f_gpus = g2.number_input("GPUs per FFN instance", *lim["ffn_gpus"], value=d.ffn_gpus, step=1,
-                                 key="afd_fgpus", bind=URL)
-    c1, c2, c3, c4 = st.columns(4)
-    attention_dtype = c1.radio("Attention precision", ["fp8", "bf16"], index=0, horizontal=True, key="afd_dtype",
-                               bind=URL, format_func=str.upper)
-    kv = c2.selectbox("KV-cache precision", list(KV_CHOICES), index=0, key="afd_kv", bind=URL,
-                      format_func=lambda d: "as attention" if d == "attention" else d.upper())
-    parallel = c3.selectbox("FFN parallelism", list(afd.FFN_PARALLEL), index=0, key="afd_par", bind=URL,
-                            format_func=str.upper, help="TP inside an instance, EP across instances (TP+EP), or one of them.")
-    net = c4.number_input("Network per GPU (GB/s)", min_value=0.1, max_value=MAX_NET_GBPS, value=None, step=5.0,
-                          key="afd_net", bind=URL, placeholder="each chip's own",
-                          help="Scale-out bandwidth of each GPU on both sides. Empty: each chip's own, as its "
-                               "slider sets it (shown under the metrics).")
-    with st.expander("Efficiency factors (fractions of peak reached)"):
-        e1, e2, e3, e4 = st.columns(4)
-        hbm = e1.number_input("HBM bandwidth", 0.01, 1.0, d.hbm_efficiency, 0.01, key="afd_eff_hbm", bind=URL)
-        lowbit = e2.number_input("Low-bit KV reads (x HBM)", 0.01, 1.0, d.lowbit_kv_efficiency, 0.01,
-                                 key="afd_eff_kv", bind=URL)
-        flops = e3.number_input("FLOP/s", 0.01, 1.0, d.flops_efficiency, 0.01, key="afd_eff_flops", bind=URL)
-        network = e4.number_input("Network", 0.01, 1.0, d.network_efficiency, 0.01, key="afd_eff_net", bind=URL)
+    sidebar's, for the known chips and models and the context placeholder); return the
+    AFDInputs they describe with the A:F choice left at the optimum (InputError naming the
+    field)."""
+    values = {}
+    for row in ROWS:
+        for column, keys in zip(st.columns(4), row):
+            keys = keys if isinstance(keys, tuple) else (keys,)
+            boxes = column.columns(len(keys)) if len(keys) > 1 else (column,)
+            for box, key in zip(boxes, keys):
+                values[key] = _widget(box, key, scenario)
+    with st.expander("Efficiency factors (fractions of peak reached) and usable memory"):
+        for box, key in zip(st.columns(len(FOLDED)), FOLDED):
+            values[key] = _widget(box, key, scenario)
         st.caption("Defaults: one set for Hopper, calibrated on the paper's Table 8 deployments (README, "
                    "'AFD sizing').")
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
-    objective = c1.radio("Objective of the search", list(OBJECTIVES), index=0, horizontal=True, key="afd_obj",
-                         bind=URL, format_func=OBJECTIVES.get)
-    pairs = c2.toggle("Search every chip pair of the library", value=False, key="afd_pairs", bind=URL,
-                      help="Mixed pools: the best plan for each (attention chip, FFN chip) pair of the library "
-                           "(~0.1 s); the table is in the 'Mixed chip pools' tab.")
-    return AFDInputs(
-        model=model, attention_chip=a_slug, ffn_chip=f_slug, context=context, tpot_ms=tpot_ms, stages=int(stages),
-        micro_batches=int(micro_batches), attention_gpus=int(a_gpus), ffn_gpus=int(f_gpus),
-        attention_dtype=attention_dtype, kv_dtype=None if kv == "attention" else kv, ffn_parallel=parallel,
-        net_gbps=net, hbm_efficiency=hbm, lowbit_kv_efficiency=lowbit, flops_efficiency=flops,
-        network_efficiency=network, objective=objective, chip_pairs=bool(pairs))
+    values["objective"] = c1.radio("Objective of the search", list(AFD_OBJECTIVES), index=0, horizontal=True,
+                                   key=PREFIX + "objective", bind=URL, format_func=OBJECTIVES.get)
+    values["chip_pairs"] = bool(c2.toggle(
+        "Search every chip pair", value=False, key=PREFIX + "chip_pairs", bind=URL,
+        help="Mixed pools: the best plan for each (attention chip, FFN chip) pair of the library and your own "
+             "chips (~0.1 s); the table is in the 'Mixed chip pools' tab."))
+    return AFDInputs(**values)
 
 
 def with_ratio(inputs: AFDInputs, optimum, ratio: tuple[int, int, int]) -> AFDInputs:
     """``inputs`` with the user's A:F choice: None where it equals the optimum (as in the URL)."""
     best = compute.afd_optimum_ratio(optimum)
     return replace(inputs, **{name: None if value == b else value
-                              for name, value, b in zip(RATIO_FIELDS.values(), ratio, best)})
+                              for name, value, b in zip(AFD_RATIO, ratio, best)})
 
 
 def optimum_values(plan) -> dict:
@@ -106,14 +107,11 @@ def _url_value(key: str, params: dict):
     raw = params.get(key)
     if raw is None:
         return None
-    lo, hi = RATIO_LIMITS[key]
     try:
-        value = int(raw)
+        value = float(raw)
     except ValueError:
         raise InputError(f"URL parameter {key}", f"expected a whole number, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise InputError(f"URL parameter {key}", f"must be between {lo} and {hi}, got {value}")
-    return value
+    return AFD_RATIO[key[len(PREFIX):]].check(value, f"URL parameter {key}", shown=True)
 
 
 def reset_ratio() -> None:
@@ -139,30 +137,19 @@ def ratio(optimum, row) -> tuple[int, int, int]:
         elif previous is not None and st.session_state[key] == previous[key]:
             st.session_state[key] = best[key]  # still at the old optimum: follow the new one
     st.session_state[_OPTIMUM] = best
-    lo, hi = RATIO_LIMITS["afd_x"]
-    x = row.slider("Attention instances (x)", lo, hi, value=best["afd_x"], step=1, key="afd_x", width=SLIDER_WIDTH)
-    lo, hi = RATIO_LIMITS["afd_y"]
-    y = row.slider("FFN instances (y)", lo, hi, value=best["afd_y"], step=1, key="afd_y", width=SLIDER_WIDTH)
-    lo, hi = RATIO_LIMITS["afd_mb"]
-    mb = row.number_input("Micro-batch (requests)", lo, hi, step=16, key="afd_mb", width=INPUT_WIDTH,
-                          help="Requests per micro-batch; the total batch is this x the micro-batches.")
-    values = {"afd_x": int(x), "afd_y": int(y), "afd_mb": int(mb)}
+    x_key, y_key, mb_key = RATIO_KEYS
+    x_spec, y_spec, mb_spec = AFD_RATIO.values()
+    x = row.slider(x_spec.title, int(x_spec.minimum), int(x_spec.maximum), value=best[x_key], step=1, key=x_key,
+                   width=SLIDER_WIDTH)
+    y = row.slider(y_spec.title, int(y_spec.minimum), int(y_spec.maximum), value=best[y_key], step=1, key=y_key,
+                   width=SLIDER_WIDTH)
+    mb = row.number_input(mb_spec.title, int(mb_spec.minimum), int(mb_spec.maximum), step=int(mb_spec.step),
+                          key=mb_key, width=INPUT_WIDTH, help=mb_spec.description + ".")
+    values = dict(zip(RATIO_KEYS, (int(x), int(y), int(mb))))
     for key, value in values.items():
         if value == best[key]:
             if key in params:
                 st.query_params.pop(key, None)
         elif params.get(key) != str(value):
             st.query_params[key] = str(value)
-    return values["afd_x"], values["afd_y"], values["afd_mb"]
-
-
-def chips_label(setup: afd.AFDSetup) -> str:
-    a, f = labels.chip_label(setup.attention_chip), labels.chip_label(setup.ffn_chip)
-    return a if a == f else f"{a} (attention) + {f} (FFN)"
-
-
-def network_label(setup: afd.AFDSetup) -> str:
-    """Scale-out GB/s per GPU in use: '400 GB/s' or '400 / 200 GB/s (attention / FFN)'."""
-    a = setup.attention_net_bytes_per_s or setup.attention_chip.net_bytes_per_s
-    f = setup.ffn_net_bytes_per_s or setup.ffn_chip.net_bytes_per_s
-    return f"{a / 1e9:g} GB/s per GPU" if a == f else f"{a / 1e9:g} / {f / 1e9:g} GB/s per GPU (attention / FFN)"
+    return tuple(values.values())

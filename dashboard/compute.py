@@ -11,9 +11,10 @@ import pyarrow as pa
 import costmodel
 from costmodel import paper
 from costmodel.chips import Chip
-from costmodel.scenario import Scenario
+from costmodel.paper import PAPER_CHIPS
 
 from . import labels
+from .scenario import Scenario
 
 
 # Pure functions of frozen, hashable inputs (Chip, ModelSpec, tuples): functools.lru_cache keys
@@ -76,9 +77,6 @@ def paper_cells(chips: tuple) -> pa.Table:
                                          else 0.0 for b, c in zip(base, current)])):
         table = table.append_column(name, pa.array(values))
     return table
-
-
-PAPER_CHIPS = ("h800", "h20", "a800", "910b")
 
 
 def paper_chips_in_use(scenario: Scenario) -> tuple[Chip, ...]:

@@ -16,9 +16,8 @@ import functools
 
 import streamlit as st
 
-from costmodel.scenario import Scenario
-
 from . import figures, report
+from .scenario import Scenario
 
 PAGE_CONTENT_KEY = "_page_content"  # what the page offers for the sidebar's page ZIP
 EXPORT_POPOVER = "pop_export"  # the sidebar's download menu

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow.compute as pc
 
-from costmodel.afd import binding_constraint
-from costmodel.scenario import PAPER_MODELS, Scenario
+from costmodel.afd import MAX_LAYOUT, binding_constraint
+from costmodel.paper import PAPER_MODELS
 
 from . import compute, labels, variants
 from .charts import afd as afd_charts
 from .charts import attention, overview, paper, roofline, sweep
+from .scenario import Scenario
 
 
 class Lazy(Mapping):
@@ -143,15 +144,10 @@ def paper_counts(cells) -> tuple[int, int, int]:
     return cells.num_rows, pc.sum(cells["match"]).as_py() or 0, pc.sum(cells["still matches"]).as_py() or 0
 
 
-def afd_layout(plan) -> str:
-    """The paper's xAyF notation of a plan, e.g. '2A2F'."""
-    return f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F"
-
-
 def _afd_row(label: str, plan, binding: str) -> dict:
     """One plan as a table row, units in the column names."""
     return {
-        "plan": label, "layout": afd_layout(plan), "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
+        "plan": label, "layout": plan.layout, "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
         "total batch": int(plan.total_batch), "TPOT (ms)": float(plan.tpot_s) * 1e3,
         "tokens/GPU/s (achieved)": float(plan.tokens_per_gpu_s),
         "tokens/GPU/s at the SLA": float(plan.sla_tokens_per_gpu_s),
@@ -168,7 +164,7 @@ def afd_pairs_table(plans) -> pd.DataFrame:
     """The best plan per (attention chip, FFN chip) pair, best first."""
     return pd.DataFrame([{
         "attention chip": labels.chip_label(p.setup.attention_chip), "FFN chip": labels.chip_label(p.setup.ffn_chip),
-        "layout": afd_layout(p), "GPUs": int(p.gpus), "micro-batch": int(p.micro_batch),
+        "layout": p.layout, "GPUs": int(p.gpus), "micro-batch": int(p.micro_batch),
         "TPOT (ms)": float(p.tpot_s) * 1e3, "tokens/GPU/s at the SLA": float(p.sla_tokens_per_gpu_s),
         "USD per 1M tokens at the SLA": float(p.sla_usd_per_mtok), "binding constraint": binding_constraint(p),
     } for p in plans], columns=["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", "TPOT (ms)",
@@ -204,17 +200,17 @@ def afd_view(scenario: Scenario) -> AFDView:
         binding, nearest = compute.afd_explain(setup, x, y, mb)
     rows = [_afd_row("chosen", plan, binding)]
     lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
-             f"{afd_layout(plan)} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
+             f"{plan.layout} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
              + ("meets the target" if nearest is None else "misses the target")
              + f": TPOT {float(plan.tpot_s) * 1e3:.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                f"{_usd(float(plan.usd_per_mtok))} per 1M tokens; binding constraint: {binding}"]
     if nearest is not None:
         lines.append(nearest[0].upper() + nearest[1:])
     if optimum is None:
-        lines.append(f"No ratio up to {afd_charts.MAX_LAYOUT} meets the target")
+        lines.append(f"No ratio up to {MAX_LAYOUT} meets the target")
     else:
         rows.append(_afd_row("optimum", optimum, binding_constraint(optimum)))
-        lines.append(f"Optimum: {afd_layout(optimum)} with micro-batch {int(optimum.micro_batch):,}, "
+        lines.append(f"Optimum: {optimum.layout} with micro-batch {int(optimum.micro_batch):,}, "
                      f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
     charts = Lazy({
         "balance": lambda: afd_charts.balance(plan),
@@ -225,12 +221,12 @@ def afd_view(scenario: Scenario) -> AFDView:
     })
     tables = {"plan": lambda: pd.DataFrame(rows)}
     if inputs.chip_pairs:
-        pairs = compute.afd_chip_pairs(setup, scenario.library_chip_specs(), inputs.objective)
+        pairs = compute.afd_chip_pairs(setup, scenario.all_chip_specs(), inputs.objective)
         tables["chip-pairs"] = lambda: afd_pairs_table(pairs)
         if pairs:
             top = pairs[0]
             lines.append(f"Best chip pair: {labels.chip_label(top.setup.attention_chip)} attention + "
-                         f"{labels.chip_label(top.setup.ffn_chip)} FFN, {afd_layout(top)} with micro-batch "
+                         f"{labels.chip_label(top.setup.ffn_chip)} FFN, {top.layout} with micro-batch "
                          f"{int(top.micro_batch):,}: {float(top.sla_tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                          f"{_usd(float(top.sla_usd_per_mtok))} per 1M tokens at the SLA")
     content = PageContent("afd", "AFD sizing", charts, Lazy(tables), lines)

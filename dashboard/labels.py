@@ -1,7 +1,7 @@
 """Display names and number formats. A chip changed by a slider is marked with ``*``."""
 from __future__ import annotations
 
-from costmodel.chips import Chip
+from costmodel.chips import FIELD_BY_NAME, Chip
 from costmodel.model import ModelSpec
 
 MODIFIED_MARK = "*"
@@ -12,16 +12,20 @@ def chip_label(chip: Chip) -> str:
     return chip.slug.upper() + (MODIFIED_MARK if chip.is_modified else "")
 
 
-FIELD_LABELS = {
-    "bf16_flops": "Peak BF16", "fp8_flops": "Peak FP8", "int8_ops": "Peak INT8", "fp4_flops": "Peak FP4",
-    "mem_bw_bytes_per_s": "HBM bandwidth", "mem_bytes": "HBM capacity", "net_bytes_per_s": "Scale-out network",
-    "price_usd_per_hour": "Price",
-}
+def field_label(name: str) -> str:
+    """A chip field's label as declared ('HBM bandwidth'), the name itself if undeclared."""
+    spec = FIELD_BY_NAME.get(name)
+    return spec.label if spec else name
 
 
 def modified_summary(chip: Chip) -> str:
     """'H800* (HBM bandwidth, Price)' for a chip a slider changed."""
-    return f"{chip_label(chip)} ({', '.join(FIELD_LABELS.get(f, f) for f in sorted(chip.modified))})"
+    return f"{chip_label(chip)} ({', '.join(field_label(f) for f in sorted(chip.modified))})"
+
+
+def option_label(name: str, custom: bool) -> str:
+    """A chip or model in a selector: its name, marked when it is the user's own."""
+    return f"{name} · custom" if custom else name
 
 
 def model_label(model: ModelSpec) -> str:
@@ -47,3 +51,16 @@ def tokens(context: float) -> str:
     if context % 1024 == 0:
         return f"{context >> 10}K"
     return f"{context:,}"
+
+
+def chips_label(setup) -> str:
+    """An AFD setup's chips: 'H800' or 'H20 (attention) + H800 (FFN)'."""
+    a, f = chip_label(setup.attention_chip), chip_label(setup.ffn_chip)
+    return a if a == f else f"{a} (attention) + {f} (FFN)"
+
+
+def network_label(setup) -> str:
+    """Scale-out GB/s per GPU in use: '400 GB/s' or '400 / 200 GB/s (attention / FFN)'."""
+    a = setup.attention_net_bytes_per_s or setup.attention_chip.net_bytes_per_s
+    f = setup.ffn_net_bytes_per_s or setup.ffn_chip.net_bytes_per_s
+    return f"{a / 1e9:g} GB/s per GPU" if a == f else f"{a / 1e9:g} / {f / 1e9:g} GB/s per GPU (attention / FFN)"

@@ -1,7 +1,7 @@
 """Report-grade files from figure dicts and tables: PNG (2x), SVG, PDF, offline HTML, chart data
 and tables as CSV, the scenario with every spec it used as JSON, a Markdown summary, and the
 bundle (ZIP or folder) of a page or of all pages. No Streamlit here: the dashboard's download
-buttons (``dashboard.export``) and ``python -m costmodel report`` call the same functions, so
+buttons (``dashboard.export``) and ``python -m dashboard report`` call the same functions, so
 the two bundles are the same files.
 
 Static images go through kaleido and Debian's chromium (never kaleido's browser download), in
@@ -13,7 +13,6 @@ import asyncio
 import atexit
 import copy
 import csv
-import dataclasses
 import io
 import json
 import re
@@ -23,9 +22,10 @@ from pathlib import Path
 
 from costmodel import __version__, library
 from costmodel.errors import InputError
-from costmodel.scenario import PAPER_CHIPS, PAPER_MODELS, Scenario
+from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from . import labels
+from .scenario import SCHEMA_VERSION, Scenario
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 FORMATS = IMAGE_FORMATS + ("html", "csv")
@@ -176,8 +176,8 @@ def afd_caption(scenario: Scenario) -> str:
              f"{a.stages} stages, {a.micro_batches} micro-batches, {a.attention_gpus}+{a.ffn_gpus} GPUs/instance",
              f"{a.attention_dtype.upper()} attention, {(a.kv_dtype or a.attention_dtype).upper()} KV, "
              f"{scenario.weight_dtype.upper()} weights, {a.ffn_parallel.upper()}"]
-    if a.net_gbps is not None:
-        parts.append(f"network {a.net_gbps:g} GB/s per GPU")
+    if a.attention_net_gbps is not None or a.ffn_net_gbps is not None:
+        parts.append(f"network {labels.network_label(setup)}")
     return " · ".join(parts + [f"costmodel {__version__}"])
 
 
@@ -325,82 +325,91 @@ def chart_file(spec: dict, fmt: str, scenario: Scenario, page: str | None = None
 
 
 # --- scenario with specs ------------------------------------------------------------------------
-def _plain(value):
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {"type": type(value).__name__} if not hasattr(value, "slug") else {}
-        out.update({f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
-        return out
-    if isinstance(value, (frozenset, set)):
-        return sorted(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
 def report_dict(scenario: Scenario) -> dict:
-    """Every input (``scenario``: Scenario.to_dict, what ``python -m costmodel report`` reads),
-    the full specs of every model and chip the pages use (selected ones with the overrides
-    applied; the paper's, which the attention and paper pages always show) and the version."""
-    known_models, known_chips = library.models(), library.chips()
-    chips = {c.slug: c for c in scenario.chip_specs()}
-    chip_specs = {}
-    for slug in list(scenario.chips) + [s for s in PAPER_CHIPS if s not in chips]:
-        chip = chips.get(slug, known_chips[slug])
-        entry = {"selected": slug in chips, **_plain(chip)}
-        if chip.is_modified:
-            entry["library_values"] = {f: getattr(known_chips[slug], f) for f in sorted(chip.modified)}
-        chip_specs[slug] = entry
-    model_specs = {slug: {"selected": slug in scenario.models, **_plain(known_models[slug])}
-                   for slug in list(scenario.models) + [s for s in PAPER_MODELS if s not in scenario.models]}
-    return {"tool": "costmodel", "version": __version__, "scenario": scenario.to_dict(),
-            "chips": chip_specs, "models": model_specs}
+    """Every input (``scenario``: Scenario.to_dict, what ``python -m dashboard report`` reads),
+    the full spec of every chip and model the pages use (as the data files write them: the
+    selected ones, the AFD page's, the paper's, which the attention and paper pages always
+    show; slider changes under ``overrides``) and the version."""
+    afd = scenario.afd
+    chip_slugs = dict.fromkeys([*scenario.chips, afd.attention_chip, afd.ffn_chip, *PAPER_CHIPS])
+    model_slugs = dict.fromkeys([*scenario.models, afd.model, *PAPER_MODELS])
+    known_chips, known_models = scenario.known_chips(), scenario.known_models()
+    overrides = dict(scenario.chip_overrides)
+    chips = {slug: {"selected": slug in scenario.chips, "custom": scenario.is_custom(slug),
+                    "spec": library.chip_entry(known_chips[slug]),
+                    **({"overrides": dict(overrides[slug])} if slug in overrides else {})} for slug in chip_slugs}
+    models = {slug: {"selected": slug in scenario.models, "custom": scenario.is_custom(slug),
+                     "spec": library.model_entry(known_models[slug])} for slug in model_slugs}
+    return {"tool": "decode co-design dashboard", "version": __version__, "scenario": scenario.to_dict(),
+            "chips": chips, "models": models}
 
 
 def scenario_json(scenario: Scenario) -> bytes:
-    return (json.dumps(report_dict(scenario), indent=2) + "\n").encode()
+    return (json.dumps(report_dict(scenario), indent=2, allow_nan=False) + "\n").encode()
+
+
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[str]]:
+    """A Scenario from JSON text the dashboard wrote (``report_dict``) or a bare
+    ``Scenario.to_dict()``; also warnings. The file's specs are the ones used: a chip or model
+    whose embedded spec differs from the library's keeps the file's (with a warning saying
+    so), so a report regenerates the figures the file was written with."""
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:
+        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
+    embedded = data if isinstance(data, dict) and "scenario" in data else {}
+    if embedded:
+        data = embedded["scenario"]
+    if not isinstance(data, dict):
+        raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
+    warnings = []
+    data = dict(data)
+    for key, kind, parse, entry_of, known in (
+            ("chips", "chip", library.parse_chip, library.chip_entry, library.chips()),
+            ("models", "model", library.parse_model, library.model_entry, library.models())):
+        entries = embedded.get(key, {})
+        if not isinstance(entries, dict):
+            raise InputError(f"{field}: {key}", "expected {slug: {spec: ...}}")
+        shadows = []
+        for slug, entry in entries.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("spec"), dict):
+                raise InputError(f"{field}: {key}.{slug}", "expected an object with a 'spec'")
+            if entry.get("custom") or slug not in known:
+                continue  # carried in the scenario's own custom records
+            spec = parse(entry["spec"], f"{field}: {key}.{slug}")
+            if spec != known[slug]:
+                base = entry_of(known[slug])
+                changed = sorted(k for k in set(entry["spec"]) | set(base) if entry["spec"].get(k) != base.get(k))
+                warnings.append(f"{kind} {slug}: the file's {', '.join(changed)} differ from the library's; "
+                                "the file's are used")
+                shadows.append(entry["spec"])
+        if shadows:
+            data[f"custom_{key}"] = list(data.get(f"custom_{key}", [])) + shadows
+    return Scenario.from_dict(data), warnings
 
 
 def read_scenario(path) -> tuple[Scenario, list[str]]:
-    """A Scenario from a file written by the dashboard (``report_dict``) or a bare
-    ``Scenario.to_dict()``; also the warnings (embedded specs that differ from the library's:
-    the numbers follow the library). InputError naming the field for a malformed file."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise InputError("--scenario", f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError("--scenario", f"{path} is not valid JSON: {err.msg} at line {err.lineno}, "
-                                       f"column {err.colno}") from None
-    if isinstance(data, dict) and "scenario" in data:
-        embedded = data
-        data = data["scenario"]
-    else:
-        embedded = {}
-    scenario = Scenario.from_dict(data)
-    warnings = []
-    chips = embedded.get("chips")
-    if isinstance(chips, dict):
-        current = report_dict(scenario)["chips"]
-        for slug, spec in chips.items():
-            if isinstance(spec, dict) and slug in current and spec != current[slug]:
-                fields = sorted(k for k in set(spec) | set(current[slug]) if spec.get(k) != current[slug].get(k))
-                warnings.append(f"chip {slug}: the file's {', '.join(fields)} differ from the library's; "
-                                "the library's values (with the scenario's overrides) are used")
-    return scenario, warnings
+    """``parse_scenario`` of a file (InputError naming it when unreadable)."""
+    return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 # --- summary and bundles ------------------------------------------------------------------------
 def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes: list[str] = ()) -> str:
     chips = scenario.chip_specs()
-    names = {s: m.name for s, m in library.models().items()}
+    names = {s: m.name for s, m in scenario.known_models().items()}
     lines = [f"# Decode cost report ({', '.join(c.title for c in contents)})", "",
              f"Generated by costmodel {__version__} from `scenario.json` (every input and spec); regenerate with "
-             "`python -m costmodel report --scenario scenario.json --out DIR`.", "",
+             "`python -m dashboard report --scenario scenario.json --out DIR`.", "",
              "## Scenario", "",
              f"- Models: {', '.join(names.get(s, s) for s in scenario.models)}",
              f"- Chips: {', '.join(labels.modified_summary(c) if c.is_modified else labels.chip_label(c) for c in chips)}",

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from costmodel import afd
 from dashboard import afd_inputs, compute, export, figures, labels, render, sidebar
 from dashboard.charts import afd as charts
 
@@ -22,9 +23,9 @@ st.subheader("A:F ratio")
 
 
 PLAN, PAIRS = "The plan as a table", "Mixed chip pools"
-VIEWS = {"Stage balance": ("balance", "afd_balance"), "Pipeline of one decode step": ("pipeline", "afd_gantt"),
-         "Best ratio vs context": ("ratio-vs-context", "afd_context"),
-         "Three models, one SLA": ("models", "afd_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
+VIEWS = {"Stage balance": ("balance", "afdchart_balance"), "Pipeline of one decode step": ("pipeline", "afdchart_gantt"),
+         "Best ratio vs context": ("ratio-vs-context", "afdchart_context"),
+         "Three models, one SLA": ("models", "afdchart_models"), PLAN: None, PAIRS: None}  # tab: its chart (name, key)
 
 
 def pairs_table(content, scenario, setup) -> None:
@@ -52,15 +53,15 @@ def draw(scenario) -> None:
     mb = view.choice[2]
     if optimum is None:
         row.button("Reset the ratio", key="afd_reset", on_click=afd_inputs.reset_ratio)
-        row.warning(f"No ratio up to {charts.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
+        row.warning(f"No ratio up to {afd.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
     else:
         at_optimum = view.choice == compute.afd_optimum_ratio(optimum)
-        row.button(f"{'At the' if at_optimum else 'Use'} optimum: {figures.afd_layout(optimum)}, micro-batch "
+        row.button(f"{'At the' if at_optimum else 'Use'} optimum: {optimum.layout}, micro-batch "
                    f"{int(optimum.micro_batch):,} ({float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s)",
                    key="afd_reset", on_click=afd_inputs.reset_ratio, disabled=at_optimum,
                    help="The search's best plan for these inputs; click to set the ratio and micro-batch to it.")
 
-    name = figures.afd_layout(plan)
+    name = plan.layout
     size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
             f"({setup.micro_batches} in flight)")
     if view.nearest is None:
@@ -90,7 +91,7 @@ def draw(scenario) -> None:
     ], footnote=(
         f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
         f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
-        f"Chips: {afd_inputs.chips_label(setup)}; network {afd_inputs.network_label(setup)}; "
+        f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."))
 
     def chart(name: str, key: str) -> None:

@@ -12,11 +12,6 @@ US = 1e6
 STAGE_LABELS = {"attention": "Attention", "network": "Network (A→F + F→A)", "a2f": "A→F network", "ffn": "FFN",
                 "f2a": "F→A network"}
 OVER = "#B91C1C"
-MAX_LAYOUT = "64A16F"  # the search's largest ratio
-
-
-def _layout(plan) -> str:
-    return f"{int(plan.attention_instances)}A{int(plan.ffn_instances)}F"
 
 
 def _stage_axis(rows: list[str]) -> dict:
@@ -63,7 +58,7 @@ def balance(plan) -> dict:
     notes.append({"x": budget, "y": 1.0, "xref": "x", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                   "text": f"budget {budget:.0f} µs", "font": {"size": 12, "color": OVER}})
     return figure(data, {
-        "title": {"text": f"Per-layer balance of {_layout(plan)}, micro-batch {int(plan.micro_batch):,}<br>"
+        "title": {"text": f"Per-layer balance of {plan.layout}, micro-batch {int(plan.micro_batch):,}<br>"
                           f"<sup>each stage's time per layer vs the {budget:.0f} µs budget "
                           f"(TPOT / ({plan.setup.slots_per_layer} slots x {plan.setup.layers} layers))</sup>"},
         "barmode": "stack",
@@ -152,7 +147,7 @@ def ratio_vs_context(rows, ffn_instances: int, micro_batch: int, objective: str)
         return [None if p is None else float(getattr(p, attr)) for p in plans]
 
     def layout_text(plans):
-        return [None if p is None else f"{_layout(p)} · micro-batch {int(p.micro_batch):,}" for p in plans]
+        return [None if p is None else f"{p.layout} · micro-batch {int(p.micro_batch):,}" for p in plans]
 
     ctx_text = [labels.tokens(c) for c in contexts]
     common = {"type": "scatter", "mode": "lines+markers", "x": contexts}
@@ -205,7 +200,7 @@ def models(rows, setup) -> dict:
     attention and FFN stacked. Same chips, context and TPOT target for all."""
     names = [m.name for m, _ in rows]
     plans = [p for _, p in rows]
-    text = [("no feasible plan" if p is None else f"{_layout(p)}, mb {int(p.micro_batch):,}") for p in plans]
+    text = [("no feasible plan" if p is None else f"{p.layout}, mb {int(p.micro_batch):,}") for p in plans]
 
     def get(attr):
         return [0.0 if p is None else float(getattr(p, attr)) for p in plans]

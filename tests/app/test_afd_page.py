@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from app_harness import APP, TIMEOUT, footnote, metric, open_chart_downloads, open_download_menu, open_tab
 
 PAGE = "pages/afd.py"
-PAPER_2A2F = {"afd_ctx": "4096", "afd_x": "2", "afd_y": "2", "afd_mb": "2048"}  # paper Table 8, FP8, 4K
+PAPER_2A2F = {"afd_context": "4096", "afd_attention_instances": "2", "afd_ffn_instances": "2", "afd_micro_batch": "2048"}  # paper Table 8, FP8, 4K
 
 
 def open_afd(query: dict | None = None) -> AppTest:
@@ -71,16 +71,16 @@ def test_renders_four_charts_in_the_shared_template():
 
 
 def test_default_is_the_search_optimum_at_4k():
-    at = open_afd({"afd_ctx": "4096"})
+    at = open_afd({"afd_context": "4096"})
     # Step-3 on H800+H800, 8-GPU instances, 3 micro-batches, 50 ms: the search's best is 4A2F at micro-batch 4368
     assert optimum(at).startswith("At the optimum: 4A2F, micro-batch 4,368 (")
     assert at.button(key="afd_reset").disabled, "nothing to reset at the optimum"
     assert layout(at) == "4A2F"
-    assert at.slider(key="afd_x").value == 4 and at.slider(key="afd_y").value == 2
-    assert at.number_input(key="afd_mb").value == 4368
+    assert at.slider(key="afd_attention_instances").value == 4 and at.slider(key="afd_ffn_instances").value == 2
+    assert at.number_input(key="afd_micro_batch").value == 4368
     assert metric(at, "Tokens per GPU per s").value == "5,499"
     assert at.success and "meets the 50 ms target" in at.success[0].value
-    assert "afd_x" not in at.query_params, "the optimum is not written to the URL"
+    assert "afd_attention_instances" not in at.query_params, "the optimum is not written to the URL"
 
 
 def test_paper_2a2f_deployment_numbers():
@@ -104,21 +104,21 @@ def test_paper_2a2f_deployment_numbers():
 
 
 def test_ratio_control_changes_figures_and_url():
-    at = open_afd({"afd_ctx": "4096"})
+    at = open_afd({"afd_context": "4096"})
     balance = figures(at)[0]
     gantt = figures(afd_tab(at, "Pipeline of one decode step"))[0]
-    at.slider(key="afd_x").set_value(3).run()
+    at.slider(key="afd_attention_instances").set_value(3).run()
     assert not at.exception and not at.error
     assert json.dumps(figures(at)[0], sort_keys=True) != json.dumps(gantt, sort_keys=True)
     assert json.dumps(figures(afd_tab(at, "Stage balance"))[0], sort_keys=True) != json.dumps(balance, sort_keys=True)
     assert layout(at) == "3A2F"
-    assert at.query_params["afd_x"] in ("3", ["3"])
+    assert at.query_params["afd_attention_instances"] in ("3", ["3"])
     at.button(key="afd_reset").click().run()
-    assert at.slider(key="afd_x").value == 4 and "afd_x" not in at.query_params
+    assert at.slider(key="afd_attention_instances").value == 4 and "afd_attention_instances" not in at.query_params
 
 
 def test_infeasible_choice_explains_binding_constraint_and_nearest():
-    at = open_afd({**PAPER_2A2F, "afd_x": "1"})
+    at = open_afd({**PAPER_2A2F, "afd_attention_instances": "1"})
     assert not at.exception and not at.error
     assert not at.success
     text = at.warning[0].value
@@ -131,15 +131,15 @@ def test_infeasible_choice_explains_binding_constraint_and_nearest():
 
 
 def test_url_params_seed_inputs():
-    at = open_afd({"afd_model": "DeepSeek-V3", "afd_achip": "H20", "afd_fchip": "H800", "afd_ctx": "8192",
-                   "afd_tpot_ms": "40", "afd_stages": "4", "afd_dtype": "BF16", "afd_obj": "min USD per 1M tokens",
-                   "afd_y": "3"})
+    at = open_afd({"afd_model": "DeepSeek-V3", "afd_attention_chip": "H20", "afd_ffn_chip": "H800", "afd_context": "8192",
+                   "afd_tpot_ms": "40", "afd_stages": "4", "afd_attention_dtype": "BF16", "afd_objective": "min USD per 1M tokens",
+                   "afd_ffn_instances": "3"})
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="afd_model").value == "deepseek-v3"
-    assert at.selectbox(key="afd_achip").value == "h20" and at.selectbox(key="afd_fchip").value == "h800"
-    assert at.number_input(key="afd_ctx").value == 8192 and at.number_input(key="afd_tpot_ms").value == 40.0
-    assert at.radio(key="afd_stages").value == 4 and at.radio(key="afd_dtype").value == "bf16"
-    assert at.slider(key="afd_y").value == 3 and at.radio(key="afd_obj").value == "usd_per_mtok"
+    assert at.selectbox(key="afd_attention_chip").value == "h20" and at.selectbox(key="afd_ffn_chip").value == "h800"
+    assert at.number_input(key="afd_context").value == 8192 and at.number_input(key="afd_tpot_ms").value == 40.0
+    assert at.radio(key="afd_stages").value == 4 and at.radio(key="afd_attention_dtype").value == "bf16"
+    assert at.slider(key="afd_ffn_instances").value == 3 and at.radio(key="afd_objective").value == "usd_per_mtok"
     assert layout(at).endswith("3F")
     balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
@@ -148,7 +148,7 @@ def test_url_params_seed_inputs():
 
 
 def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
-    at = open_afd({"afd_ctx": "4096", "h800_hbm_tbps": "2.0"})
+    at = open_afd({"afd_context": "4096", "h800_hbm_tbps": "2.0"})
     assert not at.error
     assert "Chips: H800*;" in footnote(at) and "H800*" in " ".join(c.value for c in at.sidebar.caption)
     assert "H800*" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
@@ -158,19 +158,19 @@ def test_sidebar_chip_slider_reaches_the_page_and_is_marked():
 def test_nothing_feasible_says_so_and_still_draws_the_choice():
     """A 1 ms TPOT target: no ratio meets it; the page says so, explains the chosen plan and
     offers a reset of the ratio (no optimum to go to)."""
-    at = open_afd({"afd_tpot_ms": "1", "afd_x": "3"})
+    at = open_afd({"afd_tpot_ms": "1", "afd_attention_instances": "3"})
     assert not at.exception and not at.error
     assert any("No ratio up to" in w.value and "meets the target" in w.value for w in at.warning)
     assert "misses the target" in status(at)
     assert at.button(key="afd_reset").label == "Reset the ratio"
     assert float(metric(at, "TPOT").value) > 1.0 and figures(at)
     at.button(key="afd_reset").click().run()
-    assert not at.exception and "afd_x" not in at.query_params
+    assert not at.exception and "afd_attention_instances" not in at.query_params
 
 
 @pytest.mark.parametrize("query, field", [
-    ({"afd_x": "abc"}, "URL parameter afd_x"),
-    ({"afd_mb": "0"}, "URL parameter afd_mb"),
+    ({"afd_attention_instances": "abc"}, "URL parameter afd_attention_instances"),
+    ({"afd_micro_batch": "0"}, "URL parameter afd_micro_batch"),
 ])
 def test_bad_input_names_the_field(query, field):
     at = open_afd(query)
@@ -179,14 +179,14 @@ def test_bad_input_names_the_field(query, field):
 
 
 def test_ratio_follows_the_optimum_until_moved():
-    at = open_afd({"afd_ctx": "4096"})
-    assert at.slider(key="afd_x").value == 4
-    at.number_input(key="afd_ctx").set_value(8192).run()
-    assert at.slider(key="afd_x").value == 8, "untouched: follows the optimum (8A2F at 8K)"
+    at = open_afd({"afd_context": "4096"})
+    assert at.slider(key="afd_attention_instances").value == 4
+    at.number_input(key="afd_context").set_value(8192).run()
+    assert at.slider(key="afd_attention_instances").value == 8, "untouched: follows the optimum (8A2F at 8K)"
     assert layout(at) == "8A2F"
-    at.slider(key="afd_x").set_value(5).run()
-    at.number_input(key="afd_ctx").set_value(16384).run()
-    assert at.slider(key="afd_x").value == 5, "moved by the user: stays"
+    at.slider(key="afd_attention_instances").set_value(5).run()
+    at.number_input(key="afd_context").set_value(16384).run()
+    assert at.slider(key="afd_attention_instances").value == 5, "moved by the user: stays"
     assert optimum(at).startswith("Use optimum: 16A2F,")
 
 
@@ -199,12 +199,13 @@ def session_scenario(at):
 def test_inputs_seed_the_scenario():
     """The page's widgets build Scenario.afd: URL-set inputs and a moved ratio, None where the
     ratio stays at the optimum; the page then reads everything from that Scenario."""
-    at = open_afd({"afd_model": "DeepSeek-V3", "afd_achip": "H20", "afd_ctx": "8192", "afd_tpot_ms": "40",
-                   "afd_net": "40", "afd_x": "3"})
+    at = open_afd({"afd_model": "DeepSeek-V3", "afd_attention_chip": "H20", "afd_context": "8192", "afd_tpot_ms": "40",
+                   "afd_attention_net_gbps": "40", "afd_attention_instances": "3"})
     assert not at.error, [e.value for e in at.error]
     inputs = session_scenario(at)
     assert (inputs.model, inputs.attention_chip, inputs.ffn_chip, inputs.context) == ("deepseek-v3", "h20", "h800", 8192)
-    assert inputs.tpot_ms == 40.0 and inputs.net_gbps == 40.0 and not inputs.chip_pairs
+    assert inputs.tpot_ms == 40.0 and inputs.attention_net_gbps == 40.0 and inputs.ffn_net_gbps is None
+    assert not inputs.chip_pairs
     assert inputs.attention_instances == 3 and inputs.ffn_instances is None and inputs.micro_batch is None
     assert layout(at).startswith("3A")
     at.button(key="afd_reset").click().run()
@@ -212,9 +213,9 @@ def test_inputs_seed_the_scenario():
 
 
 def test_chip_pair_toggle_shows_the_pair_table():
-    at = open_afd({"afd_ctx": "8192"})
+    at = open_afd({"afd_context": "8192"})
     assert not [d for d in at.dataframe if "FFN chip" in d.value.columns], "off by default"
-    at.toggle(key="afd_pairs").set_value(True).run()
+    at.toggle(key="afd_chip_pairs").set_value(True).run()
     assert not at.exception and not at.error
     assert session_scenario(at).chip_pairs
     afd_tab(at, "Mixed chip pools")
@@ -227,15 +228,15 @@ def test_chip_pair_toggle_shows_the_pair_table():
     assert table["tokens/GPU/s at the SLA"].is_monotonic_decreasing, "best first"
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     assert "dl_afd_table_chip-pairs" in ids
-    linked = open_afd({"afd_ctx": "8192", "afd_pairs": "true"})  # a copied URL reopens it
-    assert linked.toggle(key="afd_pairs").value and session_scenario(linked).chip_pairs
+    linked = open_afd({"afd_context": "8192", "afd_chip_pairs": "true"})  # a copied URL reopens it
+    assert linked.toggle(key="afd_chip_pairs").value and session_scenario(linked).chip_pairs
 
 
 def test_export_controls_render():
     from dashboard import report
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
-    at = open_download_menu(open_chart_downloads(open_afd({"afd_ctx": "4096"}), "afd", charts))
+    at = open_download_menu(open_chart_downloads(open_afd({"afd_context": "4096"}), "afd", charts))
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for tab in ("Pipeline of one decode step", "Best ratio vs context", "Three models, one SLA", "The plan as a table"):
         ids += " ".join(el.proto.id for el in afd_tab(at, tab).get("download_button"))
@@ -249,6 +250,6 @@ def test_export_controls_render():
 
 
 def test_unknown_tab_in_the_url_falls_back_to_the_first():
-    at = open_afd({"afd_ctx": "4096", "afd_tab": "Mixed chip pools"})  # the chip-pair toggle is off
+    at = open_afd({"afd_context": "4096", "afd_tab": "Mixed chip pools"})  # the chip-pair toggle is off
     assert not at.error, [e.value for e in at.error]
     assert "Per-layer balance" in figures(at)[0]["layout"]["title"]["text"]

@@ -156,7 +156,7 @@ def test_sliders_cannot_reach_invalid_values():
         assert slider.min > 0, slider.key
     bw = at.slider(key=SLIDER)
     price = at.slider(key="h800_usd_h")
-    assert bw.min >= 0.05 and price.min >= 0.01
+    assert bw.min >= 0.01 and price.min >= 0.01
 
 
 def test_inputs_kept_across_page_switches():

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from costmodel import InputError
-from costmodel.scenario import SCHEMA_VERSION, Scenario
+from dashboard.scenario import SCHEMA_VERSION, Scenario
 
 
 def test_defaults_are_the_papers():
@@ -39,7 +39,7 @@ def test_overrides_only_for_selected_chips():
     ({"models": ("gpt-9",)}, "model"),
     ({"chips": ("h801x",)}, "chip"),
     ({"context": 0}, "context"),
-    ({"context": 2 << 20}, "context"),
+    ({"context": 1 << 25}, "context"),
     ({"context": float("nan")}, "context"),
     ({"sweep_min": 32768, "sweep_max": 8192}, "sweep range"),
     ({"sweep_axis": "cubic"}, "sweep_axis"),
@@ -74,7 +74,7 @@ def test_sweep_contexts_span_the_range_on_the_axis():
 
 
 # --- AFD inputs (Scenario.afd) -------------------------------------------------------------------
-from costmodel.scenario import AFDInputs  # noqa: E402
+from dashboard.scenario import AFDInputs  # noqa: E402
 
 
 def test_afd_defaults_are_the_papers_deployment():
@@ -90,7 +90,7 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
     s = Scenario(chips=("h800", "h20"), chip_overrides={"h20": {"price_usd_per_hour": 1.5}},
                  afd=AFDInputs(model="DeepSeek-V3", attention_chip="H20", ffn_chip="h800", context=32768, tpot_ms=40,
                                stages=4, micro_batches=4, attention_gpus=4, ffn_gpus=16, attention_dtype="bf16",
-                               kv_dtype="fp8", ffn_parallel="ep", net_gbps=40, hbm_efficiency=0.7,
+                               kv_dtype="fp8", ffn_parallel="ep", attention_net_gbps=40, hbm_efficiency=0.7,
                                objective="usd_per_mtok", attention_instances=6, micro_batch=1024, chip_pairs=True))
     data = json.loads(json.dumps(s.to_dict()))
     assert data["afd"]["model"] == "deepseek-v3" and data["afd"]["ffn_instances"] is None
@@ -98,13 +98,23 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
     assert again == s and hash(again) == hash(s)
     setup = again.afd_setup()
     assert setup.attention_chip.price_usd_per_hour == 1.5 and setup.attention_chip.is_modified, "sidebar override"
-    assert setup.attention_net_bytes_per_s == 40e9 and setup.efficiency.hbm == 0.7 and setup.kv_dtype == "fp8"
+    assert setup.attention_net_bytes_per_s == 40e9 and setup.ffn_net_bytes_per_s is None
+    assert setup.efficiency.hbm == 0.7 and setup.kv_dtype == "fp8"
     assert Scenario.from_dict({**data, "afd": {"tpot_ms": 30}}).afd == AFDInputs(tpot_ms=30), "missing keys: defaults"
+
+
+def test_version_2_file_one_network_figure_sets_both_pools():
+    data = Scenario(context=16384).to_dict()
+    del data["custom_chips"], data["custom_models"]
+    data["schema_version"] = 2
+    data["afd"] = {**{k: v for k, v in data["afd"].items() if not k.endswith("net_gbps")}, "net_gbps": 25}
+    afd = Scenario.from_dict(data).afd
+    assert afd.attention_net_gbps == afd.ffn_net_gbps == 25
 
 
 def test_version_1_file_without_afd_still_loads():
     data = Scenario(context=16384).to_dict()
-    del data["afd"]
+    del data["afd"], data["custom_chips"], data["custom_models"]
     data["schema_version"] = 1
     old = Scenario.from_dict(data)
     assert old == Scenario(context=16384) and old.afd == AFDInputs()
@@ -117,6 +127,16 @@ def test_version_1_file_without_afd_still_loads():
     ({"model": "gpt-9"}, "afd.model"),
     ({"attention_chip": "h801x"}, "afd.attention_chip"),
     ({"ffn_chip": ""}, "afd.ffn_chip"),
+])
+def test_afd_unknown_slugs_name_the_field(kwargs, field):
+    """Which models and chips exist is the scenario's to say (it knows the user's own)."""
+    with pytest.raises(InputError) as err:
+        Scenario(afd=AFDInputs(**kwargs))
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"model": 3}, "afd.model"),
     ({"context": 0}, "afd.context"),
     ({"tpot_ms": -5}, "afd.tpot_ms"),
     ({"tpot_ms": 1e6}, "afd.tpot_ms"),
@@ -127,7 +147,8 @@ def test_version_1_file_without_afd_still_loads():
     ({"attention_dtype": "fp4"}, "afd.attention_dtype"),
     ({"kv_dtype": "int3"}, "afd.kv_dtype"),
     ({"ffn_parallel": "pp"}, "afd.ffn_parallel"),
-    ({"net_gbps": 0}, "afd.net_gbps"),
+    ({"attention_net_gbps": 0}, "afd.attention_net_gbps"),
+    ({"ffn_net_gbps": float("inf")}, "afd.ffn_net_gbps"),
     ({"hbm_efficiency": 1.5}, "afd.hbm_efficiency"),
     ({"network_efficiency": 0}, "afd.network_efficiency"),
     ({"objective": "fastest"}, "afd.objective"),

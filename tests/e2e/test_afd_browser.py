@@ -51,7 +51,7 @@ def attention_slider(page):
 
 
 def test_afd_page_draws_its_charts(page, warm):
-    open_afd(page, f"{warm}/afd?afd_ctx=4096")
+    open_afd(page, f"{warm}/afd?afd_context=4096")
     assert not page.get_by_text("Page not found").count()
     drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
@@ -67,21 +67,21 @@ def test_afd_page_draws_its_charts(page, warm):
 
 
 def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
-    open_afd(page, f"{warm}/afd?afd_ctx=4096")
+    open_afd(page, f"{warm}/afd?afd_context=4096")
     before = chart_data(page)
     thumb = attention_slider(page)
     assert thumb.input_value() == "4"
     thumb.focus()
     thumb.press("ArrowLeft")
     thumb.press("ArrowLeft")
-    page.wait_for_function("() => window.location.search.includes('afd_x=2')", timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('afd_attention_instances=2')", timeout=30_000)
     page.get_by_text("2A2F with micro-batch 4,368 misses the target").wait_for(timeout=30_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     page.wait_for_timeout(500)
     after = chart_data(page)
     assert after[0] != before[0], "the stage balance follows the ratio"
     url = page.url
-    assert "afd_ctx=4096" in url
+    assert "afd_context=4096" in url
 
     again = browser.new_page(viewport={"width": 1500, "height": 1000})
     try:
@@ -95,7 +95,7 @@ def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
 
 
 def test_infeasible_ratio_is_explained(page, warm):
-    open_afd(page, f"{warm}/afd?afd_ctx=4096&afd_x=1&afd_y=2&afd_mb=2048")
+    open_afd(page, f"{warm}/afd?afd_context=4096&afd_attention_instances=1&afd_ffn_instances=2&afd_micro_batch=2048")
     page.get_by_text("misses the target").wait_for(timeout=30_000)
     assert page.get_by_text("exceeds the 273 us budget", exact=False).count() >= 1
     assert not page.locator('[data-testid="stException"]').count()

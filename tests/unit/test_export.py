@@ -1,6 +1,6 @@
 """Export: every format of a chart (PNG/PDF magic bytes and size, SVG as XML with the axis titles,
 offline HTML, CSV that reads back to the plotted numbers exactly), tables, bundles, the scenario
-file, and the headless `python -m costmodel report` giving the dashboard's bundle."""
+file, and the headless `python -m dashboard report` giving the dashboard's bundle."""
 from __future__ import annotations
 
 import csv
@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from costmodel.__main__ import main
-from costmodel.scenario import AFDInputs, Scenario
 from dashboard import export, figures, report
+from dashboard.__main__ import main
+from dashboard.scenario import AFDInputs, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Scenario(models=("step-3", "deepseek-v3"), chips=("h800", "h20"), context=16384,
@@ -136,11 +136,11 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     data = report.report_dict(SCENARIO)
     assert data["version"] == "0.1.0" and data["scenario"] == SCENARIO.to_dict()
     h800 = data["chips"]["h800"]
-    assert h800["selected"] and h800["price_usd_per_hour"] == 2.5 and h800["modified"] == ["price_usd_per_hour"]
-    assert h800["library_values"]["price_usd_per_hour"] != 2.5 and h800["source"]
+    assert h800["selected"] and not h800["custom"] and h800["overrides"] == {"price_usd_per_hour": 2.5}
+    assert h800["spec"]["price_usd_per_hour"] == 2.0 and h800["spec"]["source"], "the library's spec, then the change"
     assert not data["chips"]["a800"]["selected"], "the paper's chips, used by the paper page, are listed"
     step3 = data["models"]["step-3"]
-    assert step3["selected"] and step3["attention_groups"][0]["attention"]["type"] == "MFA"
+    assert step3["selected"] and step3["spec"]["attention"][0]["kind"] == "mfa"
     path = tmp_path / "scenario.json"
     path.write_bytes(report.scenario_json(SCENARIO))
     scenario, warnings = report.read_scenario(path)
@@ -148,9 +148,11 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
     path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
     assert report.read_scenario(path)[0] == SCENARIO
-    data["chips"]["h20"]["mem_bw_bytes_per_s"] = 1.0
+    data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used
     path.write_text(json.dumps(data))
-    assert "chip h20" in report.read_scenario(path)[1][0]
+    scenario, warnings = report.read_scenario(path)
+    assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used"]
+    assert scenario.chip_spec("h20").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20")
 
 
 def test_page_zip_lists_every_chart_format_table_scenario_summary(overview, monkeypatch):
@@ -192,7 +194,7 @@ def test_report_command_refuses_images_without_chromium(tmp_path, monkeypatch, c
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--scenario", "missing.json"], "--scenario: cannot read"),
+    (["--scenario", "missing.json"], "--scenario: missing.json not found"),
     (["--pages", "overview,nope"], "--pages: unknown page 'nope'"),
     (["--formats", "png,gif"], "--formats: unknown format 'gif'"),
 ])
@@ -201,7 +203,7 @@ def test_report_bad_input_one_message_exit_2(tmp_path, args, field):
     path.write_bytes(report.scenario_json(SCENARIO))
     base = {"--scenario": str(path), "--out": str(tmp_path / "o")}
     base.update(dict(zip(args[::2], args[1::2])))
-    cmd = [sys.executable, "-m", "costmodel", "report", *[x for kv in base.items() for x in kv]]
+    cmd = [sys.executable, "-m", "dashboard", "report", *[x for kv in base.items() for x in kv]]
     proc = subprocess.run(cmd, cwd=tmp_path if "missing" in args[1] else ROOT, capture_output=True, text=True,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2, proc.stderr
@@ -228,7 +230,7 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
     path.write_bytes(report.scenario_json(SCENARIO))  # what the sidebar's "Scenario (JSON)" button sends
     dashboard = zipfile.ZipFile(io.BytesIO(export.all_pages_zip(SCENARIO, ("html", "csv"))))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "costmodel", "report", "--scenario", str(path), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "dashboard", "report", "--scenario", str(path), "--out", str(out),
                            "--formats", "html,csv"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())

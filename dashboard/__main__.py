@@ -1,0 +1,87 @@
+"""Command line of the dashboard: `python -m dashboard report`, the report bundle of the
+dashboard's pages for a scenario file, with no browser session (the same files as the
+dashboard's 'Download' menu). Exit status: 0 ok, 1 image export failed, 2 bad input (one
+message naming the field, no traceback)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from costmodel import __version__
+from costmodel.errors import InputError
+
+
+def _choices(values, known, field: str) -> list[str]:
+    """Names from repeated and/or comma-separated arguments, each checked against ``known``."""
+    out = []
+    for value in values:
+        for name in filter(None, (v.strip() for v in value.split(","))):
+            if name not in known:
+                raise InputError(field, f"unknown {field.lstrip('-').rstrip('s')} {name!r}; choose from {', '.join(known)}")
+            if name not in out:
+                out.append(name)
+    if not out:
+        raise InputError(field, f"choose at least one of {', '.join(known)}")
+    return out
+
+
+def report_command(args) -> int:
+    """Write the report bundle of the dashboard's pages for a scenario file."""
+    from . import figures, report
+
+    pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
+    if args.formats is None:
+        formats = report.FORMATS
+        if not report.images_available():
+            formats = tuple(f for f in formats if f not in report.IMAGE_FORMATS)
+            print("warning: no PNG/SVG/PDF. " + report.INSTALL_HINT, file=sys.stderr)
+    else:
+        formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
+        if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
+            raise InputError("--formats", report.INSTALL_HINT)
+    scenario, warnings = report.read_scenario(args.scenario)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    contents = [figures.build(page, scenario) for page in pages]
+    try:
+        files = report.bundle_files(contents, scenario, formats)
+    except report.ImageExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    report.write_files(files, args.out)
+    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
+          "scenario.json, summary.md)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
+    top.add_argument("--version", action="version", version=__version__)
+    top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("report", help="write the dashboard's report bundle for a scenario file, no browser session")
+    p.add_argument("--scenario", required=True, metavar="FILE.json",
+                   help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON)); its chip and model "
+                        "specs are the ones used")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
+    p.add_argument("--pages", nargs="+", metavar="PAGE",
+                   help="overview, roofline, context-sweep, attention, afd, paper (default: all; commas allowed)")
+    p.add_argument("--formats", metavar="LIST",
+                   help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if args.data:  # the library every part of the dashboard reads
+        os.environ["COSTMODEL_DATA"] = args.data
+    try:
+        return report_command(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

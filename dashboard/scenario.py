@@ -1,0 +1,347 @@
+"""The dashboard's state: one frozen Scenario (models, chips and their overrides, context,
+sweep, batch, precisions, the AFD sizing inputs, and the full specs of any chip or model that
+is not the library's), validated in one place and serialized with a schema version.
+
+Units: contexts and batch in tokens/requests; chip overrides in the SI units of the Chip
+fields they replace; AFD inputs in the display units of the AFDSetup fields they come from
+(``AFDInputs``: each declared AFDSetup value under its key, e.g. ``tpot_ms``)."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from costmodel import afd as afd_model, library
+from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME, Chip
+from costmodel.decode import MAX_CONTEXT
+from costmodel.errors import InputError
+from costmodel.fields import Choice, Quantity, declared
+from costmodel.model import ModelSpec
+from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
+from costmodel.precision import check_dtype
+
+SCHEMA_VERSION = 3  # 3: custom chips and models carried in the file; AFD inputs per pool (network)
+READABLE_VERSIONS = (1, 2, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+SWEEP_AXES = ("linear", "log")
+KV_DTYPES = (None, "bf16", "fp8", "fp4")  # None: each model's own per-layer formats (the paper's)
+WEIGHT_DTYPES = ("fp8", "bf16", "fp4")
+MAX_BATCH = 65536
+CONTEXT = Quantity("context", "Context", "tokens", 1.0, "ctx", minimum=1, maximum=MAX_CONTEXT, integer=True,
+                   step=1024, description="Tokens already in the KV cache when a token is decoded")
+BATCH = Quantity("batch", "Decode batch", "requests", 1.0, "batch", minimum=1, maximum=MAX_BATCH, integer=True,
+                 step=32, description="Requests decoded together: tokens sharing one read of the weights per step")
+
+
+# --- AFD inputs: derived from the core's AFDSetup declarations ---------------------------------
+AFD_OBJECTIVES = ("tokens_per_gpu_s", "usd_per_mtok")
+AFD_RECORDS = {"model": "step-3", "attention_chip": "h800", "ffn_chip": "h800"}  # slugs, and their defaults
+AFD_FROM_SCENARIO = ("weight_dtype",)  # AFDSetup values the scenario sets, not the AFD inputs
+AFD_SPECS = {spec.key: spec for name, spec in {**declared(afd_model.AFDSetup), **declared(afd_model.Efficiency)}.items()
+             if name not in AFD_FROM_SCENARIO}  # input key -> its declaration (context: None = the scenario's)
+AFD_RATIO = {spec.key: spec for spec in afd_model.RATIO.values()}  # None: the search's optimum
+_DEFAULTS = {f.name: f.default for cls in (afd_model.AFDSetup, afd_model.Efficiency) for f in fields(cls)}
+
+
+def _shown(spec, value):
+    return spec.shown(value) if isinstance(spec, Quantity) else value
+
+
+def _check_afd(self) -> None:
+    """Every AFD input against its declaration (in display units); InputError naming 'afd.<key>'."""
+    set_ = functools.partial(object.__setattr__, self)
+    where = "afd.{}".format
+    for name in AFD_RECORDS:
+        if not isinstance(getattr(self, name), str):
+            raise InputError(where(name), f"expected a slug, got {getattr(self, name)!r}")
+    for key, spec in {**AFD_SPECS, **AFD_RATIO}.items():
+        value = getattr(self, key)
+        if isinstance(spec, Choice):
+            set_(key, spec.check(value, where(key)))
+        elif value is not None or (spec.required and key != "context" and key not in AFD_RATIO):
+            spec.check(value, where(key), shown=True)
+            set_(key, int(value) if spec.integer else float(value))
+    if self.objective not in AFD_OBJECTIVES:
+        raise InputError(where("objective"), f"choose one of {', '.join(AFD_OBJECTIVES)}, got {self.objective!r}")
+    if not isinstance(self.chip_pairs, bool):
+        raise InputError(where("chip_pairs"), f"expected true or false, got {self.chip_pairs!r}")
+
+
+def _afd_to_dict(self) -> dict:
+    return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@classmethod
+def _afd_from_dict(cls, data) -> "AFDInputs":
+    """Inverse of ``to_dict``; missing keys take the defaults, unknown keys raise InputError."""
+    if not isinstance(data, dict):
+        raise InputError("afd", f"expected a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        raise InputError(f"afd.{unknown[0]}", "unknown AFD input")
+    return cls(**data)
+
+
+def _afd_setup_values(self) -> dict:
+    """The inputs as AFDSetup keyword arguments in SI units (``efficiency`` built), without the
+    model, the chips, the context and the weight precision."""
+    values, efficiency = {}, {}
+    for name, spec in {**declared(afd_model.AFDSetup), **declared(afd_model.Efficiency)}.items():
+        if name in AFD_FROM_SCENARIO or name == "context":
+            continue
+        value = getattr(self, spec.key)
+        si = value if isinstance(spec, Choice) or value is None else value * spec.scale
+        (efficiency if name in _EFFICIENCY_NAMES else values)[name] = si
+    return {**values, "efficiency": afd_model.Efficiency(**efficiency)}
+
+
+_EFFICIENCY_NAMES = {f.name for f in fields(afd_model.Efficiency)}
+AFDInputs = dataclasses.make_dataclass(
+    "AFDInputs",
+    [(name, str, field(default=default)) for name, default in AFD_RECORDS.items()]
+    + [(key, object, field(default=None if spec.name == "context" else _shown(spec, _DEFAULTS[spec.name])))
+       for key, spec in AFD_SPECS.items()]
+    + [("objective", str, field(default=AFD_OBJECTIVES[0]))]
+    + [(key, object, field(default=None)) for key in AFD_RATIO]
+    + [("chip_pairs", bool, field(default=False))],
+    frozen=True,
+    namespace={"__post_init__": _check_afd, "to_dict": _afd_to_dict, "from_dict": _afd_from_dict,
+               "setup_values": _afd_setup_values,
+               "__doc__": "The AFD sizing page's inputs (Scenario.afd), derived from the core's declarations: the "
+                          "model and chips as slugs; each declared AFDSetup and Efficiency value under its key in "
+                          "its display unit (``tpot_ms``; ``context`` None: the scenario's; network None: each "
+                          "chip's own); the search's ``objective``; the A:F choice (``attention_instances``, "
+                          "``ffn_instances``, ``micro_batch``; None: the search's optimum); ``chip_pairs``: also "
+                          "search every chip pair. Invalid values raise InputError naming 'afd.<key>'."})
+AFDInputs.__module__ = __name__
+
+
+# --- the Scenario -----------------------------------------------------------------------------
+def _whole(value, spec: Quantity, name: str) -> int:
+    return spec.check(value, name, shown=True)
+
+
+def _slugs(values, known: dict, name: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    out = []
+    for value in values:
+        slug = library.lookup(value, known, name).slug
+        if slug not in out:
+            out.append(slug)
+    if not out:
+        raise InputError(name + "s", f"choose at least one {name}")
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def catalog(custom_chips: tuple = (), custom_models: tuple = ()) -> tuple[dict, dict]:
+    """(chips, models) by slug: the library's, then the custom ones (which replace a library
+    record of the same slug). Cached: treat as read-only."""
+    chips = {**library.chips(), **{c.slug: c for c in custom_chips}}
+    models = {**library.models(), **{m.slug: m for m in custom_models}}
+    return chips, models
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the dashboard shows. ``chip_overrides``: ((chip slug, ((field, SI value), ...)), ...),
+    only for selected chips and editable fields; ``custom_chips``/``custom_models``: full specs
+    of chips and models that are not the library's (the user's own, or a file's own version of
+    a library record), selectable like library ones. Hashable, so pages can cache on it."""
+
+    models: tuple[str, ...] = PAPER_MODELS
+    chips: tuple[str, ...] = PAPER_CHIPS
+    chip_overrides: tuple = ()
+    context: int = 8192
+    sweep_min: int = 8192
+    sweep_max: int = 32768
+    sweep_axis: str = "linear"
+    batch: int = 256
+    kv_dtype: str | None = None
+    weight_dtype: str = "fp8"
+    afd: AFDInputs = field(default_factory=AFDInputs)
+    custom_chips: tuple[Chip, ...] = ()
+    custom_models: tuple[ModelSpec, ...] = ()
+    schema_version: int = field(default=SCHEMA_VERSION, compare=False)
+
+    def __post_init__(self):
+        set_ = functools.partial(object.__setattr__, self)
+        for name, kind in (("custom_chips", Chip), ("custom_models", ModelSpec)):
+            items = tuple(getattr(self, name))
+            if not all(isinstance(i, kind) for i in items):
+                raise InputError(name, f"expected {kind.__name__} records")
+            set_(name, items)
+        chips, models = catalog(self.custom_chips, self.custom_models)
+        set_("models", _slugs(self.models, models, "model"))
+        set_("chips", _slugs(self.chips, chips, "chip"))
+        for name in ("context", "sweep_min", "sweep_max"):
+            set_(name, _whole(getattr(self, name), CONTEXT, name))
+        if self.sweep_min >= self.sweep_max:
+            raise InputError("sweep range", f"start ({self.sweep_min}) must be below end ({self.sweep_max}) tokens")
+        if self.sweep_axis not in SWEEP_AXES:
+            raise InputError("sweep_axis", f"choose one of {', '.join(SWEEP_AXES)}, got {self.sweep_axis!r}")
+        set_("batch", _whole(self.batch, BATCH, "batch"))
+        if self.kv_dtype in ("", "model", "default"):
+            set_("kv_dtype", None)
+        if self.kv_dtype is not None:
+            set_("kv_dtype", check_dtype(self.kv_dtype, "kv_dtype"))
+        set_("weight_dtype", check_dtype(self.weight_dtype, "weight_dtype"))
+        if self.schema_version != SCHEMA_VERSION:
+            raise InputError("schema_version", f"expected {SCHEMA_VERSION}, got {self.schema_version!r}")
+        set_("chip_overrides", self._check_overrides(self.chip_overrides, chips))
+        if isinstance(self.afd, dict):
+            set_("afd", AFDInputs.from_dict(self.afd))
+        elif not isinstance(self.afd, AFDInputs):
+            raise InputError("afd", f"expected the AFD inputs, got {type(self.afd).__name__}")
+        slugs = {"model": library.lookup(self.afd.model, models, "afd.model", "model").slug,
+                 **{name: library.lookup(getattr(self.afd, name), chips, f"afd.{name}", "chip").slug
+                    for name in ("attention_chip", "ffn_chip")}}
+        if any(getattr(self.afd, name) != slug for name, slug in slugs.items()):
+            set_("afd", dataclasses.replace(self.afd, **slugs))
+
+    def _check_overrides(self, overrides, chips: dict) -> tuple:
+        if isinstance(overrides, dict):
+            overrides = overrides.items()
+        out = {}
+        for slug, changes in overrides:
+            slug = library.lookup(slug, chips, "chip").slug
+            if isinstance(changes, dict):
+                changes = changes.items()
+            values = {}
+            for name, value in changes:
+                where = f"chip_overrides: {slug}.{name}"
+                if name not in EDITABLE_FIELDS:
+                    raise InputError(where, f"not an editable field; choose from {', '.join(EDITABLE_FIELDS)}")
+                values[name] = FIELD_BY_NAME[name].check(value, where)
+            if slug in self.chips and values:
+                out[slug] = tuple(sorted(values.items()))
+        return tuple(sorted(out.items()))
+
+    # --- resolved specs ---------------------------------------------------------------------
+    def known_chips(self) -> dict[str, Chip]:
+        """Every chip a page may offer, by slug: the library's and the custom ones (no overrides)."""
+        return catalog(self.custom_chips, self.custom_models)[0]
+
+    def known_models(self) -> dict[str, ModelSpec]:
+        """Every model a page may offer, by slug: the library's and the custom ones."""
+        return catalog(self.custom_chips, self.custom_models)[1]
+
+    def is_custom(self, slug: str) -> bool:
+        """Whether chip or model ``slug`` is not the library's record."""
+        return any(r.slug == slug for r in (*self.custom_chips, *self.custom_models))
+
+    def model_specs(self) -> tuple[ModelSpec, ...]:
+        known = self.known_models()
+        return tuple(known[s] for s in self.models)
+
+    def chip_specs(self) -> tuple[Chip, ...]:
+        """Selected chips with overrides applied (``Chip.modified`` names what changed)."""
+        return _chip_specs(self.chips, self.chip_overrides, self.custom_chips)
+
+    def chip_spec(self, slug: str) -> Chip:
+        """A known chip, with the scenario's overrides when it is selected (and modified)."""
+        selected = {c.slug: c for c in self.chip_specs()}
+        return selected.get(slug) or self.known_chips()[slug]
+
+    def all_chip_specs(self) -> tuple[Chip, ...]:
+        """Every known chip (library and custom), selected ones with their overrides: what the
+        chip-pair search ranges over."""
+        return tuple(self.chip_spec(slug) for slug in self.known_chips())
+
+    def afd_setup(self) -> afd_model.AFDSetup:
+        """The AFDSetup the AFD inputs describe: chips with the scenario's overrides, the
+        scenario's context when ``afd.context`` is None, the scenario's weight precision."""
+        return _afd_setup(self.afd, self.context, self.weight_dtype, self.chip_overrides, self.chips,
+                          self.custom_chips, self.custom_models)
+
+    def sweep_contexts(self, points: int = 40) -> np.ndarray:
+        """Context values (tokens) over the sweep range, spaced on the sweep axis."""
+        if self.sweep_axis == "log":
+            return np.geomspace(self.sweep_min, self.sweep_max, points)
+        return np.linspace(self.sweep_min, self.sweep_max, points)
+
+    # --- serialization ----------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """JSON-ready dict (overrides in SI units; custom records in the data files' shape)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "models": list(self.models),
+            "chips": list(self.chips),
+            "chip_overrides": {slug: dict(changes) for slug, changes in self.chip_overrides},
+            "context": self.context,
+            "sweep_min": self.sweep_min,
+            "sweep_max": self.sweep_max,
+            "sweep_axis": self.sweep_axis,
+            "batch": self.batch,
+            "kv_dtype": self.kv_dtype,
+            "weight_dtype": self.weight_dtype,
+            "afd": self.afd.to_dict(),
+            "custom_chips": [library.chip_entry(c) for c in self.custom_chips],
+            "custom_models": [library.model_entry(m) for m in self.custom_models],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scenario":
+        """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
+        Version-1 files (before ``afd``) read with the AFD defaults; version 2's one network
+        figure (``afd.net_gbps``) sets both pools."""
+        if not isinstance(data, dict):
+            raise InputError("scenario", f"expected a JSON object, got {type(data).__name__}")
+        data = dict(data)
+        version = data.pop("schema_version", None)
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
+            raise InputError("schema_version", f"expected one of {', '.join(map(str, READABLE_VERSIONS))}, "
+                                               f"got {version!r}")
+        known = {f.name for f in fields(cls) if f.name != "schema_version"}
+        if version < 3:
+            known -= {"custom_chips", "custom_models"}
+        if version == 1:
+            known.discard("afd")
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(unknown[0], "unknown scenario field")
+        for name in ("models", "chips"):
+            if name in data and not isinstance(data[name], (list, str)):
+                raise InputError(name, "expected a list of slugs")
+        overrides = data.get("chip_overrides", {})
+        if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+            raise InputError("chip_overrides", "expected {chip slug: {field: value}}")
+        for name, parse in (("custom_chips", library.parse_chip), ("custom_models", library.parse_model)):
+            entries = data.get(name, [])
+            if not isinstance(entries, list):
+                raise InputError(name, "expected a list of records")
+            data[name] = tuple(parse(entry, f"{name}[{i}]") for i, entry in enumerate(entries))
+        if "afd" in data:
+            afd = data["afd"]
+            if version == 2 and isinstance(afd, dict) and "net_gbps" in afd:
+                afd = {**afd, "attention_net_gbps": afd["net_gbps"], "ffn_net_gbps": afd["net_gbps"]}
+                del afd["net_gbps"]
+            data["afd"] = AFDInputs.from_dict(afd)
+        return cls(**data)
+
+
+@functools.lru_cache(maxsize=256)
+def _chip_specs(slugs: tuple, overrides: tuple, custom: tuple) -> tuple[Chip, ...]:
+    known = catalog(custom)[0]
+    by_slug = dict(overrides)
+    return tuple(known[s].with_changes(**dict(by_slug[s])) if s in by_slug else known[s] for s in slugs)
+
+
+@functools.lru_cache(maxsize=256)
+def _afd_setup(inputs, context: int, weight_dtype: str, overrides: tuple, selected: tuple, custom_chips: tuple,
+               custom_models: tuple):
+    chips, models = catalog(custom_chips, custom_models)
+    modified = dict(zip(selected, _chip_specs(selected, overrides, custom_chips)))
+    chip = lambda slug: modified.get(slug) or chips[slug]  # noqa: E731
+    return afd_model.AFDSetup(
+        model=models[inputs.model], attention_chip=chip(inputs.attention_chip), ffn_chip=chip(inputs.ffn_chip),
+        context=context if inputs.context is None else inputs.context, weight_dtype=weight_dtype,
+        **inputs.setup_values())
+
+
+def is_close(a: float, b: float) -> bool:
+    """Equal up to float noise from unit conversion (slider values in TB/s etc.)."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
