@@ -64,11 +64,39 @@ def _widget(box, key: str, scenario: Scenario):
                             key=PREFIX + key, bind=URL, placeholder=placeholder, help=help_)
 
 
+LOAD_KEY = "_afd_load"  # AFD inputs of a loaded scenario, put into the widgets when the page next draws
+
+
+def widget_state(inputs: AFDInputs) -> dict:
+    """{widget key: value} that shows ``inputs`` in this page's widgets (the ratio keys only
+    where the inputs fix them: otherwise the control follows the optimum)."""
+    state = {PREFIX + key: getattr(inputs, key) for key in AFD_RECORDS}
+    for key, spec in AFD_SPECS.items():
+        value = getattr(inputs, key)
+        state[PREFIX + key] = NONE_OPTION if isinstance(spec, Choice) and value is None else value
+    state.update({PREFIX + "objective": inputs.objective, PREFIX + "chip_pairs": inputs.chip_pairs})
+    state.update({PREFIX + key: getattr(inputs, key) for key in AFD_RATIO if getattr(inputs, key) is not None})
+    return state
+
+
+def _apply_loaded() -> None:
+    """Put a loaded scenario's AFD inputs into the widgets (before they are drawn)."""
+    inputs = st.session_state.pop(LOAD_KEY, None)
+    if inputs is None:
+        return
+    for key in RATIO_KEYS:
+        st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+    st.session_state.pop(_OPTIMUM, None)
+    st.session_state.update(widget_state(inputs))
+
+
 def deployment(scenario: Scenario) -> AFDInputs:
     """Draw the deployment inputs, the objective and the chip-pair toggle (``scenario``: the
     sidebar's, for the known chips and models and the context placeholder); return the
     AFDInputs they describe with the A:F choice left at the optimum (InputError naming the
     field)."""
+    _apply_loaded()
     values = {}
     for row in ROWS:
         for column, keys in zip(st.columns(4), row):

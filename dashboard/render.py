@@ -3,6 +3,7 @@ tables folded in an expander, tabs drawn lazily, and a row of key figures as one
 from __future__ import annotations
 
 import html
+import re
 
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -88,3 +89,13 @@ def metrics(items, width: int = 300, footnote: str = "") -> None:
                      f'</div><div class="kpi-note">{html.escape(note)}</div></div>')
     foot = f'<p class="kpi-foot">{html.escape(footnote)}</p>' if footnote else ""
     st.markdown(f'<style>{KPI_CSS}</style><div class="kpis">{"".join(cards)}</div>{foot}', unsafe_allow_html=True)
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def escape(text) -> str:
+    """``text`` shown as itself inside Streamlit markdown (st.error, st.caption, ...): every
+    markdown, HTML and LaTeX character backslash-escaped, so a user's value (a name, a URL
+    parameter) never becomes a link, a tag or formatting."""
+    return _MARKDOWN.sub(r"\\\1", str(text))

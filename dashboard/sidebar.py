@@ -133,6 +133,35 @@ def with_url_chips(scenario: Scenario) -> Scenario:
     return replace(scenario, chip_overrides={slug: url_overrides(chips[slug], params) for slug in scenario.chips})
 
 
+def widget_state(scenario: Scenario) -> dict:
+    """{widget key: value} of the sidebar's inputs that shows ``scenario`` (chip slider values
+    go to the URL, see ``load``)."""
+    return {"models": list(scenario.models), "chips": list(scenario.chips), CONTEXT.key: scenario.context,
+            BATCH.key: scenario.batch, "kv": scenario.kv_dtype or "model", "weights": scenario.weight_dtype,
+            "sweep_from": scenario.sweep_min, "sweep_to": scenario.sweep_max, "axis": scenario.sweep_axis,
+            "edit": scenario.chips[0]}
+
+
+def load(scenario: Scenario) -> None:
+    """Show ``scenario`` everywhere (a widget callback: before the next run draws anything):
+    the sidebar's inputs, every chip's slider values (in the URL), the AFD inputs. Its custom
+    chips and models must be known (in the user library) for the selectors to offer them."""
+    from . import afd_inputs
+
+    for chip in scenario.known_chips().values():  # sliders of every chip back to the library value
+        for spec in SLIDER_FIELDS:
+            st.query_params.pop(slider_key(chip, spec), None)
+            st.session_state.pop(slider_key(chip, spec), None)
+    known = scenario.known_chips()
+    for slug, changes in scenario.chip_overrides:
+        for name, value in changes:
+            spec = next(s for s in SLIDER_FIELDS if s.name == name)
+            st.query_params[slider_key(known[slug], spec)] = f"{value / spec.scale:g}"
+    st.session_state.update(widget_state(scenario))
+    st.session_state[AFD_KEY] = scenario.afd
+    st.session_state[afd_inputs.LOAD_KEY] = scenario.afd
+
+
 def modified_caption(scenario: Scenario) -> None:
     modified = [labels.modified_summary(c) for c in scenario.chip_specs() if c.is_modified]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")

@@ -1,0 +1,176 @@
+"""The library page's other views: importing a Hugging Face ``config.json`` (what was read,
+what was assumed, the model it makes), and saving, loading and sharing scenarios and the whole
+user library. Everything a user supplies is checked by the core's loaders; a refusal is one
+message naming the field, shown as text."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+
+import pandas as pd
+import streamlit as st
+
+from costmodel import library
+from costmodel.errors import InputError, check_slug
+from costmodel.hf_config import MAX_CONFIG_BYTES, read_config
+
+from . import editors, render, report, sidebar, userlib
+from .scenario import Scenario
+
+MESSAGE = "_library_message"  # a confirmation to show after the rerun a save causes
+
+
+def confirmation() -> None:
+    """The message of the last save, once."""
+    message = st.session_state.pop(MESSAGE, None)
+    if message:
+        st.success(render.escape(message), icon=":material/check_circle:")
+
+
+def _problem(err: InputError) -> None:
+    st.error(f"{render.escape(err.field)}: {render.escape(err.message)}", icon=":material/error:")
+
+
+# --- Hugging Face config.json ---------------------------------------------------------------------
+def import_config(scenario: Scenario) -> None:
+    """Upload or paste a config.json; show the model it makes, the keys read and the values
+    assumed; save it to the library or open it in the model editor."""
+    st.markdown("Upload a Hugging Face `config.json` or paste its text. Supported: Llama and Mistral, "
+                "Qwen2/Qwen3 dense and MoE, Mixtral, DeepSeek-V3 and Kimi K2, Llama 4, gpt-oss, GLM-4.5, ERNIE 4.5 "
+                "MoE and Step-3; another architecture with the standard fields imports as dense GQA (and says so).")
+    upload = st.file_uploader("config.json", type=["json"], key="hf_upload", max_upload_size=1,
+                              help=f"At most {MAX_CONFIG_BYTES:,} bytes.")
+    pasted = st.text_area("…or paste the JSON", key="hf_paste", height=120, max_chars=MAX_CONFIG_BYTES)
+    text = upload.getvalue() if upload is not None else (pasted or "").strip()
+    if not text:
+        return
+    left, right = st.columns(2)
+    slug = left.text_input("Slug (empty: from the config)", key="hf_slug", max_chars=64).strip() or None
+    name = right.text_input("Name (empty: from the config)", key="hf_name", max_chars=100).strip() or None
+    source = f"Hugging Face config.json ({upload.name})" if upload is not None else "Hugging Face config.json (pasted)"
+    try:
+        imported = read_config(text, slug=slug, name=name, source=source)
+        if imported.model.slug in library.models():
+            raise InputError("slug", f"{imported.model.slug!r} is a library model; give the import another slug")
+    except InputError as err:
+        _problem(err)
+        return
+    model = imported.model
+    st.markdown(f"**{render.escape(model.name)}** (`{model.slug}`): {render.escape(imported.family)}, "
+                f"architecture `{render.escape(imported.architecture)}`.")
+    editors.model_figures(model, scenario.context)
+    read, assumed = st.columns(2)
+    with read:
+        st.caption(f"Read from the file ({len(imported.read)} keys)")
+        render.table(pd.DataFrame({"key": [k for k, _ in imported.read],
+                                   "value": [json.dumps(v) for _, v in imported.read]}), height=240)
+    with assumed:
+        st.caption(f"Assumed ({len(imported.assumed)}): not in the file")
+        render.table(pd.DataFrame({"what": [w for w, _ in imported.assumed], "why": [y for _, y in imported.assumed]}),
+                     height=240)
+    save, edit = st.columns(2)
+    if save.button("Save to your library", key="hf_save", type="primary", width="stretch"):
+        editors._saved(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
+    edit.button("Open in the model editor", key="hf_edit", width="stretch",
+                on_click=functools.partial(editors.seed_model, model, False),
+                help="Fills the model editor (tab 'Models') with this model to change it before saving.")
+
+
+# --- scenarios and the library file ----------------------------------------------------------------
+def scenarios(scenario: Scenario) -> None:
+    """Save the current scenario by name, load or delete a saved one, load one from a file,
+    and export or import the whole user library as one file."""
+    lib = userlib.load()
+    name_box, save_box = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_box.text_input("Save the current scenario as", key="sc_name", max_chars=64,
+                               placeholder="e.g. h20 attention at 32k")
+    if save_box.button("Save", key="sc_save", type="primary", width="stretch", disabled=not name.strip()):
+        editors._saved(lambda: userlib.save_scenario(name, report.report_dict(scenario)),
+                       f"Saved scenario {name.strip()}.")
+    if lib.scenarios:
+        pick_box, load_box, delete_box = st.columns([3, 1, 1], vertical_alignment="bottom")
+        pick = pick_box.selectbox("Saved scenarios", lib.scenarios, key="sc_pick")
+        if load_box.button("Load", key="sc_load", width="stretch"):
+            _load_file(userlib.scenario_path(pick).read_text(encoding="utf-8"), f"scenario {pick}")
+        if delete_box.button("Delete", key="sc_delete", width="stretch"):
+            editors._saved(lambda: userlib.delete_scenario(pick), f"Deleted scenario {pick}.")
+    else:
+        st.caption("No saved scenario yet.")
+    upload = st.file_uploader("Load a scenario file (the sidebar's Download → Scenario (JSON))", type=["json"],
+                              key="sc_upload", max_upload_size=5)
+    if upload is not None and st.button("Load this file", key="sc_upload_load"):
+        _load_file(upload.getvalue(), upload.name)
+    st.divider()
+    st.markdown(f"**Your library** is in `{render.escape(str(userlib.folder()))}` ({len(lib.chips)} chips, "
+                f"{len(lib.models)} models, {len(lib.scenarios)} scenarios; set `{userlib.ENV}` to move it).")
+    for problem in lib.problems:
+        st.warning("Not read: " + render.escape(problem), icon=":material/warning:")
+    left, right = st.columns(2)
+    left.download_button("Export the library (one JSON file)", data=userlib.export_bytes,
+                         file_name="decode-codesign-library.json", mime="application/json", key="lib_export",
+                         on_click="ignore", icon=":material/download:", width="stretch")
+    upload = right.file_uploader("Import a library file", type=["json"], key="lib_upload", max_upload_size=5)
+    if upload is not None and right.button("Import", key="lib_import", width="stretch"):
+        try:
+            done = userlib.import_bytes(upload.getvalue())
+        except InputError as err:
+            _problem(err)
+            return
+        except OSError as err:
+            st.error(f"Could not write the user library: {render.escape(err.strerror or str(err))}")
+            return
+        st.session_state[MESSAGE] = ("Imported " + ", ".join(done)) if done else "Nothing new in that file."
+        st.rerun()
+
+
+def _load_file(data, label: str) -> None:
+    """Load a scenario file: its own chips and models join the user library (a file's version
+    of a library record under a new slug), then every input is set from it."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        loaded, warnings = report.parse_scenario(text, label)
+        loaded = _keep_customs(loaded, warnings)
+    except UnicodeDecodeError:
+        _problem(InputError(label, "not UTF-8 text"))
+        return
+    except InputError as err:
+        _problem(err)
+        return
+    except OSError as err:
+        st.error(f"Could not write the user library: {render.escape(err.strerror or str(err))}")
+        return
+    sidebar.load(loaded)
+    st.session_state[MESSAGE] = f"Loaded {label}." + "".join(f" Note: {w}." for w in warnings)
+    st.rerun()
+
+
+def _keep_customs(loaded: Scenario, warnings: list[str]) -> Scenario:
+    """Save a loaded scenario's custom records in the user library. A record that replaces a
+    library one (the file's own version of a library chip or model) is saved under a new slug
+    ('h800-file') and the scenario follows it."""
+    lib = userlib.load()
+    renamed = {"chip": {}, "model": {}}
+    kept = {"chip": [], "model": []}
+    for kind, records, have, save, known in (
+            ("chip", loaded.custom_chips, lib.chips, userlib.save_chip, library.chips()),
+            ("model", loaded.custom_models, lib.models, userlib.save_model, library.models())):
+        taken = {r.slug: r for r in have}
+        for record in records:
+            if record.slug in known:
+                slug = next(s for s in (f"{record.slug[:55]}-file{n or ''}" for n in range(1000))
+                            if taken.get(s) in (None, dataclasses.replace(record, slug=s)) and s not in known)
+                warnings.append(f"the file's own {kind} {record.slug} is kept as {slug} (the library keeps its own)")
+                renamed[kind][record.slug] = slug
+                record = dataclasses.replace(record, slug=slug)
+            if taken.get(record.slug) != record:
+                save(record)
+            kept[kind].append(record)
+    if not renamed["chip"] and not renamed["model"]:
+        return loaded
+    chip, model = (lambda s: renamed["chip"].get(s, s)), (lambda s: renamed["model"].get(s, s))
+    afd = dataclasses.replace(loaded.afd, model=model(loaded.afd.model), attention_chip=chip(loaded.afd.attention_chip),
+                              ffn_chip=chip(loaded.afd.ffn_chip))
+    return dataclasses.replace(loaded, models=tuple(map(model, loaded.models)), chips=tuple(map(chip, loaded.chips)),
+                               chip_overrides=tuple((chip(s), c) for s, c in loaded.chip_overrides), afd=afd,
+                               custom_chips=tuple(kept["chip"]), custom_models=tuple(kept["model"]))
