@@ -92,3 +92,8 @@ def metric(at: AppTest, label: str) -> Metric:
 def footnote(at: AppTest) -> str:
     """The line under a page's key figures."""
     return html.unescape(re.search(r'<p class="kpi-foot">(.*?)</p>', key_figures(at)).group(1))
+
+
+def shown(element) -> str:
+    """An element's markdown as the reader sees it: backslash escapes (``render.escape``) removed."""
+    return re.sub(r"\\(.)", r"\1", element.value)

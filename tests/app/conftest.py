@@ -17,3 +17,11 @@ def navigation_mode(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def user_library(tmp_path, monkeypatch):
+    """Every app test starts with an empty user library of its own (DECODE_CODESIGN_HOME)."""
+    folder = tmp_path / "user-library"
+    monkeypatch.setenv("DECODE_CODESIGN_HOME", str(folder))
+    return folder

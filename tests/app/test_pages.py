@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app_harness import FOLDED_TABLES, PAGES, metric, open_app, open_tab, open_tables
+from app_harness import shown, FOLDED_TABLES, PAGES, metric, open_app, open_tab, open_tables
 
 SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
 TABLE_VIEWS = {  # (tab key, tab) showing the page's table, and a slider move (key, value) its numbers follow
@@ -126,7 +126,7 @@ def test_bad_input_shows_error_not_traceback():
     at = open_app("context-sweep")
     at.number_input(key="sweep_from").set_value(65536).run()  # start above end (32768)
     assert not at.exception
-    assert at.error and "sweep range" in at.error[0].value
+    assert at.error and "sweep range" in shown(at.error[0])
     at.number_input(key="sweep_from").set_value(8192).run()
     assert not at.error and at.get("plotly_chart")
 
@@ -135,7 +135,7 @@ def test_no_model_selected_is_an_input_error():
     at = open_app("overview")
     at.multiselect(key="models").set_value([]).run()
     assert not at.exception
-    assert at.error and "model" in at.error[0].value
+    assert at.error and "model" in shown(at.error[0])
 
 
 def test_internal_error_is_a_message(monkeypatch):
@@ -147,7 +147,7 @@ def test_internal_error_is_a_message(monkeypatch):
     monkeypatch.setattr(overview, "params_vs_cost", broken)
     at = open_app("overview")
     assert not at.exception
-    assert at.error and "Internal error" in at.error[0].value and "boom" in at.error[0].value
+    assert at.error and "Internal error" in shown(at.error[0]) and "boom" in shown(at.error[0])
 
 
 def test_sliders_cannot_reach_invalid_values():
@@ -185,4 +185,4 @@ def test_url_overrides_of_chips_not_being_edited_apply():
 def test_bad_url_chip_value_is_an_error_message(value):
     at = open_app("roofline", query={SLIDER: value})
     assert not at.exception
-    assert at.error and "h800_hbm_tbps" in at.error[0].value
+    assert at.error and "h800_hbm_tbps" in shown(at.error[0])

@@ -18,7 +18,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def server():
+def user_library(tmp_path_factory):
+    """The servers' user library folder (DECODE_CODESIGN_HOME): empty at the start of the run."""
+    return tmp_path_factory.mktemp("user-library")
+
+
+@pytest.fixture(scope="session")
+def server(user_library):
     """Base URL of a headless streamlit server running app.py."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if os.environ.get("CI"):
@@ -29,7 +35,8 @@ def server():
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     log = tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # a file: a pipe could fill and block
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,  # a file: a pipe could fill and block
+                            env={**os.environ, "DECODE_CODESIGN_HOME": str(user_library)})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, proc)
