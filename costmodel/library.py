@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import attention, ffn
 from .chips import Chip
-from .errors import InputError, check_slug
+from .errors import SLUG, InputError, check_slug
 from .model import AttentionGroup, FFNGroup, ModelSpec
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -87,6 +87,11 @@ def _build(cls, fields: dict, where: str, extra_ok=()):
     unknown = set(fields) - known - set(extra_ok)
     if unknown:
         raise InputError(f"{where}: {sorted(unknown)[0]}", f"unknown field; expected some of {', '.join(sorted(known))}")
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in fields and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise InputError(f"{where}: {missing[0]}", "missing" + (f" (also missing: {', '.join(missing[1:])})"
+                                                               if missing[1:] else ""))
     try:
         return cls(**{k: v for k, v in fields.items() if k in known})
     except TypeError as exc:
@@ -110,7 +115,8 @@ def _in_file(file: str, build):
 def parse_chip(entry: dict, file: str) -> Chip:
     """One ``[[chip]]`` table as a Chip."""
     entry = _entry(entry, f"{file}: chip")
-    where = f"{file}: chip {entry.get('slug', '?')}"
+    check_slug(entry.get("slug"), f"{file}: chip slug")
+    where = f"{file}: chip {entry['slug']}"
     for name in ("assumed",):
         if name in entry and not isinstance(entry[name], list):
             raise InputError(f"{where}: {name}", f"expected a list of field names, got {entry[name]!r}")
@@ -123,7 +129,7 @@ def parse_chip(entry: dict, file: str) -> Chip:
 def _layer_group(entry, hidden: int, where: str, registry: dict):
     entry = _entry(entry, where)
     kind = entry.get("kind")
-    if kind not in registry:
+    if not isinstance(kind, str) or kind not in registry:
         raise InputError(f"{where}: kind", f"unknown kind {kind!r}; choose one of {', '.join(registry)}")
     layers = entry.get("layers")
     if isinstance(layers, bool) or not isinstance(layers, int) or layers <= 0:
@@ -138,8 +144,9 @@ def parse_model(entry: dict, file: str) -> ModelSpec:
     """One ``[[model]]`` table (with its ``[[model.attention]]`` and ``[[model.ffn]]`` layer
     groups) as a ModelSpec."""
     entry = _entry(entry, f"{file}: model")
-    where = f"{file}: model {entry.get('slug', '?')}"
-    for key in ("slug", "name", "source"):
+    check_slug(entry.get("slug"), f"{file}: model slug")
+    where = f"{file}: model {entry['slug']}"
+    for key in ("name", "source"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise InputError(f"{where}: {key}", "missing or empty")
     hidden = entry.get("hidden")
@@ -258,10 +265,21 @@ def load_model_file(path) -> list[ModelSpec]:
         from .hf_config import read_config
 
         try:
-            return [read_config(text, source=f"Hugging Face config.json ({Path(path).name})").model]
+            return [read_config(text, slug=_file_slug(Path(path)),
+                                source=f"Hugging Face config.json ({Path(path).name})").model]
         except InputError as exc:
             raise InputError(f"{field}: {exc.field}", exc.message) from None
     return parse_models(text, field)
+
+
+def _file_slug(path: Path) -> str | None:
+    """A model's slug from its file's name ('qwen2.5-7b.json'), or its folder's when the file is
+    'config.json' ('.../llama-3.1-70b/config.json'); None when neither is a slug (a snapshot
+    hash, say): the importer then takes the config's own name."""
+    name = path.parent.name if path.stem.lower() == "config" else path.stem
+    name = name.strip().lower().replace(" ", "-")
+    looks_like_hash = len(name) >= 32 and all(c in "0123456789abcdef" for c in name)
+    return name if SLUG.fullmatch(name) and not looks_like_hash else None
 
 
 def with_extra(known: dict, extra, kind: str) -> dict:

@@ -232,8 +232,8 @@ def import_bytes(data: bytes, base: Path | None = None) -> list[str]:
     for kind, records, have, save in (("chip", chips, mine.chips, save_chip), ("model", models, mine.models, save_model)):
         taken = {r.slug: r for r in have} | dict.fromkeys(library.chips() if kind == "chip" else library.models())
         for record in records:
-            if taken.get(record.slug) == record:
-                continue  # the same entry is there already
+            if any(dataclasses.replace(record, slug=r.slug) == r for r in taken.values() if r is not None):
+                continue  # the same entry is there already (perhaps under the slug an earlier import gave it)
             if record.slug in taken:
                 record = dataclasses.replace(record, slug=_free_slug(record.slug, taken))
             save(record, base)
