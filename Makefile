@@ -44,6 +44,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_afd.py
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_felt.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
