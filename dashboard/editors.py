@@ -145,6 +145,11 @@ FFN_KINDS = {"Dense": "dense", "MoE": "moe"}
 KV_FORMATS = ("fp8", "bf16", "fp4", "fp32")
 MAX_GROUPS = 4
 FIXED = ("hidden", "window", "window_kind")  # set by the model or the design, not per field
+# A new group's dimensions: shapes of published models (Step-3's MFA, DeepSeek-V3's MLA, a
+# Llama-class GQA, MiniMax's lightning attention, a Llama-class FFN, DeepSeek-V3's experts).
+STARTING = {"n_q": 32, "n_kv": 8, "head_dim": 128, "q_lora_rank": 1536, "n_heads": 128, "kv_lora_rank": 512,
+            "qk_nope_dim": 128, "qk_rope_dim": 64, "v_head_dim": 128, "key_dim": 128, "value_dim": 128,
+            "intermediate": 14336, "n_routed": 256, "top_k": 8, "expert_intermediate": 2048, "n_shared": 1}
 
 
 def _dims(kind: str, registry: dict, design_fixed: dict = {}) -> list[dataclasses.Field]:  # noqa: B006
@@ -199,6 +204,8 @@ def _number_field(box, key: str, label: str, default) -> None:
 
 def _default(field: dataclasses.Field):
     """A new group's value of ``field``; 0 stands for a None default ('as the others')."""
+    if field.name in STARTING:
+        return STARTING[field.name]
     if field.default is not dataclasses.MISSING and field.default is not None:
         return field.default
     return 0.0 if field.type in ("float", float) else 0

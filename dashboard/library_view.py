@@ -19,13 +19,17 @@ from . import editors, render, report, sidebar, userlib
 from .scenario import Scenario
 
 MESSAGE = "_library_message"  # a confirmation to show after the rerun a save causes
+PROBLEM = "_library_problem"  # a refusal found in a callback, shown on the next run
 
 
 def confirmation() -> None:
-    """The message of the last save, once."""
+    """The message of the last save or load, once (or why it was refused)."""
     message = st.session_state.pop(MESSAGE, None)
     if message:
         st.success(render.escape(message), icon=":material/check_circle:")
+    problem = st.session_state.pop(PROBLEM, None)
+    if problem:
+        st.error(render.escape(problem), icon=":material/error:")
 
 
 def _problem(err: InputError) -> None:
@@ -91,16 +95,16 @@ def scenarios(scenario: Scenario) -> None:
     if lib.scenarios:
         pick_box, load_box, delete_box = st.columns([3, 1, 1], vertical_alignment="bottom")
         pick = pick_box.selectbox("Saved scenarios", lib.scenarios, key="sc_pick")
-        if load_box.button("Load", key="sc_load", width="stretch"):
-            _load_file(userlib.scenario_path(pick).read_text(encoding="utf-8"), f"scenario {pick}")
+        load_box.button("Load", key="sc_load", width="stretch", on_click=_load_saved, args=(pick,),
+                        help="Sets every input (sidebar, chip sliders, AFD page) as saved.")
         if delete_box.button("Delete", key="sc_delete", width="stretch"):
             editors._saved(lambda: userlib.delete_scenario(pick), f"Deleted scenario {pick}.")
     else:
         st.caption("No saved scenario yet.")
     upload = st.file_uploader("Load a scenario file (the sidebar's Download → Scenario (JSON))", type=["json"],
                               key="sc_upload", max_upload_size=5)
-    if upload is not None and st.button("Load this file", key="sc_upload_load"):
-        _load_file(upload.getvalue(), upload.name)
+    if upload is not None:
+        st.button("Load this file", key="sc_upload_load", on_click=_load_file, args=(upload.getvalue(), upload.name))
     st.divider()
     st.markdown(f"**Your library** is in `{render.escape(str(userlib.folder()))}` ({len(lib.chips)} chips, "
                 f"{len(lib.models)} models, {len(lib.scenarios)} scenarios; set `{userlib.ENV}` to move it).")
@@ -124,25 +128,36 @@ def scenarios(scenario: Scenario) -> None:
         st.rerun()
 
 
-def _load_file(data, label: str) -> None:
-    """Load a scenario file: its own chips and models join the user library (a file's version
-    of a library record under a new slug), then every input is set from it."""
+def _load_saved(name: str) -> None:
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        data = userlib.scenario_path(name).read_bytes()
+    except OSError as err:
+        st.session_state[PROBLEM] = f"scenario {name}: cannot read it ({err.strerror or err})"
+        return
+    _load_file(data, f"scenario {name}")
+
+
+def _load_file(data: bytes, label: str) -> None:
+    """Load a scenario file (a button's callback: before the widgets are drawn): its own chips
+    and models join the user library (a file's version of a library record under a new slug),
+    then every input is set from it. A refusal is kept for the next run to show."""
+    try:
+        if len(data) > report.MAX_SCENARIO_BYTES:
+            raise InputError(label, f"larger than {report.MAX_SCENARIO_BYTES:,} bytes")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(label, "not UTF-8 text") from None
         loaded, warnings = report.parse_scenario(text, label)
         loaded = _keep_customs(loaded, warnings)
-    except UnicodeDecodeError:
-        _problem(InputError(label, "not UTF-8 text"))
-        return
     except InputError as err:
-        _problem(err)
+        st.session_state[PROBLEM] = f"{err.field}: {err.message}"
         return
     except OSError as err:
-        st.error(f"Could not write the user library: {render.escape(err.strerror or str(err))}")
+        st.session_state[PROBLEM] = f"could not write the user library: {err.strerror or err}"
         return
     sidebar.load(loaded)
     st.session_state[MESSAGE] = f"Loaded {label}." + "".join(f" Note: {w}." for w in warnings)
-    st.rerun()
 
 
 def _keep_customs(loaded: Scenario, warnings: list[str]) -> Scenario:
