@@ -1,23 +1,32 @@
 """Attention-FFN Disaggregation (AFD) sizing (the Step-3 paper's §3, §6, §7).
 
-x attention instances (DP attention, each GPU holds its requests' KV) and y FFN instances (the
-MoE, TP inside an instance and EP across instances by default) pass micro-batches through a
-pipeline of 3 stages (attention, network, FFN) or 4 (attention, A->F, FFN, F->A). With m
-micro-batches and s stages each layer takes max(m, s) slots, so the per-layer budget is
-TPOT / (max(m, s) x layers) (Step-3, 3 stages, 50 ms: 273 us). Every stage of every layer must
-fit in it; the achieved TPOT is max(m, s) x layers x the slowest stage.
+x attention instances (``attention_gpus`` GPUs each, laid out ``layout``: the paper's ``afd``
+by default) and y FFN instances (the MoE, TP inside an instance and EP across instances by
+default) pass micro-batches through a pipeline of 3 stages (attention, network, FFN) or 4
+(attention, A->F, FFN, F->A). With m micro-batches and s stages each layer takes max(m, s)
+slots, so the per-layer budget is TPOT / (max(m, s) x layers) (Step-3, 3 stages, 50 ms:
+273 us). Every stage of every layer must fit in it; the achieved TPOT is max(m, s) x layers x
+the slowest stage.
 
 Per layer (averaged over the model's layers) and per micro-batch of B requests:
-- attention, per GPU with r = B / (x g_a) requests: max(core FLOPs / peak, KV bytes / HBM) +
-  max(projection FLOPs / peak, projection weight bytes / HBM);
+- attention, per GPU of an instance serving B / x requests: ``costmodel.latency`` with the
+  attention chip's kernel efficiencies (``attention_timing`` 'kernels', the default: data/
+  kernels.toml, fitted to the paper's Tables 8 and 9) or with the ``Efficiency`` factors below
+  ('efficiency': a uniform roofline): core attention + projections + the fixed per-layer
+  overhead + the AFD attention side's extra per-layer work. The layout's communication inside
+  the instance (``afd``: the output projection's all-to-all and reduce-scatter; ``tp``: the
+  all-reduce) runs over the scale-up link while the GPU computes the next micro-batch, so the
+  stage takes max(compute, communication);
 - FFN, per GPU: max(FLOPs / peak, weight bytes / HBM) with the experts the micro-batch touches;
 - network: A->F carries FP8 activations plus FP32 block scales (one per 128 values) and routing
   metadata (expert id and weight per routed expert), F->A carries BF16 outputs, to each FFN
   instance a token's experts live on; the slower NIC side (attention or FFN GPUs) sets the
   time. In 3 stages both directions share the network stage, as the paper budgets them (§5.4).
-Peaks are scaled by explicit efficiency factors (``Efficiency``). Memory: attention GPUs hold
-the KV of all m micro-batches plus attention weights, embedding and LM head; FFN GPUs their
-share of the FFN weights.
+FFN and network peaks are scaled by explicit efficiency factors (``Efficiency``). Memory:
+attention GPUs hold the KV of all m micro-batches (copies included where a layout replicates
+K/V heads) plus their share of the attention weights (all of them under ``dp``, the output
+projection split under ``afd``, the split ones under ``tp``), embedding and LM head; FFN GPUs
+their share of the FFN weights.
 """
 from __future__ import annotations
 
@@ -30,16 +39,20 @@ import numpy as np
 
 from .batch import expected_experts_touched
 from .chips import Chip
-from .decode import MAX_CONTEXT, decode_token
+from .decode import MAX_CONTEXT
 from .errors import InputError, require_positive
 from .fields import Quantity, choice, declared, quantities, quantity
 from .ffn import MoEFFN
+from .kernels import KernelSet, kernel_set
+from .latency import LAYOUTS, layer_latency
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
 SCALE_BLOCK = 128  # A->F activations carry one FP32 scale per 128 FP8 values
 ROUTING_BYTES_PER_EXPERT = 8  # int32 expert id + fp32 routing weight
 FFN_PARALLEL = ("tp+ep", "ep", "tp")
+ATTENTION_LAYOUTS = ("afd", "dp", "tp")  # the paper's deployment first: the default
+ATTENTION_TIMING = ("kernels", "efficiency")
 STAGES = (3, 4)
 MAX_ATTENTION_INSTANCES = 64  # the search's range of x in xAyF
 MAX_FFN_INSTANCES = 16  # ... and of y
@@ -71,9 +84,12 @@ def _fraction(label: str, key: str, default: float, description: str):
 
 @dataclass(frozen=True)
 class Efficiency:
-    """Fractions of peak reached in practice, (0, 1]. One documented set for Hopper, calibrated
-    on the paper's measurements (see README "AFD sizing"). With these, the paper's Table 8
-    deployments and Table 9 MFA latencies come out within 10% (Table 9 on A800 within 18%)."""
+    """Fractions of peak reached in practice, (0, 1]. ``hbm`` and ``flops`` time the FFN side,
+    ``network`` the scale-out NICs; the attention side is timed by the attention chip's kernel
+    efficiencies (``costmodel.kernels``, fitted to the paper's Tables 8 and 9) unless the setup
+    asks for ``attention_timing='efficiency'``, which times it with ``hbm``, ``lowbit_kv``,
+    ``flops`` (and ``network`` for the scale-up link) as one uniform roofline. Defaults: one
+    documented Hopper set, calibrated on the paper's Table 8 deployments."""
 
     hbm: float = _fraction("HBM efficiency", "hbm_efficiency", 0.63,
                            "HBM bandwidth reached by weight and KV reads (fraction of peak)")
@@ -128,6 +144,15 @@ class AFDSetup:
     efficiency: Efficiency = field(default_factory=Efficiency)
     memory_fraction: float = quantity("Usable memory", "", 1.0, "memory_fraction", default=0.97, maximum=1.0,
                                       step=0.01, description="Fraction of the marketed capacity usable for KV and weights")
+    layout: str = choice("Attention layout", ATTENTION_LAYOUTS, "layout", default="afd",
+                         description="Inside an attention instance: afd (the paper's: output projection split over "
+                                     "the GPUs, the others replicated, attention data-parallel), dp (every GPU holds "
+                                     "every projection and its own requests) or tp (heads and projections split)")
+    attention_timing: str = choice("Attention timing", ATTENTION_TIMING, "attention_timing", default="kernels",
+                                   description="kernels: the attention chip's kernel efficiencies (fitted to the "
+                                               "paper's Tables 8 and 9; assumed for chips without measurements); "
+                                               "efficiency: the efficiency factors as one roofline")
+    kernels: KernelSet | None = None  # an explicit kernel set (validation); None: the attention chip's
 
     def __post_init__(self):
         if not isinstance(self.model, ModelSpec):
@@ -137,6 +162,8 @@ class AFDSetup:
                 raise InputError(name, f"expected a chip, got {type(getattr(self, name)).__name__}")
         if not isinstance(self.efficiency, Efficiency):
             raise InputError("efficiency", f"expected efficiency factors, got {type(self.efficiency).__name__}")
+        if self.kernels is not None and not isinstance(self.kernels, KernelSet):
+            raise InputError("kernels", f"expected a kernel set, got {type(self.kernels).__name__}")
         for name, spec in declared(AFDSetup).items():
             object.__setattr__(self, name, spec.check(getattr(self, name)))
         if self.kv_dtype is None:
@@ -154,6 +181,15 @@ class AFDSetup:
     def per_layer_budget_s(self) -> float:
         """Time each stage may take per layer: TPOT / (max(m, s) x layers)."""
         return self.tpot_s / (self.slots_per_layer * self.layers)
+
+    @property
+    def kernel_set(self) -> KernelSet:
+        """The efficiencies that time the attention side (see ``attention_timing``)."""
+        if self.kernels is not None:
+            return self.kernels
+        if self.attention_timing == "efficiency":
+            return KernelSet.from_efficiency(self.efficiency)
+        return kernel_set(self.attention_chip)
 
 
 def a2f_bytes_per_token(hidden: int, routed_experts: int = 0, metadata: bool = True) -> float:
@@ -206,6 +242,11 @@ class AFDPlan:
     attention_time_per_context_token_s: np.ndarray
     attention_fixed_s: np.ndarray
     kv_bytes_per_context_token: float
+    attention_comm_s: np.ndarray | float = 0.0
+    attention_kv_memory_bytes: np.ndarray | float = 0.0
+    attention_core_s: np.ndarray | float = 0.0
+    attention_projections_s: np.ndarray | float = 0.0
+    attention_overhead_s: np.ndarray | float = 0.0
 
     # -- derived -------------------------------------------------------------------------
     @property
@@ -300,20 +341,36 @@ class AFDPlan:
 
     @property
     def attention_max_context_tokens_per_gpu(self) -> np.ndarray:
-        """Most context tokens (requests x context, one micro-batch) one attention GPU can serve:
-        within the per-layer budget beside its projections, and with the KV of all micro-batches
-        in memory beside the weights."""
+        """Most context tokens (requests x context, one micro-batch; under ``tp`` the instance's
+        requests / its GPUs) one attention GPU can serve at this context: the largest instance
+        batch whose attention stage fits the per-layer budget (found by bisection: the stage
+        grows with the batch) and whose KV of all micro-batches fits in memory beside the
+        weights."""
         s = self.setup
-        by_time = (s.per_layer_budget_s - self.attention_fixed_s) / self.attention_time_per_context_token_s
+        g, shape = s.attention_gpus, self.shape
+        limit = s.per_layer_budget_s * (1 + 1e-12)
+
+        def fits(batch):
+            return _attention_side(s, 1.0, batch)["attention_s"] <= limit
+
+        low, high = np.zeros(shape), np.ones(shape)
+        for _ in range(64):  # grow the bracket until the stage no longer fits
+            grow = fits(high)
+            if not grow.any():
+                break
+            low, high = np.where(grow, high, low), np.where(grow, high * 2.0, high)
+        for _ in range(80):
+            mid = (low + high) / 2.0
+            ok = fits(mid)
+            low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+        by_time = low / g * s.context
         weights = self.attention_memory_bytes - self._kv_memory_bytes
         by_memory = (self.attention_memory_capacity - weights) / (s.micro_batches * self.kv_bytes_per_context_token)
         return np.maximum(np.minimum(by_time, by_memory), 0.0)
 
     @property
     def _kv_memory_bytes(self) -> np.ndarray:
-        s = self.setup
-        requests = self.micro_batch / (self.attention_instances * s.attention_gpus)
-        return s.micro_batches * requests * s.context * self.kv_bytes_per_context_token
+        return self.attention_kv_memory_bytes
 
     def constraint_use(self) -> dict[str, np.ndarray]:
         """Each constraint's use of its limit (1.0 = exactly at it): stages vs the per-layer
@@ -338,13 +395,10 @@ class AFDPlan:
             return np.broadcast_to(a, shape)[index] if np.ndim(a) else a
 
         names = ("attention_instances", "ffn_instances", "micro_batch", "attention_s", "a2f_s", "f2a_s", "ffn_s",
-                 "attention_memory_bytes", "ffn_memory_bytes", "attention_time_per_context_token_s", "attention_fixed_s")
+                 "attention_memory_bytes", "ffn_memory_bytes", "attention_time_per_context_token_s", "attention_fixed_s",
+                 "attention_comm_s", "attention_kv_memory_bytes", "attention_core_s", "attention_projections_s",
+                 "attention_overhead_s")
         return replace(self, **{n: np.asarray(pick(getattr(self, n))) for n in names})
-
-
-@functools.lru_cache(maxsize=64)
-def _token(model: ModelSpec, context: float, kv_dtype: str, weight_dtype: str):
-    return decode_token(model, context, kv_dtype, weight_dtype)
 
 
 @functools.lru_cache(maxsize=64)
@@ -352,32 +406,51 @@ def _params(model: ModelSpec):
     return model.params()
 
 
+@functools.lru_cache(maxsize=256)
+def attention_weights_per_gpu(model: ModelSpec, layout: str, gpus: int) -> float:
+    """Attention-projection parameters each GPU of an instance holds under ``layout``: all of
+    them (dp), all but the output projection's share (afd: it is split over the GPUs), or the
+    tensor-parallel share (tp: head-split matrices / gpus, K/V ones by K/V heads, low-rank and
+    shared ones whole)."""
+    total = 0.0
+    for group in model.attention_groups:
+        attn = group.attention
+        kv_frac = max(attn.kv_heads / gpus, 1.0) / attn.kv_heads
+        for p in attn.projections():
+            if layout == "dp" or (layout == "afd" and p.part != "output"):
+                share = 1.0
+            elif layout == "afd":
+                share = 1.0 / gpus
+            else:
+                share = {"heads": 1.0 / gpus, "kv_heads": kv_frac, "replicated": 1.0}[p.split]
+            total += group.layers * p.params * share
+    return total
+
+
 def _attention_side(s: AFDSetup, x, batch) -> dict:
     """Attention side, per GPU, per layer (averaged), per micro-batch of ``batch`` requests
-    over ``x`` instances (arrays broadcast): stage time, its fixed part (projections), time
-    per context token, memory per GPU (KV of all micro-batches + weights), KV bytes per
-    context token."""
-    eff, model = s.efficiency, s.model
-    layers, a_chip = model.layers, s.attention_chip
-    token = _token(model, s.context, s.kv_dtype, s.weight_dtype)
-    kv_per_req = float(token.kv_bytes) / layers
-    core_per_req = float(token.attention_flops) / layers
-    proj_flops_per_req = token.linear_flops / layers
-    proj_bytes = token.linear_weight_bytes / layers
-    a_bw = a_chip.mem_bw_bytes_per_s * eff.hbm
-    kv_bw = a_bw * (eff.lowbit_kv if bytes_per_element(s.kv_dtype) < 2 else 1.0)
-    attn_peak = a_chip.peak_flops(a_chip.compute_dtype(s.attention_dtype)) * eff.flops
-    gemm_peak = a_chip.peak_flops(a_chip.compute_dtype(s.weight_dtype)) * eff.flops
-    requests = batch / (x * s.attention_gpus)
-    core_s = np.maximum(requests * core_per_req / attn_peak, requests * kv_per_req / kv_bw)
-    proj_s = np.maximum(requests * proj_flops_per_req / gemm_peak, proj_bytes / a_bw)
+    over ``x`` instances (arrays broadcast): stage time (max of the GPU's work and the
+    layout's communication), its fixed part (everything but the core attention), core time
+    per request-context token, communication, memory per GPU (KV of all micro-batches +
+    weights) and KV bytes per request-context token."""
+    model, ks = s.model, s.kernel_set
+    lat = layer_latency(model, s.attention_chip, s.context, s.attention_gpus, np.asarray(batch, dtype=float) / x,
+                        s.layout, kv_dtype=s.kv_dtype, attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype,
+                        kernels=ks)
+    compute = lat.compute_s + ks.afd_overhead_s
+    stage = np.maximum(compute, lat.comm_s)
+    tokens = np.asarray(batch, dtype=float) / x / s.attention_gpus * s.context  # the GPU's share of the requests
+    kv_memory = s.micro_batches * lat.kv_stored_bytes * model.layers
     params = _params(model)
-    weights = (params.attention + params.router + params.embedding + params.lm_head) * bytes_per_element(s.weight_dtype)
-    kv_per_ctx_token = float(token.kv_bytes) / s.context
-    return {"attention_s": core_s + proj_s, "attention_fixed_s": proj_s,
-            "attention_time_per_context_token_s": max(core_per_req / attn_peak, kv_per_req / kv_bw) / s.context,
-            "attention_memory_bytes": s.micro_batches * requests * s.context * kv_per_ctx_token + weights,
-            "kv_bytes_per_context_token": kv_per_ctx_token}
+    weights = (attention_weights_per_gpu(model, s.layout, s.attention_gpus) + params.router + params.embedding
+               + params.lm_head) * bytes_per_element(s.weight_dtype)
+    kv_per_token = float(np.ravel(lat.kv_stored_bytes * model.layers / tokens)[0])
+    return {"attention_s": stage, "attention_fixed_s": stage - lat.core_s,
+            "attention_time_per_context_token_s": lat.core_s / tokens, "attention_comm_s": lat.comm_s,
+            "attention_core_s": lat.core_s, "attention_projections_s": lat.projections_s,
+            "attention_overhead_s": lat.overhead_s + ks.afd_overhead_s,
+            "attention_memory_bytes": kv_memory + weights, "attention_kv_memory_bytes": kv_memory,
+            "kv_bytes_per_context_token": kv_per_token}
 
 
 def _ffn_side(s: AFDSetup, y, batch) -> dict:

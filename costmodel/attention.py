@@ -8,6 +8,16 @@ Every variant answers:
 - ``state_elements()``: elements of a fixed recurrent state read and written every step;
 - ``linear_params()``: parameters of the projections before and after the core;
 - ``effective_context(c)``: tokens attended at context c (sliding window / chunk caps it).
+
+and, in parts (for latency and parallel layouts; ``linear_params()`` is their sum):
+- ``projections()``: each projection matrix with its part (``query``, ``kv`` or ``output``), its
+  parameters and how tensor parallelism splits it (by query heads, by KV heads, or not at all);
+- ``projection_params()``: parameters per part;
+- ``query_heads``, ``kv_heads``: heads that attend, and the K/V heads (MLA: one latent, linear
+  attention: one state per head) they read; ``output_dim``: width of the attention output;
+- ``kv_read_elements(c)`` / ``kv_stored_elements(c)``: cache elements one decode step reads
+  (a linear-attention state is read and written: twice) and the cache holds (the state once;
+  a window at most ``window`` tokens), per request and layer.
 """
 from __future__ import annotations
 
@@ -17,7 +27,24 @@ import numpy as np
 
 from .errors import InputError, require_positive
 
+PROJECTION_PARTS = ("query", "kv", "output")
+SPLITS = ("heads", "kv_heads", "replicated")
 WINDOW_KINDS = ("sliding", "chunked")  # both attend (and keep) at most ``window`` tokens at decode
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One projection matrix of a layer: ``part`` is ``query`` (from the hidden state to the
+    query side, output gates included), ``kv`` (to keys and values, or MLA's latent and its
+    up-projections) or ``output`` (back to the hidden state); ``params`` its parameters;
+    ``split`` how tensor parallelism divides it: ``heads`` (by query heads), ``kv_heads`` (by
+    K/V heads; copied where a layout has more GPUs than K/V heads) or ``replicated`` (low-rank
+    down-projections and shared latents: every GPU holds all of it)."""
+
+    name: str
+    part: str
+    params: int
+    split: str
 
 
 def _positive_ints(obj, names):
@@ -53,6 +80,38 @@ class _Attention:
     def state_elements(self) -> float:
         return 0.0
 
+    # -- parts ------------------------------------------------------------------------------
+    def projections(self) -> tuple[Projection, ...]:
+        raise NotImplementedError
+
+    def linear_params(self) -> float:
+        """Parameters of every projection before and after the core (the sum of the parts)."""
+        return float(sum(p.params for p in self.projections()))
+
+    def projection_params(self) -> dict[str, float]:
+        """Parameters per part: {'query': ..., 'kv': ..., 'output': ...}; they add up to
+        ``linear_params()``."""
+        parts = dict.fromkeys(PROJECTION_PARTS, 0)
+        for p in self.projections():
+            parts[p.part] += p.params
+        return {part: float(n) for part, n in parts.items()}
+
+    @property
+    def query_heads_per_kv(self) -> float:
+        """Query heads that read one K/V head (one latent for MLA): the rows an attention
+        kernel can stack into one tile at decode."""
+        return self.query_heads / self.kv_heads
+
+    def kv_read_elements(self, context):
+        """Cache elements one decode step reads per request and layer at ``context``: K and V
+        of the attended tokens, plus a linear-attention state read and written (twice)."""
+        return self.kv_elements_per_token() * self.effective_context(context) + 2.0 * self.state_elements()
+
+    def kv_stored_elements(self, context):
+        """Cache elements held per request and layer at ``context``: K and V of at most the
+        window, a linear-attention state once."""
+        return self.kv_elements_per_token() * self.effective_context(context) + self.state_elements()
+
 
 @dataclass(frozen=True, kw_only=True)
 class GQA(_Attention):
@@ -79,11 +138,15 @@ class GQA(_Attention):
     def core_flops_per_context_token(self) -> float:
         return 4.0 * self.n_q * self.head_dim
 
-    def linear_params(self) -> float:
-        q = self.hidden * self.n_q * self.head_dim
-        kv = 2 * self.hidden * self.n_kv * self.head_dim
-        o = self.n_q * self.head_dim * self.hidden
-        return float(q + kv + o)
+    query_heads = property(lambda self: self.n_q)
+    kv_heads = property(lambda self: self.n_kv)
+    output_dim = property(lambda self: self.n_q * self.head_dim)
+
+    def projections(self) -> tuple[Projection, ...]:
+        kv = self.hidden * self.n_kv * self.head_dim
+        return (Projection("q", "query", self.hidden * self.n_q * self.head_dim, "heads"),
+                Projection("k", "kv", kv, "kv_heads"), Projection("v", "kv", kv, "kv_heads"),
+                Projection("o", "output", self.n_q * self.head_dim * self.hidden, "heads"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,11 +171,16 @@ class MFA(_Attention):
     def core_flops_per_context_token(self) -> float:
         return 4.0 * self.n_q * self.head_dim
 
-    def linear_params(self) -> float:
-        q = self.hidden * self.q_lora_rank + self.q_lora_rank * self.n_q * self.head_dim
-        kv = 2 * self.hidden * self.n_kv * self.head_dim
-        o = self.n_q * self.head_dim * self.hidden
-        return float(q + kv + o)
+    query_heads = property(lambda self: self.n_q)
+    kv_heads = property(lambda self: self.n_kv)
+    output_dim = property(lambda self: self.n_q * self.head_dim)
+
+    def projections(self) -> tuple[Projection, ...]:
+        kv = self.hidden * self.n_kv * self.head_dim
+        return (Projection("q_down", "query", self.hidden * self.q_lora_rank, "replicated"),
+                Projection("q_up", "query", self.q_lora_rank * self.n_q * self.head_dim, "heads"),
+                Projection("k", "kv", kv, "kv_heads"), Projection("v", "kv", kv, "kv_heads"),
+                Projection("o", "output", self.n_q * self.head_dim * self.hidden, "heads"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,16 +217,21 @@ class MLA(_Attention):
     def core_flops_per_context_token(self) -> float:
         return 4.0 * self.n_heads * self.latent_dim
 
-    def linear_params(self) -> float:
+    query_heads = property(lambda self: self.n_heads)
+    kv_heads = 1  # one latent (and one RoPE key) serves every head
+    output_dim = property(lambda self: self.n_heads * self.v_head_dim)
+
+    def projections(self) -> tuple[Projection, ...]:
         qk_head = self.qk_nope_dim + self.qk_rope_dim
         if self.q_lora_rank:
-            q = self.hidden * self.q_lora_rank + self.q_lora_rank * self.n_heads * qk_head
+            query = (Projection("q_a", "query", self.hidden * self.q_lora_rank, "replicated"),
+                     Projection("q_b", "query", self.q_lora_rank * self.n_heads * qk_head, "heads"))
         else:
-            q = self.hidden * self.n_heads * qk_head
-        kv_a = self.hidden * self.latent_dim
-        kv_b = self.kv_lora_rank * self.n_heads * (self.qk_nope_dim + self.v_head_dim)
-        o = self.n_heads * self.v_head_dim * self.hidden
-        return float(q + kv_a + kv_b + o)
+            query = (Projection("q", "query", self.hidden * self.n_heads * qk_head, "heads"),)
+        return (*query,
+                Projection("kv_a", "kv", self.hidden * self.latent_dim, "replicated"),
+                Projection("kv_b", "kv", self.kv_lora_rank * self.n_heads * (self.qk_nope_dim + self.v_head_dim), "heads"),
+                Projection("o", "output", self.n_heads * self.v_head_dim * self.hidden, "heads"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,12 +270,17 @@ class LinearAttention(_Attention):
     def fixed_core_flops(self) -> float:
         return self.flops_per_state_element * self.state_elements()
 
-    def linear_params(self) -> float:
-        qk = 2 * self.hidden * self.n_heads * self.key_dim
-        v = self.hidden * self.n_heads * self.value_dim
-        gate = self.hidden * self.n_heads * self.value_dim if self.output_gate else 0
-        o = self.n_heads * self.value_dim * self.hidden
-        return float(qk + v + gate + o)
+    query_heads = property(lambda self: self.n_heads)
+    kv_heads = property(lambda self: self.n_heads)  # one state per head
+    output_dim = property(lambda self: self.n_heads * self.value_dim)
+
+    def projections(self) -> tuple[Projection, ...]:
+        key = self.hidden * self.n_heads * self.key_dim
+        value = self.hidden * self.n_heads * self.value_dim
+        gate = (Projection("gate", "query", value, "heads"),) if self.output_gate else ()
+        return (Projection("q", "query", key, "heads"), *gate,
+                Projection("k", "kv", key, "kv_heads"), Projection("v", "kv", value, "kv_heads"),
+                Projection("o", "output", self.n_heads * self.value_dim * self.hidden, "heads"))
 
 
 VARIANTS = {cls.kind: cls for cls in (GQA, MFA, MLA, LinearAttention)}

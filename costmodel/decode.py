@@ -39,7 +39,12 @@ class TokenCost:
     attention_flops: attention-core FLOPs; linear_flops: projections before/after the core;
     ffn_flops: activated FFN FLOPs (router, embedding, LM head excluded, as in the paper);
     linear_weight_bytes / ffn_weight_bytes: bytes of attention-projection weights and of the
-    activated FFN weights one token reads (a batch shares them)."""
+    activated FFN weights one token reads (a batch shares them).
+
+    The parts (added; the figures above keep their meaning): kv_stored_bytes: bytes the cache
+    holds for the request (a linear-attention state once, a window at most the window);
+    query_flops / kv_projection_flops / output_flops: linear_flops by projection part (they
+    add up to it)."""
 
     context: np.ndarray
     kv_bytes: np.ndarray
@@ -48,6 +53,10 @@ class TokenCost:
     ffn_flops: float
     linear_weight_bytes: float
     ffn_weight_bytes: float
+    kv_stored_bytes: np.ndarray | None = None
+    query_flops: float | None = None
+    kv_projection_flops: float | None = None
+    output_flops: float | None = None
 
     @property
     def attention_intensity(self) -> np.ndarray:
@@ -73,15 +82,20 @@ def decode_token(model: ModelSpec, context, kv_dtype: str | None = None, weight_
         kv_dtype = check_dtype(kv_dtype, "kv precision")
     weight_bytes = bytes_per_element(weight_dtype, "weight precision")
     kv = np.zeros_like(ctx)
+    stored = np.zeros_like(ctx)
     core = np.zeros_like(ctx)
     linear_params = 0.0
+    parts = {"query": 0.0, "kv": 0.0, "output": 0.0}
     for group in model.attention_groups:
         attn = group.attention
         b = bytes_per_element(kv_dtype_of(group, kv_dtype))
         eff = attn.effective_context(ctx)
         kv = kv + group.layers * (attn.kv_elements_per_token() * b * eff + 2.0 * attn.state_elements() * b)
+        stored = stored + group.layers * attn.kv_stored_elements(ctx) * b
         core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
         linear_params += group.layers * attn.linear_params()
+        for part, params in attn.projection_params().items():
+            parts[part] += group.layers * params
     ffn_params = sum(g.layers * g.ffn.activated_params() for g in model.ffn_groups)
     return TokenCost(
         context=ctx,
@@ -91,6 +105,10 @@ def decode_token(model: ModelSpec, context, kv_dtype: str | None = None, weight_
         ffn_flops=2.0 * ffn_params,
         linear_weight_bytes=linear_params * weight_bytes,
         ffn_weight_bytes=ffn_params * weight_bytes,
+        kv_stored_bytes=stored,
+        query_flops=2.0 * parts["query"],
+        kv_projection_flops=2.0 * parts["kv"],
+        output_flops=2.0 * parts["output"],
     )
 
 

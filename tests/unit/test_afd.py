@@ -34,12 +34,16 @@ def test_table8_2a2f_fp8_4k():
 
 def test_table8_3a2f_bf16_4k():
     """Table 8 / §7.3: BF16 attention, 3A2F (40 GPUs), total batch 6048 (672 per instance per
-    micro-batch): 3,321 tokens/GPU/s; within 10%. The BF16 KV of 6144 would not fit in memory."""
+    micro-batch): 3,321 tokens/GPU/s; within 10%. The paper's afd layout splits the output
+    projection over the 8 GPUs, which frees 6.3 GB per GPU: the BF16 KV of 6144 would fit there
+    (6048 is 84 requests per GPU; 6144 / 24 is not whole), but not with every projection on
+    every GPU (dp)."""
     p = plan(4096, 3, 2, 2016, attention_dtype="bf16")
     assert p.feasible and int(p.gpus) == 40
     assert float(p.tokens_per_gpu_s) == pytest.approx(3321, rel=0.10)
-    too_big = plan(4096, 3, 2, 2048, attention_dtype="bf16")
-    assert not too_big.feasible and "attention GPU memory" in binding_constraint(too_big)
+    assert plan(4096, 3, 2, 2048, attention_dtype="bf16").feasible
+    too_big = plan(4096, 3, 2, 2048, attention_dtype="bf16", layout="dp")
+    assert not too_big.feasible and float(too_big.constraint_use()["attention memory"]) > 1
 
 
 def test_table8_4a2f_fp8_8k():
@@ -69,9 +73,12 @@ def test_table7_h800_measured_network():
 
 
 def test_infeasible_says_what_and_by_how_much():
-    p = plan(32768, 2, 2, 2048)
+    p = plan(8192, 3, 2, 2048)  # one attention instance short of the paper's 4A2F at 8K
     text = binding_constraint(p)
     assert not p.feasible and text.startswith("attention time") and "exceeds the 273 us budget by" in text
+    p = plan(32768, 2, 2, 2048)  # 393 GB of KV per GPU
+    text = binding_constraint(p)
+    assert not p.feasible and text.startswith("attention GPU memory") and "more than the 77.6 GB usable" in text
     hint = nearest_feasible(AFDSetup(STEP3, H800, H800, 32768), 2, 2, 2048)
     assert "2A2F with micro-batch" in hint and "A2F at micro-batch 2048" in hint
 
@@ -140,18 +147,25 @@ def test_cli_afd_bad_input_exit_2():
 
 
 @pytest.mark.parametrize("context", [8192, 32768])
-@pytest.mark.parametrize("chip_slug,tolerance", [("h800", 0.10), ("h20", 0.10), ("a800", 0.20)])
-def test_attention_time_against_table9_mfa(context, chip_slug, tolerance):
-    """Table 9: Step-3 MFA attention-layer latency, 4 GPUs, batch 256 (64 per GPU, DP), FP8
-    (INT8 on A800) GEMMs, BF16 attention math on the FP8 KV cache. The default efficiencies put
-    the model within 10% on H800 and H20 and within 20% on A800."""
+@pytest.mark.parametrize("chip_slug", ["h800", "h20", "a800"])
+def test_attention_stage_is_the_latency_model(context, chip_slug):
+    """The attention stage of an AFD plan is costmodel.latency's layer (with the attention chip's
+    kernel set) plus the AFD attention side's extra per-layer time; with Table 9's setup (4 GPUs,
+    batch 256, dp, BF16 cache and math, FP8 / INT8 GEMMs) the layer is within 15% of the paper's
+    measured MFA latency (every cell, held out: tests/unit/test_validation.py)."""
+    from costmodel.latency import layer_latency
+
     tables = library.read_toml("paper_tables.toml")["table9"]
     measured = float(tables["rows"][f"step-3@{context}"][tables["columns"].index(chip_slug)])
     chip = library.chip(chip_slug)
-    setup = AFDSetup(STEP3, chip, chip, context, attention_dtype="bf16", kv_dtype="fp8",
-                     weight_dtype="fp8" if chip.fp8_flops else "int8", attention_gpus=tables["gpus"])
-    modeled = float(evaluate(setup, 1, 1, tables["batch"]).at(()).attention_s) * 1e6
-    assert modeled == pytest.approx(measured, rel=tolerance)
+    weights = "fp8" if chip.fp8_flops else "int8"
+    setup = AFDSetup(STEP3, chip, chip, context, attention_dtype="bf16", kv_dtype="bf16", weight_dtype=weights,
+                     attention_gpus=tables["gpus"], layout="dp")
+    stage = float(evaluate(setup, 1, 1, tables["batch"]).at(()).attention_s)
+    layer = layer_latency(STEP3, chip, context, tables["gpus"], tables["batch"], "dp", kv_dtype="bf16",
+                          attention_dtype="bf16", weight_dtype=weights)
+    assert stage == pytest.approx(float(layer.latency_s) + setup.kernel_set.afd_overhead_s, rel=1e-12)
+    assert float(layer.latency_s) * 1e6 == pytest.approx(measured, rel=0.15)
 
 
 def test_sla_pacing_costs_more_per_token_and_serves_fewer():

@@ -1,0 +1,337 @@
+"""Latency of one attention layer for one decode step, in parts, on one attention instance.
+
+An instance of ``gpus`` GPUs serves ``batch`` requests at ``context`` tokens (an array: one
+vectorized call per sweep). Per GPU, averaged over the model's layers (hybrids mix designs):
+
+    latency = overhead + core + projections (query + kv + output) + comm          [seconds]
+    core        = max(KV bytes / (hbm x HBM peak), tensor FLOPs / (flops x attention peak))
+    projection  = sum over its matrices of max(weight bytes / (gemm.hbm x HBM peak),
+                                               2 x tokens x params / (gemm.flops x GEMM peak))
+    comm        = bytes each GPU sends one way / (link x scale-up per direction)
+    overhead    = the kernel set's fixed per-layer time
+
+with the efficiencies of the chip's ``KernelSet`` (``costmodel.kernels``). Tensor FLOPs pad the
+query heads that share one K/V head up to the kernel's tile (``tile_m`` rows). The scale-up
+figure of a chip is both directions summed, so a ring collective moves its bytes at half of it
+each way; a chip without one uses its scale-out NIC instead (and says so in ``notes``).
+
+Layouts inside the instance (``LAYOUTS``):
+- ``dp``: every GPU holds every projection and its own batch / gpus requests (their KV);
+  no communication.
+- ``tp``: query heads, K/V heads and projections split over the GPUs; every GPU sees every
+  request. Where K/V heads are fewer than GPUs each GPU keeps a copy of the K/V head its query
+  heads read (``replication`` > 1: MLA's one latent, MFA's one K/V head, Qwen3's 4 KV heads on
+  8 GPUs); low-rank down-projections and single shared K/V projections are replicated. The
+  output projection ends in an all-reduce of the BF16 outputs: 2 (g-1)/g x batch x hidden x 2
+  bytes each way per GPU.
+- ``afd``: the Step-3 paper's attention instance: attention data-parallel (each GPU its own
+  requests and their KV), query and K/V projections replicated on every GPU, the output
+  projection tensor-parallel (split by heads). Its input goes all-to-all ((g-1)/g x requests
+  per GPU x output width at the GEMM's input precision) and its BF16 partial sums are
+  reduce-scattered back to the GPU that holds each request ((g-1)/g x batch x hidden x 2).
+
+``layer_latency`` is the API; ``ideal_parts`` gives the same quantities at 100% efficiency,
+tagged with the efficiency each divides by (what ``costmodel.validation`` fits).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .attention import LinearAttention
+from .chips import Chip
+from .decode import check_context, kv_dtype_of
+from .errors import InputError
+from .kernels import KernelSet, kernel_set
+from .model import ModelSpec
+from .precision import bytes_per_element, check_dtype
+
+LAYOUTS = ("dp", "tp", "afd")
+DEFAULT_LAYOUT = {"mfa": "dp", "mla": "dp", "gqa": "tp", "linear": "tp"}  # as the paper's Table 9 runs them
+ACTIVATION_BYTES = 2.0  # BF16 outputs and partial sums between GPUs
+
+
+def default_layout(model: ModelSpec) -> str:
+    """The layout the paper measures each design in (Table 9): MFA and MLA ``dp``, GQA ``tp``;
+    a hybrid takes its most common design's."""
+    counts: dict[str, int] = {}
+    for g in model.attention_groups:
+        counts[g.attention.kind] = counts.get(g.attention.kind, 0) + g.layers
+    return DEFAULT_LAYOUT[max(counts, key=counts.get)]
+
+
+def check_layout(layout: str, field: str = "layout") -> str:
+    value = str(layout).strip().lower()
+    if value not in LAYOUTS:
+        raise InputError(field, f"choose one of {', '.join(LAYOUTS)}, got {layout!r}")
+    return value
+
+
+def _whole(value, field: str, maximum: float = 1 << 20) -> np.ndarray:
+    values = np.asarray(value, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1) or np.any(values > maximum):
+        raise InputError(field, f"must be between 1 and {maximum:,.0f}, got {value!r}")
+    return values
+
+
+def _positive(value, field: str, maximum: float = 1 << 24) -> np.ndarray:
+    values = np.asarray(value, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0) or np.any(values > maximum):
+        raise InputError(field, f"must be > 0 and at most {maximum:,.0f}, got {value!r}")
+    return values
+
+
+def link_bytes_per_s(chip: Chip) -> tuple[float, str]:
+    """Bytes per second one GPU moves each way over the scale-up link: half the chip's figure
+    (both directions summed); the scale-out NIC (one direction) when it has none."""
+    if chip.scaleup_bytes_per_s:
+        return chip.scaleup_bytes_per_s / 2.0, ""
+    return chip.net_bytes_per_s, f"{chip.slug} has no scale-up figure: its NIC carries the layout's communication"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A time at 100% efficiency (seconds) and the efficiency it divides by: ``key`` names it
+    (``flash.hbm``, ``mla.flops``, ``gemm.hbm``, ``link``, ``overhead``...)."""
+
+    key: str
+    seconds: np.ndarray
+
+
+@dataclass(frozen=True)
+class IdealParts:
+    """A layer's time at 100% efficiency, as terms: each entry of ``maxima`` is one kernel's
+    alternatives (the slower binds), ``sums`` are added as they are. ``part`` of each maximum:
+    'core', 'query', 'kv', 'output'. Arrays broadcast over context, batch and GPUs."""
+
+    maxima: tuple[tuple[str, tuple[Term, ...]], ...]
+    sums: tuple[tuple[str, Term], ...]
+
+
+@dataclass(frozen=True)
+class LayerLatency:
+    """One attention layer (averaged over the model's layers) for one decode step, per GPU of
+    an instance of ``gpus`` GPUs serving ``batch`` requests at each of ``context`` tokens.
+    Times in seconds, bytes and FLOPs per GPU, arrays shaped like the broadcast inputs.
+
+    latency_s = overhead_s + core_s + query_s + kv_projection_s + output_s + comm_s.
+    ``bound``: 'memory' or 'compute', which side of the core attention binds (of the design
+    with the most core time in a hybrid). ``kv_read_bytes``: cache bytes one step reads per
+    GPU; ``kv_stored_bytes``: cache bytes each GPU holds for the batch (a state once, at most
+    a window); ``replication``: how many GPUs hold each cached element (1 = none; tp with fewer
+    K/V heads than GPUs copies them). ``requests_per_gpu``: requests whose attention each GPU
+    computes (all of them under tp). ``kernels``: the efficiency set used."""
+
+    model: str
+    chip: str
+    layout: str
+    gpus: np.ndarray
+    batch: np.ndarray
+    context: np.ndarray
+    overhead_s: np.ndarray
+    core_s: np.ndarray
+    query_s: np.ndarray
+    kv_projection_s: np.ndarray
+    output_s: np.ndarray
+    comm_s: np.ndarray
+    bound: np.ndarray
+    kv_read_bytes: np.ndarray
+    kv_stored_bytes: np.ndarray
+    core_flops: np.ndarray
+    comm_bytes: np.ndarray
+    requests_per_gpu: np.ndarray
+    replication: np.ndarray
+    kernels: KernelSet
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def projections_s(self) -> np.ndarray:
+        return self.query_s + self.kv_projection_s + self.output_s
+
+    @property
+    def compute_s(self) -> np.ndarray:
+        """Everything but the communication (the GPU's own work)."""
+        return self.overhead_s + self.core_s + self.projections_s
+
+    @property
+    def latency_s(self) -> np.ndarray:
+        return self.compute_s + self.comm_s
+
+    @property
+    def replication_note(self) -> str:
+        """What the layout copies, in words ('' when nothing)."""
+        rep = float(np.max(self.replication))
+        if rep <= 1:
+            return ""
+        return (f"each cached K/V element is held by {rep:g} GPUs ({self.layout}: fewer K/V heads than GPUs; "
+                f"every GPU reads the K/V heads its query heads need)")
+
+
+def _tile_padding(query_per_kv, tile_m: int):
+    """Tensor work per useful work when ``query_per_kv`` query rows share one K/V head and the
+    kernel computes tiles of ``tile_m`` rows: ceil(q / m) m / q (>= 1)."""
+    q = np.maximum(np.asarray(query_per_kv, dtype=float), 1.0)
+    return np.ceil(q / tile_m - 1e-9) * tile_m / q
+
+
+def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str, *, kv_dtype: str | None = None,
+                attention_dtype: str = "bf16", weight_dtype: str = "fp8", kernels: KernelSet | None = None) -> tuple:
+    """(IdealParts, extras): the layer at 100% efficiency. ``extras`` holds per-GPU bytes,
+    FLOPs, replication, requests per GPU and notes. Tile padding uses ``kernels`` (default: the
+    chip's set). See ``layer_latency`` for the arguments."""
+    ctx = check_context(context)
+    layout = check_layout(layout)
+    g = _whole(gpus, "gpus", 4096)
+    b = _positive(batch, "batch")
+    if kv_dtype is not None:
+        kv_dtype = check_dtype(kv_dtype, "kv precision")
+    attention_dtype = check_dtype(attention_dtype, "attention precision")
+    w_bytes = bytes_per_element(weight_dtype, "weight precision")
+    ks = kernels or kernel_set(chip)
+    bw = chip.mem_bw_bytes_per_s
+    attn_peak = chip.peak_flops(chip.compute_dtype(attention_dtype))
+    gemm_peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
+    link, link_note = link_bytes_per_s(chip)
+    layers = model.layers
+    act_in = min(w_bytes, ACTIVATION_BYTES)  # the output projection's input travels at its GEMM's precision
+    shape = np.broadcast_shapes(ctx.shape, g.shape, b.shape)
+    zeros = np.zeros(shape)
+
+    if layout == "tp":
+        least = min(grp.attention.query_heads for grp in model.attention_groups)
+        if np.any(g > least):
+            raise InputError("gpus", f"the tp layout splits {model.slug}'s {least} query heads over at most {least} "
+                                     f"GPUs, got {np.max(g):g}")
+    requests = b if layout == "tp" else b / g  # requests whose attention each GPU computes
+
+    maxima: list = []
+    kv_read = zeros.copy()
+    kv_stored = zeros.copy()
+    core_flops = zeros.copy()
+    replication = zeros.copy()
+    comm_bytes = zeros.copy()
+    core_weight = []
+    for grp in model.attention_groups:
+        attn = grp.attention
+        share = grp.layers / layers
+        kernel = ks.attention(attn.kind)
+        kv_b = bytes_per_element(kv_dtype_of(grp, kv_dtype))
+        # heads each GPU serves and the K/V heads it must read
+        if layout == "tp":
+            kv_heads = np.maximum(attn.kv_heads / g, 1.0)
+            kv_frac = kv_heads / attn.kv_heads
+            q_frac = 1.0 / g
+            rep = kv_heads * g / attn.kv_heads
+        else:
+            kv_heads, kv_frac, q_frac, rep = float(attn.kv_heads), 1.0, 1.0, np.ones_like(g)
+        query_per_kv = attn.query_heads * q_frac / kv_heads
+        eff = attn.effective_context(ctx)
+        read = requests * attn.kv_read_elements(ctx) * kv_b * kv_frac
+        stored = requests * attn.kv_stored_elements(ctx) * kv_b * kv_frac
+        flops_ctx = requests * attn.core_flops_per_context_token() * eff * q_frac
+        flops_fixed = requests * attn.fixed_core_flops() * q_frac
+        pad = 1.0 if isinstance(attn, LinearAttention) else _tile_padding(query_per_kv, kernel.tile_m)
+        tensor = flops_ctx * pad + flops_fixed
+        hbm_key = f"{kind_key(attn.kind)}.hbm" + ("_lowbit" if kv_b < 2 else "")
+        core_mem = share * read / bw
+        core_cmp = share * tensor / attn_peak
+        maxima.append(("core", (Term(hbm_key, core_mem), Term(f"{kind_key(attn.kind)}.flops", core_cmp))))
+        core_weight.append((core_mem / kernel.kv_hbm(kv_b), core_cmp / kernel.flops))
+        kv_read = kv_read + share * read
+        kv_stored = kv_stored + share * stored
+        core_flops = core_flops + share * (flops_ctx + flops_fixed)
+        replication = np.maximum(replication, rep)
+        # projections, one GEMM per matrix
+        for p in attn.projections():
+            if layout == "dp" or (layout == "afd" and p.part != "output"):
+                params, tokens = p.params, b / g
+            elif layout == "afd":  # the output projection, split by heads, over the instance's batch
+                params, tokens = p.params / g, b
+            else:
+                factor = {"heads": 1.0 / g, "kv_heads": kv_frac, "replicated": 1.0}[p.split]
+                params, tokens = p.params * factor, b
+            mem = share * params * w_bytes / bw
+            cmp = share * 2.0 * tokens * params / gemm_peak
+            maxima.append((p.part, (Term("gemm.hbm", mem * np.ones(shape)), Term("gemm.flops", cmp * np.ones(shape)))))
+        # communication inside the instance (bytes each GPU sends one way)
+        ring = (g - 1.0) / g
+        if layout == "tp":
+            comm_bytes = comm_bytes + share * 2.0 * ring * b * model.hidden * ACTIVATION_BYTES
+        elif layout == "afd":
+            comm_bytes = comm_bytes + share * ring * ((b / g) * attn.output_dim * act_in + b * model.hidden * ACTIVATION_BYTES)
+    sums = (("comm", Term("link", comm_bytes / link)), ("overhead", Term("overhead", np.ones(shape))))
+    # the bound of the design with the most core time
+    best = max(range(len(core_weight)), key=lambda i: float(np.max(np.maximum(*core_weight[i]))))
+    mem_t, cmp_t = core_weight[best]
+    extras = {"context": ctx, "gpus": g, "batch": b, "kv_read_bytes": kv_read * np.ones(shape),
+              "kv_stored_bytes": kv_stored * np.ones(shape), "core_flops": core_flops * np.ones(shape),
+              "requests_per_gpu": requests * np.ones(shape), "replication": replication * np.ones(shape),
+              "comm_bytes": comm_bytes * np.ones(shape),
+              "bound": np.where(np.broadcast_to(mem_t, shape) >= np.broadcast_to(cmp_t, shape), "memory", "compute"),
+              "notes": (link_note,) if link_note and layout != "dp" else ()}
+    return IdealParts(tuple(maxima), sums), extras
+
+
+def kind_key(kind: str) -> str:
+    """The kernel family name of an attention design: 'flash' (gqa, mfa), 'mla', 'linear'."""
+    from .kernels import KERNEL_OF_KIND
+
+    return KERNEL_OF_KIND[kind]
+
+
+def efficiency_of(ks: KernelSet, key: str) -> float:
+    """The fraction (or, for ``overhead``, the seconds) a term's ``key`` refers to in ``ks``."""
+    if key == "link":
+        return ks.link
+    if key == "overhead":
+        return ks.overhead_s
+    family, what = key.split(".")
+    kernel = ks.gemm if family == "gemm" else getattr(ks, family)
+    if what == "hbm_lowbit":
+        return kernel.kv_hbm(1.0)
+    return getattr(kernel, what)
+
+
+def apply(parts: IdealParts, ks: KernelSet) -> dict[str, np.ndarray]:
+    """Seconds per part ('core', 'query', 'kv', 'output', 'comm', 'overhead') with the
+    efficiencies of ``ks``."""
+    out: dict[str, np.ndarray] = {}
+    for part, terms in parts.maxima:
+        t = terms[0].seconds / efficiency_of(ks, terms[0].key)
+        for term in terms[1:]:
+            t = np.maximum(t, term.seconds / efficiency_of(ks, term.key))
+        out[part] = out.get(part, 0.0) + t
+    for part, term in parts.sums:
+        value = term.seconds * efficiency_of(ks, "overhead") if term.key == "overhead" else term.seconds / efficiency_of(ks, term.key)
+        out[part] = out.get(part, 0.0) + value
+    return out
+
+
+def layer_latency(model: ModelSpec, chip: Chip, context, gpus=1, batch=1, layout: str | None = None, *,
+                  kv_dtype: str | None = None, attention_dtype: str = "bf16", weight_dtype: str = "fp8",
+                  kernels: KernelSet | None = None) -> LayerLatency:
+    """One attention layer per decode step, projections included (what the paper's Table 9
+    measures), per GPU of an instance of ``gpus`` GPUs serving ``batch`` requests in total.
+
+    ``context``: tokens per request (scalar or array; results are arrays of its shape, also
+    broadcast over array ``gpus`` and ``batch``). ``layout``: 'dp', 'tp' or 'afd' (None: the
+    design's Table 9 layout, ``default_layout``). ``kv_dtype``: cache storage (None: each
+    layer group's own); ``attention_dtype``: precision of the attention math; ``weight_dtype``:
+    projection weights (GEMMs run in it, or the next format the chip has: INT8 on A800).
+    ``kernels``: efficiency set (default ``kernel_set(chip)``). Times in seconds."""
+    ks = kernels or kernel_set(chip)
+    layout = default_layout(model) if layout is None else check_layout(layout)
+    parts, extras = ideal_parts(model, chip, context, gpus, batch, layout, kv_dtype=kv_dtype,
+                                attention_dtype=attention_dtype, weight_dtype=weight_dtype, kernels=ks)
+    t = apply(parts, ks)
+    shape = extras["bound"].shape
+    full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)  # noqa: E731
+    return LayerLatency(model=model.slug, chip=chip.slug, layout=layout, gpus=extras["gpus"], batch=extras["batch"],
+                        context=extras["context"], overhead_s=full(t["overhead"]), core_s=full(t["core"]),
+                        query_s=full(t.get("query", 0.0)), kv_projection_s=full(t.get("kv", 0.0)),
+                        output_s=full(t.get("output", 0.0)), comm_s=full(t["comm"]), bound=extras["bound"],
+                        kv_read_bytes=extras["kv_read_bytes"], kv_stored_bytes=extras["kv_stored_bytes"],
+                        core_flops=extras["core_flops"], comm_bytes=extras["comm_bytes"],
+                        requests_per_gpu=extras["requests_per_gpu"], replication=extras["replication"],
+                        kernels=ks, notes=extras["notes"])
