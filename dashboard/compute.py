@@ -1,5 +1,6 @@
-"""Cached pure computations for the pages. Inputs are hashable (frozen Chip/ModelSpec tuples,
-Scenario), so Streamlit caches on them; nothing here draws."""
+"""Pure computations for the pages, memoized with functools.lru_cache on their hashable inputs
+(frozen Chip/ModelSpec tuples, Scenario, AFDSetup); results are shared, never mutated.
+Nothing here draws."""
 from __future__ import annotations
 
 import functools

@@ -13,8 +13,7 @@ import streamlit as st
 class _Prebuilt(go.Figure):
     """A figure dict presented as a go.Figure to st.plotly_chart, which only calls
     ``to_dict()`` and serializes the result: skips building and deep-copying Plotly's object
-    tree (tens of ms for a 50-trace chart). Not a general-purpose Figure: use
-    ``theme.to_figure`` for anything else."""
+    tree (tens of ms for a 50-trace chart). Not a general-purpose Figure: only for drawing."""
 
     def __init__(self, spec: dict):  # noqa: D107 - deliberately skips go.Figure.__init__
         object.__setattr__(self, "_spec", spec)

@@ -1,11 +1,10 @@
 """One Plotly look for every chart. Figure builders return plain Plotly figure dicts
-({"data": [...], "layout": {...}}, JSON-ready lists): building and deep-copying go.Figure
-objects costs more than the rest of a page rerun. ``to_figure`` makes a validated go.Figure
-(exports, images); ``dashboard.render.plotly`` draws a dict without that overhead."""
+({"data": [...], "layout": {...}}, JSON-ready lists), never go.Figure objects (building and
+deep-copying those costs more than the rest of a page rerun); ``dashboard.render.plotly``
+draws a dict and ``dashboard.report`` exports it."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 # Colour-blind-safe qualitative palette (Okabe-Ito, then Tableau extras).
@@ -65,11 +64,6 @@ def context_axis(context, log: bool) -> dict:
 def figure(data: list[dict], layout: dict) -> dict:
     """A Plotly figure dict from trace dicts and a layout dict, in the shared template."""
     return {"data": data, "layout": {"template": TEMPLATE, **layout}}
-
-
-def to_figure(spec: dict) -> go.Figure:
-    """A validated go.Figure of a figure dict (for image export and notebooks)."""
-    return go.Figure(spec)
 
 
 def columns(n: int, gap: float = 0.07) -> list[tuple[float, float]]:

@@ -1,2 +1,3 @@
 """Plotly figure builders, one module per page topic. Each takes computed numbers (costmodel
-objects) and returns a go.Figure in the shared template; none computes costs itself."""
+objects) and returns a figure dict ({"data": [...], "layout": {...}}) in the shared template
+(``dashboard.theme``); none computes costs itself."""
