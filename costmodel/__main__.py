@@ -1,4 +1,4 @@
-"""Command line: `python -m costmodel {models,chips,cost,afd,paper}`; see README.md.
+"""Command line: `python -m costmodel {models,chips,cost,afd,attention,validate,paper}`; see README.md.
 
 Exit status: 0 ok, 1 a paper mismatch or no feasible plan, 2 bad input (one message naming
 the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
@@ -246,6 +246,131 @@ def afd_command(args) -> int:
     return 0
 
 
+# -- attention and validate (issue 11) -------------------------------------------------------------
+def _finite(value):
+    """A JSON-safe value: floats finite (else None), numpy scalars as Python numbers."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, (int,)):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _print_rows(rows: list[dict], fmt: str) -> None:
+    rows = [{k: _finite(v) for k, v in r.items()} for r in rows]
+    print(json.dumps(rows, indent=2, allow_nan=False) if fmt == "json" else render(rows, fmt))
+
+
+def attention_rows(args) -> list[dict]:
+    """One row per (model, chip, context): one attention layer per decode step, per GPU."""
+    from .kernels import kernel_set
+    from .latency import check_layout, default_layout, layer_latency
+    from .precision import check_dtype
+
+    known_m, known_c = known_models(args), known_chips(args)
+    models = [library.lookup(m, known_m, "model") for m in args.model]
+    chips = [library.lookup(c, known_c, "chip") for c in args.chip]
+    contexts = [parse_context(c) for c in args.context]
+    gpus = _whole_option(args.gpus, "gpus", 4096)
+    batch = _whole_option(args.batch, "batch", 1 << 24)
+    layout = None if args.layout is None else check_layout(args.layout)
+    kv_dtype = check_dtype(args.kv_dtype, "kv-dtype") if args.kv_dtype != "model" else None
+    attention_dtype = check_dtype(args.attention_dtype, "attention-dtype")
+    rows = []
+    for model in models:
+        for chip in chips:
+            weight_dtype = (("fp8" if chip.fp8_flops else "int8" if chip.int8_ops else "bf16")
+                            if args.weight_dtype == "auto" else check_dtype(args.weight_dtype, "weight-dtype"))
+            ks = kernel_set(chip, args.data)
+            lay = layout or default_layout(model)
+            lat = layer_latency(model, chip, contexts, gpus, batch, lay, kv_dtype=kv_dtype,
+                                attention_dtype=attention_dtype, weight_dtype=weight_dtype, kernels=ks)
+            kinds = sorted({g.attention.kind for g in model.attention_groups})
+            for k, context in enumerate(contexts):
+                rows.append({
+                    "model": model.slug, "chip": chip.slug, "context": int(context), "layout": lay, "gpus": gpus,
+                    "batch": batch, "latency_us": float(lat.latency_s[k]) * 1e6, "core_us": float(lat.core_s[k]) * 1e6,
+                    "projections_us": float(lat.projections_s[k]) * 1e6, "query_us": float(lat.query_s[k]) * 1e6,
+                    "kv_projection_us": float(lat.kv_projection_s[k]) * 1e6,
+                    "output_us": float(lat.output_s[k]) * 1e6, "comm_us": float(lat.comm_s[k]) * 1e6,
+                    "overhead_us": float(lat.overhead_s[k]) * 1e6, "bound": str(lat.bound[k]),
+                    "kv_read_bytes": float(lat.kv_read_bytes[k]), "kv_stored_bytes": float(lat.kv_stored_bytes[k]),
+                    "core_flops": float(lat.core_flops[k]), "comm_bytes": float(lat.comm_bytes[k]),
+                    "requests_per_gpu": float(lat.requests_per_gpu[k]), "replication": float(lat.replication[k]),
+                    "replication_note": lat.replication_note, "kv_dtype": kv_dtype or "model",
+                    "attention_dtype": attention_dtype, "weight_dtype": weight_dtype,
+                    "kernel": ", ".join(ks.attention(kind).kernel for kind in kinds),
+                    "kernel_set": ks.family, "kernels_assumed": ks.assumed, "kernel_set_label": ks.label,
+                    "notes": "; ".join(lat.notes),
+                })
+    return rows
+
+
+def _whole_option(raw, option: str, maximum: int) -> int:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise InputError(option, f"not a number: {raw!r}") from None
+    if not (1 <= value <= maximum) or value != int(value):
+        raise InputError(option, f"must be a whole number between 1 and {maximum:,}, got {raw}")
+    return int(value)
+
+
+ATTENTION_TABLE = ("model", "chip", "context", "layout", "gpus", "batch", "latency_us", "core_us", "projections_us",
+                   "comm_us", "overhead_us", "bound", "replication", "kernel_set", "kernels_assumed")
+
+
+def attention_command(args) -> int:
+    rows = attention_rows(args)
+    if args.format == "table":  # the main figures; csv and json carry every field
+        rows = [{k: r[k] for k in ATTENTION_TABLE} for r in rows]
+    _print_rows(rows, args.format)
+    return 0
+
+
+def validate_command(args) -> int:
+    """Every measured row: measured, model in sample and held out, errors; exit 1 when a
+    held-out Table 9 cell is off by more than 15%."""
+    from . import validation
+
+    chips, models = known_chips(args), known_models(args)
+    result = validation.validate(args.data, chips, models)
+    rows = [r.as_dict() for r in result.rows]
+    failures = result.table9_failures()
+    table9 = [abs(r.error_held_out) for r in result.rows if r.measurement.table == "Table 9"]
+    worst = max(table9, default=0.0)
+    if args.write_kernels:
+        validation.write_kernels(args.write_kernels, args.data, chips, models)
+    if args.format == "json":
+        payload = {"rows": [{k: _finite(v) for k, v in r.items()} for r in rows],
+                   "parameters": {k: _finite(v) for k, v in result.fit.efficiencies().items()},
+                   "parameter_descriptions": {k: d for k, (d, _) in validation.PARAMETERS.items()
+                                              if k in result.fit.values},
+                   "table9_max_held_out_error": _finite(worst), "table9_limit": validation.TABLE9_LIMIT,
+                   "ok": not failures}
+        print(json.dumps(payload, indent=2, allow_nan=False))
+    else:
+        shown = [{k: v for k, v in r.items() if k not in ("assumed", "source", "quantity")} for r in rows]
+        if args.format == "table":  # errors as percentages on screen; csv and json keep fractions
+            shown = [{**r, "error_in_sample": f"{100 * r['error_in_sample']:+.1f}%",
+                      "error_held_out": f"{100 * r['error_held_out']:+.1f}%"} for r in shown]
+        print(render([{k: _finite(v) for k, v in r.items()} for r in shown], args.format))
+        if args.format == "table":
+            print()
+            for name, value in result.fit.efficiencies().items():
+                print(f"{name:26s} {value:10.4g}  {validation.PARAMETERS[name][0]}")
+            print(f"\n{len(table9)} Table 9 cells: largest held-out error {100 * worst:.1f}% "
+                  f"(limit {100 * validation.TABLE9_LIMIT:.0f}%); {len(failures)} over.")
+    return 1 if failures else 0
+
+
+EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command}
+
+
 def _data_options(p) -> None:
     p.add_argument("--chip-file", action="append", metavar="PATH",
                    help="a TOML file of chips in data/chips.toml's shape (repeatable)")
@@ -300,6 +425,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
     p.add_argument("--format", choices=FORMATS, default="table")
     _data_options(p)
+    p = sub.add_parser("attention", help="one attention layer per decode step (projections included), in parts; "
+                                          "defaults: the paper's Table 9 setup")
+    p.add_argument("--model", nargs="+", required=True, metavar="M")
+    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+    p.add_argument("--context", nargs="+", required=True, metavar="N", help="tokens per request: 8192 or 8k (k = 1024)")
+    p.add_argument("--gpus", default="4", metavar="G", help="GPUs in the attention instance (default 4)")
+    p.add_argument("--batch", default="256", metavar="B", help="requests the instance serves (default 256)")
+    p.add_argument("--layout", metavar="L", help="dp, tp or afd (default: MFA and MLA dp, GQA tp, as Table 9)")
+    p.add_argument("--kv-dtype", default="bf16", help="KV cache format: bf16 (default, as Table 9), fp8, fp4, or "
+                                                      "'model' for each layer group's own")
+    p.add_argument("--attention-dtype", default="bf16", help="precision of the attention math (default bf16)")
+    p.add_argument("--weight-dtype", default="auto", help="projection weights: auto (FP8 where the chip has it, "
+                                                          "else INT8, as Table 9), fp8, int8, bf16, fp4")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    _data_options(p)
+    p = sub.add_parser("validate", help="every measured row (Tables 8 and 9, DeepSeek-V3): the model in sample and "
+                                         "held out; exit 1 when a held-out Table 9 cell is off by more than 15%%")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--write-kernels", metavar="PATH", help="write the refit kernel efficiencies (kernels.toml) to PATH")
+    _data_options(p)
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--all", action="store_true", help="list matching cells too")
@@ -313,6 +458,8 @@ def main(argv=None) -> int:
             return paper_command(args)
         if args.command == "afd":
             return afd_command(args)
+        if args.command in EXTRA_COMMANDS:
+            return EXTRA_COMMANDS[args.command](args)
         rows = {"models": model_rows, "chips": chip_rows, "cost": cost_rows}[args.command](args)
         print(render(rows, args.format))
         return 0
