@@ -4,11 +4,11 @@ dashboard's 'Download' menu). Exit status: 0 ok, 1 image export failed, 2 bad in
 message naming the field, no traceback)."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from costmodel import __version__
+from costmodel.arguments import Parser
 from costmodel.errors import InputError
 
 
@@ -31,6 +31,7 @@ def report_command(args) -> int:
     from . import figures, report
 
     pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
+    report.check_out(args.out, args.force)  # before the figures are built
     if args.formats is None:
         formats = report.FORMATS
         if not report.images_available():
@@ -49,14 +50,14 @@ def report_command(args) -> int:
     except report.ImageExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    report.write_files(files, args.out)
+    report.write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
           "scenario.json, summary.md)")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
+def parser() -> Parser:
+    top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
     sub = top.add_subparsers(dest="command", required=True)
@@ -64,7 +65,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, metavar="FILE.json",
                    help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON)); its chip and model "
                         "specs are the ones used")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write into: new, empty or an earlier bundle (replaced whole); written whole or not at all")
+    p.add_argument("--force", action="store_true", help="replace --out even when it holds other files")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
                    help="overview, roofline, context-sweep, attention, afd, paper (default: all; commas allowed)")
     p.add_argument("--formats", metavar="LIST",

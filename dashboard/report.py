@@ -15,7 +15,10 @@ import copy
 import csv
 import io
 import json
+import os
 import re
+import shutil
+import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -476,15 +479,69 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def write_files(files: dict[str, bytes], out_dir) -> list[Path]:
-    out_dir = Path(out_dir)
-    written = []
-    for name, data in sorted(files.items()):
-        path = out_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    return written
+BUNDLE_MARK = "summary.md"  # every bundle has it at its top: what tells an earlier bundle from other files
+
+
+def _is_bundle(folder: Path) -> bool:
+    """Whether ``folder`` holds a bundle this command wrote (and nothing else): summary.md and
+    scenario.json at the top, otherwise only page folders of CSV, HTML and image files."""
+    names = {p.name for p in folder.iterdir()}
+    if not {BUNDLE_MARK, "scenario.json"} <= names:
+        return False
+    for path in folder.iterdir():
+        if path.is_dir():
+            if not all(f.is_file() and f.suffix.lstrip(".") in FORMATS for f in path.iterdir()):
+                return False
+        elif path.name not in (BUNDLE_MARK, "scenario.json"):
+            return False
+    return True
+
+
+def check_out(out_dir, force: bool = False, field: str = "--out") -> Path:
+    """``out_dir`` if a bundle may be written there (new, empty, an earlier bundle, or anything
+    with ``force``), else InputError naming ``field``."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(field, f"{out} is a file, not a folder")
+    try:
+        if out.is_dir() and any(out.iterdir()) and not force and not _is_bundle(out):
+            raise InputError(field, f"{out} holds other files; choose an empty or new folder, or add --force to "
+                                    "replace its content")
+    except OSError as err:
+        raise InputError(field, f"cannot read {out}: {err.strerror or err}") from None
+    return out
+
+
+def write_bundle(files: dict[str, bytes], out_dir, force: bool = False) -> Path:
+    """Write the bundle to the folder ``out_dir`` whole or not at all: built in a temporary
+    folder beside it, then moved into place. An earlier bundle there is replaced (its stale
+    files go); a folder with anything else in it is refused unless ``force``; a failure (a file
+    in the way, a full disk, no permission) leaves ``out_dir`` as it was and raises InputError."""
+    out = check_out(out_dir, force)
+    field = "--out"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as err:
+        raise InputError(field, f"cannot write beside {out}: {err.strerror or err}") from None
+    old = None
+    try:
+        for name, data in sorted(files.items()):
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not out.exists():
+            os.replace(old, out)  # put the earlier content back
+        raise InputError(field, f"cannot write {out}: {err.strerror or err}; it was left as it was") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return out
 
 
 def bundle_name(label: str, scenario: Scenario) -> str:
