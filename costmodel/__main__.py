@@ -336,6 +336,7 @@ def validate_command(args) -> int:
     """Every measured row: measured, model in sample and held out, errors; exit 1 when a
     held-out Table 9 cell is off by more than 15%."""
     from . import validation
+    from .kernels import chip_kernel_rows
 
     chips, models = known_chips(args), known_models(args)
     result = validation.validate(args.data, chips, models)
@@ -350,6 +351,10 @@ def validate_command(args) -> int:
                    "parameters": {k: _finite(v) for k, v in result.fit.efficiencies().items()},
                    "parameter_descriptions": {k: d for k, (d, _) in validation.PARAMETERS.items()
                                               if k in result.fit.values},
+                   "speedups_32k": [{k: _finite(v) for k, v in r.items()}
+                                    for r in validation.speedups(result.sets, args.data, chips, models)],
+                   "kernel_sets": [{k: _finite(v) for k, v in r.items()}
+                                   for r in chip_kernel_rows(chips.values(), args.data)],
                    "table9_max_held_out_error": _finite(worst), "table9_limit": validation.TABLE9_LIMIT,
                    "ok": not failures}
         print(json.dumps(payload, indent=2, allow_nan=False))
@@ -363,6 +368,10 @@ def validate_command(args) -> int:
             print()
             for name, value in result.fit.efficiencies().items():
                 print(f"{name:26s} {value:10.4g}  {validation.PARAMETERS[name][0]}")
+            print()
+            for r in validation.speedups(result.sets, args.data, chips, models):
+                print(f"MFA speedup over {r['other_model']} on {r['chip']} at 32K: measured {r['measured']:.2f}x, "
+                      f"model {r['model']:.2f}x ({100 * r['error']:+.1f}%)")
             print(f"\n{len(table9)} Table 9 cells: largest held-out error {100 * worst:.1f}% "
                   f"(limit {100 * validation.TABLE9_LIMIT:.0f}%); {len(failures)} over.")
     return 1 if failures else 0

@@ -91,9 +91,10 @@ class KernelSet:
 
     @classmethod
     def from_efficiency(cls, efficiency) -> "KernelSet":
-        """A uniform set from AFD ``Efficiency`` factors (the roofline the AFD sizing used before
-        kernel sets): every read at ``hbm`` (KV below 16 bits at ``hbm`` x ``lowbit_kv``),
-        every tensor op at ``flops``, the scale-up link at ``network``, no overheads, no tiles."""
+        """A uniform set from AFD ``Efficiency`` factors (close to the roofline the AFD sizing used
+        before kernel sets; GEMMs now bind matrix by matrix): every read at ``hbm`` (KV below 16
+        bits at ``hbm`` x ``lowbit_kv``), every tensor op at ``flops``, the scale-up link at
+        ``network``, no overheads, no tile padding."""
         lowbit = efficiency.hbm * efficiency.lowbit_kv
 
         def kernel(name):

@@ -43,7 +43,7 @@ from .attention import LinearAttention
 from .chips import Chip
 from .decode import check_context, kv_dtype_of
 from .errors import InputError
-from .kernels import KernelSet, kernel_set
+from .kernels import KERNEL_OF_KIND, KernelSet, kernel_set
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
@@ -217,7 +217,8 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
         share = grp.layers / layers
         kernel = ks.attention(attn.kind)
         kv_b = bytes_per_element(kv_dtype_of(grp, kv_dtype))
-        # heads each GPU serves and the K/V heads it must read
+        # heads each GPU serves and the K/V heads it must read (tp: fractional when the K/V
+        # heads do not divide evenly over the GPUs, at least one whole head per GPU)
         if layout == "tp":
             kv_heads = np.maximum(attn.kv_heads / g, 1.0)
             kv_frac = kv_heads / attn.kv_heads
@@ -275,8 +276,6 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
 
 def kind_key(kind: str) -> str:
     """The kernel family name of an attention design: 'flash' (gqa, mfa), 'mla', 'linear'."""
-    from .kernels import KERNEL_OF_KIND
-
     return KERNEL_OF_KIND[kind]
 
 

@@ -588,6 +588,41 @@ def _default_without(name: str, values: dict) -> float:
     return 1.0 / 0.7 if PARAMETERS[name][1] == "eff" else 0.0
 
 
+def speedups(sets: dict[str, KernelSet] | None = None, path=None, chips: dict | None = None,
+             models: dict | None = None, context: float = 32768) -> list[dict]:
+    """MFA's speedup over each other design on each chip at ``context``, measured (from the
+    Table 9 rows of data/measurements.toml) and modeled (``layer_latency`` with each design's
+    default layout: MFA and MLA dp, GQA tp; Table 9's setup). ``sets``: the kernel sets (default:
+    the stored ones, data/kernels.toml). Rows: chip, other model, measured, model, error."""
+    from .kernels import kernel_set
+
+    chips = chips if chips is not None else library.chips(path)
+    models = models if models is not None else library.models(path)
+    cells = {(m.setup["model"], m.setup["chip"]): m for m in load_measurements(path)
+             if m.table == "Table 9" and float(m.setup["context"]) == float(context)}
+    out = []
+    for (slug, chip_slug), m in cells.items():
+        kind = {g.attention.kind for g in library.lookup(slug, models, "model").attention_groups}
+        mfa = next((c for (s2, c2), c in cells.items() if c2 == chip_slug and
+                    {g.attention.kind for g in library.lookup(s2, models, "model").attention_groups} == {"mfa"}), None)
+        if mfa is None or kind == {"mfa"}:
+            continue
+        chip = library.lookup(chip_slug, chips, "chip")
+        ks = set_for_chip(sets, chip_slug) if sets is not None else kernel_set(chip, path)
+
+        def latency(row):
+            s = row.setup
+            return float(layer_latency(library.lookup(s["model"], models, "model"), chip, s["context"], s["gpus"],
+                                       s["batch"], None, kv_dtype=s["kv_dtype"], attention_dtype=s["attention_dtype"],
+                                       weight_dtype=s["weight_dtype"], kernels=ks).latency_s)
+
+        measured, model = m.value / mfa.value, latency(m) / latency(mfa)
+        out.append({"chip": chip_slug, "mfa_model": mfa.setup["model"], "other_model": slug, "context": int(context),
+                    "measured": measured, "model": model, "error": model / measured - 1.0,
+                    "cells": f"{m.table}: {m.cell} / {mfa.cell}"})
+    return out
+
+
 # -- kernels.toml ---------------------------------------------------------------------------------------------
 def _git_commit() -> str:
     try:
