@@ -3,7 +3,7 @@ page hands its body to ``sidebar.show``, drawn after the page script as one frag
 all a chip slider reruns)."""
 import streamlit as st
 
-from dashboard import sidebar
+from dashboard import sidebar, url
 from dashboard.guard import errors_as_messages
 
 st.set_page_config(page_title="Decode co-design: cost per token", page_icon=":material/memory:", layout="wide")
@@ -19,6 +19,7 @@ pages = [
 ]
 page = st.navigation(pages)
 
+banner = st.container()  # above the page: what the link asked for that the inputs could not take
 with errors_as_messages():
     try:
         sidebar.render()
@@ -26,3 +27,5 @@ with errors_as_messages():
         sidebar.draw_page()
     finally:
         sidebar.forget()
+        with banner:
+            url.notice()

@@ -13,7 +13,7 @@ from costmodel import afd
 from costmodel.errors import InputError
 from costmodel.fields import Choice
 
-from . import compute, labels
+from . import compute, labels, url
 from .scenario import AFD_OBJECTIVES, AFD_RATIO, AFD_RECORDS, AFD_SPECS, AFDInputs, Scenario
 
 URL = "query-params"
@@ -27,6 +27,7 @@ ROWS = (("model", "attention_chip", "ffn_chip", "context"),
         ("attention_dtype", "kv_dtype", "ffn_parallel", ("attention_net_gbps", "ffn_net_gbps")))
 FOLDED = ("hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network_efficiency", "memory_fraction")
 RATIO_KEYS = tuple(PREFIX + key for key in AFD_RATIO)
+URL_KEYS = (*(PREFIX + key for key in (*AFD_RECORDS, *AFD_SPECS, "objective", "chip_pairs")), *RATIO_KEYS)
 _OPTIMUM = "_afd_optimum"
 SLIDER_WIDTH, INPUT_WIDTH = 200, 150  # px: the instance sliders, the micro-batch input (the optimum fits beside)
 RECORD_LABELS = {"model": ("Model", "The model to deploy."),
@@ -42,13 +43,16 @@ def _widget(box, key: str, scenario: Scenario):
         known = scenario.known_models() if key == "model" else scenario.known_chips()
         options = list(known)
         name = (lambda s: known[s].name) if key == "model" else str.upper
+        show = lambda s: labels.option_label(name(s), scenario.is_custom(s))  # noqa: E731
+        url.choice(PREFIX + key, map(show, options), show=show)
         return box.selectbox(label, options, index=options.index(default), key=PREFIX + key, bind=URL, help=text,
-                             format_func=lambda s: labels.option_label(name(s), scenario.is_custom(s)))
+                             format_func=show)
     spec = AFD_SPECS[key]
     help_ = spec.description + "." if spec.description else None
     if isinstance(spec, Choice):
         options = [NONE_OPTION if o is None else o for o in spec.options]
         show = lambda o: o if o == NONE_OPTION else str(o).upper()  # noqa: E731
+        url.choice(PREFIX + key, map(show, options), show=show)
         if len(options) <= 3:
             value = box.radio(spec.label, options, index=options.index(NONE_OPTION if default is None else default),
                               horizontal=True, key=PREFIX + key, bind=URL, format_func=show, help=help_)
@@ -58,6 +62,7 @@ def _widget(box, key: str, scenario: Scenario):
         return None if value == NONE_OPTION else value
     number = int if spec.integer else float
     low = spec.minimum if spec.minimum is not None else spec.step
+    url.number(PREFIX + key, low, spec.maximum, spec.integer, spec.label)
     placeholder = f"sidebar: {scenario.context:,}" if key == "context" else "each chip's own" if default is None else None
     return box.number_input(spec.title, min_value=number(low), max_value=number(spec.maximum),
                             value=None if default is None else number(default), step=number(spec.step),
@@ -110,6 +115,8 @@ def deployment(scenario: Scenario) -> AFDInputs:
         st.caption("Defaults: one set for Hopper, calibrated on the paper's Table 8 deployments (README, "
                    "'AFD sizing').")
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
+    url.choice(PREFIX + "objective", OBJECTIVES.values(), show=OBJECTIVES.get)
+    url.boolean(PREFIX + "chip_pairs")
     values["objective"] = c1.radio("Objective of the search", list(AFD_OBJECTIVES), index=0, horizontal=True,
                                    key=PREFIX + "objective", bind=URL, format_func=OBJECTIVES.get)
     values["chip_pairs"] = bool(c2.toggle(
@@ -157,11 +164,13 @@ def ratio(optimum, row) -> tuple[int, int, int]:
     sliders, so the optimum can move the widget)."""
     best = optimum_values(optimum)
     previous = st.session_state.get(_OPTIMUM)
+    for key, spec in zip(RATIO_KEYS, AFD_RATIO.values()):
+        url.number(key, spec.minimum, spec.maximum, True, spec.label)
     params = st.query_params.to_dict()
     for key in RATIO_KEYS:
         if key not in st.session_state:  # first draw, or after a reset
-            url = _url_value(key, params)
-            st.session_state[key] = best[key] if url is None else url
+            linked = _url_value(key, params)
+            st.session_state[key] = best[key] if linked is None else linked
         elif previous is not None and st.session_state[key] == previous[key]:
             st.session_state[key] = best[key]  # still at the old optimum: follow the new one
     st.session_state[_OPTIMUM] = best

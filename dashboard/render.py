@@ -66,6 +66,9 @@ def open_tab(labels: list[str], key: str):
     """Tabs of which only the open one is drawn: returns (its label, its container). Opening
     another reruns the page's fragment; the open tab is kept in the URL (query parameter
     ``key``)."""
+    from . import url
+
+    url.choice(key, labels)
     tabs = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
     return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)
 

@@ -19,7 +19,7 @@ from costmodel.errors import InputError
 from costmodel.fields import Quantity
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import export, labels, userlib
+from . import export, labels, url, userlib
 from .guard import errors_as_messages
 from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
 
@@ -110,6 +110,7 @@ def chip_editor(chips: dict, chip_slugs: list[str], weight_dtype: str) -> None:
     browser snap a dragged slider back. ``value=`` is the constant library value, which the
     seeded state overrides; without it Streamlit copies the whole session state per slider.)
     ``chips``: every known chip by slug (library and custom)."""
+    url.choice("edit", [chips[s].name for s in chip_slugs], show=lambda s: chips[s].name)
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     chip = chips[edit]
     overrides = url_overrides(chip, st.query_params.to_dict())
@@ -131,6 +132,19 @@ def with_url_chips(scenario: Scenario) -> Scenario:
     """``scenario`` with every selected chip's specs as the URL sets them now."""
     chips, params = scenario.known_chips(), st.query_params.to_dict()
     return replace(scenario, chip_overrides={slug: url_overrides(chips[slug], params) for slug in scenario.chips})
+
+
+SIDEBAR_KEYS = ("models", "chips", CONTEXT.key, BATCH.key, "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
+PAGE_KEYS = ("att_tab", "sweep_tab", "paper_tab", "afd_tab", "lib_tab", "roof_view")  # the pages' own bound inputs
+
+
+def known_parameters(chips: dict) -> set[str]:
+    """Every URL parameter an input of the dashboard reads: the sidebar's, every known chip's
+    sliders, the pages' (tabs, views) and the AFD page's inputs."""
+    from .afd_inputs import URL_KEYS
+
+    return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS,
+            *(slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS)}
 
 
 def widget_state(scenario: Scenario) -> dict:
@@ -174,18 +188,35 @@ def render() -> Scenario:
     user = userlib.load()
     known = Scenario(custom_chips=user.chips, custom_models=user.models)
     models, chips = known.known_models(), known.known_chips()
+    model_label = lambda s: labels.option_label(models[s].name, known.is_custom(s))  # noqa: E731
+    chip_label = lambda s: labels.option_label(s.upper(), known.is_custom(s))  # noqa: E731
+    kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
+    url.unknown(known_parameters(chips))
+    url.choices("models", map(model_label, models), show=model_label)
+    url.choices("chips", map(chip_label, chips), show=chip_label)
+    for key in (CONTEXT.key, "sweep_from", "sweep_to"):
+        url.number(key, 1, CONTEXT.maximum, True, CONTEXT.label)
+    url.number(BATCH.key, 1, BATCH.maximum, True, BATCH.label)
+    url.choice("kv", map(kv_label, ["model", *KV_DTYPES[1:]]), show=kv_label)
+    url.choice("weights", map(str.upper, WEIGHT_DTYPES), show=str.upper)
+    url.choice("axis", SWEEP_AXES)
+    for chip in chips.values():
+        for spec in SLIDER_FIELDS:
+            default = _default(chip, spec)
+            if default is not None:
+                url.number(slider_key(chip, spec), spec.step, _maximum(default, spec), what=spec.title)
     sb = st.sidebar
     sb.header("Scenario")
     model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,
-                                 format_func=lambda s: labels.option_label(models[s].name, known.is_custom(s)))
+                                 format_func=model_label)
     chip_slugs = sb.multiselect("Chips", list(chips), default=list(PAPER_CHIPS), key="chips", bind=URL,
-                                format_func=lambda s: labels.option_label(s.upper(), known.is_custom(s)))
+                                format_func=chip_label)
     context = sb.number_input(CONTEXT.title, min_value=1, max_value=CONTEXT.maximum, value=8192, step=CONTEXT.step,
                               key=CONTEXT.key, bind=URL, help=CONTEXT.description + ".")
     batch = sb.number_input(BATCH.title, min_value=1, max_value=BATCH.maximum, value=256, step=BATCH.step,
                             key=BATCH.key, bind=URL, help=BATCH.description + ".")
     kv = sb.selectbox("KV-cache precision", ["model", *KV_DTYPES[1:]], index=0, key="kv", bind=URL,
-                      format_func=lambda d: "model default (paper §4.1)" if d == "model" else d.upper())
+                      format_func=kv_label)
     weights = sb.selectbox("Weight precision", list(WEIGHT_DTYPES), index=0, key="weights", bind=URL,
                            format_func=str.upper)
     sb.subheader("Context sweep")

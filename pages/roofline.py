@@ -1,7 +1,9 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
 import streamlit as st
 
-from dashboard import export, figures, render, sidebar
+from dashboard import export, figures, render, sidebar, url
+
+VIEWS = ["All chips overlaid", "One panel per chip"]
 
 
 st.title("Roofline per chip")
@@ -16,7 +18,8 @@ st.markdown(
 
 def draw(scenario) -> None:
     content = figures.roofline_page(scenario)
-    view = st.segmented_control("View", ["All chips overlaid", "One panel per chip"], default="All chips overlaid",
+    url.choice("roof_view", VIEWS)
+    view = st.segmented_control("View", VIEWS, default="All chips overlaid",
                                 key="roof_view", bind="query-params", required=True)
     name = "per-chip" if view == "One panel per chip" else "overlaid"
     render.plotly(content.charts[name], "roofline")

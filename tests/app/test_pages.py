@@ -181,8 +181,44 @@ def test_url_overrides_of_chips_not_being_edited_apply():
     assert "H800*" in json.dumps(specs(at)), "H800 keeps its URL value while not edited"
 
 
-@pytest.mark.parametrize("value", ["fast", "0", "-3", "1e9"])
-def test_bad_url_chip_value_is_an_error_message(value):
-    at = open_app("roofline", query={SLIDER: value})
-    assert not at.exception
-    assert at.error and "h800_hbm_tbps" in shown(at.error[0])
+@pytest.mark.parametrize("value, reason", [("fast", "not a number"), ("0", "between 0.01 and 13.4"),
+                                           ("-3", "between"), ("1e9", "between"), ("nan", "between"),
+                                           ("1e309", "between"), ("9" * 400, "between")])
+def test_bad_url_chip_value_warns_with_the_value_used(value, reason):
+    """The link's value is named with the value used instead (the library's), and the page
+    draws with it: a mistyped link never shows another scenario silently."""
+    at = open_app("overview", query={SLIDER: value})
+    assert not at.exception and not at.error
+    (warning,) = at.warning
+    assert f"h800_hbm_tbps = '{value[:200]}" in shown(warning) and reason in shown(warning)
+    assert "using 3.35" in shown(warning) and at.slider(key=SLIDER).value == 3.35
+
+
+@pytest.mark.parametrize("query, text", [
+    ({"ctx": "-5"}, "ctx = '-5': Context must be between 1 and 16,777,216; using 8192"),
+    ({"ctx": "1e309"}, "ctx = '1e309': Context must be between 1 and 16,777,216; using 8192"),
+    ({"ctx": "0.5"}, "ctx = '0.5': Context must be between 1 and 16,777,216; using 8192"),
+    ({"batch": "2.5"}, "batch = '2.5': Decode batch must be a whole number; using 256"),
+    ({"models": ["Nope", "Step-3"]}, "models = 'Nope': not among DeepSeek-V3"),
+    ({"kv": "FP3"}, "kv = 'FP3': choose one of model default (paper §4.1), BF16, FP8, FP4; using model default"),
+    ({"axis": "cubic"}, "axis = 'cubic': choose one of linear, log; using linear"),
+    ({"cxt": "32768"}, "cxt = '32768': not an input of this dashboard; ignored"),
+])
+def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
+    at = open_app("overview", query=query)
+    assert not at.exception and not at.error
+    assert any(text in shown(w) for w in at.warning), [shown(w) for w in at.warning]
+
+
+def test_url_value_is_text_never_markdown():
+    at = open_app("overview", query={"h800_usd_h": "[CLICKME](https://evil.example/phish)"})
+    (warning,) = at.warning
+    assert "\\[CLICKME\\]\\(https\\://evil" in warning.value, "every markdown character escaped"
+    assert "[CLICKME](https://evil.example/phish)" in shown(warning)
+
+
+def test_a_huge_value_warns_instead_of_an_internal_error():
+    at = open_app("overview", query={"ctx": "9" * 400, "sweep_to": "1e309"})
+    assert not at.exception and not at.error
+    assert "(400 characters)" in shown(at.warning[0]) and "sweep_to = '1e309'" in shown(at.warning[0])
+    assert at.number_input(key="ctx").value == 8192
