@@ -168,6 +168,11 @@ class AFDSetup:
             object.__setattr__(self, name, spec.check(getattr(self, name)))
         if self.kv_dtype is None:
             object.__setattr__(self, "kv_dtype", self.attention_dtype)
+        if self.layout == "tp":
+            heads = min(g.attention.query_heads for g in self.model.attention_groups)
+            if self.attention_gpus > heads:
+                raise InputError("attention_gpus", f"the tp layout splits {self.model.slug}'s {heads} query heads over "
+                                                   f"at most {heads} GPUs per attention instance, got {self.attention_gpus}")
 
     @property
     def layers(self) -> int:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from .chips import Chip
 from .errors import InputError
-from .library import read_toml
+from .library import DEFAULT_DATA_DIR, data_dir, read_toml
 
 KERNELS_FILE = "kernels.toml"
 ATTENTION_KERNELS = ("flash", "mla", "linear")  # which kernel family serves each attention design
@@ -138,6 +138,15 @@ class _Family:
 
 
 def _families(data: dict) -> dict[str, _Family]:
+    try:
+        return _parse_families(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(KERNELS_FILE, f"malformed: {exc!r}") from None
+
+
+def _parse_families(data: dict) -> dict[str, _Family]:
     meta = data.get("fit", {})
     source = (f"fitted {meta.get('date', '?')} by {meta.get('code', 'costmodel.validation.fit')} "
               f"(commit {meta.get('commit', '?')}) to {meta.get('rows', 'data/measurements.toml')}; "
@@ -162,7 +171,12 @@ def _families(data: dict) -> dict[str, _Family]:
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str | None) -> dict[str, _Family]:
-    return _families(read_toml(KERNELS_FILE, path))
+    """The families of ``path``/kernels.toml; a data folder without one uses the library's
+    (kernel efficiencies are calibration, not user data)."""
+    folder = data_dir(path)
+    if not (folder / KERNELS_FILE).is_file():
+        folder = DEFAULT_DATA_DIR
+    return _families(read_toml(KERNELS_FILE, folder))
 
 
 def families(path: str | os.PathLike | None = None) -> dict[str, KernelSet]:

@@ -223,3 +223,18 @@ def test_efficiency_kernel_set_is_a_uniform_roofline():
     lat = layer_latency(STEP3, H800, 8192, 1, 64, "dp", kv_dtype="bf16", attention_dtype="bf16", kernels=ks)
     kv = 64 * 8192 * 512 * 2
     assert float(lat.core_s) == pytest.approx(kv / (H800.mem_bw_bytes_per_s * 0.5))
+
+
+def test_a_data_folder_without_kernels_uses_the_librarys(tmp_path):
+    assert kernel_set(H800, tmp_path) == kernel_set(H800)
+
+
+def test_afd_tp_layout_checks_the_instance_size():
+    from costmodel.afd import AFDSetup
+
+    with pytest.raises(InputError) as err:
+        AFDSetup(library.model("pangu-pro-moe"), H800, H800, 8192, layout="tp", attention_gpus=64)
+    assert err.value.field == "attention_gpus"
+    with pytest.raises(InputError) as err:
+        AFDSetup(STEP3, H800, H800, 8192, layout="pp")
+    assert err.value.field == "layout"
