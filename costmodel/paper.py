@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from . import library
+from .errors import InputError, require_positive
 from .afd import min_moe_sparsity
 from .cost import cost_grid, unit_costs
 from .decode import decode_token
@@ -83,6 +84,7 @@ def reproduce(chips: dict | None = None, models: dict | None = None, data_path=N
     chips = {**library.chips(data_path), **(chips or {})}
     models = {**library.models(data_path), **(models or {})}
     tables = library.read_toml("paper_tables.toml", data_path)
+    check_tables(tables, chips, models)
     cells: list[Cell] = []
     for key in ("table2", "table3"):
         cells += _model_cells(key, tuple(models[slug] for slug in tables[key]["rows"]), data_path)
@@ -106,6 +108,81 @@ def reproduce(chips: dict | None = None, models: dict | None = None, data_path=N
                              net_bytes_per_s=measured["net_bytes_per_s"])
     cells.append(Cell("table7", spec["title"], measured["chip"], "min_sparsity_measured_40GBps", measured["value"], value))
     return cells
+
+
+FILE = "paper_tables.toml"
+TOKEN_COLUMNS = ("kv_bytes", "attention_flops", "linear_flops", "ffn_flops")
+
+
+def _need(value, kind, where: str, what: str):
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InputError(f"{FILE}: {where}", f"expected {what}, got {value!r}")
+    return value
+
+
+def _printed(value, where: str) -> None:
+    """A printed cell: a decimal number as text ("2.56e8") or "N/A"."""
+    _need(value, str, where, "the printed value as text")
+    if value != "N/A":
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise InputError(f"{FILE}: {where}", f"not a number as the paper prints it: {value!r}") from None
+        if not number.is_finite():
+            raise InputError(f"{FILE}: {where}", f"must be finite, got {value!r}")
+
+
+def check_tables(tables: dict, chips: dict, models: dict) -> None:
+    """Every table, row and cell ``reproduce`` reads, present and of the right kind; InputError
+    naming the file and the key otherwise (a table missing, a row of the wrong length, an
+    unknown chip or model, a cell that is not a number)."""
+    for key in TABLES:
+        spec = _need(tables.get(key), dict, key, "a table")
+        _need(spec.get("title"), str, f"{key}.title", "a title")
+        columns = _need(spec.get("columns"), list, f"{key}.columns", "a list of columns")
+        for column in columns:
+            _need(column, str, f"{key}.columns", "column names")
+        rows = _need(spec.get("rows"), dict, f"{key}.rows", "a table of rows")
+        known = chips if key in ("table4", "table5", "table7") else models
+        for row, cells in rows.items():
+            if row not in known:
+                raise InputError(f"{FILE}: {key}.rows.{row}", f"not a {'chip' if known is chips else 'model'} "
+                                                               "of the library")
+            _need(cells, list, f"{key}.rows.{row}", f"a list of {len(columns)} printed values")
+            if len(cells) != len(columns):
+                raise InputError(f"{FILE}: {key}.rows.{row}", f"has {len(cells)} values for {len(columns)} columns")
+            for column, cell in zip(columns, cells):
+                _printed(cell, f"{key}.rows.{row}.{column}")
+    for key in ("table2", "table3"):
+        context = _need(tables[key].get("context"), int, f"{key}.context", "a context in tokens")
+        if context < 1:
+            raise InputError(f"{FILE}: {key}.context", f"must be at least 1, got {context}")
+        for column in tables[key]["columns"]:
+            if column not in TOKEN_COLUMNS:
+                raise InputError(f"{FILE}: {key}.columns", f"unknown column {column!r}; choose from {', '.join(TOKEN_COLUMNS)}")
+    for key in ("table6", "figures"):
+        for chip in _need(tables[key].get("chips"), list, f"{key}.chips", "a list of chips"):
+            if chip not in chips:
+                raise InputError(f"{FILE}: {key}.chips", f"{chip!r} is not a chip of the library")
+    columns = set(tables["table6"]["columns"]) | set(tables["figures"]["columns"])
+    needed = {f"{part}_{chip}" for chip in tables["table6"]["chips"]
+              for part in ("attention_8k", "attention_32k", "ffn", "total_8k", "total_32k")} | {"afd_8k", "afd_32k"}
+    if needed - columns:
+        raise InputError(f"{FILE}: table6.columns", f"missing {', '.join(sorted(needed - columns))}")
+    if set(tables["table6"]["rows"]) - set(tables["figures"]["rows"]):
+        raise InputError(f"{FILE}: figures.rows", "needs every model of table6")
+    _printed(tables["figures"].get("component_precision"), "figures.component_precision")
+    for name in ("hidden", "layers", "gpus_per_instance"):
+        if _need(tables["table7"].get(name), int, f"table7.{name}", "a whole number") < 1:
+            raise InputError(f"{FILE}: table7.{name}", "must be at least 1")
+    measured = _need(tables["table7"].get("measured_network"), dict, "table7.measured_network", "a table")
+    if measured.get("chip") not in chips:
+        raise InputError(f"{FILE}: table7.measured_network.chip", f"{measured.get('chip')!r} is not a chip of the library")
+    require_positive(measured.get("net_bytes_per_s"), f"{FILE}: table7.measured_network.net_bytes_per_s")
+    _printed(measured.get("value"), "table7.measured_network.value")
+    for key in TABLES:
+        for name in tables[key].get("truncated", []):
+            _need(name, str, f"{key}.truncated", "'row.column' names")
 
 
 def _cell(tables: dict, key: str, row: str, column: str, computed) -> Cell:
