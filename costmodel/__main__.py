@@ -359,7 +359,8 @@ def validate_command(args) -> int:
                    "ok": not failures}
         print(json.dumps(payload, indent=2, allow_nan=False))
     else:
-        shown = [{k: v for k, v in r.items() if k not in ("assumed", "source", "quantity")} for r in rows]
+        shown = [{k: v for k, v in r.items() if k not in ("assumed", "source", "quantity", "model_all_to_all_not_hidden")}
+                 for r in rows]
         if args.format == "table":  # errors as percentages on screen; csv and json keep fractions
             shown = [{**r, "error_in_sample": f"{100 * r['error_in_sample']:+.1f}%",
                       "error_held_out": f"{100 * r['error_held_out']:+.1f}%"} for r in shown]
@@ -368,6 +369,11 @@ def validate_command(args) -> int:
             print()
             for name, value in result.fit.efficiencies().items():
                 print(f"{name:26s} {value:10.4g}  {validation.PARAMETERS[name][0]}")
+            for r in result.rows:
+                if r.alternative is not None:
+                    m = r.measurement
+                    print(f"{m.id}: with the all-to-all not hidden behind compute the model gives "
+                          f"{r.alternative:.0f} {m.unit} ({100 * (r.alternative / m.value - 1):+.1f}%)")
             print()
             for r in validation.speedups(result.sets, args.data, chips, models):
                 print(f"MFA speedup over {r['other_model']} on {r['chip']} at 32K: measured {r['measured']:.2f}x, "
