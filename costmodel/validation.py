@@ -11,15 +11,24 @@ problem on relative errors, solved deterministically:
 
 by damped Gauss-Newton steps on the piecewise-linear model (each step a bounded linear least
 squares, Lawson-Hanson NNLS, numpy only) from a fixed grid of starting points; the best end
-point wins. The free parameters (``PARAMETERS``) are few and physical: HBM and tensor
+point wins. A Table 9 row is one attention layer (seconds); a Table 8 Step-3 row is the AFD
+pipeline's slowest stage per layer implied by its tokens/GPU/s (total batch / (TGS x GPUs x
+slots x layers)), modeled as max(attention compute + AFD extra, attention link time, FFN,
+network). The free parameters (``PARAMETERS``) are few and physical: HBM and tensor
 efficiencies of each attention kernel family that the measurements exercise (FlashAttention-3
 and FlashMLA on Hopper, FlashAttention-2 on Ampere), FlashAttention-3's HBM efficiency on an FP8
 cache (Table 8's FP8 attention), one GEMM HBM and one GEMM tensor efficiency, one fixed
 per-layer overhead and the AFD attention side's extra per-layer time. What no measurement
-exercises is a documented default (``derived_defaults``), marked as not fitted.
+exercises is a documented default (``family_sets``), marked as not fitted. DeepSeek-V3's rows
+are checks of an expert-parallel deployment model (``ep_throughput``), not fitted.
 
-``validate()`` refits, then gives every row: measured, the model in sample, the model held out
-(refit without that row, then predicted: leave one out) and both errors.
+API (what the dashboard calls):
+- ``validate(path=None, chips=None, models=None) -> Validation``: ``.rows`` (``ValidationRow``:
+  measurement, ``in_sample``, ``held_out`` (leave one out), errors, ``as_dict()``), ``.fit``
+  (``Fit.efficiencies()``: parameter -> fraction or us), ``.sets`` (family -> ``KernelSet``),
+  ``.table9_failures()``;
+- ``speedups(...)``: MFA's speedups per chip at 32K, measured and modeled;
+- ``load_measurements(path)``, ``fit(path)``, ``PARAMETERS`` (name -> description, kind).
 """
 from __future__ import annotations
 
@@ -345,12 +354,6 @@ def fit_parameters(exprs: dict, targets: dict) -> Fit:
 
 
 # -- rows: the model's expression, and its value through the public API ----------------------------------
-def _setup(row: Measurement, chips: dict, models: dict):
-    s = row.setup
-    model = library.lookup(s["model"], models, f"{row.id}: model")
-    return model, s
-
-
 def _afd_setup(row: Measurement, chips: dict, models: dict, layout="afd"):
     from .afd import AFDSetup
 
@@ -578,10 +581,8 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
         if row.fit:
             loo = fit_parameters({k: v for k, v in exprs.items() if k != row.id},
                                  {k: v for k, v in targets.items() if k != row.id})
-            values = {**full.values, **loo.values}  # a parameter only this row used keeps no value: see below
-            missing = [n for n in full.values if n not in loo.values]
-            if missing:
-                values = {**values, **{n: _default_without(n, loo.values) for n in missing}}
+            # a parameter only this row determined takes its documented default, never the row's value
+            values = {**{n: _default_without(n) for n in full.values}, **loo.values}
             held = predict(row, family_sets(values), chips, models)
         alternative = None
         if row.setup.get("deployment") == "ep":
@@ -590,7 +591,7 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
     return Validation(full, sets, tuple(rows))
 
 
-def _default_without(name: str, values: dict) -> float:
+def _default_without(name: str) -> float:
     """A parameter no remaining row determines, held out: its documented default (an
     efficiency of 0.7, an overhead of 0), never the value the left-out row gave."""
     return 1.0 / 0.7 if PARAMETERS[name][1] == "eff" else 0.0
