@@ -1,19 +1,26 @@
 """Export times per format: cold (first image of a process: starts chromium) and warm (the
-same exporter again), for the heaviest chart (context sweep, 3 panels, ~50 traces).
-Run: .venv/bin/python bench/bench_export.py"""
+same exporter again), for the heaviest chart (context sweep, 3 panels, ~50 traces); then the
+full headless report (`python -m dashboard report`, every page, every format: images,
+report.html, report.pdf, CSV) as a ratio to a report of one page (overview) in PNG only, both
+run as a user runs them (a new process and browser each), in the same run (median of ROUNDS,
+alternating). Run: .venv/bin/python bench/bench_export.py"""
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from dashboard.scenario import Scenario  # noqa: E402
 from dashboard import figures, report  # noqa: E402
 
 WARM_RUNS = 5
+ROUNDS = 3
 
 
 def timed(fn) -> float:
@@ -40,12 +47,31 @@ def main() -> None:
         if fmt in report.IMAGE_FORMATS:
             report.ImageExporter._shared.close()
     report.ImageExporter._shared = None
-    contents = [figures.build(page, scenario) for page in figures.PAGES]
-    start = time.perf_counter()
-    files = report.bundle_files(contents, scenario)
-    print(f"all-pages bundle, every format: {time.perf_counter() - start:.1f} s for {len(files)} files "
-          f"({sum(map(len, files.values())) / 1e6:.0f} MB before ZIP)")
-
+    if not report.images_available():
+        return
+    commands = {"one page, PNG only": ["--pages", "overview", "--formats", "png"],
+                "all pages, every format": []}
+    times = {label: [] for label in commands}
+    with tempfile.TemporaryDirectory() as folder:
+        scenario_file = Path(folder) / "scenario.json"
+        scenario_file.write_bytes(report.scenario_json(scenario))
+        for round_ in range(ROUNDS):  # alternating: the machine's load drifts
+            for label, extra in commands.items():
+                out = Path(folder) / f"out-{round_}-{len(extra)}"
+                cmd = [sys.executable, "-m", "dashboard", "report", "--scenario", str(scenario_file), "--out",
+                       str(out), *extra]
+                start = time.perf_counter()
+                subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+                times[label].append(time.perf_counter() - start)
+        files = [p for p in out.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files) / 1e6
+        html = (out / "report.html").stat().st_size / 1e6
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    for label, value in medians.items():
+        print(f"python -m dashboard report, {label}: {value:.1f} s (median of {ROUNDS}, cold: a new process and browser)")
+    one, full = medians.values()
+    print(f"full report: {len(files)} files, {size:.1f} MB, report.html {html:.1f} MB")
+    print(f"full report / one page PNG: {full / one:.2f}x (target at most 3x)")
 
 if __name__ == "__main__":
     main()

@@ -1,16 +1,12 @@
 """Report-grade files from figure dicts and tables: PNG (2x), SVG, PDF, offline HTML, chart data
-and tables as CSV, the scenario with every spec it used as JSON, a Markdown summary, and the
-bundle (ZIP or folder) of a page or of all pages. No Streamlit here: the dashboard's download
-buttons (``dashboard.export``) and ``python -m dashboard report`` call the same functions, so
-the two bundles are the same files.
-
-Static images go through kaleido and Debian's chromium (never kaleido's browser download), in
-one warm browser per process (``ImageExporter.shared()``): the first image pays for starting
-chromium (~3 s), the next ones take a fraction of a second."""
+and tables as CSV, the scenario with every spec it used as JSON, a Markdown summary, the report
+in one file (``report.html``, ``report.pdf``: ``dashboard.report_page``), and the bundle (ZIP or
+folder) of a page or of all pages. No Streamlit here: the dashboard's download buttons
+(``dashboard.export``) and ``python -m dashboard report`` call the same functions, so the two
+bundles are the same files. Images and the PDF come from the warm export browser
+(``dashboard.browser``)."""
 from __future__ import annotations
 
-import asyncio
-import atexit
 import copy
 import csv
 import io
@@ -19,7 +15,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -27,10 +22,10 @@ from costmodel import __version__, library
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import labels
+from . import labels, report_page
+from .browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
 from .scenario import SCHEMA_VERSION, Scenario
 
-IMAGE_FORMATS = ("png", "svg", "pdf")
 FORMATS = IMAGE_FORMATS + ("html", "csv")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
         "csv": "text/csv", "json": "application/json", "zip": "application/zip", "md": "text/markdown"}
@@ -38,105 +33,7 @@ WIDTH_PX = 1300  # layout pixels of exported images: the dashboard's wide layout
 SCALE = 2  # PNG pixels per layout pixel
 CAPTION_PX = 34  # room added under each exported figure for the scenario caption
 SWEEP_PAGES = ("context-sweep", "attention")  # pages whose charts span the sweep range
-INSTALL_HINT = ("PNG, SVG and PDF export need Debian's chromium: run `sudo apt-get install chromium` "
-                "(or `make run`, which installs it). HTML, CSV and the scenario JSON work without it.")
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed member timestamps: the same inputs give the same ZIP
-
-
-class ImageExportError(RuntimeError):
-    """Static image export failed (chromium missing, crashed or timed out)."""
-
-
-# --- chromium and the warm exporter -------------------------------------------------------------
-def chromium_path() -> str | None:
-    """The chromium kaleido will use (Debian's /usr/bin/chromium, or BROWSER_PATH), None if absent."""
-    try:
-        from choreographer.browsers.chromium import Chromium
-
-        path = Chromium.find_browser(skip_local=False)
-    except Exception:  # noqa: BLE001 - any failure to look means: not usable
-        return None
-    return path if path and Path(path).exists() else None
-
-
-def images_available() -> bool:
-    return chromium_path() is not None
-
-
-class ImageExporter:
-    """One headless chromium (through kaleido) on its own event-loop thread, opened on the first
-    image and kept for the process. Thread-safe (one image at a time), every call bounded by a
-    timeout; after a failure the browser is dropped and the next call starts a fresh one."""
-
-    _shared: "ImageExporter | None" = None
-    _shared_lock = threading.Lock()
-
-    def __init__(self, timeout_s: float = 90.0):
-        self.timeout_s = timeout_s
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._kaleido = None
-
-    @classmethod
-    def shared(cls) -> "ImageExporter":
-        """The process-wide exporter (one warm browser per server process)."""
-        with cls._shared_lock:
-            if cls._shared is None:
-                cls._shared = cls()
-                atexit.register(cls._shared.close)
-            return cls._shared
-
-    @property
-    def warm(self) -> bool:
-        return self._kaleido is not None
-
-    def _run(self, coro, timeout_s: float):
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout_s)
-
-    def _open(self) -> None:
-        if chromium_path() is None:
-            raise ImageExportError(INSTALL_HINT)
-        import kaleido
-
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            threading.Thread(target=self._loop.run_forever, name="kaleido-exporter", daemon=True).start()
-
-        async def start():
-            browser = kaleido.Kaleido(n=1, timeout=self.timeout_s, mathjax=False)  # no MathJax: no CDN fetch
-            await browser.open()
-            return browser
-
-        self._kaleido = self._run(start(), self.timeout_s)
-
-    def image(self, spec: dict, fmt: str, width: int, height: int, scale: float = 1) -> bytes:
-        """``spec`` (a figure dict) as PNG, SVG or PDF bytes."""
-        if fmt not in IMAGE_FORMATS:
-            raise ValueError(f"not an image format: {fmt}")
-        with self._lock:
-            try:
-                if self._kaleido is None:
-                    self._open()
-                opts = {"format": fmt, "width": width, "height": height, "scale": scale}
-                return self._run(self._kaleido.calc_fig(spec, opts=opts), self.timeout_s)
-            except ImageExportError:
-                raise
-            except Exception as err:  # noqa: BLE001 - a broken browser: drop it, report one message
-                self._drop()
-                raise ImageExportError(f"{fmt.upper()} export failed ({type(err).__name__}: {err}). "
-                                       + INSTALL_HINT) from err
-
-    def _drop(self) -> None:
-        browser, self._kaleido = self._kaleido, None
-        if browser is not None and self._loop is not None:
-            try:
-                self._run(browser.close(), 10)
-            except Exception:  # noqa: BLE001 - closing a broken browser is best effort
-                pass
-
-    def close(self) -> None:
-        with self._lock:
-            self._drop()
 
 
 # --- names, captions ----------------------------------------------------------------------------
@@ -408,26 +305,23 @@ def _no_constant(name: str):
 
 # --- summary and bundles ------------------------------------------------------------------------
 def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes: list[str] = ()) -> str:
-    chips = scenario.chip_specs()
-    names = {s: m.name for s, m in scenario.known_models().items()}
     lines = [f"# Decode cost report ({', '.join(c.title for c in contents)})", "",
              f"Generated by costmodel {__version__} from `scenario.json` (every input and spec); regenerate with "
-             "`python -m dashboard report --scenario scenario.json --out DIR`.", "",
-             "## Scenario", "",
-             f"- Models: {', '.join(names.get(s, s) for s in scenario.models)}",
-             f"- Chips: {', '.join(labels.modified_summary(c) if c.is_modified else labels.chip_label(c) for c in chips)}",
-             f"- Context: {scenario.context:,} tokens; sweep {scenario.sweep_min:,}–{scenario.sweep_max:,} tokens "
-             f"({scenario.sweep_axis} axis)",
-             f"- Decode batch: {scenario.batch}; KV precision: {scenario.kv_dtype or 'model default'}; "
-             f"weight precision: {scenario.weight_dtype}"]
-    if any(c.page == "afd" for c in contents):
-        lines.append(f"- AFD sizing: {afd_caption(scenario).rsplit(' · ', 1)[0]}")
+             "`python -m dashboard report --scenario scenario.json --out DIR`. `report.html` holds every chart "
+             "(interactive, offline) and table in one page; `report.pdf` the same, a chart or table to a page.", "",
+             "## Scenario", ""]
+    lines += [f"- {line}" for line in _summary_lines(contents, scenario)]
     for content in contents:
         lines += ["", f"## {content.title}", ""] + [f"- {h}" for h in content.headlines]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     return "\n".join(lines) + "\n"
+
+
+def _summary_lines(contents: list, scenario: Scenario) -> list[str]:
+    afd = afd_caption(scenario).rsplit(" · ", 1)[0] if any(c.page == "afd" for c in contents) else ""
+    return report_page.summary_lines(contents, scenario, afd)
 
 
 def check_formats(formats) -> tuple[str, ...]:
@@ -443,27 +337,60 @@ def check_formats(formats) -> tuple[str, ...]:
     return tuple(out)
 
 
-def bundle_files(contents: list, scenario: Scenario, formats=FORMATS) -> dict[str, bytes]:
-    """{path in bundle: bytes}: per page folder every chart in ``formats`` (CSV: the chart's
-    data, and every table), then ``scenario.json`` and ``summary.md``. Images are left out,
-    with a note in the summary, when chromium is missing."""
+REPORT_FILES = {"html": "report.html", "pdf": "report.pdf"}  # the report in one file, per format
+CHART_FILES = ("png", "svg", "csv")  # what a bundle holds per chart (HTML and PDF: in the report files)
+
+
+def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=None) -> dict[str, bytes]:
+    """{path in bundle: bytes}: ``report.html`` (with "html": every chart interactive and every
+    table in one offline page) and ``report.pdf`` (with "pdf": that page printed, a chart or
+    table to a page, vector); per page folder every chart as PNG and SVG and its data as CSV,
+    and every table as CSV; then ``scenario.json`` and ``summary.md``. A chart is not repeated
+    as an HTML or PDF file of its own: the report files hold it (each chart's own download
+    menu still offers both). Images render in the warm browser, each once. Images are left out,
+    with a note in the summary, when chromium is missing. ``progress(done, total, what)``, if
+    given, is called as the work advances."""
     formats = check_formats(formats)
     notes = []
     if any(f in IMAGE_FORMATS for f in formats) and not images_available():
         formats = tuple(f for f in formats if f not in IMAGE_FORMATS)
         notes.append("No PNG/SVG/PDF: " + INSTALL_HINT)
+    step = progress or (lambda done, total, what: None)
+    charts = [(content, name, spec) for content in contents for name, spec in content.charts.items()]
+    images = [(content, name, spec, fmt) for content, name, spec in charts for fmt in formats
+              if fmt in IMAGE_FORMATS and fmt in CHART_FILES]
+    total = len(images) + ("html" in formats) + ("pdf" in formats) + 1
     files: dict[str, bytes] = {}
-    for content in contents:
-        for name, spec in content.charts.items():
-            stem = file_stem(content.page, name, scenario)
-            for fmt in formats:
-                files[f"{content.page}/{stem}.{fmt}"] = chart_file(spec, fmt, scenario, content.page, name)
+    for content, name, spec in charts:
         if "csv" in formats:
+            files[f"{content.page}/{file_stem(content.page, name, scenario)}.csv"] = chart_csv(spec)
+    if "csv" in formats:
+        for content in contents:
             for name, table in content.tables.items():
                 files[f"{content.page}/{file_stem(content.page, 'table-' + name, scenario)}.csv"] = table_csv(table)
+    step(0, total, f"{len(images)} images")
+    jobs = []
+    for content, name, spec, fmt in images:
+        fig = decorate(spec, scenario, content.page)
+        jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
+    for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
+        files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
+    done = len(images)
+    if "html" in formats or "pdf" in formats:
+        step(done, total, "report.html")
+        page = report_page.report_html(contents, scenario, _summary_lines(contents, scenario),
+                                       lambda p: caption(scenario, p))
+        if "html" in formats:
+            files[REPORT_FILES["html"]] = page
+            done += 1
+        if "pdf" in formats:
+            step(done, total, "report.pdf")
+            files[REPORT_FILES["pdf"]] = ImageExporter.shared().print_pdf(page)
+            done += 1
     files["scenario.json"] = scenario_json(scenario)
     listing = sorted(files) + ["summary.md"]
     files["summary.md"] = summary_markdown(contents, scenario, listing, notes).encode()
+    step(total, total, "done")
     return files
 
 
@@ -484,7 +411,8 @@ BUNDLE_MARK = "summary.md"  # every bundle has it at its top: what tells an earl
 
 def _is_bundle(folder: Path) -> bool:
     """Whether ``folder`` holds a bundle this command wrote (and nothing else): summary.md and
-    scenario.json at the top, otherwise only page folders of CSV, HTML and image files."""
+    scenario.json at the top (and the one-file report), otherwise only page folders of CSV,
+    HTML and image files."""
     names = {p.name for p in folder.iterdir()}
     if not {BUNDLE_MARK, "scenario.json"} <= names:
         return False
@@ -492,7 +420,7 @@ def _is_bundle(folder: Path) -> bool:
         if path.is_dir():
             if not all(f.is_file() and f.suffix.lstrip(".") in FORMATS for f in path.iterdir()):
                 return False
-        elif path.name not in (BUNDLE_MARK, "scenario.json"):
+        elif path.name not in (BUNDLE_MARK, "scenario.json", *REPORT_FILES.values()):
             return False
     return True
 

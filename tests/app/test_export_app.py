@@ -7,7 +7,7 @@ import pytest
 
 from app_harness import (FOLDED_TABLES, PAGES, TABS, open_app, open_chart_downloads, open_download_menu, open_tab,
                          open_tables)
-from dashboard import export, report
+from dashboard import browser, export, report
 
 CHARTS = {
     "overview": ["fig1-params-vs-cost", "fig2-single-chip-vs-afd"],
@@ -43,7 +43,7 @@ def test_page_renders_with_export_controls(page):
 
 
 def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):
-    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
     export.images_available.clear()
     try:
         at = open_chart_downloads(open_app("overview"), "overview", ["fig1-params-vs-cost"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import export, figures, report
+from dashboard import browser, export, figures, report
 from dashboard.__main__ import main
 from dashboard.scenario import AFDInputs, Scenario
 
@@ -155,25 +155,29 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert scenario.chip_spec("h20").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20")
 
 
+def fake_images(monkeypatch):
+    """Images and the printed report without a browser (their bytes name what they are)."""
+    monkeypatch.setattr(browser.ImageExporter, "images", lambda self, jobs: [j[1].encode() for j in jobs])
+    monkeypatch.setattr(browser.ImageExporter, "print_pdf", lambda self, html: b"%PDF report")
+    monkeypatch.setattr(browser, "chromium_path", lambda: "/usr/bin/chromium")
+
+
 def test_page_zip_lists_every_chart_format_table_scenario_summary(overview, monkeypatch):
-    monkeypatch.setattr(report, "chart_file", lambda spec, fmt, *a: f"{fmt}".encode()
-                        if fmt in report.IMAGE_FORMATS else CHART_FILE(spec, fmt, *a))
+    fake_images(monkeypatch)
     data = export.page_zip(overview, SCENARIO)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     tag = "step-3+deepseek-v3_h800mod+h20_16k"
-    expected = sorted([f"overview/overview-{c}_{tag}.{f}" for c in overview.charts for f in report.FORMATS]
-                      + [f"overview/overview-table-costs_{tag}.csv", "scenario.json", "summary.md"])
-    assert names == expected
+    expected = sorted([f"overview/overview-{c}_{tag}.{f}" for c in overview.charts for f in ("png", "svg", "csv")]
+                      + [f"overview/overview-table-costs_{tag}.csv", "report.html", "report.pdf", "scenario.json",
+                         "summary.md"])
+    assert names == expected, "one report.html and report.pdf for every chart, not an HTML and a PDF per chart"
     summary = zipfile.ZipFile(io.BytesIO(data)).read("summary.md").decode()
     assert "Step-3: AFD" in summary and all(f"`{n}`" in summary for n in names)
     assert data == export.page_zip(overview, SCENARIO), "same inputs, same bytes"
 
 
-CHART_FILE = report.chart_file
-
-
 def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
-    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
     files = report.bundle_files([overview], SCENARIO)
     assert not [n for n in files if n.endswith((".png", ".svg", ".pdf"))]
     assert any(n.endswith(".html") for n in files) and any(n.endswith(".csv") for n in files)
@@ -183,7 +187,7 @@ def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
 
 
 def test_report_command_refuses_images_without_chromium(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
     path = tmp_path / "s.json"
     path.write_bytes(report.scenario_json(SCENARIO))
     assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--formats", "png"]) == 2
@@ -237,8 +241,8 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
     assert written == sorted(dashboard.namelist())
     assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES) >= {"afd"}
     tag = "step-3_h20+h800mod_8k"  # the AFD page's model, chips (H800 repriced) and context
-    assert {f"afd/afd-{c}_{tag}.{f}" for c in ("balance", "pipeline", "ratio-vs-context", "models")
-            for f in ("html", "csv")} | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} <= set(written)
+    assert {f"afd/afd-{c}_{tag}.csv" for c in ("balance", "pipeline", "ratio-vs-context", "models")} \
+        | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} | {"report.html"} <= set(written)
     for name in written:
         assert (out / name).read_bytes() == dashboard.read(name), name
 
@@ -271,3 +275,33 @@ def test_headless_report_includes_the_afd_page(tmp_path):
 def test_example_scenario_reads():
     scenario, warnings = report.read_scenario(ROOT / "examples" / "scenario.json")
     assert scenario.chips == ("h800", "h20") and not warnings
+
+
+def test_report_html_is_one_offline_page_with_every_chart_and_table():
+    contents = [figures.build(page, SCENARIO) for page in figures.PAGES]
+    files = report.bundle_files(contents, SCENARIO, ("html", "csv"))
+    page = files["report.html"].decode()
+    assert page.count("plotly.js v") == 1, "plotly.js embedded once"
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page), "no script loaded from elsewhere (offline: the browser test)"
+    assert len(files["report.html"]) <= 8_000_000
+    charts = [(c.page, name) for c in contents for name in c.charts]
+    tables = [(c.page, name) for c in contents for name in c.tables]
+    assert all(f'id="fig-{p}-{n}"' in page for p, n in charts)
+    assert page.count("<figure class=\"chart\">") == len(charts) and page.count("<figure class=\"table\">") == len(tables)
+    assert page.count("<b>Figure ") == len(charts) and page.count("<b>Table ") == len(tables), "each captioned"
+    figures_json = json.loads(re.search(r"const FIGURES=(.*?);Promise", page).group(1).replace("<\\/", "</"))
+    assert [f[0] for f in figures_json] == [f"fig-{p}-{n}" for p, n in charts]
+    assert report.caption(SCENARIO, "afd") in page.replace("&#x27;", "'").replace("&amp;", "&")
+    assert page == report.bundle_files(contents, SCENARIO, ("html",))["report.html"].decode(), "deterministic"
+
+
+def test_report_html_escapes_user_names():
+    import dataclasses
+
+    from costmodel import library
+
+    evil = dataclasses.replace(library.model("qwen3-32b"), slug="evil", name="<img src=x onerror=alert(1)>")
+    scenario = Scenario(models=("evil",), custom_models=(evil,))
+    page = report.bundle_files([figures.build("overview", scenario)], scenario, ("html",))["report.html"].decode()
+    assert "<img src=x" not in page.split("const FIGURES=")[0], "names in the page's text are escaped"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
