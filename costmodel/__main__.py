@@ -6,8 +6,8 @@ the field, no traceback). JSON field names are a public interface. ``--chip-file
 config.json) to the library's for one command."""
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import math
 import csv
 import io
 import json
@@ -18,6 +18,7 @@ from .chips import CHIP_FIELDS
 from .cost import cost_grid
 from .decode import parse_context
 from .errors import InputError
+from .arguments import Parser
 from .afd import RATIO, AFDSetup, Efficiency, layout_label
 from .fields import Choice, declared
 from .precision import check_dtype, dtype_for_bits
@@ -33,10 +34,21 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def check_finite(rows: list[dict], inputs=("model", "chip", "attention_chip", "context")) -> None:
+    """Every number of ``rows`` finite, else InputError naming the row's inputs: a result that is
+    not finite is never printed (strict JSON has no NaN or Infinity)."""
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                where = ", ".join(f"{k} {row[k]}" for k in inputs if k in row)
+                raise InputError(key, f"not a finite number for {where}: the inputs are out of the model's range")
+
+
 def render(rows: list[dict], fmt: str) -> str:
-    """Rows as an aligned text table, CSV or a JSON array of objects."""
+    """Rows as an aligned text table, CSV or a JSON array of objects (strict: no NaN)."""
+    check_finite(rows)
     if fmt == "json":
-        return json.dumps(rows, indent=2)
+        return json.dumps(rows, indent=2, allow_nan=False)
     if not rows:
         return ""
     columns = list(rows[0])
@@ -114,6 +126,9 @@ def cost_rows(args) -> list[dict]:
                     "attention_flops": float(token.attention_flops[k]),
                     "linear_flops": float(token.linear_flops),
                     "ffn_flops": float(token.ffn_flops),
+                    "kv_stored_bytes": float(token.kv_stored_bytes[k]),
+                    "query_flops": float(token.query_flops), "kv_projection_flops": float(token.kv_projection_flops),
+                    "output_flops": float(token.output_flops),
                     "attention_intensity": float(token.attention_intensity[k]),
                     "attention_usd_per_mtok": float(grid.attention_usd_per_mtok[i, j, k]),
                     "ffn_usd_per_mtok": float(grid.ffn_usd_per_mtok[i, j, k]),
@@ -149,8 +164,8 @@ def afd_row(plan) -> dict:
         "model": s.model.slug, "attention_chip": s.attention_chip.slug, "ffn_chip": s.ffn_chip.slug,
         "context": int(s.context), "attention_dtype": s.attention_dtype, "kv_dtype": s.kv_dtype,
         "attention_instances": int(plan.attention_instances), "ffn_instances": int(plan.ffn_instances),
-        "layout": plan.layout,
-        "gpus": int(plan.gpus), "micro_batch": int(plan.micro_batch), "total_batch": int(plan.total_batch),
+        "layout": plan.layout, "attention_layout": s.layout, "kernel_set": s.kernel_set.label,
+        "kernels_assumed": s.kernel_set.assumed, "gpus": int(plan.gpus), "micro_batch": int(plan.micro_batch), "total_batch": int(plan.total_batch),
         "feasible": bool(plan.feasible), "tpot_ms": float(plan.tpot_s) * 1e3,
         "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "sla_tokens_per_gpu_s": float(plan.sla_tokens_per_gpu_s),
         "usd_per_mtok": float(plan.usd_per_mtok), "attention_usd_per_mtok": float(plan.attention_usd_per_mtok),
@@ -408,8 +423,8 @@ def _option_help(spec) -> str:
     return f"{what}. {spec.description}".strip()
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
+def parser() -> Parser:
+    top = Parser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
     sub = top.add_subparsers(dest="command", required=True)

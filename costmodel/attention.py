@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError, require_positive
+from .errors import MAX_SIZE, InputError, require_positive
 
 PROJECTION_PARTS = ("query", "kv", "output")
 SPLITS = ("heads", "kv_heads", "replicated")
@@ -50,8 +50,9 @@ class Projection:
 def _positive_ints(obj, names):
     for name in names:
         value = getattr(obj, name)
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise InputError(f"{obj.kind} attention: {name}", f"must be a positive integer, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 < value <= MAX_SIZE:
+            raise InputError(f"{obj.kind} attention: {name}",
+                             f"must be a whole number from 1 to {MAX_SIZE:,}, got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -116,7 +116,8 @@ _SUFFIX = {"k": 1024, "m": 1024 ** 2}
 
 
 def parse_context(text, field: str = "context") -> float:
-    """Tokens from '8192', '8k' (k = 1024) or '1m' (m = 1024^2); InputError if not > 0 and finite."""
+    """Tokens from '8192', '8k' (k = 1024) or '1m' (m = 1024^2): a whole number from 1 to
+    MAX_CONTEXT, else InputError."""
     raw = str(text).strip().lower()
     scale = _SUFFIX.get(raw[-1:], 1) if raw else 1
     number = raw[:-1] if scale != 1 else raw
@@ -124,4 +125,7 @@ def parse_context(text, field: str = "context") -> float:
         value = float(number) * scale
     except ValueError:
         raise InputError(field, f"not a number of tokens: {text!r} (use e.g. 8192 or 8k)") from None
-    return float(check_context(value, field))
+    value = float(check_context(value, field))
+    if value != int(value):
+        raise InputError(field, f"must be a whole number of tokens, got {text!r} ({value:g})")
+    return value

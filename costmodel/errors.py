@@ -37,3 +37,16 @@ def check_slug(value, field: str) -> str:
         raise InputError(field, f"{value!r} is not a slug: use lower-case letters, digits, '.', '_' or '-' "
                                 "(at most 64, starting with a letter or digit)")
     return value
+
+
+MAX_SIZE = 1 << 24  # the largest dimension, count or width a model may declare (16,777,216)
+
+
+def check_size(value, field: str, low: int = 1, high: int = MAX_SIZE) -> int:
+    """``value`` if it is a whole number from ``low`` to ``high`` (a model's dimension, head count,
+    layer count, ...); else InputError naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(field, f"must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise InputError(field, f"must be a whole number from {low:,} to {high:,}, got {value!r}")
+    return int(value)

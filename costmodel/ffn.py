@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InputError
+from .errors import MAX_SIZE, InputError
 
 
 def _check(obj, names, allow_zero=()):
     for name in names:
         value = getattr(obj, name)
         low = 0 if name in allow_zero else 1
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InputError(f"{obj.kind} ffn: {name}", f"must be an integer >= {low}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_SIZE:
+            raise InputError(f"{obj.kind} ffn: {name}", f"must be a whole number from {low} to {MAX_SIZE:,}, got {value!r}")
 
 
 def swiglu_params(hidden: int, intermediate: int) -> float:

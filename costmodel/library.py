@@ -16,8 +16,8 @@ from pathlib import Path
 
 from . import attention, ffn
 from .chips import Chip
-from .errors import SLUG, InputError, check_slug
-from .model import AttentionGroup, FFNGroup, ModelSpec
+from .errors import SLUG, InputError, check_size, check_slug
+from .model import MAX_LAYERS, AttentionGroup, FFNGroup, ModelSpec
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_FILE_BYTES = 1_000_000  # a user's chip or model file; the library's own files are far smaller
@@ -131,13 +131,15 @@ def _layer_group(entry, hidden: int, where: str, registry: dict):
     kind = entry.get("kind")
     if not isinstance(kind, str) or kind not in registry:
         raise InputError(f"{where}: kind", f"unknown kind {kind!r}; choose one of {', '.join(registry)}")
-    layers = entry.get("layers")
-    if isinstance(layers, bool) or not isinstance(layers, int) or layers <= 0:
-        raise InputError(f"{where}: layers", f"must be a positive integer, got {layers!r}")
+    layers = check_size(entry.get("layers"), f"{where}: layers", high=MAX_LAYERS)
     fields = {k: v for k, v in entry.items() if k not in ("kind", "layers", "kv_dtype")}
     if "hidden" in fields:
         raise InputError(f"{where}: hidden", "set once per model, not per layer group")
-    return layers, _build(registry[kind], {"hidden": hidden, **fields}, f"{where} ({kind})")
+    try:
+        return layers, _build(registry[kind], {"hidden": hidden, **fields}, f"{where} ({kind})")
+    except InputError as exc:
+        field = exc.field if exc.field.startswith(where) else f"{where} ({kind}): {exc.field.split(': ', 1)[-1]}"
+        raise InputError(field, exc.message) from None
 
 
 def parse_model(entry: dict, file: str) -> ModelSpec:
@@ -149,9 +151,7 @@ def parse_model(entry: dict, file: str) -> ModelSpec:
     for key in ("name", "source"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise InputError(f"{where}: {key}", "missing or empty")
-    hidden = entry.get("hidden")
-    if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden <= 0:
-        raise InputError(f"{where}: hidden", f"must be a positive integer, got {hidden!r}")
+    hidden = check_size(entry.get("hidden"), f"{where}: hidden")
     for key in ("attention", "ffn", "inferred"):
         if key in entry and not isinstance(entry[key], list):
             raise InputError(f"{where}: {key}", f"expected a list, got {type(entry[key]).__name__}")

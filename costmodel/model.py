@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .attention import _Attention
-from .errors import InputError, check_slug, require_positive
+from .errors import InputError, check_size, check_slug, require_positive
 from .ffn import DenseFFN, MoEFFN
 from .precision import check_dtype
 
 
 ACTIVATED_CONVENTIONS = ("embedding+lm_head", "lm_head", "none")
+MAX_LAYERS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,7 @@ class ModelSpec:
         check_slug(self.slug, "model slug")
         where = f"model {self.slug}"
         for name in ("hidden", "vocab"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise InputError(f"{where}: {name}", f"must be a positive integer, got {value!r}")
+            check_size(getattr(self, name), f"{where}: {name}")
         for name in ("name", "source"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise InputError(f"{where}: {name}", "missing or empty")
@@ -109,16 +108,14 @@ class ModelSpec:
         for group in self.attention_groups:
             if not isinstance(group, AttentionGroup) or not isinstance(group.attention, _Attention):
                 raise InputError(f"{where}: attention", f"expected attention layer groups, got {group!r}")
-            if isinstance(group.layers, bool) or not isinstance(group.layers, int) or group.layers <= 0:
-                raise InputError(f"{where}: attention layers", f"must be > 0, got {group.layers}")
+            check_size(group.layers, f"{where}: attention layers", high=MAX_LAYERS)
             check_dtype(group.kv_dtype, f"{where}: kv_dtype")
             if group.attention.hidden != self.hidden:
                 raise InputError(f"{where}: attention hidden", f"{group.attention.hidden} differs from the model's {self.hidden}")
         for group in self.ffn_groups:
             if not isinstance(group, FFNGroup) or not isinstance(group.ffn, (DenseFFN, MoEFFN)):
                 raise InputError(f"{where}: ffn", f"expected FFN layer groups, got {group!r}")
-            if isinstance(group.layers, bool) or not isinstance(group.layers, int) or group.layers <= 0:
-                raise InputError(f"{where}: ffn layers", f"must be > 0, got {group.layers}")
+            check_size(group.layers, f"{where}: ffn layers", high=MAX_LAYERS)
             if group.ffn.hidden != self.hidden:
                 raise InputError(f"{where}: ffn hidden", f"{group.ffn.hidden} differs from the model's {self.hidden}")
         attn_layers = sum(g.layers for g in self.attention_groups)

@@ -173,8 +173,8 @@ def check_tables(tables: dict, chips: dict, models: dict) -> None:
         raise InputError(f"{FILE}: figures.rows", "needs every model of table6")
     _printed(tables["figures"].get("component_precision"), "figures.component_precision")
     for name in ("hidden", "layers", "gpus_per_instance"):
-        if _need(tables["table7"].get(name), int, f"table7.{name}", "a whole number") < 1:
-            raise InputError(f"{FILE}: table7.{name}", "must be at least 1")
+        if not 1 <= _need(tables["table7"].get(name), int, f"table7.{name}", "a whole number") <= 1 << 24:
+            raise InputError(f"{FILE}: table7.{name}", f"must be between 1 and {1 << 24:,}")
     measured = _need(tables["table7"].get("measured_network"), dict, "table7.measured_network", "a table")
     if measured.get("chip") not in chips:
         raise InputError(f"{FILE}: table7.measured_network.chip", f"{measured.get('chip')!r} is not a chip of the library")
