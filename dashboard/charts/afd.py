@@ -23,9 +23,14 @@ def _stage_axis(rows: list[str]) -> dict:
 
 def _pieces(plan) -> list[tuple[str, str, float]]:
     """(stage, part name, seconds per layer) of every stacked part of every stage."""
-    core = float(plan.attention_s - plan.attention_fixed_s)
+    core, projections = float(plan.attention_core_s), float(plan.attention_projections_s)
+    overhead = float(plan.attention_overhead_s)
+    link = max(0.0, float(plan.attention_s) - core - projections - overhead)  # the layout's traffic not hidden
     parts = [("attention", "Attention: KV reads + core math", core),
-             ("attention", "Attention: projections (weights + GEMMs)", float(plan.attention_fixed_s))]
+             ("attention", "Attention: projections (weights + GEMMs)", projections),
+             ("attention", "Attention: fixed per-layer overhead (launches, AFD side)", overhead)]
+    if link > 0:
+        parts.append(("attention", "Attention: scale-up link beyond the kernels (layout's traffic)", link))
     if plan.setup.stages == 3:
         parts += [("network", "A→F: FP8 activations + scales + routing", float(plan.a2f_s)),
                   ("network", "F→A: BF16 outputs", float(plan.f2a_s))]
