@@ -1,8 +1,13 @@
 """Shared browser-test helpers: paths, Debian's chromium and its flags, server start-up."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,3 +39,54 @@ def wait_until_up(url: str, proc, timeout: float = 60.0) -> None:
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"streamlit did not answer on {url}")
+
+
+def require_chromium() -> None:
+    """Skip the browser tests when Debian's chromium is missing (fail on CI, which must run them)."""
+    import pytest
+
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed: CI must run the browser tests (make test installs it)")
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen, str, Path]:
+    """Start a headless ``streamlit run app.py`` on a free port of 127.0.0.1 with its user library
+    (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    with tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False) as log:
+        # output to a file: a pipe could fill and block the server
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "DECODE_CODESIGN_HOME": str(home)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, proc)
+    except BaseException:
+        stop_server(proc)
+        raise
+    return proc, url, Path(log.name)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def running_server(home: Path):
+    """A server (``start_server``) for the ``with`` block: yields its base URL; on a normal exit,
+    checks its log holds no traceback; stops it either way."""
+    proc, url, log = start_server(home)
+    try:
+        yield url
+        assert "Traceback" not in log.read_text(errors="replace"), f"server errors, see {log}"
+    finally:
+        stop_server(proc)

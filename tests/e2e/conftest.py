@@ -2,15 +2,8 @@
 (never `playwright install`)."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 import pytest
-from browser_harness import ARGS, CHROMIUM, ROOT, free_port, wait_until_up
+from browser_harness import ARGS, CHROMIUM, require_chromium, running_server
 
 
 def pytest_configure(config):
@@ -26,34 +19,16 @@ def user_library(tmp_path_factory):
 @pytest.fixture(scope="session")
 def server(user_library):
     """Base URL of a headless streamlit server running app.py."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed: CI must run the browser tests (make test installs it)")
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    log = tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,  # a file: a pipe could fill and block
-                            env={**os.environ, "DECODE_CODESIGN_HOME": str(user_library)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, proc)
+    require_chromium()
+    with running_server(user_library) as url:
         yield url
-        assert "Traceback" not in Path(log.name).read_text(errors="replace"), f"server errors, see {log.name}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
+    require_chromium()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
