@@ -24,8 +24,10 @@ NONE_OPTION = "default"  # a Choice's None (e.g. KV precision: as the attention 
 # efficiency factors are folded in an expander. What each widget is comes from its declaration.
 ROWS = (("model", "attention_chip", "ffn_chip", "context"),
         ("tpot_ms", "stages", "micro_batches", ("attention_gpus", "ffn_gpus")),
-        ("attention_dtype", "kv_dtype", "ffn_parallel", ("attention_net_gbps", "ffn_net_gbps")))
-FOLDED = ("hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network_efficiency", "memory_fraction")
+        ("attention_dtype", "kv_dtype", "layout", "ffn_parallel"),
+        (("attention_net_gbps", "ffn_net_gbps"),))
+FOLDED = ("attention_timing", "hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network_efficiency",
+          "memory_fraction")
 RATIO_KEYS = tuple(PREFIX + key for key in AFD_RATIO)
 URL_KEYS = (*(PREFIX + key for key in (*AFD_RECORDS, *AFD_SPECS, "objective", "chip_pairs")), *RATIO_KEYS)
 _OPTIMUM = "_afd_optimum"
@@ -109,11 +111,12 @@ def deployment(scenario: Scenario) -> AFDInputs:
             boxes = column.columns(len(keys)) if len(keys) > 1 else (column,)
             for box, key in zip(boxes, keys):
                 values[key] = _widget(box, key, scenario)
-    with st.expander("Efficiency factors (fractions of peak reached) and usable memory"):
+    with st.expander("Attention timing, efficiency factors (fractions of peak reached) and usable memory"):
         for box, key in zip(st.columns(len(FOLDED)), FOLDED):
             values[key] = _widget(box, key, scenario)
-        st.caption("Defaults: one set for Hopper, calibrated on the paper's Table 8 deployments (README, "
-                   "'AFD sizing').")
+        st.caption("Attention timing 'kernels' (the default) uses the attention chip's kernel efficiencies, fitted to "
+                   "the paper's Tables 8 and 9 (data/kernels.toml); 'efficiency' times attention with the factors "
+                   "here instead. The FFN and the network always use the factors (README, 'AFD sizing').")
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     url.choice(PREFIX + "objective", OBJECTIVES.values(), show=OBJECTIVES.get)
     url.boolean(PREFIX + "chip_pairs")

@@ -17,10 +17,12 @@ from streamlit.runtime.pages_manager import PagesManager
 from costmodel.chips import CHIP_FIELDS, PEAK_FIELDS, Chip
 from costmodel.errors import InputError
 from costmodel.fields import Quantity
+from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from . import export, labels, url, userlib
 from .guard import errors_as_messages
+from .render import escape
 from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
 
 URL = "query-params"
@@ -124,6 +126,7 @@ def chip_editor(chips: dict, chip_slugs: list[str], weight_dtype: str) -> None:
         _write_url(chip, spec, value)
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(labels.field_label(f) for f in sorted(chip.assumed)))
+    st.caption("Attention kernel efficiencies: " + escape(kernel_set(chip).label))
     st.button(f"Reset {chip.slug.upper()} to library values", key=f"{chip.slug}_reset", on_click=_reset,
               args=(chip,), width="stretch")
 

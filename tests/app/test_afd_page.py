@@ -261,3 +261,14 @@ def test_unknown_tab_in_the_url_falls_back_to_the_first():
     at = open_afd({"afd_context": "4096", "afd_tab": "Mixed chip pools"})  # the chip-pair toggle is off
     assert not at.error, [e.value for e in at.error]
     assert "Per-layer balance" in figures(at)[0]["layout"]["title"]["text"]
+
+
+def test_every_declared_afd_input_has_a_widget():
+    """A new AFDSetup field is one declaration: the page must place it (ROWS or FOLDED)."""
+    from dashboard import afd_inputs
+    from dashboard.scenario import AFD_SPECS
+
+    placed = {k for row in afd_inputs.ROWS for cell in row for k in (cell if isinstance(cell, tuple) else (cell,))}
+    assert set(AFD_SPECS) <= placed | set(afd_inputs.FOLDED)
+    at = open_afd({"afd_layout": "DP"})
+    assert at.radio(key="afd_layout").value == "dp" and session_scenario(at).layout == "dp"
