@@ -44,8 +44,7 @@ def _widget(box, key: str, scenario: Scenario):
         label, text = RECORD_LABELS[key]
         known = scenario.known_models() if key == "model" else scenario.known_chips()
         options = list(known)
-        name = (lambda s: known[s].name) if key == "model" else str.upper
-        show = lambda s: labels.option_label(name(s), scenario.is_custom(s))  # noqa: E731
+        show = labels.model_options(known) if key == "model" else labels.chip_option
         url.choice(PREFIX + key, map(show, options), show=show)
         return box.selectbox(label, options, index=options.index(default), key=PREFIX + key, bind=URL, help=text,
                              format_func=show)

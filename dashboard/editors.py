@@ -22,6 +22,7 @@ from costmodel.model import AttentionGroup, FFNGroup, ModelSpec
 from . import labels, render, userlib
 
 KEEP = "session"  # editor widgets keep their values across page switches
+SAVED = "_library_message"  # a confirmation the library page shows after the rerun a save causes
 CHIP_TEXT = {"slug": "Slug (lower-case, digits, '.', '_', '-')", "name": "Name", "vendor": "Vendor"}
 BLANK = "(blank)"
 
@@ -93,8 +94,12 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
     try:
         chip = chip_from_editor()
     except InputError as err:
-        st.warning(f"Not yet a valid chip · {render.escape(err.field)}: {render.escape(err.message)}",
-                   icon=":material/edit:")
+        if (st.session_state.get(_chip_key("slug")) or "").strip():
+            st.warning(f"Not yet a valid chip · {render.escape(err.field)}: {render.escape(err.message)}",
+                       icon=":material/edit:")
+        else:
+            st.info("Start from a library chip (above), or give the chip a slug and its figures.",
+                    icon=":material/edit:")
         chip = None
     if chip is not None:
         ridges = [(fmt.upper(), chip.peak_flops(fmt) / chip.mem_bw_bytes_per_s) for fmt in PEAK_FIELDS
@@ -106,7 +111,8 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
     if save.button("Save to your library", key="ce_save", type="primary", disabled=chip is None, width="stretch"):
         _saved(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: selectable on every page.")
     slug = (st.session_state.get(_chip_key("slug")) or "").strip()
-    if delete.button(f"Delete {slug or 'chip'} from your library", key="ce_delete", disabled=slug not in custom,
+    if delete.button(f"Delete {render.escape(slug) or 'chip'} from your library", key="ce_delete",
+                     disabled=slug not in custom,
                      width="stretch", help="Only your own chips can be deleted."):
         _saved(lambda: userlib.delete("chip", slug), f"Deleted chip {slug}.")
 
@@ -119,10 +125,10 @@ def _saved(action, message: str) -> None:
         st.error(f"{render.escape(err.field)}: {render.escape(err.message)}", icon=":material/error:")
         return
     except OSError as err:
-        st.error(f"Could not write the user library in {render.escape(str(userlib.folder()))}: "
+        st.error(f"Could not write the user library in {render.code(userlib.folder())}: "
                  f"{render.escape(err.strerror or str(err))}", icon=":material/error:")
         return
-    st.session_state["_library_message"] = message
+    st.session_state[SAVED] = message
     st.rerun()
 
 
@@ -263,7 +269,8 @@ def model_editor(known: dict[str, ModelSpec], custom: set[str], context: int) ->
     if save.button("Save to your library", key="me_save", type="primary", disabled=model is None, width="stretch"):
         _saved(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
     slug = (st.session_state.get("me_slug") or "").strip()
-    if delete.button(f"Delete {slug or 'model'} from your library", key="me_delete", disabled=slug not in custom,
+    if delete.button(f"Delete {render.escape(slug) or 'model'} from your library", key="me_delete",
+                     disabled=slug not in custom,
                      width="stretch", help="Only your own models can be deleted."):
         _saved(lambda: userlib.delete("model", slug), f"Deleted model {slug}.")
 

@@ -24,8 +24,22 @@ def modified_summary(chip: Chip) -> str:
 
 
 def option_label(name: str, custom: bool) -> str:
-    """A chip or model in a selector: its name, marked when it is the user's own."""
+    """A chip or model in the library page's lists: its name, marked when it is the user's own."""
     return f"{name} · custom" if custom else name
+
+
+def chip_option(slug: str) -> str:
+    """A chip in a selector bound to the URL (the URL holds this): 'H800', 'H20-CHEAP'."""
+    return slug.upper()
+
+
+def model_options(models: dict):
+    """The label of each model in a selector bound to the URL: its name, or 'name (slug)' where
+    two known models share a name (an import named like a library model)."""
+    counts = {}
+    for model in models.values():
+        counts[model.name] = counts.get(model.name, 0) + 1
+    return lambda slug: models[slug].name if counts[models[slug].name] == 1 else f"{models[slug].name} ({slug})"
 
 
 def model_label(model: ModelSpec) -> str:

@@ -18,12 +18,17 @@ from costmodel.hf_config import MAX_CONFIG_BYTES, read_config
 from . import editors, render, report, sidebar, userlib
 from .scenario import Scenario
 
-MESSAGE = "_library_message"  # a confirmation to show after the rerun a save causes
+MESSAGE = editors.SAVED  # a confirmation to show after the rerun a save or load causes
+RERUN = "_library_rerun_app"  # a load's callback asks for one run of the whole app (the sidebar shows what it set)
 PROBLEM = "_library_problem"  # a refusal found in a callback, shown on the next run
 
 
 def confirmation() -> None:
-    """The message of the last save or load, once (or why it was refused)."""
+    """The message of the last save or load, once (or why it was refused). After a load, first
+    one run of the whole app: the load's button is in the page fragment, whose own rerun would
+    leave the sidebar showing the old inputs."""
+    if st.session_state.pop(RERUN, False):
+        st.rerun(scope="app")
     message = st.session_state.pop(MESSAGE, None)
     if message:
         st.success(render.escape(message), icon=":material/check_circle:")
@@ -61,8 +66,8 @@ def import_config(scenario: Scenario) -> None:
         _problem(err)
         return
     model = imported.model
-    st.markdown(f"**{render.escape(model.name)}** (`{model.slug}`): {render.escape(imported.family)}, "
-                f"architecture `{render.escape(imported.architecture)}`.")
+    st.markdown(f"**{render.escape(model.name)}** ({render.code(model.slug)}): {render.escape(imported.family)}, "
+                f"architecture {render.code(imported.architecture)}.")
     editors.model_figures(model, scenario.context)
     read, assumed = st.columns(2)
     with read:
@@ -106,7 +111,7 @@ def scenarios(scenario: Scenario) -> None:
     if upload is not None:
         st.button("Load this file", key="sc_upload_load", on_click=_load_file, args=(upload.getvalue(), upload.name))
     st.divider()
-    st.markdown(f"**Your library** is in `{render.escape(str(userlib.folder()))}` ({len(lib.chips)} chips, "
+    st.markdown(f"**Your library** is in {render.code(userlib.folder())} ({len(lib.chips)} chips, "
                 f"{len(lib.models)} models, {len(lib.scenarios)} scenarios; set `{userlib.ENV}` to move it).")
     for problem in lib.problems:
         st.warning("Not read: " + render.escape(problem), icon=":material/warning:")
@@ -158,6 +163,7 @@ def _load_file(data: bytes, label: str) -> None:
         return
     sidebar.load(loaded)
     st.session_state[MESSAGE] = f"Loaded {label}." + "".join(f" Note: {w}." for w in warnings)
+    st.session_state[RERUN] = True
 
 
 def _keep_customs(loaded: Scenario, warnings: list[str]) -> Scenario:

@@ -96,8 +96,23 @@ def metrics(items, width: int = 300, footnote: str = "") -> None:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
+_AUTOLINK = re.compile(r"(\\:)(//)|(www)(\\\.)|(@)", re.IGNORECASE)
+ZWSP = "\u200b"  # invisible: keeps a bare URL, www. or e-mail address from being turned into a link
+
+
 def escape(text) -> str:
-    """``text`` shown as itself inside Streamlit markdown (st.error, st.caption, ...): every
-    markdown, HTML and LaTeX character backslash-escaped, so a user's value (a name, a URL
+    """``text`` shown as itself inside Streamlit markdown (st.error, st.caption, a button label,
+    a tooltip): every markdown, HTML and LaTeX character backslash-escaped, and bare URLs,
+    'www.' and e-mail addresses broken with an invisible space, so a user's value (a name, a URL
     parameter) never becomes a link, a tag or formatting."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    escaped = _MARKDOWN.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: ZWSP.join(g for g in m.groups() if g) if not m.group(5) else ZWSP + "@", escaped)
+
+
+def code(text) -> str:
+    """``text`` as a markdown code span, shown exactly (a path, a file name): fenced with one
+    more backtick than its longest run of backticks."""
+    text = str(text).replace("\n", " ")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

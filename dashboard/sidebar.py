@@ -122,7 +122,7 @@ def chip_editor(chips: dict, chip_slugs: list[str], weight_dtype: str) -> None:
             st.session_state[key] = overrides.get(spec.name, default * spec.scale) / spec.scale
         value = st.slider(spec.title, min_value=spec.step, max_value=_maximum(default, spec), value=default,
                           step=spec.step, key=key, on_change=_moved, args=(chip, spec),
-                          help=f"{spec.description}. Library value {default:g}; source: {chip.source}")
+                          help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}")
         _write_url(chip, spec, value)
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(labels.field_label(f) for f in sorted(chip.assumed)))
@@ -191,8 +191,7 @@ def render() -> Scenario:
     user = userlib.load()
     known = Scenario(custom_chips=user.chips, custom_models=user.models)
     models, chips = known.known_models(), known.known_chips()
-    model_label = lambda s: labels.option_label(models[s].name, known.is_custom(s))  # noqa: E731
-    chip_label = lambda s: labels.option_label(s.upper(), known.is_custom(s))  # noqa: E731
+    model_label, chip_label = labels.model_options(models), labels.chip_option
     kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
     url.unknown(known_parameters(chips))
     url.choices("models", map(model_label, models), show=model_label)

@@ -75,7 +75,7 @@ def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
     thumb.press("ArrowLeft")
     thumb.press("ArrowLeft")
     page.wait_for_function("() => window.location.search.includes('afd_attention_instances=2')", timeout=30_000)
-    page.get_by_text("2A2F with micro-batch 4,368 misses the target").wait_for(timeout=30_000)
+    page.get_by_text("2A2F with micro-batch 3,920 misses the target").wait_for(timeout=30_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     page.wait_for_timeout(500)
     after = chart_data(page)
@@ -87,7 +87,7 @@ def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
     try:
         open_afd(again, url)
         assert attention_slider(again).input_value() == "2"
-        assert again.get_by_text("2A2F with micro-batch 4,368 misses the target").count() == 1
+        assert again.get_by_text("2A2F with micro-batch 3,920 misses the target").count() == 1
         again.wait_for_timeout(500)
         assert chart_data(again) == after
     finally:

@@ -201,16 +201,16 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
             page, page.get_by_role("combobox", name="Start from"), "cheap")
         page.keyboard.press("Escape")
         chips = sidebar(page).get_by_role("combobox", name="Chips")
-        assert options(page, chips, "cheap") == ["H20-CHEAP · custom"]
+        assert options(page, chips, "cheap") == ["H20-CHEAP"]
         shot(page, "chip-after-restart-sidebar-offers-it")
         page.keyboard.press("Escape")
 
         open_charts(page, url + "/afd?afd_attention_chip=H20")
         assert "Chips: H20 (attention) + H800 (FFN)" in afd_footnote(page)
         h20 = afd_costs(page)
-        pick(page, page.get_by_role("combobox", name="Attention chip"), "cheap", "H20-CHEAP · custom")
+        pick(page, page.get_by_role("combobox", name="Attention chip"), "cheap", "H20-CHEAP")
         page.wait_for_function("() => decodeURIComponent(location.search.replace(/\\+/g, ' '))"
-                               ".includes('afd_attention_chip=H20-CHEAP · custom')", timeout=30_000)
+                               ".includes('afd_attention_chip=H20-CHEAP')", timeout=30_000)
         expect(page.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
         idle(page)
         cheap = afd_costs(page)
@@ -258,14 +258,14 @@ def test_pasted_config_becomes_a_model_of_the_overview(lib_server, home, new_pag
     expect(page.get_by_text("Saved model qwen3-32b-import: selectable on every page.")).to_be_visible(timeout=30_000)
     assert (home / "models" / "qwen3-32b-import.toml").is_file()
     models = sidebar(page).get_by_role("combobox", name="Models")
-    assert "Qwen3-32B import · custom" in options(page, models, "import")
+    assert "Qwen3-32B import" in options(page, models, "import")
     shot(page, "import-saved-sidebar-offers-it")
     page.keyboard.press("Escape")
 
     open_charts(page, lib_server + "/?models=Qwen3-32B")  # the library's own Qwen3-32B, to compare
-    pick(page, sidebar(page).get_by_role("combobox", name="Models"), "import", "Qwen3-32B import · custom")
+    pick(page, sidebar(page).get_by_role("combobox", name="Models"), "import", "Qwen3-32B import")
     scatter, bars = settled_charts(page, 2, "Qwen3-32B import")
-    assert parse_qs(urlsplit(page.url).query)["models"] == ["Qwen3-32B", "Qwen3-32B import · custom"], page.url
+    assert parse_qs(urlsplit(page.url).query)["models"] == ["Qwen3-32B", "Qwen3-32B import"], page.url
     points = {name: (x[0], y[0]) for name, x, y in scatter}
     assert set(points) == {"Qwen3-32B", "Qwen3-32B import"}, points
     assert points["Qwen3-32B import"][0] == pytest.approx(32.0, abs=0.05)  # activated parameters (billions)
@@ -352,8 +352,6 @@ def test_hostile_chip_name_and_slug_stay_text(lib_server, new_page):
     shot(page, "hostile-name-saved")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="render.escape leaves bare URLs, which the markdown renderer turns into links (GFM autolink)")
 def test_url_typed_as_slug_stays_text(lib_server, new_page):
     page = new_page()
     open_library(page, lib_server + "/library?lib_tab=Chips")
@@ -365,8 +363,6 @@ def test_url_typed_as_slug_stays_text(lib_server, new_page):
     assert page.locator("a[href*='evil']").count() == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the sidebar's chip sliders put the chip's source, unescaped, into their markdown help")
 def test_custom_chip_source_stays_text_in_slider_help(lib_server, home, new_page):
     (home / "chips").mkdir(exist_ok=True)
     (home / "chips" / "evil-source.toml").write_text(
@@ -374,7 +370,7 @@ def test_custom_chip_source_stays_text_in_slider_help(lib_server, home, new_page
         'source = "[CLICK](https://evil.example)"\nbf16_flops = 148e12\nfp8_flops = 296e12\n'
         "mem_bw_bytes_per_s = 4e12\nmem_bytes = 96e9\nnet_bytes_per_s = 50e9\nprice_usd_per_hour = 0.8\n")
     page = new_page()
-    open_charts(page, lib_server + "/roofline?chips=EVIL-SOURCE+%C2%B7+custom&edit=Evil+source")
+    open_charts(page, lib_server + "/roofline?chips=EVIL-SOURCE&edit=Evil+source")
     expect(sidebar(page).get_by_role("combobox", name="Edit chip")).to_have_value("Evil source", timeout=30_000)
     sidebar(page).locator('[data-testid="stSlider"]').first.locator('[data-testid="stTooltipIcon"]').hover()
     page.get_by_text("source: ").last.wait_for(timeout=10_000)
@@ -382,8 +378,6 @@ def test_custom_chip_source_stays_text_in_slider_help(lib_server, home, new_page
     assert page.locator("a[href*='evil']").count() == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the folder is markdown-escaped inside a code span, where backslashes show as typed")
 def test_library_folder_is_shown_as_is(lib_server, home, new_page):
     page = new_page()
     open_library(page, lib_server + SCENARIO_TAB)
