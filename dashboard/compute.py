@@ -247,3 +247,104 @@ def afd_chip_pairs(setup, chips: tuple, objective: str) -> tuple:
     from costmodel import afd
 
     return tuple(afd.search_chip_pairs(setup, chips, objective))
+
+
+# -- attention latency: measured vs modeled (the attention page's views (d) and (e)) ----------------
+DESIGNS = {"mfa": "MFA", "mla": "MLA", "gqa": "GQA"}  # the paper's Table 9 designs by attention kind
+TABLE9_GPUS = 4  # Table 9's setup: 4 GPUs, total batch 256, BF16 KV and attention, FP8/INT8 GEMMs
+
+
+@functools.lru_cache(maxsize=4)
+def validation():
+    """The latency model's validation (costmodel.validation.validate: the fit and every measured
+    row in and out of sample; ~2 s, computed once per process and data folder)."""
+    from costmodel import validation as v
+
+    return v.validate()
+
+
+def validation_rows() -> list[dict]:
+    """Every measured row as a dict, with the chart's grouping ('kind') and the Table 9 cell's
+    model, chip, design and context."""
+    from costmodel.validation import load_measurements
+
+    setups = {m.id: m.setup for m in load_measurements()}
+    rows = []
+    for row in validation().rows:
+        d = row.as_dict()
+        s = setups[d["id"]]
+        d["kind"] = "Table 9 latency" if d["table"] == "Table 9" else (
+            "Table 8 Step-3 AFD" if s.get("model") == "step-3" else "DeepSeek-V3 (quoted in Table 8)")
+        d.update(model=s.get("model"), chip=str(s.get("chip", "")).upper(), context=s.get("context"))
+        rows.append(d)
+    return rows
+
+
+def table9_rows() -> list[dict]:
+    """Table 9's cells: context, chip, design, measured and held-out model (µs), error."""
+    known = costmodel.models()
+    out = []
+    for r in validation_rows():
+        if r["table"] != "Table 9":
+            continue
+        kind = known[r["model"]].attention_groups[0].attention.kind
+        out.append({"context": int(r["context"]), "chip": r["chip"], "design": DESIGNS.get(kind, kind.upper()),
+                    "model": known[r["model"]].name, "measured_us": r["measured"], "model_us": r["model_held_out"],
+                    "model_in_sample_us": r["model_in_sample"], "error": r["error_held_out"],
+                    "error_in_sample": r["error_in_sample"], "source": r["source"]})
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def table9_speedups() -> tuple:
+    """MFA's speedup over MLA and over GQA per chip at 8K and 32K: measured (Table 9) and modeled
+    (each design's default layout, the stored kernel efficiencies)."""
+    from costmodel.validation import speedups
+
+    known = costmodel.models()
+    rows = []
+    for context in (8192, 32768):
+        for r in speedups(context=context):
+            other = known[r["other_model"]].attention_groups[0].attention.kind
+            rows.append({"context": labels.tokens(context), "chip": r["chip"].upper(),
+                         "MFA faster than": DESIGNS.get(other, other), "measured (x)": r["measured"],
+                         "modeled (x)": r["model"], "error": r["error"]})
+    return tuple(rows)
+
+
+def table9_weight_dtype(chip) -> str:
+    """GEMM format of Table 9's setup: FP8 where the chip has it (SM90), else INT8 (SM80), else BF16."""
+    return "fp8" if chip.fp8_flops else "int8" if chip.int8_ops else "bf16"
+
+
+@cache
+def latency_curves(models: tuple, chips: tuple, context: tuple, batch: int, kv_dtype) -> tuple:
+    """Modeled attention-layer latency (s) over ``context`` for each model (its default layout:
+    MFA and MLA data-parallel, GQA tensor-parallel) on each chip (slider changes included), with
+    Table 9's setup: 4 GPUs, ``batch`` requests in total, attention in BF16, KV in ``kv_dtype``
+    (None: BF16, as Table 9), GEMMs in FP8 or INT8."""
+    from costmodel.latency import default_layout, layer_latency
+
+    ctx = np.asarray(context, dtype=float)
+    out = []
+    for j, chip in enumerate(chips):
+        for model in models:
+            lat = layer_latency(model, chip, ctx, TABLE9_GPUS, batch, default_layout(model), kv_dtype=kv_dtype or "bf16",
+                                attention_dtype="bf16", weight_dtype=table9_weight_dtype(chip))
+            kind = model.attention_groups[0].attention.kind
+            out.append({"chip": j, "design": DESIGNS.get(kind, kind.upper()), "label": f"{model.name} ({DESIGNS.get(kind, kind)})",
+                        "context": ctx, "latency_s": np.asarray(lat.latency_s), "layout": default_layout(model)})
+    return tuple(out)
+
+
+def kernel_factor_rows() -> list[dict]:
+    """The fitted kernel efficiencies and overheads, with what each means."""
+    from costmodel.validation import PARAMETERS
+
+    fitted = validation().fit.efficiencies()
+    rows = []
+    for name, value in fitted.items():
+        meaning, unit = PARAMETERS.get(name, ("", ""))
+        rows.append({"parameter": name, "value": value, "unit": {"eff": "fraction of peak", "us": "µs"}.get(unit, unit),
+                     "meaning": meaning})
+    return rows

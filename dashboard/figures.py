@@ -11,11 +11,12 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from costmodel.afd import MAX_LAYOUT, binding_constraint
+from costmodel.kernels import chip_kernel_rows
 from costmodel.paper import PAPER_MODELS
 
 from . import compute, labels, variants
 from .charts import afd as afd_charts
-from .charts import attention, overview, paper, roofline, sweep
+from .charts import attention, latency, overview, paper, roofline, sweep
 from .scenario import Scenario
 
 
@@ -113,6 +114,10 @@ def attention_page(scenario: Scenario) -> PageContent:
     what_ifs = compute.what_if_intensity(paper_models, scenario.context, scenario.kv_dtype)
     lines = [f"{r['model']}, {r['what_if']}: attention intensity {r['intensity']:.1f} FLOPs per KV byte"
              for r in what_ifs]
+    lines += [f"Table 9 (4 GPUs, batch 256, 32K): MFA {r['measured (x)']:.2f}x faster than {r['MFA faster than']} on "
+              f"{r['chip']} measured, {r['modeled (x)']:.2f}x modeled" for r in compute.table9_speedups()
+              if r["context"] == "32K"]
+    curves = lambda: compute.latency_curves(paper_models, chips, tuple(ctx), scenario.batch, scenario.kv_dtype)  # noqa: E731
     return PageContent("attention", "MFA vs MLA vs GQA", Lazy({
         "paper-designs": lambda: attention.profiles(
             compute.tokens(paper_models, ctx, scenario.kv_dtype), chips, scenario.weight_dtype, log_x,
@@ -122,8 +127,24 @@ def attention_page(scenario: Scenario) -> PageContent:
                                                 "Step-3 body with MFA, MLA or GQA, per decoded token"),
         "same-body-cost": lambda: attention.iso_costs(iso_grid, scenario.context),
         "what-ifs": lambda: attention.what_ifs(what_ifs, chips, scenario.weight_dtype, scenario.context),
+        "table9": lambda: latency.table9(compute.table9_rows()),
+        "latency-vs-context": lambda: latency.latency_vs_context(curves(), chips, log_x),
+        "validation-parity": lambda: latency.parity(compute.validation_rows()),
     }), Lazy({"swapped-attention": lambda: pd.DataFrame([variants.describe(m) for m in swaps]),
-              "what-ifs": lambda: pd.DataFrame(what_ifs)}), lines)
+              "what-ifs": lambda: pd.DataFrame(what_ifs),
+              "table9": lambda: pd.DataFrame(compute.table9_rows()),
+              "speedups": lambda: pd.DataFrame(list(compute.table9_speedups())),
+              "latency-vs-context": lambda: _curves_table(curves(), chips),
+              "validation": lambda: pd.DataFrame(compute.validation_rows()),
+              "kernel-factors": lambda: pd.DataFrame(compute.kernel_factor_rows()),
+              "kernel-sets": lambda: pd.DataFrame(chip_kernel_rows(chips))}), lines)
+
+
+def _curves_table(curves, chips) -> pd.DataFrame:
+    """Every modeled point of the latency-vs-context chart (µs per layer)."""
+    return pd.DataFrame([{"chip": labels.chip_label(chips[c["chip"]]), "model": c["label"], "layout": c["layout"],
+                          "context (tokens)": float(x), "latency per layer (µs)": float(y) * 1e6}
+                         for c in curves for x, y in zip(c["context"], c["latency_s"])])
 
 
 def paper_page(scenario: Scenario) -> PageContent:

@@ -4,7 +4,11 @@ import streamlit as st
 from dashboard import export, figures, labels, render, sidebar
 
 TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
-        "(c) What-ifs: 4-bit KV and multi-token prediction"]
+        "(c) What-ifs: 4-bit KV and multi-token prediction", "(d) Measured vs modeled latency (Table 9)",
+        "(e) Validation of the latency model"]
+SEED = ("The launch article: at 32K, MFA's attention layer is about 1.4x faster than MLA and 1.8x faster than GQA on "
+        "H800, 3.3x and 2.1x on H20, and 2x faster than GQA on A800 (Table 9: 4 GPUs, total batch 256, MFA and MLA "
+        "data-parallel, GQA tensor-parallel attention).")
 
 
 base = sidebar.base()  # the sidebar's inputs (no chip slider changes this text)
@@ -34,6 +38,10 @@ def draw(scenario) -> None:
             export.table_download(content.tables["swapped-attention"], "swapped-attention", scenario, content.page)
             chart("same-body", "att_iso")
             chart("same-body-cost", "att_iso_cost")
+        elif tab == TABS[3]:
+            measured_vs_modeled(content, scenario, chart)
+        elif tab == TABS[4]:
+            validation_view(content, scenario, chart)
         else:
             st.markdown("Storing KV in 4 bits while computing in 8 halves the bytes per FLOP; predicting 2 tokens "
                         "per step reads the KV once for 2 queries. Either doubles intensity; together, 4x. The "
@@ -41,6 +49,47 @@ def draw(scenario) -> None:
                         "H20's ridge; Step-3 would pass A800's and 910B's ridges but not by far.")
             chart("what-ifs", "att_whatif")
     export.page_bundle(content)
+
+
+def measured_vs_modeled(content, scenario, chart) -> None:
+    """Table 9 beside the model, MFA's speedups measured and modeled, latency over context."""
+    st.markdown(SEED)
+    st.caption("Model: per GPU and layer, max(KV reads, core FLOPs with query heads padded to the kernel's 64-row "
+               "tile) + each projection's max(weight reads, GEMM FLOPs) + a fixed overhead + what the layout sends "
+               "over the scale-up link, with kernel efficiencies fitted per chip family to Tables 8 and 9. "
+               "'Held out': each cell predicted by a fit without it.")
+    chart("table9", "att_t9")
+    speedups = content.tables["speedups"]
+    render.table(speedups, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                          for c in ("measured (x)", "modeled (x)")}
+                 | {"error": st.column_config.NumberColumn(format="percent")})
+    export.table_download(speedups, "speedups", scenario, content.page)
+    st.caption(f"Latency over the sidebar's context range on the selected chips, slider changes included: Table 9's "
+               f"setup (4 GPUs, {scenario.batch} requests in total: the sidebar's decode batch), each design's own "
+               f"layout (MFA and MLA data-parallel, GQA tensor-parallel), KV in "
+               f"{(scenario.kv_dtype or 'bf16').upper()}, GEMMs in FP8 (INT8 where a chip has no FP8).")
+    chart("latency-vs-context", "att_lat")
+    with st.expander("Which kernel efficiencies each chip uses"):
+        render.table(content.tables["kernel-sets"][["chip", "label", "flash_kernel", "flash_hbm", "flash_flops",
+                                                    "mla_kernel", "gemm_hbm", "gemm_flops", "overhead_us"]])
+
+
+def validation_view(content, scenario, chart) -> None:
+    """Parity plot, every measured row with its source and errors, the fitted factors."""
+    st.markdown("Every measured row the model is checked against: the paper's Table 9 (attention-layer latency), "
+                "Table 8 (Step-3 with AFD) and DeepSeek-V3's own throughputs the paper quotes. 'Held out': the "
+                "kernel efficiencies refitted without the row, then the row predicted (leave one out).")
+    chart("validation-parity", "att_parity")
+    rows = content.tables["validation"]
+    render.table(rows[["table", "cell", "unit", "measured", "model_in_sample", "error_in_sample", "model_held_out",
+                       "error_held_out", "fitted", "assumed", "source"]],
+                 column_config={c: st.column_config.NumberColumn(format="percent")
+                                for c in ("error_in_sample", "error_held_out")}
+                 | {c: st.column_config.NumberColumn(format="%.0f") for c in ("model_in_sample", "model_held_out")})
+    export.table_download(rows, "validation", scenario, content.page)
+    st.caption("Fitted factors (data/kernels.toml; `python -m costmodel validate` prints the same and checks them):")
+    render.table(content.tables["kernel-factors"], column_config={"value": st.column_config.NumberColumn(format="%.3f")})
+    export.table_download(content.tables["kernel-factors"], "kernel-factors", scenario, content.page)
 
 
 sidebar.show(draw)

@@ -20,7 +20,8 @@ PAGES = {
 TIMEOUT = 60
 FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
 TABS = {"attention": ("att_tab", ["(a) The paper's three designs", "(b) Same body, different attention",
-                                  "(c) What-ifs: 4-bit KV and multi-token prediction"]),
+                                  "(c) What-ifs: 4-bit KV and multi-token prediction",
+                                  "(d) Measured vs modeled latency (Table 9)", "(e) Validation of the latency model"]),
         "context-sweep": ("sweep_tab", ["Cost per 1M tokens", "KV cache vs HBM", "Where the picture changes"]),
         "paper": ("paper_tab", ["Figure 1 totals: paper vs current chips",
                                 "Every cell: paper, library chips, current chips"])}  # lazy: only the open one drawn
