@@ -31,7 +31,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 run: $(VENV)/.run-installed chromium
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	$(BIN)/python -m dashboard serve --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 test: $(VENV)/.dev-installed chromium
 	$(BIN)/python -m pytest
@@ -45,6 +45,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_felt.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -122,9 +122,11 @@ class PageFailed(RuntimeError):
 
 
 def start_server(script: Path, home: Path, log_path: Path):
-    """A fresh `streamlit run script` on a free port of 127.0.0.1: (process, base URL)."""
+    """A fresh server for ``script`` on a free port of 127.0.0.1 (the dashboard as `make run`
+    serves it: `python -m dashboard serve`; another script: `streamlit run`): (process, URL)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+    runner = ["dashboard", "serve"] if script == ROOT / "app.py" else ["streamlit", "run", str(script)]
+    cmd = [sys.executable, "-m", *runner, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     env = dict(os.environ, DECODE_CODESIGN_HOME=str(home))

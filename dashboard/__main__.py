@@ -1,11 +1,13 @@
-"""Command line of the dashboard: `python -m dashboard report`, the report bundle of the
-dashboard's pages for a scenario file, with no browser session (the same files as the
-dashboard's 'Download' menu). Exit status: 0 ok, 1 image export failed, 2 bad input (one
-message naming the field, no traceback)."""
+"""Command line of the dashboard: `python -m dashboard serve`, the dashboard's server (what
+`make run` starts), and `python -m dashboard report`, the report bundle of the dashboard's pages
+for a scenario file, with no browser session (the same files as the dashboard's 'Download'
+menu). Exit status of `report`: 0 ok, 1 image export failed, 2 bad input (one message naming the
+field, no traceback)."""
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from costmodel import __version__
 from costmodel.arguments import Parser
@@ -56,11 +58,28 @@ def report_command(args) -> int:
     return 0
 
 
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def serve(streamlit_args: list[str]) -> int:
+    """`streamlit run app.py` with Streamlit's legacy `pages/` discovery off from the first
+    session on. app.py navigates with st.navigation (URL paths such as /context-sweep); until a
+    session has run it, Streamlit would treat the `pages/` folder beside it as file-named pages:
+    a link opened on a fresh server showed 'Page not found' and the files' own names first."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    return cli.main(["run", str(APP), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
+
+
 def parser() -> Parser:
     top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
     sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the dashboard (options after it go to `streamlit run`, e.g. --server.port 8501)",
+                   add_help=False)
     p = sub.add_parser("report", help="write the dashboard's report bundle for a scenario file, no browser session")
     p.add_argument("--scenario", required=True, metavar="FILE.json",
                    help="a scenario as the dashboard downloads it (sidebar: Scenario (JSON)); its chip and model "
@@ -76,6 +95,9 @@ def parser() -> Parser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        return serve(argv[1:])
     args = parser().parse_args(argv)
     if args.data:  # the library every part of the dashboard reads
         os.environ["COSTMODEL_DATA"] = args.data

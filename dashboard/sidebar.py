@@ -247,9 +247,11 @@ def base() -> Scenario:
     """This run's Scenario before the chip sliders (chips as the URL sets them): for inputs a
     page draws outside ``show``.
 
-    On a fresh server, a deep link (/roofline) makes Streamlit run the ``pages/`` file directly,
-    in its legacy file-based mode, without app.py: switch that mode off (as app.py's
-    st.navigation would) and rerun through app.py."""
+    Served as `make run` serves it (``python -m dashboard serve``) this is always set. Under a
+    plain ``streamlit run app.py``, a deep link (/roofline) opened first on a fresh server makes
+    Streamlit run the ``pages/`` file directly, in its legacy file-based mode, without app.py:
+    then switch that mode off (as app.py's st.navigation would) and rerun through app.py (the
+    link still shows Streamlit's 'Page not found' dialog first: use ``dashboard serve``)."""
     scenario = st.session_state.get(BASE_KEY)
     if scenario is None:
         PagesManager.uses_pages_directory = False

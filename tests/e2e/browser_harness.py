@@ -52,10 +52,11 @@ def require_chromium() -> None:
 
 
 def start_server(home: Path) -> tuple[subprocess.Popen, str, Path]:
-    """Start a headless ``streamlit run app.py`` on a free port of 127.0.0.1 with its user library
-    (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers."""
+    """Start the dashboard as ``make run`` does (``python -m dashboard serve``), headless on a free
+    port of 127.0.0.1 with its user library (DECODE_CODESIGN_HOME) in ``home``; (process, base
+    URL, log file) once it answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "dashboard", "serve", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False) as log:

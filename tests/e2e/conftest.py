@@ -1,4 +1,4 @@
-"""Browser tests: a real `streamlit run app.py` on 127.0.0.1 and Debian's chromium via Playwright
+"""Browser tests: the real dashboard server (`python -m dashboard serve`, as `make run`) on 127.0.0.1 and Debian's chromium via Playwright
 (never `playwright install`)."""
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""Shared links open cleanly: every documented URL, opened first on a freshly started server,
+shows its page with the dashboard's own navigation from the first paint: no 'Page not found'
+dialog, never the pages/ files' own names."""
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from browser_harness import start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+# The README's documented URL paths and the page title each must show
+DOCUMENTED = {"": "What does decoding a token cost?", "roofline": "Roofline per chip",
+              "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
+              "afd": "AFD sizing: attention-to-FFN ratio", "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
+              "library": "Your chips and models"}
+NAVIGATION = ["Overview", "Roofline", "Context sweep", "MFA vs MLA vs GQA", "AFD sizing", "Paper reproduction",
+              "Your chips and models"]
+WATCH = r"""() => {  // every text the page ever shows while loading, and every navigation link list
+  window.__seen = {notFound: false, navs: []};
+  new MutationObserver(() => {
+    if (document.body && document.body.innerText.includes('Page not found')) window.__seen.notFound = true;
+    const nav = document.querySelector('[data-testid="stSidebarNav"]');
+    if (nav) {
+      const links = Array.from(nav.querySelectorAll('a')).map(a => a.innerText.trim().split('\n').pop().trim()).filter(Boolean).join('|');
+      if (links && window.__seen.navs[window.__seen.navs.length - 1] !== links) window.__seen.navs.push(links);
+    }
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def fresh_servers(tmp_path_factory):
+    """One freshly started server per documented URL, started at once (each URL is the first a
+    server ever sees)."""
+    servers = {}
+    with contextlib.ExitStack() as stack:
+        for path in DOCUMENTED:
+            proc, url, _ = start_server(tmp_path_factory.mktemp("home"))
+            stack.callback(stop_server, proc)
+            servers[path] = url
+        yield servers
+
+
+@pytest.mark.parametrize("path", list(DOCUMENTED))
+def test_documented_url_opens_directly_on_a_fresh_server(browser, fresh_servers, path):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        page.add_init_script(f"({WATCH})()")
+        page.goto(f"{fresh_servers[path]}/{path}")
+        page.locator("h1").filter(has_text=DOCUMENTED[path]).wait_for(timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.wait_for_timeout(500)
+        seen = page.evaluate("() => window.__seen")
+        assert not seen["notFound"], "a 'Page not found' dialog showed"
+        assert seen["navs"] and all(nav.split("|") == NAVIGATION for nav in seen["navs"]), seen["navs"]
+        assert page.url.rstrip("/").endswith(f"/{path}".rstrip("/")), page.url
+        assert not page.locator('[data-testid="stException"]').count()
+    finally:
+        page.close()
