@@ -348,26 +348,28 @@ class AFDPlan:
     def attention_max_context_tokens_per_gpu(self) -> np.ndarray:
         """Most context tokens (requests x context, one micro-batch; under ``tp`` the instance's
         requests / its GPUs) one attention GPU can serve at this context: the largest instance
-        batch whose attention stage fits the per-layer budget (found by bisection: the stage
-        grows with the batch) and whose KV of all micro-batches fits in memory beside the
-        weights."""
+        batch whose attention stage fits the per-layer budget (found on ascending grids of
+        batches, the stage growing with the batch: to 1/65,536 of the answer) and whose KV of all
+        micro-batches fits in memory beside the weights."""
         s = self.setup
         g, shape = s.attention_gpus, self.shape
         limit = s.per_layer_budget_s * (1 + 1e-12)
 
-        def fits(batch):
-            return _attention_side(s, 1.0, batch)["attention_s"] <= limit
+        def largest_fitting(candidates):  # candidates (..., n) ascending; the last fitting one, or 0
+            ok = _attention_side(s, 1.0, candidates)["attention_s"] <= limit
+            count = ok.sum(axis=-1)  # a prefix: the stage grows with the batch
+            return np.where(count > 0, np.take_along_axis(candidates, np.maximum(count - 1, 0)[..., None], -1)[..., 0],
+                            0.0), count
 
-        low, high = np.zeros(shape), np.ones(shape)
-        for _ in range(64):  # grow the bracket until the stage no longer fits
-            grow = fits(high)
-            if not grow.any():
-                break
-            low, high = np.where(grow, high, low), np.where(grow, high * 2.0, high)
-        for _ in range(80):
-            mid = (low + high) / 2.0
-            ok = fits(mid)
-            low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+        # three vectorized passes instead of a scalar bisection: powers of two (the latency model takes at
+        # most 16M requests), then two refinements
+        grid = np.broadcast_to(2.0 ** np.arange(0, 24), (*shape, 24))  # up to 8M requests: the batch limit
+        low, _ = largest_fitting(grid)
+        width = np.maximum(low, 1.0)  # the answer is below low + width (the next power of two)
+        steps = np.linspace(0.0, 1.0, 257)[1:]
+        for _ in range(2):
+            found, _ = largest_fitting(low[..., None] + width[..., None] * steps)
+            low, width = np.maximum(low, found), width / 256.0
         by_time = low / g * s.context
         weights = self.attention_memory_bytes - self._kv_memory_bytes
         by_memory = (self.attention_memory_capacity - weights) / (s.micro_batches * self.kv_bytes_per_context_token)
