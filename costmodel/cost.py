@@ -4,17 +4,26 @@ Unit costs: U_flop = price / 3600 / peak FLOP/s, U_byte = price / 3600 / HBM byt
 in FP8 where the chip has it, else BF16 (for the default FP8 weights). Per token:
 attention = max(core FLOPs x U_flop, KV bytes x U_byte) + linear FLOPs x U_flop;
 FFN = FFN FLOPs x U_flop. AFD = cheapest attention chip + cheapest FFN chip.
+
+``cost_grid`` evaluates many (model, chip, context) points in one vectorized pass;
+``point_cost`` one point in Python floats, from the model's reduced form (``reduced``) and the
+chip's unit costs, both kept per (model, chip, precisions): the same operations, the same numbers.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
-from typing import Sequence
+from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from .chips import Chip
-from .decode import TokenCost, check_context, decode_token
+from .decode import MAX_CONTEXT, TokenCost, check_context, token_cost
+from .errors import InputError
 from .model import ModelSpec
+from .precision import check_dtype
+from .reduced import reduce_model
 
 TOKENS_PER_UNIT = 1e6  # costs are per 1M decoded tokens
 SECONDS_PER_HOUR = 3600.0
@@ -88,19 +97,130 @@ def cost_grid(models: Sequence[ModelSpec], chips: Sequence[Chip], context, kv_dt
     them (they do not depend on the chips, which is what a slider moves)."""
     ctx = np.atleast_1d(check_context(context)).ravel()
     if tokens is None:
-        tokens = tuple(decode_token(m, ctx, kv_dtype, weight_dtype) for m in models)
+        tokens = tuple(token_cost(reduce_model(m, kv_dtype, weight_dtype), ctx) for m in models)
     tokens = tuple(tokens)
-    units = tuple(unit_costs(c, weight_dtype) for c in chips)
+    units = tuple(_units(c, weight_dtype) for c in chips)
     kv = np.stack([t.kv_bytes for t in tokens])[:, None, :]
     core = np.stack([t.attention_flops for t in tokens])[:, None, :]
     linear = np.array([t.linear_flops for t in tokens])[:, None, None]
     ffn = np.array([t.ffn_flops for t in tokens])[:, None, None]
     uf = np.array([u.usd_per_flop for u in units])[None, :, None]
     ub = np.array([u.usd_per_byte for u in units])[None, :, None]
-    attention = attention_usd(core, kv, linear, uf, ub) * TOKENS_PER_UNIT
+    # attention_usd(core, kv, linear, uf, ub) x TOKENS_PER_UNIT, the same operations in the same
+    # order, each product computed once and reused for the memory-bound flag, in place
+    compute, memory = core * uf, kv * ub
+    memory_bound = memory >= compute
+    attention = np.maximum(compute, memory, out=compute)
+    attention += linear * uf
+    attention *= TOKENS_PER_UNIT
     ffn_cost = np.broadcast_to(ffn * uf * TOKENS_PER_UNIT, attention.shape)
     return CostGrid(
         models=tuple(models), chips=tuple(chips), context=ctx, tokens=tokens, units=units,
         attention_usd_per_mtok=attention, ffn_usd_per_mtok=ffn_cost,
-        attention_memory_bound=kv * ub >= core * uf,
+        attention_memory_bound=memory_bound,
     )
+
+
+# -- one point --------------------------------------------------------------------------------
+
+class PointCost(NamedTuple):
+    """One (model, chip, context): what ``cost_grid`` gives for that cell, as Python floats.
+    Per token: ``kv_bytes`` read, ``kv_stored_bytes`` held, ``attention_flops`` (core),
+    ``linear_flops``, ``ffn_flops``, ``attention_intensity`` (core FLOPs per KV byte); USD per
+    1M tokens: ``attention_usd_per_mtok``, ``ffn_usd_per_mtok``, ``total_usd_per_mtok``;
+    ``attention_memory_bound``: KV reads cost at least the core compute; ``compute_dtype``:
+    the format the chip computes in."""
+
+    context: float
+    kv_bytes: float
+    kv_stored_bytes: float
+    attention_flops: float
+    linear_flops: float
+    ffn_flops: float
+    attention_intensity: float
+    attention_usd_per_mtok: float
+    ffn_usd_per_mtok: float
+    total_usd_per_mtok: float
+    attention_memory_bound: bool
+    compute_dtype: str
+
+
+_unit_costs_cached = lru_cache(maxsize=256)(unit_costs)
+
+
+def _units(chip: Chip, weight_dtype: str) -> UnitCost:
+    """unit_costs, kept per (chip, weight precision)."""
+    try:
+        return _unit_costs_cached(chip, weight_dtype)
+    except TypeError:  # an unhashable argument: unit_costs says what is wrong
+        return unit_costs(chip, weight_dtype)
+
+
+def _forms(piecewise) -> tuple:
+    return piecewise.constant, piecewise.full, piecewise.windowed
+
+
+def _point_terms(model: ModelSpec, chip: Chip, kv_dtype, weight_dtype) -> tuple:
+    """Everything ``point_cost`` needs that does not depend on context, as plain floats."""
+    if not isinstance(chip, Chip):
+        raise InputError("chip", f"expected a chip record, got {type(chip).__name__}")
+    reduced = reduce_model(model, kv_dtype, weight_dtype)
+    unit = unit_costs(chip, reduced.weight_dtype)
+    uf, ub = unit.usd_per_flop, unit.usd_per_byte
+    return (*_forms(reduced.kv_bytes), *_forms(reduced.attention_flops), *_forms(reduced.kv_stored_bytes),
+            reduced.linear_flops, reduced.ffn_flops, uf, ub, reduced.linear_flops * uf,
+            reduced.ffn_flops * uf * TOKENS_PER_UNIT, unit.compute_dtype)
+
+
+_point_terms_cached = lru_cache(maxsize=256)(_point_terms)
+
+
+def _one_context(context) -> float:
+    """``context`` as one float number of tokens from 1 to MAX_CONTEXT, else InputError."""
+    if isinstance(context, np.ndarray) and context.ndim == 0:
+        context = context[()]
+    if isinstance(context, (bool, np.bool_)) or not isinstance(context, numbers.Real):
+        raise InputError("context", f"must be one number of tokens (cost_grid takes many), got {context!r}")
+    try:
+        value = float(context)
+    except OverflowError:  # an integer beyond any float
+        raise InputError("context", f"must be between 1 and {MAX_CONTEXT:,} tokens, got {context!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputError("context", f"must be finite, got {context!r}")
+    if not 1.0 <= value <= MAX_CONTEXT:
+        raise InputError("context", f"must be between 1 and {MAX_CONTEXT:,} tokens, got {context!r}")
+    return value
+
+
+def point_cost(model: ModelSpec, chip: Chip, context, kv_dtype: str | None = None,
+               weight_dtype: str = "fp8") -> PointCost:
+    """``cost_grid([model], [chip], context)``'s one cell, fast: the model's reduced form and the
+    chip's unit costs are kept per (model, chip, precisions), and the point is evaluated in
+    Python floats (the same operations as the grid, so the same numbers). ``context``: one
+    number of tokens from 1 to MAX_CONTEXT; precisions as for ``cost_grid``."""
+    if (type(context) is float or type(context) is int) and 1 <= context <= MAX_CONTEXT:
+        x = float(context)
+    else:
+        x = _one_context(context)
+    try:
+        terms = _point_terms_cached(model, chip, kv_dtype, weight_dtype)
+    except TypeError:  # an unhashable argument: check it (InputError) or use it uncached
+        if kv_dtype is not None:
+            check_dtype(kv_dtype, "kv precision")
+        check_dtype(weight_dtype, "weight precision")
+        terms = _point_terms(model, chip, kv_dtype, weight_dtype)
+    kv0, kv1, kvw, core0, core1, corew, st0, st1, stw, linear, ffn, uf, ub, linear_usd, ffn_usd, dtype = terms
+    # Piecewise.at_float, inlined: constant + full x c + slope x min(c, window) per window
+    kv = kv0 + kv1 * x
+    for window, slope in kvw:
+        kv += slope * (x if x < window else window)
+    core = core0 + core1 * x
+    for window, slope in corew:
+        core += slope * (x if x < window else window)
+    stored = st0 + st1 * x
+    for window, slope in stw:
+        stored += slope * (x if x < window else window)
+    compute, memory = core * uf, kv * ub
+    attention = ((memory if memory > compute else compute) + linear_usd) * TOKENS_PER_UNIT
+    return PointCost(x, kv, stored, core, linear, ffn, core / kv, attention, ffn_usd, attention + ffn_usd,
+                     memory >= compute, dtype)

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attention import LinearAttention
 from .errors import InputError
 from .model import ModelSpec
-from .precision import bytes_per_element, check_dtype
+from .reduced import ReducedModel, kv_dtype_of, reduce_model  # noqa: F401  (kv_dtype_of: re-exported)
 
 
 MAX_CONTEXT = 1 << 24  # 16M tokens: the largest context any input accepts
@@ -64,51 +63,31 @@ class TokenCost:
         return self.attention_flops / self.kv_bytes
 
 
-def kv_dtype_of(group, kv_dtype: str | None) -> str:
-    """Storage format of a layer group's cache: ``kv_dtype`` overrides KV caches; a linear
-    attention state keeps its own format (the paper: FP32 lightning state)."""
-    if kv_dtype is None or isinstance(group.attention, LinearAttention):
-        return group.kv_dtype
-    return kv_dtype
-
-
 def decode_token(model: ModelSpec, context, kv_dtype: str | None = None, weight_dtype: str = "fp8") -> TokenCost:
     """Per-token decode cost of ``model`` at ``context`` tokens.
 
     ``kv_dtype`` None keeps each layer group's own KV format (the paper's §4.1 choices);
-    a format name stores every KV cache in it. ``weight_dtype`` sets the bytes per weight."""
-    ctx = check_context(context)
-    if kv_dtype is not None:
-        kv_dtype = check_dtype(kv_dtype, "kv precision")
-    weight_bytes = bytes_per_element(weight_dtype, "weight precision")
-    kv = np.zeros_like(ctx)
-    stored = np.zeros_like(ctx)
-    core = np.zeros_like(ctx)
-    linear_params = 0.0
-    parts = {"query": 0.0, "kv": 0.0, "output": 0.0}
-    for group in model.attention_groups:
-        attn = group.attention
-        b = bytes_per_element(kv_dtype_of(group, kv_dtype))
-        eff = attn.effective_context(ctx)
-        kv = kv + group.layers * (attn.kv_elements_per_token() * b * eff + 2.0 * attn.state_elements() * b)
-        stored = stored + group.layers * attn.kv_stored_elements(ctx) * b
-        core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
-        linear_params += group.layers * attn.linear_params()
-        for part, params in attn.projection_params().items():
-            parts[part] += group.layers * params
-    ffn_params = sum(g.layers * g.ffn.activated_params() for g in model.ffn_groups)
+    a format name stores every KV cache in it. ``weight_dtype`` sets the bytes per weight.
+    The figures come from the model's reduced form (``reduced.reduce_model``: computed once
+    per model and precisions, then evaluated at ``context``)."""
+    ctx = check_context(context)  # first, as before: a bad context is reported before a bad precision
+    return token_cost(reduce_model(model, kv_dtype, weight_dtype), ctx)
+
+
+def token_cost(reduced: ReducedModel, ctx: np.ndarray) -> TokenCost:
+    """``decode_token``'s record from a reduced model at checked contexts ``ctx``."""
     return TokenCost(
         context=ctx,
-        kv_bytes=kv,
-        attention_flops=core,
-        linear_flops=2.0 * linear_params,
-        ffn_flops=2.0 * ffn_params,
-        linear_weight_bytes=linear_params * weight_bytes,
-        ffn_weight_bytes=ffn_params * weight_bytes,
-        kv_stored_bytes=stored,
-        query_flops=2.0 * parts["query"],
-        kv_projection_flops=2.0 * parts["kv"],
-        output_flops=2.0 * parts["output"],
+        kv_bytes=reduced.kv_bytes(ctx),
+        attention_flops=reduced.attention_flops(ctx),
+        linear_flops=reduced.linear_flops,
+        ffn_flops=reduced.ffn_flops,
+        linear_weight_bytes=reduced.linear_weight_bytes,
+        ffn_weight_bytes=reduced.ffn_weight_bytes,
+        kv_stored_bytes=reduced.kv_stored_bytes(ctx),
+        query_flops=reduced.query_flops,
+        kv_projection_flops=reduced.kv_projection_flops,
+        output_flops=reduced.output_flops,
     )
 
 
