@@ -349,7 +349,7 @@ class AFDPlan:
         """Most context tokens (requests x context, one micro-batch; under ``tp`` the instance's
         requests / its GPUs) one attention GPU can serve at this context: the largest instance
         batch whose attention stage fits the per-layer budget (found on ascending grids of
-        batches, the stage growing with the batch: to 1/4,096 of the answer) and whose KV of all
+        batches, the stage growing with the batch: to 1/1,048,576 of the answer) and whose KV of all
         micro-batches fits in memory beside the weights."""
         s = self.setup
         g, shape = s.attention_gpus, self.shape
@@ -361,13 +361,15 @@ class AFDPlan:
             return np.where(count > 0, np.take_along_axis(candidates, np.maximum(count - 1, 0)[..., None], -1)[..., 0],
                             0.0), count
 
-        # two vectorized passes instead of a scalar bisection: powers of two (the latency model takes at
-        # most 16M requests), then 4,096 steps up to the next power
+        # three vectorized passes instead of a scalar bisection: powers of two (the latency model takes
+        # at most 16M requests), then twice 1,024 steps up to the next power
         grid = np.broadcast_to(2.0 ** np.arange(0, 24), (*shape, 24))  # up to 8M requests: the batch limit
         low, _ = largest_fitting(grid)
         width = np.maximum(low, 1.0)  # the answer is below low + width (the next power of two)
-        found, _ = largest_fitting(low[..., None] + width[..., None] * np.linspace(0.0, 1.0, 4097)[1:])
-        low = np.maximum(low, found)
+        steps = np.linspace(0.0, 1.0, 1025)[1:]
+        for _ in range(2):
+            found, _ = largest_fitting(low[..., None] + width[..., None] * steps)
+            low, width = np.maximum(low, found), width / 1024.0
         by_time = low / g * s.context
         weights = self.attention_memory_bytes - self._kv_memory_bytes
         by_memory = (self.attention_memory_capacity - weights) / (s.micro_batches * self.kv_bytes_per_context_token)
