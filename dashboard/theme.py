@@ -109,24 +109,13 @@ def values(array) -> list:
     return [None if not np.isfinite(v) else float(v) for v in arr]
 
 
-def xy(x, y, linear_axes: bool = False) -> dict:
-    """{"x": [...], "y": [...]} for a line trace. A constant series, or (on linear axes) one
-    affine in x, is sent as its two endpoints: the same drawing, a fraction of the JSON."""
-    return xy_rows(x, [y], linear_axes)[0]
+def xy(x, y) -> dict:
+    """{"x": [...], "y": [...]} for a line trace: every point (CSV exports, the report and hover
+    read the chart's own data, so nothing is thinned out for the screen)."""
+    return {"x": values(x), "y": values(y)}
 
 
-def xy_rows(x, ys, linear_axes: bool = False) -> list[dict]:
-    """``xy`` for each row of ``ys`` (series sharing ``x``), tested in one vectorized pass."""
-    x_arr = np.asarray(x, dtype=float).ravel()
-    y_arr = np.asarray(ys, dtype=float).reshape(-1, x_arr.size)
-    finite = np.isfinite(y_arr).all(axis=1)
-    ends = (y_arr == y_arr[:, :1]).all(axis=1)
-    if linear_axes and x_arr.size > 1:
-        line = y_arr[:, :1] + (y_arr[:, -1:] - y_arr[:, :1]) * ((x_arr - x_arr[0]) / (x_arr[-1] - x_arr[0]))
-        with np.errstate(invalid="ignore"):  # rows with NaN are not finite and stay whole
-            ends |= (np.abs(y_arr - line) <= 1e-9 * np.abs(line)).all(axis=1)  # np.allclose(rtol=1e-9, atol=0)
-    ends &= finite & (x_arr.size > 2)
-    xs, x_ends = values(x_arr), [float(x_arr[0]), float(x_arr[-1])] if x_arr.size else []
-    return [{"x": x_ends, "y": [float(row[0]), float(row[-1])]} if end
-            else {"x": xs, "y": row.tolist() if ok else values(row)}
-            for row, end, ok in zip(y_arr, ends.tolist(), finite.tolist())]
+def xy_rows(x, ys) -> list[dict]:
+    """``xy`` for each row of ``ys`` (series sharing ``x``)."""
+    xs = values(x)
+    return [{"x": xs, "y": values(row)} for row in np.asarray(ys, dtype=float).reshape(-1, len(xs))]

@@ -37,9 +37,9 @@ def profiles(named_tokens, chips, weight_dtype: str, log_x: bool, title: str):
     for i, (name, token) in enumerate(named_tokens):
         common = {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                   "line": {"color": color(i), "width": 2.5}}
-        data.append({**common, **xy(token.context, token.kv_bytes / 1e9, not log_x), **axis_ref(0),
+        data.append({**common, **xy(token.context, token.kv_bytes / 1e9), **axis_ref(0),
                      "hovertemplate": f"<b>{name}</b><br>%{{y:.3f}} GB of KV read per token at %{{x:,.0f}} tokens<extra></extra>"})
-        data.append({**common, "showlegend": False, **xy(token.context, token.attention_flops / 1e9, not log_x), **axis_ref(1),
+        data.append({**common, "showlegend": False, **xy(token.context, token.attention_flops / 1e9), **axis_ref(1),
                      "hovertemplate": f"<b>{name}</b><br>%{{y:.1f}} GFLOPs attention core per token at %{{x:,.0f}} tokens<extra></extra>"})
         data.append({**common, "showlegend": False, **xy(token.context, token.attention_intensity), **axis_ref(2),
                      "hovertemplate": f"<b>{name}</b><br>intensity %{{y:.1f}} FLOPs/byte at %{{x:,.0f}} tokens<extra></extra>"})

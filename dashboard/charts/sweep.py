@@ -54,8 +54,8 @@ def costs(grid: CostGrid, log_x: bool):
     data = []
     for k, (title, per_chip, per_afd) in enumerate(panels):
         ref = axis_ref(k)
-        lines = xy_rows(grid.context, per_chip, not log_x)  # (model, chip) rows, in order
-        afd_lines = xy_rows(grid.context, per_afd, not log_x)
+        lines = xy_rows(grid.context, per_chip)  # (model, chip) rows, in order
+        afd_lines = xy_rows(grid.context, per_afd)
         for i, model in enumerate(grid.models):
             for j, chip in enumerate(chips):
                 name = f"{model.name} · {chip}"
@@ -106,7 +106,7 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
                      "hovertemplate": f"<b>{model.name}</b><br>%{{y:,.0f}} bytes of KV per context token "
                                       f"at %{{x:,.0f}} tokens<extra></extra>"})
         data.append({"type": "scatter", "mode": "lines", "name": model.name, "legendgroup": model.name,
-                     "showlegend": False, **xy(grid.context, kv / 1e9, not log_x), "line": {"color": color(i), "width": 2.5},
+                     "showlegend": False, **xy(grid.context, kv / 1e9), "line": {"color": color(i), "width": 2.5},
                      "hovertemplate": f"<b>{model.name}</b><br>%{{y:.3f}} GB of KV per request at %{{x:,.0f}} tokens<extra></extra>",
                      "xaxis": "x2", "yaxis": "y2"})
     for j, chip in enumerate(grid.chips):

@@ -305,3 +305,18 @@ def test_report_html_escapes_user_names():
     page = report.bundle_files([figures.build("overview", scenario)], scenario, ("html",))["report.html"].decode()
     assert "<img src=x" not in page.split("const FIGURES=")[0], "names in the page's text are escaped"
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_csv_of_a_straight_series_has_every_point():
+    """The FFN cost does not depend on context (a flat line) and MFA's KV grows linearly with it:
+    their CSV rows, the report's data and hover carry every swept context, not two end points."""
+    content = figures.build("context-sweep", SCENARIO)
+    spec = content.charts["costs"]
+    contexts = SCENARIO.sweep_contexts().tolist()
+    ffn = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["name"].startswith("Step-3")]
+    assert ffn and all(t["x"] == contexts and len(set(t["y"])) == 1 for t in ffn), "flat, yet every point"
+    rows = list(csv.DictReader(io.StringIO(report.chart_csv(spec).decode())))
+    per_trace = {}
+    for row in rows:
+        per_trace.setdefault((row["trace"], row["y axis"]), []).append(float(row["x"]))
+    assert all(xs == contexts for xs in per_trace.values()), "every trace, every context"
