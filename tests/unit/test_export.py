@@ -316,7 +316,10 @@ def test_csv_of_a_straight_series_has_every_point():
     ffn = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["name"].startswith("Step-3")]
     assert ffn and all(t["x"] == contexts and len(set(t["y"])) == 1 for t in ffn), "flat, yet every point"
     rows = list(csv.DictReader(io.StringIO(report.chart_csv(spec).decode())))
+    lines = {t["name"] for t in spec["data"] if t.get("mode") == "lines"}
     per_trace = {}
     for row in rows:
-        per_trace.setdefault((row["trace"], row["y axis"]), []).append(float(row["x"]))
-    assert all(xs == contexts for xs in per_trace.values()), "every trace, every context"
+        if row["trace"] in lines:
+            per_trace.setdefault((row["trace"], row["y axis"]), []).append(float(row["x"]))
+    panels = 3  # attention, FFN, total: each line once per panel
+    assert per_trace and all(xs == contexts * panels for xs in per_trace.values()), "every line, every context"
