@@ -16,7 +16,7 @@ import functools
 
 import streamlit as st
 
-from . import figures, report
+from . import figures, render, report
 from .scenario import Scenario
 
 PAGE_CONTENT_KEY = "_page_content"  # what the page offers for the sidebar's page ZIP
@@ -66,18 +66,51 @@ def table_download(table, name: str, scenario: Scenario, page: str = "table") ->
                        key=f"dl_{page}_table_{name}", on_click="ignore", icon=":material/table:", type="tertiary")
 
 
-def _zip(contents: list, scenario: Scenario, formats=report.FORMATS) -> bytes:
-    return report.zip_bytes(report.bundle_files(contents, scenario, formats))
+def _zip(contents: list, scenario: Scenario, formats=report.FORMATS, progress=None) -> bytes:
+    return report.zip_bytes(report.bundle_files(contents, scenario, formats, progress))
 
 
-def page_zip(content: figures.PageContent, scenario: Scenario, formats=report.FORMATS) -> bytes:
-    """The page bundle: every chart in every format, the CSVs, scenario.json, summary.md."""
-    return _zip([content], scenario, formats)
+def page_zip(content: figures.PageContent, scenario: Scenario, formats=report.FORMATS, progress=None) -> bytes:
+    """The page bundle: report.html and report.pdf, every chart as PNG, SVG and CSV, the
+    tables, scenario.json, summary.md (``progress``: as ``report.bundle_files``)."""
+    return _zip([content], scenario, formats, progress)
 
 
-def all_pages_zip(scenario: Scenario, formats=report.FORMATS) -> bytes:
-    """Every registered page (``figures.PAGES``) in one bundle, built on click."""
-    return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats)
+def all_pages_zip(scenario: Scenario, formats=report.FORMATS, progress=None) -> bytes:
+    """Every registered page (``figures.PAGES``) in one bundle."""
+    return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats, progress)
+
+
+BUILT = "_bundles"  # {bundle key: (what it was built from, ZIP bytes)}: the last build of each bundle
+
+
+def _bundle(label: str, action: str, key: str, token, build, file_name: str, help_: str) -> None:
+    """A bundle built on request with a progress bar (images take seconds), then offered for
+    download; rebuilt when ``token`` (what the bundle depends on) has changed."""
+    built = st.session_state.setdefault(BUILT, {})
+    ready = built.get(key)
+    if ready is not None and ready[0] == token:
+        st.download_button(label, data=ready[1], file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
+                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
+                           help=help_)
+        return
+    if st.button(action, key=f"build_{key}", icon=":material/folder_zip:", width="stretch", help=help_):
+        bar = st.progress(0.0, text=f"Building {label}…")
+
+        def step(done: int, total: int, what: str) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"Building {label}: {what} ({done} of {total})")
+
+        try:
+            data = build(progress=step)
+        except report.ImageExportError as err:
+            bar.empty()
+            st.error(render.escape(str(err)), icon=":material/error:")
+            return
+        built[key] = (token, data)
+        bar.empty()
+        st.download_button(label, data=data, file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
+                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
+                           help=help_)
 
 
 def page_bundle(content: figures.PageContent) -> None:
@@ -89,27 +122,28 @@ def page_bundle(content: figures.PageContent) -> None:
 def sidebar_downloads(scenario: Scenario) -> None:
     """Sidebar: one 'Download' popover, its buttons drawn only while open: this page as a ZIP
     (when the page offered its content), every page as a ZIP, and the scenario JSON (what
-    ``python -m costmodel report --scenario`` reads). Each file is built on click."""
+    ``python -m dashboard report --scenario`` reads). A ZIP is built on request, with a progress
+    bar, then downloaded; the scenario on click."""
     content = st.session_state.pop(PAGE_CONTENT_KEY, None)
     popover = st.popover("Download", icon=":material/download:", key=EXPORT_POPOVER, on_change="rerun",
                          width="stretch", help="This page or every page as a ZIP, or the scenario as JSON.")
     if not popover.open:
         return
-    what = "charts as PNG, SVG, PDF, HTML and CSV" if images_available() else "charts as HTML and CSV (no chromium)"
+    what = "charts as PNG, SVG and CSV" if images_available() else "charts as CSV (no chromium: no images, no PDF)"
     with popover:
         if content is not None:
-            st.download_button("This page (ZIP)", data=functools.partial(page_zip, content, scenario),
-                               file_name=report.bundle_name(content.page, scenario), mime=report.MIME["zip"],
-                               key=f"dl_bundle_{content.page}", on_click="ignore", icon=":material/folder_zip:",
-                               width="stretch", help=f"One ZIP: {what}, tables as CSV, scenario.json and summary.md.")
-        st.download_button("All pages (ZIP)", data=functools.partial(all_pages_zip, scenario),
-                           file_name=report.bundle_name("all-pages", scenario), mime=report.MIME["zip"],
-                           key="dl_bundle_all", on_click="ignore", icon=":material/folder_zip:", width="stretch",
-                           help="Every chart of every page in every format, the tables, scenario.json and summary.md.")
+            _bundle("This page (ZIP)", "Build this page's ZIP", f"bundle_{content.page}", (content.page, scenario),
+                    functools.partial(page_zip, content, scenario), report.bundle_name(content.page, scenario),
+                    f"One ZIP: report.html and report.pdf, {what}, tables as CSV, scenario.json and summary.md.")
+        _bundle("All pages (ZIP)", "Build the ZIP of all pages", "bundle_all", scenario,
+                functools.partial(all_pages_zip, scenario),
+                report.bundle_name("all-pages", scenario),
+                "Every page in one ZIP: report.html and report.pdf, every chart as PNG, SVG and CSV, the tables, "
+                "scenario.json and summary.md.")
         st.download_button("Scenario (JSON)", data=functools.partial(report.scenario_json, scenario),
                            file_name=f"scenario_{report.scenario_tag(scenario)}.json", mime=report.MIME["json"],
                            key="dl_scenario", on_click="ignore", icon=":material/data_object:", width="stretch",
                            help="Every input and the full chip and model specs; "
-                                "`python -m costmodel report --scenario FILE --out DIR` rebuilds the report from it.")
+                                "`python -m dashboard report --scenario FILE --out DIR` rebuilds the report from it.")
         if not images_available():
             st.caption(report.INSTALL_HINT)

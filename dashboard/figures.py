@@ -1,6 +1,6 @@
 """What each page shows, as data: its charts (figure dicts), tables (DataFrames) and headline
 numbers, built from a Scenario. The pages draw this; the report bundle and the headless
-``python -m costmodel report`` export it, so a report always holds the figures of the screen.
+``python -m dashboard report`` export it, so a report always holds the figures of the screen.
 No Streamlit here."""
 from __future__ import annotations
 

@@ -251,10 +251,8 @@ def test_export_controls_render():
     for name in charts:
         for fmt in report.FORMATS:
             assert f"dl_afd_{name}_{fmt}" in ids, (name, fmt)
-    assert "dl_bundle_afd" in ids and "dl_afd_table_plan" in ids
-    assert "dl_scenario" in ids and "dl_bundle_all" in ids, "the sidebar's exports are drawn after the page"
-    bundle = next(el.proto for el in at.get("download_button") if "dl_bundle_afd" in el.proto.id)
-    assert bundle.label == "This page (ZIP)"
+    assert "dl_afd_table_plan" in ids and "dl_scenario" in ids, "the sidebar's exports are drawn after the page"
+    assert at.button(key="build_bundle_afd").label == "Build this page's ZIP"
 
 
 def test_unknown_tab_in_the_url_falls_back_to_the_first():

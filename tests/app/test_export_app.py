@@ -3,6 +3,9 @@ and in the sidebar the scenario JSON and the all-pages bundle. (AppTest never ru
 callable; tests/unit/test_export.py tests the files, tests/e2e one real download.)"""
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from app_harness import (FOLDED_TABLES, PAGES, TABS, open_app, open_chart_downloads, open_download_menu, open_tab,
@@ -36,10 +39,25 @@ def test_page_renders_with_export_controls(page):
     for name in CHARTS[page]:
         for fmt in report.FORMATS:
             assert f"dl_{page}_{name}_{fmt}" in ids, (name, fmt)
-    assert f"dl_bundle_{page}" in ids and "dl_scenario" in ids and "dl_bundle_all" in ids
-    assert "dl_" + page + "_table_" in ids, "every table has a CSV button"
+    assert "dl_scenario" in ids and "dl_" + page + "_table_" in ids, "every table has a CSV button"
+    assert at.button(key=f"build_bundle_{page}").label == "Build this page's ZIP"
+    assert at.button(key="build_bundle_all").label == "Build the ZIP of all pages"
     labels = [el.proto.label for el in at.get("download_button")]
-    assert "This page (ZIP)" in labels and "Scenario (JSON)" in labels
+    assert "Scenario (JSON)" in labels
+
+
+def test_bundle_builds_with_progress_then_downloads(monkeypatch):
+    """A page's ZIP is built on request (a progress bar while images render), then offered."""
+    monkeypatch.setattr(browser.ImageExporter, "images", lambda self, jobs: [j[1].encode() for j in jobs])
+    monkeypatch.setattr(browser.ImageExporter, "print_pdf", lambda self, html: b"%PDF report")
+    at = open_download_menu(open_app("overview"))
+    at.button(key="build_bundle_overview").click().run()
+    assert not at.exception and not at.error
+    zipped = next(el.proto for el in at.get("download_button") if "dl_bundle_overview" in el.proto.id)
+    assert zipped.label == "This page (ZIP)"
+    from dashboard.export import BUILT
+    names = zipfile.ZipFile(io.BytesIO(at.session_state[BUILT]["bundle_overview"][1])).namelist()
+    assert "report.html" in names and "report.pdf" in names and "summary.md" in names
 
 
 def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):

@@ -54,3 +54,40 @@ def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
     path.write_bytes(data)
     scenario, warnings = report.read_scenario(path)
     assert scenario.context == 16384 and not warnings
+
+
+def test_page_bundle_builds_with_progress_and_its_report_opens_offline(page, warm, browser, tmp_path):
+    """The page's ZIP, built on request in the browser; its report.html, opened from disk with the
+    network off, draws every chart of the page (plotly.js embedded once) and holds its table."""
+    import io
+    import zipfile
+
+    open_overview(page, warm, "")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("button", name="Download").click()
+    page.get_by_role("button", name="Build this page's ZIP").click()
+    button = page.get_by_role("button", name="This page (ZIP)")
+    button.wait_for(timeout=180_000)  # the server's first images start chromium
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    bundle = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert {"report.html", "report.pdf", "scenario.json", "summary.md"} <= set(bundle.namelist())
+    assert bundle.read("report.pdf").startswith(b"%PDF")
+    html = tmp_path / "report.html"
+    html.write_bytes(bundle.read("report.html"))
+    assert html.read_text().count("plotly.js v") == 1
+
+    offline = browser.new_context(offline=True)
+    try:
+        requests = []
+        report = offline.new_page()
+        report.on("request", lambda r: requests.append(r.url))
+        report.goto(html.as_uri())
+        report.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+        drawn = report.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .map(g => g.querySelectorAll('.scatterlayer .point, .barlayer .point').length)""")
+        assert len(drawn) == 2 and all(n > 0 for n in drawn), drawn  # the overview's two charts, drawn
+        assert report.locator("figure.table table").count() == 1
+        assert all(url.startswith("file:") for url in requests), requests
+    finally:
+        offline.close()
