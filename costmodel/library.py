@@ -231,24 +231,24 @@ def model(slug: str, path=None) -> ModelSpec:
 
 
 # --- a user's own files -------------------------------------------------------------------------
-def parse_chips(text: str, file: str) -> list[Chip]:
-    """The ``[[chip]]`` tables of TOML text in chips.toml's shape."""
+def _parse_records(text: str, file: str, kind: str, parse) -> list:
+    """The ``[[kind]]`` tables of TOML text, each read by ``parse``; at least one, slugs unique."""
     raw = parse_toml(text, file)
     _depth(raw, MAX_DEPTH, file)
-    chips_ = [parse_chip(e, file) for e in _entries(raw, "chip", file)]
-    if not chips_:
-        raise InputError(file, "no [[chip]] table in it")
-    return list(_by_slug(chips_, "chip", file).values())
+    records = [parse(e, file) for e in _entries(raw, kind, file)]
+    if not records:
+        raise InputError(file, f"no [[{kind}]] table in it")
+    return list(_by_slug(records, kind, file).values())
+
+
+def parse_chips(text: str, file: str) -> list[Chip]:
+    """The ``[[chip]]`` tables of TOML text in chips.toml's shape."""
+    return _parse_records(text, file, "chip", parse_chip)
 
 
 def parse_models(text: str, file: str) -> list[ModelSpec]:
     """The ``[[model]]`` tables of TOML text in models.toml's shape."""
-    raw = parse_toml(text, file)
-    _depth(raw, MAX_DEPTH, file)
-    models_ = [parse_model(e, file) for e in _entries(raw, "model", file)]
-    if not models_:
-        raise InputError(file, "no [[model]] table in it")
-    return list(_by_slug(models_, "model", file).values())
+    return _parse_records(text, file, "model", parse_model)
 
 
 def load_chip_file(path) -> list[Chip]:
