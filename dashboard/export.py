@@ -81,7 +81,7 @@ def all_pages_zip(scenario: Scenario, formats=report.FORMATS, progress=None) -> 
     return _zip([figures.build(page, scenario) for page in figures.PAGES], scenario, formats, progress)
 
 
-BUILT = "_bundles"  # {bundle key: (what it was built from, ZIP bytes)}: the last build of each bundle
+BUILT = "_bundles"  # {bundle key: (what it was built from, ZIP bytes)}: the session's last build only (bounded)
 
 
 def _bundle(label: str, action: str, key: str, token, build, file_name: str, help_: str) -> None:
@@ -106,6 +106,7 @@ def _bundle(label: str, action: str, key: str, token, build, file_name: str, hel
             bar.empty()
             st.error(render.escape(str(err)), icon=":material/error:")
             return
+        built.clear()  # one bundle kept per session: a ZIP can be megabytes
         built[key] = (token, data)
         bar.empty()
         st.download_button(label, data=data, file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
