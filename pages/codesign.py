@@ -9,6 +9,11 @@ DESIGN, SIZE, CHIP, SENSITIVITY, ISO, RANKED = TABS = [
     "Design space: cost and intensity", "KV and context per GPU", "What a chip wants",
     "What a model wants: sensitivity", "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"]
 
+USD = {name: st.column_config.NumberColumn(format="%.4f") for name in (
+    "attention USD per 1M tokens", "FFN USD per 1M tokens", "total USD per 1M tokens", "USD per 1M tokens",
+    "USD per 1M tokens (changed)")}
+PERCENT = {name: st.column_config.NumberColumn(format="%+.2f") for name in ("cost change (%)", "tokens/GPU/s change (%)")}
+
 st.title("Co-design explorer")
 st.markdown(
     "The Step-3 paper chose MFA's attention intensity, **128 FLOPs per KV byte** with 8-bit KV, to sit just under "
@@ -35,7 +40,8 @@ def draw(scenario) -> None:
     with box:
         if tab == DESIGN:
             chart("sweet-spots")
-            table("designs-vs-ridges")
+            render.folded_table("The paper's designs against the ridges: intensity as published, under the what-ifs "
+                                "and now", content, "designs-vs-ridges", scenario)
             st.markdown("**Each chip's decode cost over the plane.** Shaded: the chip's sweet spot; solid line: its "
                         "ridge (designs right of it, or above it for MLA, are compute-bound there). Markers: the "
                         "paper's three designs and the base, filled at their own design, open at the design with "
@@ -64,7 +70,7 @@ def draw(scenario) -> None:
                                                     & (wants["tokens per step"] == r.tokens_per_step)]
             st.caption(f"{len(shown):,} designs in the sweet spot ({len(wants):,} over every KV precision and tokens "
                        "per step); the CSV holds them all.")
-            table("chip-wants", shown.head(200))
+            table("chip-wants", shown.head(200), column_config=USD)
         elif tab == SENSITIVITY:
             st.markdown(f"**What {r.base.name} wants from {chip}** at {labels.tokens(r.context)} context: each chip "
                         "spec changed by ±10% and ±50%, the rest kept. Attention and FFN from the cost model (full "
@@ -73,7 +79,7 @@ def draw(scenario) -> None:
                         "HBM bandwidth lowers a memory-bound attention's KV term by 1 - 1/1.1 = 9.1% at unchanged "
                         "price; capacity and network matter only to AFD.")
             chart("sensitivity")
-            table("sensitivity")
+            table("sensitivity", column_config={**USD, **PERCENT})
         elif tab == ISO:
             st.markdown(f"**Which chip {r.base.name} wants:** its decode cost per 1M tokens (attention + FFN on one "
                         f"chip, {labels.tokens(r.context)} context) over peak FLOP/s and HBM bandwidth at one price "
@@ -84,7 +90,15 @@ def draw(scenario) -> None:
             st.markdown(f"**Chips ranked for {r.base.name}** at {labels.tokens(r.context)} context: every library "
                         "and custom chip (the selected with their slider changes), single chip by the cost model.")
             chart("chips-ranked")
-            table("chips")
+            ranked = content.tables["chips"]
+            a = ranked.loc[ranked["attention USD per 1M tokens"].idxmin()]
+            f = ranked.loc[ranked["FFN USD per 1M tokens"].idxmin()]
+            st.caption(render.escape(
+                f"The cost model's AFD (cheapest attention chip + cheapest FFN chip, full utilization): {a['chip']} "
+                f"${a['attention USD per 1M tokens']:.4f} + {f['chip']} ${f['FFN USD per 1M tokens']:.4f} = "
+                f"${a['attention USD per 1M tokens'] + f['FFN USD per 1M tokens']:.4f} per 1M tokens; the best single "
+                f"chip, {ranked['chip'][0]}, ${ranked['total USD per 1M tokens'][0]:.4f}."))
+            table("chips", column_config=USD)
             st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {r.base.name}: the AFD search's cheapest plan "
                         "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")
             table("chip-pairs", content.tables["chip-pairs"].head(100))

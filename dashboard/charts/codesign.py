@@ -63,8 +63,9 @@ def _plane_axis(title: str, vals) -> dict:
                 range=[ticks[0] - 0.35, ticks[-1] + 0.35], showgrid=False)
 
 
-def _masked(array, valid) -> list:
-    return [[None if not ok or not math.isfinite(v) else float(v) for v, ok in zip(row, oks)]
+def _masked(array, valid, decimals: int = 4) -> list:
+    """z of a heatmap (a log of the value: colour only, ``decimals`` kept); None where not valid."""
+    return [[None if not ok or not math.isfinite(v) else round(v, decimals) for v, ok in zip(row, oks)]
             for row, oks in zip(np.asarray(array, dtype=float).tolist(), np.asarray(valid).tolist())]
 
 
@@ -114,43 +115,119 @@ def _colorbar(title: str, ticks: list, text: list, x: float = 1.02) -> dict:
             "thickness": 14}
 
 
+def _rounded(array, digits: int = 5) -> list:
+    """Nested lists of ``array`` at ``digits`` significant digits (hover text only: a third of
+    the JSON), NaN as None."""
+    arr = np.asarray(array, dtype=float)
+    flat = [None if not math.isfinite(v) else float(f"{v:.{digits}g}") for v in arr.ravel().tolist()]
+    out = np.empty(len(flat), dtype=object)
+    out[:] = flat
+    return out.reshape(arr.shape).tolist()
+
+
+def _separable(intensity: np.ndarray) -> str | None:
+    """'x' when the intensity changes along x only (every row alike), 'y' along y only, else
+    None. GQA/MFA/MLA bodies without recurrent layers: intensity = 2 (q per KV) T / b or
+    4 (query heads) T / b, so the ridge is a straight line of the plane."""
+    log = np.log2(intensity)
+    for name, ref in (("x", log[:1, :]), ("y", log[:, :1])):
+        if np.allclose(log, ref, rtol=0.0, atol=1e-9):
+            return name
+    return None
+
+
+def _crossing(coords: list, levels, target: float) -> float | None:
+    """Where the polyline (coords, levels) reaches ``target``, extended linearly past both ends
+    (exact for a separable plane: log2 intensity is affine in the log2 axis); None when the
+    levels are not strictly monotone."""
+    c, v = np.asarray(coords, dtype=float), np.asarray(levels, dtype=float)
+    if len(c) < 2 or not (np.all(np.diff(v) > 0) or np.all(np.diff(v) < 0)):
+        return None
+    if v[-1] < v[0]:
+        c, v = c[::-1], v[::-1]
+    k = int(np.clip(np.searchsorted(v, target) - 1, 0, len(v) - 2))
+    return float(c[k] + (target - v[k]) * (c[k + 1] - c[k]) / (v[k + 1] - v[k]))
+
+
+def _ridge_lines(plane: Plane, along: str, ridge: float, ref: dict, band: bool, line: dict) -> list | None:
+    """Shapes of a separable plane: the ridge as a line across the panel and (``band``) the
+    sweet spot ridge/2 to ridge shaded; None when the plane's intensity is not monotone."""
+    coords = _log2(plane.x if along == "x" else plane.y)
+    levels = np.log2(plane.intensity[0, :] if along == "x" else plane.intensity[:, 0])
+    top, half = _crossing(coords, levels, math.log2(ridge)), _crossing(coords, levels, math.log2(ridge / 2))
+    if top is None or half is None:
+        return None
+    lo, hi = coords[0] - 0.35, coords[-1] + 0.35
+    clamp = lambda v: min(max(v, lo), hi)  # noqa: E731
+    other = ref["yaxis" if along == "x" else "xaxis"] + " domain"
+    own = ref["xaxis" if along == "x" else "yaxis"]
+    a, b = ("x", "y") if along == "x" else ("y", "x")
+    shapes = []
+    if band and clamp(half) < clamp(top):
+        shapes.append({"type": "rect", f"{a}ref": own, f"{a}0": clamp(half), f"{a}1": clamp(top),
+                       f"{b}ref": other, f"{b}0": 0, f"{b}1": 1, "fillcolor": SWEET,
+                       "line": {"color": SWEET_LINE, "width": 1, "dash": "dot"}})
+    if lo <= top <= hi:
+        shapes.append({"type": "line", f"{a}ref": own, f"{a}0": top, f"{a}1": top, f"{b}ref": other,
+                       f"{b}0": 0, f"{b}1": 1, "line": line})
+    return shapes
+
+
+def _legend_line(name: str, line: dict, group: str) -> dict:
+    """A legend entry for lines drawn as shapes (no data)."""
+    return {"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": name, "legendgroup": group,
+            "line": line, "hoverinfo": "skip"}
+
+
 def cost_panels(plane: Plane) -> dict:
     """Decode cost per 1M tokens of every design of the plane, one panel per chip, on one colour
-    scale (log); over it the chip's ridge point as a contour of intensity and its sweet spot
-    (ridge/2 to ridge) shaded; the reference designs marked."""
+    scale (log); over it the chip's ridge point (the contour intensity = ridge: a straight line
+    in a plane whose intensity changes along one axis, drawn as a shape; else a contour trace)
+    and its sweet spot (ridge/2 to ridge) shaded; the reference designs marked."""
     n = len(plane.chips)
     rows, cols = _shape(n)
     titles = [f"{c}: ridge {r:.0f}, sweet spot {r / 2:.0f}-{r:.0f} FLOPs/byte" for c, r in zip(plane.chips, plane.ridge)]
     layout = _panels(plane, titles, rows)
+    layout["shapes"] = []
     finite = plane.total[np.broadcast_to(plane.valid[..., None], plane.total.shape) & np.isfinite(plane.total)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1e-3, 1.0)
     hi = max(hi, lo * 1.01)
     ticks = _nice_ticks(lo, hi)
     x, y = _log2(plane.x), _log2(plane.y)
-    log_intensity = np.log2(plane.intensity).tolist()
-    data = []
+    along = _separable(plane.intensity)
+    ridge_line = {"color": RIDGE, "width": 3}
+    band_line = {"color": SWEET_LINE, "width": 1, "dash": "dot"}
+    data = [_legend_line("sweet spot: ridge/2 to ridge", {"color": SWEET, "width": 12}, "sweet"),
+            _legend_line("ridge point (intensity = ridge)", ridge_line, "ridge")]
     for j, (chip, ridge) in enumerate(zip(plane.chips, plane.ridge)):
         ref = axis_ref(j)
-        custom = np.stack([plane.total[..., j], plane.attention[..., j], plane.intensity,
-                           plane.query_heads], axis=-1).tolist()
-        data.append({"type": "heatmap", "x": x, "y": y, "z": _masked(np.log10(plane.total[..., j]), plane.valid),
+        custom = _rounded(np.stack([plane.total[..., j], plane.attention[..., j], plane.intensity,
+                                    plane.query_heads], axis=-1))
+        z = _masked(np.log10(plane.total[..., j]), plane.valid)
+        data.append({"type": "heatmap", "x": x, "y": y, "z": z,
                      "zmin": math.log10(lo), "zmax": math.log10(hi), "colorscale": COST_SCALE, "showscale": j == 0,
                      "colorbar": _colorbar("USD per 1M tokens", [math.log10(t) for t in ticks],
                                            [_money(t) for t in ticks]),
                      "customdata": custom, "xgap": 1, "ygap": 1, "hoverongaps": False, "name": chip,
-                     "hovertemplate": (f"<b>{chip}</b> · {plane.x_title} %{{customdata[3]:.0f}} query heads<br>"
+                     "showlegend": False,
+                     "hovertemplate": (f"<b>{chip}</b> · %{{customdata[3]:.0f}} query heads<br>"
                                        "total $%{customdata[0]:.4f} per 1M tokens (attention $%{customdata[1]:.4f})"
                                        "<br>intensity %{customdata[2]:.0f} FLOPs per KV byte<extra></extra>"),
                      **ref})
-        data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "name": "sweet spot: ridge/2 to ridge",
-                     "legendgroup": "sweet", "showlegend": j == 0, "hoverinfo": "skip", "showscale": False,
-                     "contours": {"type": "constraint", "operation": "][",  # Plotly shades what a constraint excludes
-                                  "value": [math.log2(ridge / 2), math.log2(ridge)]},
-                     "fillcolor": SWEET, "line": {"color": SWEET_LINE, "width": 1, "dash": "dot"}, **ref})
-        data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "name": "ridge point (intensity = ridge)",
-                     "legendgroup": "ridge", "showlegend": j == 0, "hoverinfo": "skip", "showscale": False,
-                     "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
-                     "line": {"color": RIDGE, "width": 3}, **ref})
+        shapes = _ridge_lines(plane, along, ridge, ref, True, ridge_line) if along else None
+        if shapes is not None:
+            layout["shapes"] += shapes
+        else:  # intensity changes along both axes (recurrent layers): contour traces
+            log_intensity = np.log2(plane.intensity).tolist()
+            data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "showlegend": False,
+                         "hoverinfo": "skip", "showscale": False,
+                         "contours": {"type": "constraint", "operation": "][",  # Plotly shades what it excludes
+                                      "value": [math.log2(ridge / 2), math.log2(ridge)]},
+                         "fillcolor": SWEET, "line": band_line, **ref})
+            data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "showlegend": False,
+                         "hoverinfo": "skip", "showscale": False,
+                         "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
+                         "line": ridge_line, **ref})
         trace, notes = _markers(plane, ref, j == 0)
         data.append(trace)
         layout["annotations"] += notes
@@ -162,7 +239,8 @@ def cost_panels(plane: Plane) -> dict:
 
 def intensity_panel(plane: Plane) -> dict:
     """Attention arithmetic intensity of every design of the plane (log colour scale), every
-    chip's ridge point as a contour line, the reference designs marked."""
+    chip's ridge point as a contour line (a shape where the plane's intensity changes along one
+    axis), the reference designs marked."""
     x, y = _log2(plane.x), _log2(plane.y)
     inten = plane.intensity
     lo, hi = float(np.nanmin(inten)), float(np.nanmax(inten))
@@ -170,25 +248,33 @@ def intensity_panel(plane: Plane) -> dict:
     ticks = [2.0 ** k for k in range(math.floor(math.log2(lo)), math.ceil(math.log2(hi)) + 1)]
     ticks = ticks[::2] if len(ticks) > 10 else ticks
     ref = axis_ref(0)
-    data = [{"type": "heatmap", "x": x, "y": y, "z": _masked(np.log2(inten), plane.valid),
+    z = _masked(np.log2(inten), plane.valid)
+    data = [{"type": "heatmap", "x": x, "y": y, "z": z, "showlegend": False,
              "zmin": math.log2(lo), "zmax": math.log2(hi), "colorscale": INTENSITY_SCALE, "xgap": 1, "ygap": 1,
              "colorbar": _colorbar("FLOPs per KV byte", _log2(ticks), [f"{t:g}" for t in ticks]),
-             "customdata": np.stack([inten, plane.kv_per_token / 1e3, plane.query_heads], axis=-1).tolist(),
+             "customdata": _rounded(np.stack([inten, plane.kv_per_token / 1e3, plane.query_heads], axis=-1)),
              "hoverongaps": False, "name": "intensity",
              "hovertemplate": ("intensity %{customdata[0]:.1f} FLOPs per KV byte<br>%{customdata[2]:.0f} query heads"
                                " · KV %{customdata[1]:.1f} kB per context token<extra></extra>"), **ref}]
-    log_intensity = np.log2(inten).tolist()
+    shapes = []
+    along = _separable(inten)
     for j, (chip, ridge) in enumerate(zip(plane.chips, plane.ridge)):
-        data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "name": f"{chip} ridge {ridge:.0f}",
-                     "hoverinfo": "skip", "showscale": False,
-                     "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
-                     "line": {"color": color(j), "width": 3, "dash": DASHES[j % len(DASHES)] if j else "solid"},
-                     **ref})
+        line = {"color": color(j), "width": 3, "dash": DASHES[j % len(DASHES)] if j else "solid"}
+        drawn = _ridge_lines(plane, along, ridge, ref, False, line) if along else None
+        if drawn is not None:
+            shapes += drawn
+            data.append(_legend_line(f"{chip} ridge {ridge:.0f}", line, chip))
+        else:
+            data.append({"type": "contour", "x": x, "y": y, "z": np.log2(inten).tolist(),
+                         "name": f"{chip} ridge {ridge:.0f}", "hoverinfo": "skip", "showscale": False,
+                         "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
+                         "line": line, **ref})
     trace, notes = _markers(plane, ref, True)
     data.append(trace)
     layout = _panels(plane, ["Arithmetic intensity of attention (core FLOPs per KV byte read)"], 1)
     layout["annotations"] += notes
-    return figure(data, {**layout, "title": {"text": f"Attention intensity vs every chip's ridge point: {plane.what}"},
+    return figure(data, {**layout, "shapes": shapes,
+                         "title": {"text": f"Attention intensity vs every chip's ridge point: {plane.what}"},
                          "height": 520, "margin": {"l": 70, "r": 230, "t": 90, "b": 60},
                          "legend": {"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}}})
 
@@ -213,7 +299,7 @@ def kv_panels(plane: Plane) -> dict:
              "zmax": math.log10(max(khi, klo * 1.01)), "colorscale": SIZE_SCALE, "xgap": 1, "ygap": 1,
              "colorbar": _colorbar("kB per token", [math.log10(t) for t in kticks], [f"{t:g}" for t in kticks],
                                    x=1.02),
-             "customdata": np.stack([kv, plane.query_heads], axis=-1).tolist(), "hoverongaps": False,
+             "customdata": _rounded(np.stack([kv, plane.query_heads], axis=-1)), "hoverongaps": False,
              "name": "KV per token", "hovertemplate": ("%{customdata[0]:.2f} kB of KV per context token<br>"
                                                        "%{customdata[1]:.0f} query heads<extra></extra>"),
              **axis_ref(0)}]
@@ -229,7 +315,7 @@ def kv_panels(plane: Plane) -> dict:
                      "reversescale": True, "showscale": j == 0, "xgap": 1, "ygap": 1,
                      "colorbar": _colorbar("tokens per GPU", [math.log10(t) for t in cticks],
                                            [labels.si(t) for t in cticks], x=1.1),
-                     "customdata": ctx[..., j].tolist(), "hoverongaps": False, "name": chip,
+                     "customdata": _rounded(ctx[..., j]), "hoverongaps": False, "name": chip,
                      "hovertemplate": f"<b>{chip}</b>: %{{customdata:,.0f}} tokens of context per GPU<extra></extra>",
                      **ref})
         trace, notes = _markers(plane, ref, False)
