@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import math
 from dataclasses import dataclass, replace
 
@@ -46,6 +47,10 @@ from .scenario import Scenario
 PAGE = "co-design"
 TITLE = "Co-design explorer"
 cache = functools.lru_cache(maxsize=64)
+
+# The page's tabs (only the open one is drawn), in order.
+TABS = ("Design space: cost and intensity", "KV and context per GPU", "What a chip wants",
+        "What a model wants: sensitivity", "What a model wants: FLOP/s and bandwidth", "What a model wants: chips")
 
 # --- the design space shown --------------------------------------------------------------------
 Q_PER_KV = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
@@ -231,7 +236,7 @@ def resolve(scenario: Scenario, inputs: CodesignInputs) -> Resolved:
 
 def _what(r: Resolved) -> str:
     name = {"head_dim": "head dim", "qk_rope_dim": "RoPE dim"}[PLANES[r.family][2][0]]
-    return (f"{r.base.name} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
+    return (f"{html.escape(r.base.name)} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
             f"{r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per step, "
             f"{labels.tokens(r.context)} context")
 
@@ -275,7 +280,7 @@ def markers(scenario: Scenario, r: Resolved) -> list[dict]:
         fam = family_of(attn)
         same = (fam == r.family or {fam, r.family} <= {"gqa", "mfa"}) and eq[dim_name] == (
             attn.qk_rope_dim if fam == "mla" else getattr(attn, "head_dim", None))
-        name = _short(model) + (" (base)" if is_base else "")
+        name = html.escape(_short(model)) + (" (base)" if is_base else "")  # chart text: a name shows as itself
         where = (f"its own design" if same else
                  f"the {FAMILY_LABELS[r.family]} design with the same KV bytes per token and intensity: "
                  f"{PARAM_LABELS[x]} {eq[x]:.3g}, {PARAM_LABELS[y]} {eq[y]:.3g}")
@@ -538,11 +543,12 @@ def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> C
     p = _plane(scenario, r)
     refs = references(scenario, r)
     chip = labels.chip_label(r.chip)
-    what = f"{r.base.name} at {labels.tokens(r.context)} context"
+    what = f"{html.escape(r.base.name)} at {labels.tokens(r.context)} context"  # chart text
     ladder_what = (f"{r.kv_bits}-bit KV, {r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per "
                    f"step; ridges in each chip's compute format")
-    designs = [{"name": row["reference"], "intensity": row["intensity now (FLOPs/byte)"], "base": row["base"],
-                "note": (f"<b>{row['model']}</b> ({row['attention']}): {row['intensity now (FLOPs/byte)']:.0f} FLOPs "
+    designs = [{"name": html.escape(row["reference"]), "intensity": row["intensity now (FLOPs/byte)"],
+                "base": row["base"],
+                "note": (f"<b>{html.escape(row['model'])}</b> ({row['attention']}): {row['intensity now (FLOPs/byte)']:.0f} FLOPs "
                          f"per KV byte now, {row['intensity, 8-bit KV (FLOPs/byte)']:.0f} as published (8-bit KV, "
                          "1 token per step)")} for row in refs]
     sens = lambda: sensitivity(scenario, r)  # noqa: E731
@@ -622,13 +628,24 @@ URL_KEYS = tuple(KEYS.values())  # the page's bound inputs (the sidebar's PAGE_K
 OWN = "own"  # the family option meaning the base's own
 
 
-def _base_changed() -> None:
-    """A new base model: the family and the fixed dimension go back to its own."""
+def _base_changed(known: dict) -> None:
+    """A new base model (the selector's callback): the family and the fixed dimensions go to
+    its own (bound widgets: set through their state, which also sets the URL)."""
     import streamlit as st
 
-    for name in ("family", "head_dim", "qk_rope_dim"):
-        st.session_state.pop(KEYS[name], None)
-        st.query_params.pop(KEYS[name], None)
+    model = known[st.session_state[KEYS["base"]]]
+    own = own_family(model)
+    st.session_state[KEYS["family"]] = own
+    st.session_state[KEYS["head_dim"]] = own_dim(model, own if own != "mla" else "gqa")
+    st.session_state[KEYS["qk_rope_dim"]] = own_dim(model, "mla")
+
+
+def _index(key: str, options: list, value) -> int | None:
+    """A widget's default index, or None when its state holds a value already (set by a
+    callback or a loaded link): passing both makes Streamlit warn."""
+    import streamlit as st
+
+    return None if key in st.session_state else options.index(value)
 
 
 def inputs(scenario: Scenario) -> CodesignInputs:
@@ -645,7 +662,7 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     default_base = CodesignInputs.base if CodesignInputs.base in known else next(iter(known))
     base = row1[0].selectbox("Base model (its body: layers, hidden, FFN)", list(known),
                              index=list(known).index(default_base), key=KEYS["base"], bind=URL,
-                             format_func=show_model, on_change=_base_changed,
+                             format_func=show_model, on_change=_base_changed, args=(known,),
                              help="Library or your own; the design space replaces the attention of its softmax "
                                   "layers (each keeps its window; linear-attention layers stay).")
     model = known[base]
@@ -653,13 +670,15 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     families = list(FAMILIES)
     spec = SPECS["family"]
     url.choice(KEYS["family"], [FAMILY_LABELS[f] for f in families], show=FAMILY_LABELS.get)
-    family = row1[1].radio(f"{spec.label} (base: {FAMILY_LABELS[own]})", families, index=families.index(own),
+    family = row1[1].radio(f"{spec.label} (base: {FAMILY_LABELS[own]})", families,
+                           index=_index(KEYS["family"], families, own),
                            horizontal=True, key=KEYS["family"], bind=URL, format_func=FAMILY_LABELS.get,
                            help=spec.description + ".")
     dim_name, dim_label, _ = PLANES[family][2]
     options = list(dim_options(model, family))
     url.choice(KEYS[dim_name], map(str, options))
-    dim = row1[2].selectbox(f"{dim_label} of the plane", options, index=options.index(own_dim(model, family)),
+    dim = row1[2].selectbox(f"{dim_label} of the plane", options,
+                            index=_index(KEYS[dim_name], options, own_dim(model, family)),
                             key=KEYS[dim_name], bind=URL, format_func=str,
                             help=("Head dim of every query and KV head" if family != "mla" else
                                   "RoPE key dim shared by the heads (cached with the latent)")

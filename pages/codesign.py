@@ -5,9 +5,7 @@ import streamlit as st
 
 from dashboard import codesign, export, labels, render, report, sidebar
 
-DESIGN, SIZE, CHIP, SENSITIVITY, ISO, RANKED = TABS = [
-    "Design space: cost and intensity", "KV and context per GPU", "What a chip wants",
-    "What a model wants: sensitivity", "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"]
+DESIGN, SIZE, CHIP, SENSITIVITY, ISO, RANKED = TABS = list(codesign.TABS)
 
 USD = {name: st.column_config.NumberColumn(format="%.4f") for name in (
     "attention USD per 1M tokens", "FFN USD per 1M tokens", "total USD per 1M tokens", "USD per 1M tokens",
@@ -35,7 +33,7 @@ def draw(scenario) -> None:
         render.table(content.tables[name] if df is None else df, **kwargs)
         export.table_download(content.tables[name], name, scenario, content.page)
 
-    chip = labels.chip_label(r.chip)
+    chip, model = labels.chip_label(r.chip), render.escape(r.base.name)  # a user's model name shows as itself
     tab, box = render.open_tab(TABS, codesign.KEYS["tab"])
     with box:
         if tab == DESIGN:
@@ -58,7 +56,7 @@ def draw(scenario) -> None:
         elif tab == SIZE:
             chart("kv-context")
         elif tab == CHIP:
-            st.markdown(f"**What {chip} wants from a model:** the designs of {r.base.name}'s {r.family.upper()} "
+            st.markdown(f"**What {chip} wants from a model:** the designs of {model}'s {r.family.upper()} "
                         f"space inside {chip}'s sweet spot ({r.chip.ridge_point(r.weight_dtype) / 2:.0f}-"
                         f"{r.chip.ridge_point(r.weight_dtype):.0f} FLOPs per KV byte), cheapest first, at "
                         f"{labels.tokens(r.context)} context. Cost only: fewer heads also mean a weaker model, which "
@@ -72,7 +70,7 @@ def draw(scenario) -> None:
                        "per step); the CSV holds them all.")
             table("chip-wants", shown.head(200), column_config=USD)
         elif tab == SENSITIVITY:
-            st.markdown(f"**What {r.base.name} wants from {chip}** at {labels.tokens(r.context)} context: each chip "
+            st.markdown(f"**What {model} wants from {chip}** at {labels.tokens(r.context)} context: each chip "
                         "spec changed by ±10% and ±50%, the rest kept. Attention and FFN from the cost model (full "
                         "utilization: tokens per GPU per second = price / cost per token); AFD: the cheapest plan of "
                         "the AFD search at the AFD page's TPOT target and settings, both pools on this chip. A +10% "
@@ -81,13 +79,13 @@ def draw(scenario) -> None:
             chart("sensitivity")
             table("sensitivity", column_config={**USD, **PERCENT})
         elif tab == ISO:
-            st.markdown(f"**Which chip {r.base.name} wants:** its decode cost per 1M tokens (attention + FFN on one "
+            st.markdown(f"**Which chip {model} wants:** its decode cost per 1M tokens (attention + FFN on one "
                         f"chip, {labels.tokens(r.context)} context) over peak FLOP/s and HBM bandwidth at one price "
                         f"(${r.price:g} per GPU-hour; set it above). Below the dashed line the attention is "
                         "memory-bound: bandwidth buys cost, FLOP/s barely; above it, the reverse.")
             chart("iso-cost")
         else:
-            st.markdown(f"**Chips ranked for {r.base.name}** at {labels.tokens(r.context)} context: every library "
+            st.markdown(f"**Chips ranked for {model}** at {labels.tokens(r.context)} context: every library "
                         "and custom chip (the selected with their slider changes), single chip by the cost model.")
             chart("chips-ranked")
             ranked = content.tables["chips"]
@@ -99,7 +97,7 @@ def draw(scenario) -> None:
                 f"${a['attention USD per 1M tokens'] + f['FFN USD per 1M tokens']:.4f} per 1M tokens; the best single "
                 f"chip, {ranked['chip'][0]}, ${ranked['total USD per 1M tokens'][0]:.4f}."))
             table("chips", column_config=USD)
-            st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {r.base.name}: the AFD search's cheapest plan "
+            st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {model}: the AFD search's cheapest plan "
                         "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")
             table("chip-pairs", content.tables["chip-pairs"].head(100))
     export.page_bundle(content)
