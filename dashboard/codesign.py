@@ -49,7 +49,7 @@ TITLE = "Co-design explorer"
 cache = functools.lru_cache(maxsize=64)
 
 # The page's tabs (only the open one is drawn), in order.
-TABS = ("Design space: cost and intensity", "KV and context per GPU", "What a chip wants",
+TABS = ("Design space: sweet spots and cost", "Intensity, KV and context per GPU", "What a chip wants",
         "What a model wants: sensitivity", "What a model wants: FLOP/s and bandwidth", "What a model wants: chips")
 
 # --- the design space shown --------------------------------------------------------------------

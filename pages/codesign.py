@@ -40,13 +40,13 @@ def draw(scenario) -> None:
             chart("sweet-spots")
             render.folded_table("The paper's designs against the ridges: intensity as published, under the what-ifs "
                                 "and now", content, "designs-vs-ridges", scenario)
-            st.markdown("**Each chip's decode cost over the plane.** Shaded: the chip's sweet spot; solid line: its "
+            st.markdown("**Each chip's decode cost over the plane.** Shaded: the chip's sweet spot; red line: its "
                         "ridge (designs right of it, or above it for MLA, are compute-bound there). Markers: the "
-                        "paper's three designs and the base, filled at their own design, open at the design with "
+                        "paper's three designs and the base, filled at their own design, open (≈) at the design with "
                         "the same KV bytes per token and intensity. Blank: more than "
-                        f"{codesign.MAX_QUERY_HEADS} query heads.")
+                        f"{codesign.MAX_QUERY_HEADS} query heads. The intensity of every design, against every ridge, "
+                        f"is in the next tab.")
             chart("cost")
-            chart("intensity")
             st.download_button(
                 "Design grid (CSV): every design of the family, dimension, KV precision and tokens per step",
                 data=lambda: report.table_csv(content.tables["design-grid"]), on_click="ignore", type="tertiary",
@@ -54,6 +54,7 @@ def draw(scenario) -> None:
                 mime=report.MIME["csv"], key="dl_cod_design_grid", icon=":material/table:")
             codesign.save_design(view, scenario)
         elif tab == SIZE:
+            chart("intensity")
             chart("kv-context")
         elif tab == CHIP:
             st.markdown(f"**What {chip} wants from a model:** the designs of {model}'s {r.family.upper()} "

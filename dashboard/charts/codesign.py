@@ -55,64 +55,10 @@ def _log2(v) -> list:
     return [math.log2(float(x)) for x in v]
 
 
-def _plane_axis(title: str, vals) -> dict:
-    """A design axis on log2 coordinates, labelled at its powers of two."""
-    ticks = _log2(vals)
-    labelled = [v for v in vals if float(v).is_integer() and int(v) & (int(v) - 1) == 0] or list(vals)
-    return axis(title, tickvals=_log2(labelled), ticktext=[f"{v:g}" for v in labelled], tickangle=0,
-                range=[ticks[0] - 0.35, ticks[-1] + 0.35], showgrid=False)
-
-
 def _masked(array, valid, decimals: int = 4) -> list:
     """z of a heatmap (a log of the value: colour only, ``decimals`` kept); None where not valid."""
     return [[None if not ok or not math.isfinite(v) else round(v, decimals) for v, ok in zip(row, oks)]
             for row, oks in zip(np.asarray(array, dtype=float).tolist(), np.asarray(valid).tolist())]
-
-
-def _nice_ticks(lo: float, hi: float, log_values: bool = True) -> list[float]:
-    """1-2-5 values within [lo, hi] (at least the two ends)."""
-    out = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
-           for m in (1, 2, 5) if lo <= m * 10.0 ** e <= hi]
-    return out if len(out) >= 2 else [lo, hi]
-
-
-def _money(v: float) -> str:
-    return f"${v:.3g}" if v < 1 else f"${v:,.2f}"
-
-
-def _markers(plane: Plane, ref: dict, showlegend: bool) -> tuple[dict, list]:
-    """The reference designs on one panel: one scatter trace, labels as boxed annotations."""
-    xs = [math.log2(m["x"]) if m["x"] > 0 else None for m in plane.markers]
-    ys = [math.log2(m["y"]) if m["y"] > 0 else None for m in plane.markers]
-    trace = {"type": "scatter", "mode": "markers", "x": xs, "y": ys, "name": "reference designs",
-             "showlegend": showlegend, "legendgroup": "designs", "cliponaxis": False,
-             "marker": {"size": 13, "symbol": [SYMBOLS[i % len(SYMBOLS)] + ("" if m["exact"] else "-open")
-                                               for i, m in enumerate(plane.markers)],
-                        "color": ["#FFFFFF" if m["exact"] else "#111827" for m in plane.markers],
-                        "line": {"width": 2, "color": "#111827"}},
-             "customdata": [m["note"] for m in plane.markers], "hovertemplate": "%{customdata}<extra></extra>",
-             **ref}
-    notes = [{"x": x, "y": y, "xref": ref["xaxis"], "yref": ref["yaxis"], "text": m["label"], "showarrow": True,
-              "arrowhead": 0, "arrowwidth": 1, "arrowcolor": "#374151", "ax": 0, "ay": -22 - 14 * (i % 2),
-              **LABEL_BOX} for i, (m, x, y) in enumerate(zip(plane.markers, xs, ys)) if x is not None and y is not None]
-    return trace, notes
-
-
-def _panels(plane: Plane, titles: list[str], rows: int, gap_x: float = 0.06):
-    x_axes = [_plane_axis(plane.x_title, plane.x) for _ in titles]
-    y_axes = [_plane_axis(plane.y_title, plane.y) for _ in titles]
-    return grid_layout(titles, x_axes, y_axes, rows=rows, gap_x=gap_x, gap_y=0.2 if rows > 1 else 0.16)
-
-
-def _shape(n: int) -> tuple[int, int]:
-    """(rows, columns) of n panels: up to 3 in a row, 2 x 2 for four."""
-    cols = 2 if n == 4 else min(n, 3)
-    return -(-n // cols), cols
-
-
-def _colorbar(title: str, ticks: list, text: list, x: float = 1.02) -> dict:
-    return {"title": {"text": title, "side": "right"}, "tickvals": ticks, "ticktext": text, "x": x, "len": 0.9,
-            "thickness": 14}
 
 
 def _rounded(array, digits: int = 5) -> list:
@@ -123,6 +69,158 @@ def _rounded(array, digits: int = 5) -> list:
     out = np.empty(len(flat), dtype=object)
     out[:] = flat
     return out.reshape(arr.shape).tolist()
+
+
+def _nice_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 values within [lo, hi] (at least the two ends)."""
+    out = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+           for m in (1, 2, 5) if lo <= m * 10.0 ** e <= hi]
+    return out if len(out) >= 2 else [lo, hi]
+
+
+def _money(v: float) -> str:
+    return f"${v:.3g}" if v < 1 else f"${v:,.2f}"
+
+
+def _colorbar(title: str, ticks: list, text: list, x: float = 1.02) -> dict:
+    return {"title": {"text": title, "side": "right"}, "tickvals": ticks, "ticktext": text, "x": x, "len": 0.9,
+            "thickness": 14}
+
+
+GLYPHS = {"circle": "○", "square": "□", "diamond": "◇", "triangle-up": "△", "x": "×", "star": "☆", "cross": "+",
+          "pentagon": "⬠"}
+
+
+def _key(plane: Plane) -> str:
+    """The markers' symbols in words, for a title: '○ Step-3 (base), □ ≈ DeepSeek-V3, ...'."""
+    return ", ".join(f"{GLYPHS[SYMBOLS[i % len(SYMBOLS)]]} {m['label']}" for i, m in enumerate(plane.markers))
+
+
+MARGIN = 0.5  # log2 units around a panel of one cell per axis
+
+
+class Multiples:
+    """Panels of one plane as small multiples on ONE axis pair: panel k's point (x, y) (log2 of
+    the design values) is drawn at (x + dx(k), y + dy(k)). Plotly's redraw cost grows with every
+    axis (a subplot per chip panel drew ~2x slower), and a slider move redraws every panel.
+    Panels fill rows of ``cols``; the first row takes the remainder, so every column's tick
+    labels at the bottom sit under a panel. Each panel is framed and titled."""
+
+    def __init__(self, plane: Plane, n: int, cols: int):
+        self.plane, self.n, self.cols = plane, n, cols
+        self.rows = -(-n // cols)
+        self.first = n - (self.rows - 1) * cols  # panels in the first row
+        x, y = _log2(plane.x), _log2(plane.y)
+        half = lambda v, a, b: (v[b] - v[a]) / 2 if len(v) > 1 else MARGIN  # noqa: E731  Plotly's outer cell edge
+        self.x0, self.x1 = x[0] - half(x, 0, 1), x[-1] + half(x, -2, -1)
+        self.y0, self.y1 = y[0] - half(y, 0, 1), y[-1] + half(y, -2, -1)
+        self.wx, self.wy = self.x1 - self.x0, self.y1 - self.y0
+        self.gx, self.gy = 0.14 * self.wx, 0.3 * self.wy
+
+    def place(self, k: int) -> tuple[int, int]:
+        """(row, column) of panel k."""
+        if k < self.first:
+            return 0, k
+        return 1 + (k - self.first) // self.cols, (k - self.first) % self.cols
+
+    def dx(self, k: int) -> float:
+        return self.place(k)[1] * (self.wx + self.gx)
+
+    def dy(self, k: int) -> float:
+        return -self.place(k)[0] * (self.wy + self.gy)
+
+    def xs(self, k: int, values) -> list:
+        return [None if v is None else v + self.dx(k) for v in values]
+
+    def ys(self, k: int, values) -> list:
+        return [None if v is None else v + self.dy(k) for v in values]
+
+    def box(self, k: int) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1) of panel k in the shared coordinates."""
+        return self.x0 + self.dx(k), self.x1 + self.dx(k), self.y0 + self.dy(k), self.y1 + self.dy(k)
+
+    def _ticks(self, values, shifts, sparse: bool) -> tuple[list, list]:
+        step = 2 if sparse else 1  # narrow panels: powers of four
+        shown = [v for v in values if float(v).is_integer() and int(v) & (int(v) - 1) == 0
+                 and round(math.log2(v)) % step == 0] or list(values)
+        return [math.log2(v) + d for d in shifts for v in shown], [f"{v:g}" for _ in shifts for v in shown]
+
+    def layout(self, titles: list[str]) -> dict:
+        """The shared axes (ticks repeated under each column and beside each row), the panels'
+        frames (shapes) and titles (annotations)."""
+        sparse = self.n > 1  # repeated per panel: powers of four (every tick label costs a redraw)
+        xt, xtext = self._ticks(self.plane.x, [c * (self.wx + self.gx) for c in range(self.cols)], sparse)
+        yt, ytext = self._ticks(self.plane.y, [-r * (self.wy + self.gy) for r in range(self.rows)], sparse)
+        plain = {"showgrid": False, "zeroline": False, "showline": False, "ticks": "outside", "tickangle": 0}
+        xaxis = axis(self.plane.x_title, tickvals=xt, ticktext=xtext, **plain,
+                     range=[self.x0, self.x1 + (self.cols - 1) * (self.wx + self.gx)])
+        yaxis = axis(self.plane.y_title, tickvals=yt, ticktext=ytext, **plain,
+                     range=[self.y0 - (self.rows - 1) * (self.wy + self.gy), self.y1 + 0.12 * self.wy])
+        shapes, notes = [], []
+        for k, title in enumerate(titles):
+            x0, x1, y0, y1 = self.box(k)
+            shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": x0, "x1": x1, "y0": y0, "y1": y1,
+                           "line": {"color": "#9CA3AF", "width": 1}, "layer": "below"})
+            notes.append({"text": f"<b>{title}</b>", "showarrow": False, "xref": "x", "yref": "y", "x": (x0 + x1) / 2,
+                          "y": y1, "yanchor": "bottom", "yshift": 4, "font": {"size": 13}})
+        return {"xaxis": xaxis, "yaxis": yaxis, "shapes": shapes, "annotations": notes}
+
+    def markers(self, k: int, labelled: bool) -> dict:
+        """The reference designs on panel k: one scatter trace; with ``labelled``, their names as
+        its text (a third of the redraw time of annotations), above and below in turn from left to
+        right so that neighbours do not collide."""
+        plane = self.plane
+        xs = self.xs(k, [math.log2(m["x"]) if m["x"] > 0 else None for m in plane.markers])
+        ys = self.ys(k, [math.log2(m["y"]) if m["y"] > 0 else None for m in plane.markers])
+        order = sorted(range(len(xs)), key=lambda i: (xs[i] is None, xs[i] or 0.0))
+        position = {i: ("top center", "bottom center")[rank % 2] for rank, i in enumerate(order)}
+        text = {"mode": "markers+text", "text": [m["label"] for m in plane.markers],
+                "textposition": [position[i] for i in range(len(xs))],
+                "textfont": {"size": 12, "color": "#111827"}} if labelled else {"mode": "markers"}
+        trace = {"type": "scatter", **text, "x": xs, "y": ys, "name": "reference designs",
+                 "showlegend": False, "cliponaxis": False,
+                 "marker": {"size": 13, "symbol": [SYMBOLS[i % len(SYMBOLS)] + ("" if m["exact"] else "-open")
+                                                   for i, m in enumerate(plane.markers)],
+                            "color": ["#FFFFFF" if m["exact"] else "#111827" for m in plane.markers],
+                            "line": {"width": 2, "color": "#111827"}},
+                 "customdata": [m["note"] for m in plane.markers], "hovertemplate": "%{customdata}<extra></extra>"}
+        return trace
+
+    def heatmap(self, k: int, z, **trace) -> dict:
+        return {"type": "heatmap", "x": self.xs(k, _log2(self.plane.x)), "y": self.ys(k, _log2(self.plane.y)),
+                "z": z, "xgap": 1, "ygap": 1, "hoverongaps": False, "showlegend": False, **trace}
+
+    def ridge(self, k: int, along: str, ridge: float, band: bool, line: dict) -> list | None:
+        """Shapes on panel k of a separable plane: the ridge (intensity = ridge) as a line across
+        the panel and (``band``) the sweet spot ridge/2 to ridge shaded; None when the plane's
+        intensity is not monotone along that axis."""
+        plane = self.plane
+        coords = _log2(plane.x if along == "x" else plane.y)
+        levels = np.log2(plane.intensity[0, :] if along == "x" else plane.intensity[:, 0])
+        top, half = _crossing(coords, levels, math.log2(ridge)), _crossing(coords, levels, math.log2(ridge / 2))
+        if top is None or half is None:
+            return None
+        x0, x1, y0, y1 = self.box(k)
+        lo, hi, shift, across = (x0, x1, self.dx(k), (y0, y1)) if along == "x" else (y0, y1, self.dy(k), (x0, x1))
+        top, half = top + shift, half + shift
+        clamp = lambda v: min(max(v, lo), hi)  # noqa: E731
+        a, b = ("x", "y") if along == "x" else ("y", "x")
+        shapes = []
+        if band and clamp(half) < clamp(top):
+            shapes.append({"type": "rect", "xref": "x", "yref": "y", f"{a}0": clamp(half), f"{a}1": clamp(top),
+                           f"{b}0": across[0], f"{b}1": across[1], "fillcolor": SWEET,
+                           "line": {"color": SWEET_LINE, "width": 1, "dash": "dot"}})
+        if lo <= top <= hi:
+            shapes.append({"type": "line", "xref": "x", "yref": "y", f"{a}0": top, f"{a}1": top,
+                           f"{b}0": across[0], f"{b}1": across[1], "line": line})
+        return shapes
+
+    def contour(self, k: int, **trace) -> dict:
+        """A contour of log2 intensity on panel k (for planes whose intensity changes along both
+        axes: recurrent layers)."""
+        return {"type": "contour", "x": self.xs(k, _log2(self.plane.x)), "y": self.ys(k, _log2(self.plane.y)),
+                "z": np.log2(self.plane.intensity).tolist(), "showlegend": False, "hoverinfo": "skip",
+                "showscale": False, **trace}
 
 
 def _separable(intensity: np.ndarray) -> str | None:
@@ -149,34 +247,22 @@ def _crossing(coords: list, levels, target: float) -> float | None:
     return float(c[k] + (target - v[k]) * (c[k + 1] - c[k]) / (v[k + 1] - v[k]))
 
 
-def _ridge_lines(plane: Plane, along: str, ridge: float, ref: dict, band: bool, line: dict) -> list | None:
-    """Shapes of a separable plane: the ridge as a line across the panel and (``band``) the
-    sweet spot ridge/2 to ridge shaded; None when the plane's intensity is not monotone."""
-    coords = _log2(plane.x if along == "x" else plane.y)
-    levels = np.log2(plane.intensity[0, :] if along == "x" else plane.intensity[:, 0])
-    top, half = _crossing(coords, levels, math.log2(ridge)), _crossing(coords, levels, math.log2(ridge / 2))
-    if top is None or half is None:
-        return None
-    lo, hi = coords[0] - 0.35, coords[-1] + 0.35
-    clamp = lambda v: min(max(v, lo), hi)  # noqa: E731
-    other = ref["yaxis" if along == "x" else "xaxis"] + " domain"
-    own = ref["xaxis" if along == "x" else "yaxis"]
-    a, b = ("x", "y") if along == "x" else ("y", "x")
-    shapes = []
-    if band and clamp(half) < clamp(top):
-        shapes.append({"type": "rect", f"{a}ref": own, f"{a}0": clamp(half), f"{a}1": clamp(top),
-                       f"{b}ref": other, f"{b}0": 0, f"{b}1": 1, "fillcolor": SWEET,
-                       "line": {"color": SWEET_LINE, "width": 1, "dash": "dot"}})
-    if lo <= top <= hi:
-        shapes.append({"type": "line", f"{a}ref": own, f"{a}0": top, f"{a}1": top, f"{b}ref": other,
-                       f"{b}0": 0, f"{b}1": 1, "line": line})
-    return shapes
-
-
 def _legend_line(name: str, line: dict, group: str) -> dict:
     """A legend entry for lines drawn as shapes (no data)."""
     return {"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": name, "legendgroup": group,
             "line": line, "hoverinfo": "skip"}
+
+
+def _shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of n panels: up to 3 in a row, 2 x 2 for four."""
+    cols = 2 if n == 4 else min(n, 3)
+    return -(-n // cols), cols
+
+
+def _figure(data: list, layout: dict, title: str, rows: int, right: int) -> dict:
+    height = 150 + 360 * rows
+    return figure(data, {**layout, "title": {"text": title}, "height": height, "showlegend": False,
+                         "margin": {"l": 70, "r": right, "t": 110, "b": 60}})
 
 
 def cost_panels(plane: Plane) -> dict:
@@ -186,97 +272,73 @@ def cost_panels(plane: Plane) -> dict:
     and its sweet spot (ridge/2 to ridge) shaded; the reference designs marked."""
     n = len(plane.chips)
     rows, cols = _shape(n)
-    titles = [f"{c}: ridge {r:.0f}, sweet spot {r / 2:.0f}-{r:.0f} FLOPs/byte" for c, r in zip(plane.chips, plane.ridge)]
-    layout = _panels(plane, titles, rows)
-    layout["shapes"] = []
+    grid = Multiples(plane, n, cols)
+    layout = grid.layout([f"{c}: ridge {r:.0f}, sweet spot {r / 2:.0f}-{r:.0f} FLOPs/byte"
+                          for c, r in zip(plane.chips, plane.ridge)])
     finite = plane.total[np.broadcast_to(plane.valid[..., None], plane.total.shape) & np.isfinite(plane.total)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1e-3, 1.0)
     hi = max(hi, lo * 1.01)
     ticks = _nice_ticks(lo, hi)
-    x, y = _log2(plane.x), _log2(plane.y)
     along = _separable(plane.intensity)
     ridge_line = {"color": RIDGE, "width": 3}
-    band_line = {"color": SWEET_LINE, "width": 1, "dash": "dot"}
-    data = [_legend_line("sweet spot: ridge/2 to ridge", {"color": SWEET, "width": 12}, "sweet"),
-            _legend_line("ridge point (intensity = ridge)", ridge_line, "ridge")]
+    data = []
     for j, (chip, ridge) in enumerate(zip(plane.chips, plane.ridge)):
-        ref = axis_ref(j)
         custom = _rounded(np.stack([plane.total[..., j], plane.attention[..., j], plane.intensity,
                                     plane.query_heads], axis=-1))
-        z = _masked(np.log10(plane.total[..., j]), plane.valid)
-        data.append({"type": "heatmap", "x": x, "y": y, "z": z,
-                     "zmin": math.log10(lo), "zmax": math.log10(hi), "colorscale": COST_SCALE, "showscale": j == 0,
-                     "colorbar": _colorbar("USD per 1M tokens", [math.log10(t) for t in ticks],
-                                           [_money(t) for t in ticks]),
-                     "customdata": custom, "xgap": 1, "ygap": 1, "hoverongaps": False, "name": chip,
-                     "showlegend": False,
-                     "hovertemplate": (f"<b>{chip}</b> · %{{customdata[3]:.0f}} query heads<br>"
-                                       "total $%{customdata[0]:.4f} per 1M tokens (attention $%{customdata[1]:.4f})"
-                                       "<br>intensity %{customdata[2]:.0f} FLOPs per KV byte<extra></extra>"),
-                     **ref})
-        shapes = _ridge_lines(plane, along, ridge, ref, True, ridge_line) if along else None
+        data.append(grid.heatmap(
+            j, _masked(np.log10(plane.total[..., j]), plane.valid), zmin=math.log10(lo), zmax=math.log10(hi),
+            colorscale=COST_SCALE, showscale=j == 0, name=chip, customdata=custom,
+            colorbar=_colorbar("USD per 1M tokens", [math.log10(t) for t in ticks], [_money(t) for t in ticks]),
+            hovertemplate=(f"<b>{chip}</b> · %{{customdata[3]:.0f}} query heads<br>total $%{{customdata[0]:.4f}} "
+                           "per 1M tokens (attention $%{customdata[1]:.4f})<br>intensity %{customdata[2]:.0f} "
+                           "FLOPs per KV byte<extra></extra>")))
+        shapes = grid.ridge(j, along, ridge, True, ridge_line) if along else None
         if shapes is not None:
             layout["shapes"] += shapes
         else:  # intensity changes along both axes (recurrent layers): contour traces
-            log_intensity = np.log2(plane.intensity).tolist()
-            data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "showlegend": False,
-                         "hoverinfo": "skip", "showscale": False,
-                         "contours": {"type": "constraint", "operation": "][",  # Plotly shades what it excludes
-                                      "value": [math.log2(ridge / 2), math.log2(ridge)]},
-                         "fillcolor": SWEET, "line": band_line, **ref})
-            data.append({"type": "contour", "x": x, "y": y, "z": log_intensity, "showlegend": False,
-                         "hoverinfo": "skip", "showscale": False,
-                         "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
-                         "line": ridge_line, **ref})
-        trace, notes = _markers(plane, ref, j == 0)
-        data.append(trace)
-        layout["annotations"] += notes
-    height = 170 + 360 * rows
-    return figure(data, {**layout, "title": {"text": f"Decode cost per 1M tokens per chip: {plane.what}"},
-                         "height": height, "margin": {"l": 70, "r": 110, "t": 90, "b": 110},
-                         "legend": {"orientation": "h", "x": 0, "y": -75 / height, "yanchor": "top"}})
+            data.append(grid.contour(j, contours={"type": "constraint", "operation": "][",  # Plotly shades the
+                                                  "value": [math.log2(ridge / 2), math.log2(ridge)]},  # excluded
+                                     fillcolor=SWEET, line={"color": SWEET_LINE, "width": 1, "dash": "dot"}))
+            data.append(grid.contour(j, contours={"type": "constraint", "operation": "=", "value": math.log2(ridge)},
+                                     line=ridge_line))
+        data.append(grid.markers(j, labelled=j == 0))
+    key = ("<br><sup>Shaded: the chip's sweet spot (ridge/2 to ridge); red line: its ridge; markers: "
+           f"{_key(plane)} (≈: the design with the same KV bytes per token and intensity)</sup>")
+    return _figure(data, layout, f"Decode cost per 1M tokens per chip: {plane.what}{key}", rows, 110)
 
 
 def intensity_panel(plane: Plane) -> dict:
     """Attention arithmetic intensity of every design of the plane (log colour scale), every
     chip's ridge point as a contour line (a shape where the plane's intensity changes along one
     axis), the reference designs marked."""
-    x, y = _log2(plane.x), _log2(plane.y)
     inten = plane.intensity
     lo, hi = float(np.nanmin(inten)), float(np.nanmax(inten))
     hi = max(hi, lo * 1.01)
     ticks = [2.0 ** k for k in range(math.floor(math.log2(lo)), math.ceil(math.log2(hi)) + 1)]
     ticks = ticks[::2] if len(ticks) > 10 else ticks
-    ref = axis_ref(0)
-    z = _masked(np.log2(inten), plane.valid)
-    data = [{"type": "heatmap", "x": x, "y": y, "z": z, "showlegend": False,
-             "zmin": math.log2(lo), "zmax": math.log2(hi), "colorscale": INTENSITY_SCALE, "xgap": 1, "ygap": 1,
-             "colorbar": _colorbar("FLOPs per KV byte", _log2(ticks), [f"{t:g}" for t in ticks]),
-             "customdata": _rounded(np.stack([inten, plane.kv_per_token / 1e3, plane.query_heads], axis=-1)),
-             "hoverongaps": False, "name": "intensity",
-             "hovertemplate": ("intensity %{customdata[0]:.1f} FLOPs per KV byte<br>%{customdata[2]:.0f} query heads"
-                               " · KV %{customdata[1]:.1f} kB per context token<extra></extra>"), **ref}]
-    shapes = []
+    grid = Multiples(plane, 1, 1)
+    layout = grid.layout(["Arithmetic intensity of attention (core FLOPs per KV byte read)"])
+    data = [grid.heatmap(0, _masked(np.log2(inten), plane.valid), zmin=math.log2(lo), zmax=math.log2(hi),
+                         colorscale=INTENSITY_SCALE, name="intensity",
+                         colorbar=_colorbar("FLOPs per KV byte", _log2(ticks), [f"{t:g}" for t in ticks]),
+                         customdata=_rounded(np.stack([inten, plane.kv_per_token / 1e3, plane.query_heads], axis=-1)),
+                         hovertemplate=("intensity %{customdata[0]:.1f} FLOPs per KV byte<br>%{customdata[2]:.0f} "
+                                        "query heads · KV %{customdata[1]:.1f} kB per context token<extra></extra>"))]
     along = _separable(inten)
     for j, (chip, ridge) in enumerate(zip(plane.chips, plane.ridge)):
         line = {"color": color(j), "width": 3, "dash": DASHES[j % len(DASHES)] if j else "solid"}
-        drawn = _ridge_lines(plane, along, ridge, ref, False, line) if along else None
+        drawn = grid.ridge(0, along, ridge, False, line) if along else None
         if drawn is not None:
-            shapes += drawn
+            layout["shapes"] += drawn
             data.append(_legend_line(f"{chip} ridge {ridge:.0f}", line, chip))
         else:
-            data.append({"type": "contour", "x": x, "y": y, "z": np.log2(inten).tolist(),
-                         "name": f"{chip} ridge {ridge:.0f}", "hoverinfo": "skip", "showscale": False,
-                         "contours": {"type": "constraint", "operation": "=", "value": math.log2(ridge)},
-                         "line": line, **ref})
-    trace, notes = _markers(plane, ref, True)
-    data.append(trace)
-    layout = _panels(plane, ["Arithmetic intensity of attention (core FLOPs per KV byte read)"], 1)
-    layout["annotations"] += notes
-    return figure(data, {**layout, "shapes": shapes,
-                         "title": {"text": f"Attention intensity vs every chip's ridge point: {plane.what}"},
-                         "height": 520, "margin": {"l": 70, "r": 230, "t": 90, "b": 60},
-                         "legend": {"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}}})
+            data.append(grid.contour(0, name=f"{chip} ridge {ridge:.0f}", showlegend=True, line=line,
+                                     contours={"type": "constraint", "operation": "=", "value": math.log2(ridge)}))
+    data.append(grid.markers(0, labelled=True))
+    fig = _figure(data, layout, f"Attention intensity vs every chip's ridge point: {plane.what}", 1, 230)
+    fig["layout"].update(showlegend=True, height=540,
+                         legend={"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}})
+    return fig
 
 
 def kv_panels(plane: Plane) -> dict:
@@ -284,9 +346,9 @@ def kv_panels(plane: Plane) -> dict:
     chip (the others), over the plane, the reference designs marked."""
     n = len(plane.chips) + 1
     rows, cols = _shape(n)
-    titles = ["KV cache per context token (kB)"] + [f"{c}: context one GPU holds (tokens)" for c in plane.chips]
-    layout = _panels(plane, titles, rows)
-    x, y = _log2(plane.x), _log2(plane.y)
+    grid = Multiples(plane, n, cols)
+    layout = grid.layout(["KV cache per context token (kB)"] + [f"{c}: context one GPU holds (tokens)"
+                                                                for c in plane.chips])
     kv = plane.kv_per_token / 1e3
     ok = plane.valid & np.isfinite(kv)
     klo, khi = float(np.min(kv[ok])), float(np.max(kv[ok]))
@@ -295,35 +357,25 @@ def kv_panels(plane: Plane) -> dict:
     cok = np.broadcast_to(plane.valid[..., None], ctx.shape) & (ctx > 0)
     clo, chi = (float(np.min(ctx[cok])), float(np.max(ctx[cok]))) if cok.any() else (1.0, 10.0)
     cticks = _nice_ticks(clo, max(chi, clo * 1.01))
-    data = [{"type": "heatmap", "x": x, "y": y, "z": _masked(np.log10(kv), plane.valid), "zmin": math.log10(klo),
-             "zmax": math.log10(max(khi, klo * 1.01)), "colorscale": SIZE_SCALE, "xgap": 1, "ygap": 1,
-             "colorbar": _colorbar("kB per token", [math.log10(t) for t in kticks], [f"{t:g}" for t in kticks],
-                                   x=1.02),
-             "customdata": _rounded(np.stack([kv, plane.query_heads], axis=-1)), "hoverongaps": False,
-             "name": "KV per token", "hovertemplate": ("%{customdata[0]:.2f} kB of KV per context token<br>"
-                                                       "%{customdata[1]:.0f} query heads<extra></extra>"),
-             **axis_ref(0)}]
-    trace, notes = _markers(plane, axis_ref(0), True)
-    data.append(trace)
-    layout["annotations"] += notes
+    data = [grid.heatmap(0, _masked(np.log10(kv), plane.valid), zmin=math.log10(klo),
+                         zmax=math.log10(max(khi, klo * 1.01)), colorscale=SIZE_SCALE, name="KV per token",
+                         colorbar=_colorbar("kB per token", [math.log10(t) for t in kticks], [f"{t:g}" for t in kticks]),
+                         customdata=_rounded(np.stack([kv, plane.query_heads], axis=-1)),
+                         hovertemplate=("%{customdata[0]:.2f} kB of KV per context token<br>%{customdata[1]:.0f} "
+                                        "query heads<extra></extra>"))]
+    data.append(grid.markers(0, labelled=True))
     with np.errstate(divide="ignore"):
         log_ctx = np.log10(np.where(ctx > 0, ctx, np.nan))
     for j, chip in enumerate(plane.chips):
-        ref = axis_ref(j + 1)
-        data.append({"type": "heatmap", "x": x, "y": y, "z": _masked(log_ctx[..., j], plane.valid),
-                     "zmin": math.log10(clo), "zmax": math.log10(max(chi, clo * 1.01)), "colorscale": COST_SCALE,
-                     "reversescale": True, "showscale": j == 0, "xgap": 1, "ygap": 1,
-                     "colorbar": _colorbar("tokens per GPU", [math.log10(t) for t in cticks],
-                                           [labels.si(t) for t in cticks], x=1.1),
-                     "customdata": _rounded(ctx[..., j]), "hoverongaps": False, "name": chip,
-                     "hovertemplate": f"<b>{chip}</b>: %{{customdata:,.0f}} tokens of context per GPU<extra></extra>",
-                     **ref})
-        trace, notes = _markers(plane, ref, False)
-        data.append(trace)
-        layout["annotations"] += notes
-    height = 140 + 360 * rows
-    return figure(data, {**layout, "title": {"text": f"KV bytes per token and the context one GPU holds: {plane.what}"},
-                         "height": height, "margin": {"l": 70, "r": 190, "t": 90, "b": 60}, "showlegend": False})
+        data.append(grid.heatmap(
+            j + 1, _masked(log_ctx[..., j], plane.valid), zmin=math.log10(clo), zmax=math.log10(max(chi, clo * 1.01)),
+            colorscale=COST_SCALE, reversescale=True, showscale=j == 0, name=chip, customdata=_rounded(ctx[..., j]),
+            colorbar=_colorbar("tokens per GPU", [math.log10(t) for t in cticks], [labels.si(t) for t in cticks],
+                               x=1.1),
+            hovertemplate=f"<b>{chip}</b>: %{{customdata:,.0f}} tokens of context per GPU<extra></extra>"))
+        data.append(grid.markers(j + 1, labelled=False))
+    key = f"<br><sup>Markers: {_key(plane)} (≈: the design with the same KV bytes per token and intensity)</sup>"
+    return _figure(data, layout, f"KV bytes per token and the context one GPU holds: {plane.what}{key}", rows, 190)
 
 
 def sweet_spots(chips: list, ridges: list, designs: list, what: str) -> dict:

@@ -63,7 +63,7 @@ def test_renders_the_design_space_tab_in_the_shared_template():
     assert not at.error, [e.value for e in at.error]
     assert not at.warning, [e.value for e in at.warning]  # no unknown URL parameter, no bad value
     figs = charts(at)
-    assert list(figs) == ["sweet-spots", "cost", "intensity"], "the open tab's charts only"
+    assert list(figs) == ["sweet-spots", "cost"], "the open tab's charts only"
     for fig in figs.values():
         layout = fig["layout"]
         assert layout["template"]["layout"]["font"]["family"].startswith("Inter")
@@ -75,13 +75,18 @@ def test_renders_the_design_space_tab_in_the_shared_template():
     cost = figs["cost"]
     assert [t["type"] for t in cost["data"]].count("heatmap") == 4, "one heatmap per chip panel"
     assert len(cost["data"]) <= 2 + 2 * 4, "few traces: a heatmap and a marker trace per panel, two legend entries"
-    ridges = [s for s in cost["layout"]["shapes"] if s["type"] == "line"]
-    bands = [s for s in cost["layout"]["shapes"] if s["type"] == "rect"]
-    assert len(bands) == 4 and len(ridges) == 4
-    for line, band, chip in zip(ridges, bands, ("h800", "h20", "a800", "910b")):
+    shapes = cost["layout"]["shapes"]
+    frames = [s for s in shapes if s["type"] == "rect" and "fillcolor" not in s]  # one per chip panel
+    bands = [s for s in shapes if s["type"] == "rect" and "fillcolor" in s]
+    ridges = [s for s in shapes if s["type"] == "line"]
+    assert len(frames) == len(bands) == len(ridges) == 4
+    left = -0.5  # the panels share one axis pair: each is offset; its first cell (1 q/KV) spans log2 -0.5 to 0.5
+    for frame, line, band, chip in zip(frames, ridges, bands, ("h800", "h20", "a800", "910b")):
+        shift = frame["x0"] - left
         ridge = library.chip(chip).ridge_point("fp8")  # MFA, 8-bit KV, 1 token: intensity = 2 x (q per KV)
-        assert line["x0"] == pytest.approx(math.log2(ridge / 2), abs=1e-12) == band["x1"]
-        assert band["x0"] == pytest.approx(math.log2(ridge / 4), abs=1e-12)
+        assert line["x0"] - shift == pytest.approx(math.log2(ridge / 2), abs=1e-12)
+        assert band["x1"] == line["x0"] and band["x0"] - shift == pytest.approx(math.log2(ridge / 4), abs=1e-12)
+        assert (band["y0"], band["y1"]) == (frame["y0"], frame["y1"]) == (line["y0"], line["y1"])
 
 
 def test_where_the_paper_designs_fall_and_the_what_ifs():
@@ -134,7 +139,8 @@ def test_heatmap_cell_at_a_library_design_is_the_cost_models_number(query, slug,
     for k, trace in enumerate(heatmaps):
         shown_total = trace["customdata"][j][i][0]
         assert shown_total == pytest.approx(float(ref.total_usd_per_mtok[0, k, 0]), rel=1e-4)
-        assert trace["x"][i] == math.log2(cell[plane.x_name]) and trace["y"][j] == math.log2(cell[plane.y_name])
+        if k == 0:  # the first panel sits at the axes' origin (the others are offset)
+            assert trace["x"][i] == math.log2(cell[plane.x_name]) and trace["y"][j] == math.log2(cell[plane.y_name])
     exact = [m for m in plane.markers if m["exact"]]
     assert any(m["x"] == cell[plane.x_name] and m["y"] == cell[plane.y_name] for m in exact)
 
@@ -195,7 +201,7 @@ TABS = dict(zip(("design", "size", "chip", "sensitivity", "iso", "ranked"), code
 
 
 @pytest.mark.parametrize("tab, chart_names, tables", [
-    ("size", ["kv-context"], 0), ("chip", [], 1), ("sensitivity", ["sensitivity"], 1), ("iso", ["iso-cost"], 0),
+    ("size", ["intensity", "kv-context"], 0), ("chip", [], 1), ("sensitivity", ["sensitivity"], 1), ("iso", ["iso-cost"], 0),
     ("ranked", ["chips-ranked"], 2)])
 def test_every_tab_draws(tab, chart_names, tables):
     at = open_tab(open_codesign(), TAB, TABS[tab])
@@ -282,11 +288,11 @@ def test_every_chart_and_table_has_its_download_control():
     from dashboard import export
 
     at = open_codesign()
-    for name in ("sweet-spots", "cost", "intensity"):
+    for name in ("sweet-spots", "cost"):
         at.session_state[export.popover_key(codesign.PAGE, name)] = True
     at = open_tables(at.run())
     ids = " ".join(el.proto.id for el in at.get("download_button"))
-    for name in ("sweet-spots", "cost", "intensity"):
+    for name in ("sweet-spots", "cost"):
         for fmt in report.FORMATS:
             assert f"dl_co-design_{name}_{fmt}" in ids
     assert "dl_cod_design_grid" in ids and "dl_co-design_table_designs-vs-ridges" in ids
@@ -335,3 +341,14 @@ def test_a_custom_models_name_stays_text(user_library):
         for spec in charts(at).values():
             assert "<b>Evil" not in json.dumps(spec), "a name in a chart is text (HTML-escaped)"
     assert any("<b>Evil</b> [click]" in shown(m) for m in at.markdown)
+
+
+def test_a_body_with_recurrent_layers_draws_its_ridges_as_contours():
+    """MiniMax-M1's lightning layers add a fixed state to every design's KV reads: intensity then
+    changes along both axes, and each chip's ridge and sweet spot are contour traces."""
+    at = open_codesign({"cod_base": "MiniMax-M1"})
+    assert not at.error
+    cost = charts(at)["cost"]
+    contours = [t for t in cost["data"] if t["type"] == "contour"]
+    assert len(contours) == 2 * 4 and {t["contours"]["operation"] for t in contours} == {"][", "="}
+    assert not [s for s in cost["layout"]["shapes"] if s["type"] == "line"]
