@@ -46,6 +46,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_felt.py
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_codesign.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

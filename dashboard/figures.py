@@ -14,7 +14,7 @@ from costmodel.afd import MAX_LAYOUT, binding_constraint
 from costmodel.kernels import chip_kernel_rows
 from costmodel.paper import PAPER_MODELS
 
-from . import compute, labels, variants
+from . import codesign, compute, labels, variants
 from .charts import afd as afd_charts
 from .charts import attention, latency, overview, paper, roofline, sweep
 from .scenario import Scenario
@@ -266,6 +266,7 @@ PAGES = {
     "attention": attention_page,
     "afd": afd_page,
     "paper": paper_page,
+    "co-design": codesign.codesign_page,
 }
 
 

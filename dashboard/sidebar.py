@@ -138,7 +138,8 @@ def with_url_chips(scenario: Scenario) -> Scenario:
 
 
 SIDEBAR_KEYS = ("models", "chips", CONTEXT.key, BATCH.key, "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
-PAGE_KEYS = ("att_tab", "sweep_tab", "paper_tab", "afd_tab", "lib_tab", "roof_view")  # the pages' own bound inputs
+PAGE_KEYS = ("att_tab", "sweep_tab", "paper_tab", "afd_tab", "lib_tab", "roof_view",  # the pages' own bound inputs
+             "cod_base", "cod_family", "cod_hd", "cod_rope", "cod_kv", "cod_mtp", "cod_chip", "cod_price", "cod_tab")
 
 
 def known_parameters(chips: dict) -> set[str]:
@@ -284,12 +285,16 @@ def draw_page() -> None:
 
 @st.fragment(key=PAGE)
 def _live(draw, scenario: Scenario, modified_slot) -> None:
+    """The page's body, then the sidebar's 'Modified' caption: what the user watches (the page's
+    first chart) is sent to the browser first."""
     with errors_as_messages():
         scenario = with_url_chips(scenario)  # a chip slider may have moved since the full run
-        with modified_slot:
-            modified_caption(scenario)
         use(scenario)
-        draw(scenario)
+        try:
+            draw(scenario)
+        finally:
+            with modified_slot:
+                modified_caption(scenario)
 
 
 def use(scenario: Scenario) -> Scenario:
