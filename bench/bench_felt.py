@@ -88,6 +88,10 @@ FINAL = "() => {" + _CHARTS + " return window.__feltSignature === signature(char
 ARM = "(timeoutMs) => {" + _CHARTS + """
     const before = signature(charts()[0]);
     if (before === null) throw new Error('no drawn chart in the main area');
+    // Cheap test on every DOM mutation: has the chart element or its drawn data object been
+    // replaced? Only then compare the (costly) signature, so the measurement adds no work
+    // proportional to the chart's size while the page renders.
+    let seenEl = charts()[0], seenData = seenEl._fullData;
     let t0 = null, done = false, observer = null, poll = null, timer = null;
     const onKey = () => { if (t0 === null) t0 = performance.now(); };
     window.__felt = new Promise((resolve, reject) => {
@@ -100,7 +104,10 @@ ARM = "(timeoutMs) => {" + _CHARTS + """
         };
         const check = () => {
             if (t0 === null || done) return;
-            const now = signature(charts()[0]);
+            const g = charts()[0];
+            if (!g || (g === seenEl && g._fullData === seenData)) return;
+            seenEl = g; seenData = g._fullData;
+            const now = signature(g);
             if (now !== null && now !== before) {
                 window.__feltSignature = now;
                 finish(resolve, performance.now() - t0);

@@ -42,35 +42,75 @@ def pairs_table(content, scenario, setup) -> None:
 
 
 def draw(scenario) -> None:
-    """Everything that follows the chip sliders: the optimum, the A:F control and the views."""
+    """Everything that follows the chip sliders: the optimum, the A:F control and the views.
+    The open view (a chart) is sent before the status line and the key figures above it: it is
+    what a user watches after moving a slider."""
     optimum = compute.afd_search(replace(scenario, afd=inputs).afd_setup(), objective=inputs.objective)
 
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     choice = afd_inputs.ratio(optimum, row)
     scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = figures.afd_view(scenario)
-    setup, plan, content = view.setup, view.plan, view.content
-    mb = view.choice[2]
-    if optimum is None:
-        row.button("Reset the ratio", key="afd_reset", on_click=afd_inputs.reset_ratio)
-        row.warning(f"No ratio up to {afd.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
-    else:
-        at_optimum = view.choice == compute.afd_optimum_ratio(optimum)
-        row.button(f"{'At the' if at_optimum else 'Use'} optimum: {optimum.layout}, micro-batch "
-                   f"{int(optimum.micro_batch):,} ({float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s)",
-                   key="afd_reset", on_click=afd_inputs.reset_ratio, disabled=at_optimum,
-                   help="The search's best plan for these inputs; click to set the ratio and micro-batch to it.")
+    status, key_figures = st.container(), st.container()
+    views(view, scenario)
+    with row:
+        optimum_button(view, optimum)
+    with status:
+        status_line(view)
+    with key_figures:
+        figures_of(view)
 
-    name = plan.layout
+
+def views(view, scenario) -> None:
+    """The open tab: a chart, the plan as a table or the chip-pair table."""
+    content = view.content
+
+    def chart(name: str, key: str) -> None:
+        render.plotly(content.charts[name], key)
+        export.chart_downloads(content.charts[name], name, scenario, content.page)
+
+    tab, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
+    with box:  # only the open tab is computed and drawn
+        if tab == PAIRS:
+            pairs_table(content, scenario, view.setup)
+        elif tab == PLAN:
+            st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
+            render.table(content.tables["plan"])
+            export.table_download(content.tables["plan"], "plan", scenario, content.page)
+        else:
+            chart(*VIEWS[tab])
+    export.page_bundle(content)
+
+
+def optimum_button(view, optimum) -> None:
+    """Back to the search's optimum (or, with nothing feasible, to the fallback ratio)."""
+    if optimum is None:
+        st.button("Reset the ratio", key="afd_reset", on_click=afd_inputs.reset_ratio)
+        st.warning(f"No ratio up to {afd.MAX_LAYOUT} meets the target with these inputs.", icon=":material/warning:")
+        return
+    at_optimum = view.choice == compute.afd_optimum_ratio(optimum)
+    st.button(f"{'At the' if at_optimum else 'Use'} optimum: {optimum.layout}, micro-batch "
+              f"{int(optimum.micro_batch):,} ({float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s)",
+              key="afd_reset", on_click=afd_inputs.reset_ratio, disabled=at_optimum,
+              help="The search's best plan for these inputs; click to set the ratio and micro-batch to it.")
+
+
+def status_line(view) -> None:
+    """Whether the chosen plan meets the target, and what binds it."""
+    setup, plan, mb = view.setup, view.plan, view.choice[2]
     size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
             f"({setup.micro_batches} in flight)")
     if view.nearest is None:
-        st.success(f"**{name} meets the {setup.tpot_s * 1e3:g} ms target** ({size}). Binding constraint: "
+        st.success(f"**{plan.layout} meets the {setup.tpot_s * 1e3:g} ms target** ({size}). Binding constraint: "
                    f"{view.binding}.", icon=":material/check_circle:")
     else:
-        st.warning(f"**{name} with micro-batch {mb:,} misses the target** ({size}). Binding constraint: "
+        st.warning(f"**{plan.layout} with micro-batch {mb:,} misses the target** ({size}). Binding constraint: "
                    f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
+
+def figures_of(view) -> None:
+    """The chosen plan's key figures and the budget they are held to."""
+    setup, plan = view.setup, view.plan
     use = plan.constraint_use()
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
@@ -93,22 +133,6 @@ def draw(scenario) -> None:
         f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
         f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."))
-
-    def chart(name: str, key: str) -> None:
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
-
-    view, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
-    with box:  # only the open tab is computed and drawn
-        if view == PAIRS:
-            pairs_table(content, scenario, setup)
-        elif view == PLAN:
-            st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
-            render.table(content.tables["plan"])
-            export.table_download(content.tables["plan"], "plan", scenario, content.page)
-        else:
-            chart(*VIEWS[view])
-    export.page_bundle(content)
 
 
 sidebar.show(draw)

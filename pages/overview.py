@@ -17,11 +17,12 @@ st.markdown(
 def draw(scenario) -> None:
     content = figures.overview_page(scenario)
     chips = ", ".join(labels.chip_label(c) for c in scenario.chip_specs())
-    st.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
-               f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
+    caption = st.empty()  # filled after the charts: the charts reach the browser first
     for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):
         render.plotly(content.charts[name], key)
         export.chart_downloads(content.charts[name], name, scenario, content.page)
+    caption.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
+                    f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
     render.folded_table("Costs as a table", content, "costs", scenario)
     export.page_bundle(content)
 

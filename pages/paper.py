@@ -14,16 +14,7 @@ def draw(scenario) -> None:
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
     n, ok, still = figures.paper_counts(cells)
-    render.metrics([
-        ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
-        ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
-        ("Still match with current chips", f"{still} / {n}",
-         "as many as with the library chips" if still == ok else f"{ok - still} fewer than with the library chips"),
-    ])
-    if modified:
-        st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
-    else:
-        st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
+    summary = st.container()  # filled after the open tab: its chart reaches the browser first
     tab, box = render.open_tab(TABS, "paper_tab")
     with box:
         if tab == TABS[1]:
@@ -32,6 +23,17 @@ def draw(scenario) -> None:
         else:
             render.plotly(content.charts["afd-vs-paper"], "paper_afd")
             export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
+    with summary:
+        render.metrics([
+            ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
+            ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
+            ("Still match with current chips", f"{still} / {n}",
+             "as many as with the library chips" if still == ok else f"{ok - still} fewer than with the library chips"),
+        ])
+        if modified:
+            st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
+        else:
+            st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
     export.page_bundle(content)
 
 
