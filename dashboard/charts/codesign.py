@@ -186,6 +186,16 @@ class Multiples:
                  "customdata": [m["note"] for m in plane.markers], "hovertemplate": "%{customdata}<extra></extra>"}
         return trace
 
+    def boxed_labels(self, k: int) -> list:
+        """The reference designs' names on panel k as boxed annotations, readable over dark cells
+        (for a single panel: each annotation costs a redraw)."""
+        plane = self.plane
+        xs = self.xs(k, [math.log2(m["x"]) if m["x"] > 0 else None for m in plane.markers])
+        ys = self.ys(k, [math.log2(m["y"]) if m["y"] > 0 else None for m in plane.markers])
+        return [{"x": x, "y": y, "xref": "x", "yref": "y", "text": m["label"], "showarrow": True, "arrowhead": 0,
+                 "arrowwidth": 1, "arrowcolor": "#374151", "ax": 0, "ay": -24 - 14 * (i % 2), **LABEL_BOX}
+                for i, (m, x, y) in enumerate(zip(plane.markers, xs, ys)) if x is not None and y is not None]
+
     def heatmap(self, k: int, z, **trace) -> dict:
         return {"type": "heatmap", "x": self.xs(k, _log2(self.plane.x)), "y": self.ys(k, _log2(self.plane.y)),
                 "z": z, "xgap": 1, "ygap": 1, "hoverongaps": False, "showlegend": False, **trace}
@@ -334,7 +344,8 @@ def intensity_panel(plane: Plane) -> dict:
         else:
             data.append(grid.contour(0, name=f"{chip} ridge {ridge:.0f}", showlegend=True, line=line,
                                      contours={"type": "constraint", "operation": "=", "value": math.log2(ridge)}))
-    data.append(grid.markers(0, labelled=True))
+    data.append(grid.markers(0, labelled=False))
+    layout["annotations"] += grid.boxed_labels(0)  # over dark cells: boxed
     fig = _figure(data, layout, f"Attention intensity vs every chip's ridge point: {plane.what}", 1, 230)
     fig["layout"].update(showlegend=True, height=540,
                          legend={"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}})

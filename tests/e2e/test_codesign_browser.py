@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -158,4 +159,4 @@ def test_every_tab_draws_in_the_browser(page, warm, tab):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
     assert not page.locator('[data-testid="stException"]').count()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
-    shot(page, tab.split(":")[-1].strip().lower().replace(" ", "-").replace("/", ""))
+    shot(page, re.sub(r"[^a-z0-9]+", "-", tab.split(":")[-1].strip().lower()).strip("-"))
