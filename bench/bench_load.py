@@ -1,12 +1,14 @@
-"""Sessions under load: N concurrent sessions (default 20) against ONE `streamlit run app.py`
-server, without browsers, each moving chip sliders and switching pages; server-side rerun
+"""Sessions under load: N concurrent sessions (default 20) against ONE dashboard server
+(`streamlit run app.py`), without browsers, each moving chip sliders and switching pages; server-side rerun
 times (p50, p95) against one session alone doing the same, errors, cross-session leaks, and
 the server's memory before and after each wave.
 
     .venv/bin/python bench/bench_load.py [--sessions 20] [--actions 20] [--waves 2] [--json PATH]
 
-The server: a fresh headless `streamlit run app.py` on a free port of 127.0.0.1 (file watcher
-off, DECODE_CODESIGN_HOME a temporary folder, its own process group, stopped at the end).
+The server: a fresh headless `python -m dashboard serve` (what `make run` starts: `streamlit
+run app.py`, legacy pages/ discovery off) on a free port of 127.0.0.1 (file watcher off,
+DECODE_CODESIGN_HOME a temporary folder, its own process group, stopped at the end, and
+killed with the bench if the bench dies).
 
 The clients speak Streamlit's own protocol, as the browser does: a websocket to
 /_stcore/stream, protobuf BackMsg.rerun_script requests (ClientState: widget states, query
@@ -483,7 +485,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        cmd = [sys.executable, "-m", "dashboard", "serve", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
                "false", "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", str(TTL_S)]
         with open(log_path, "w") as log:  # a file, not a pipe: a full pipe would block the server
