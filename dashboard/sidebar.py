@@ -80,21 +80,49 @@ def url_overrides(chip: Chip, params: dict) -> dict:
     return out
 
 
+CHIP_PARAMS = "_chip_params"  # {URL parameter: value} of every changed chip spec in this session
+
+
+def _set_param(key: str, value: str | None) -> None:
+    """Set (or, with None, drop) a chip slider's URL parameter, and remember it for the session:
+    Streamlit drops URL parameters no widget of the next page is bound to when the page changes,
+    so a chip not being edited would lose its changes on a page switch."""
+    remembered = st.session_state.setdefault(CHIP_PARAMS, {})
+    if value is None:
+        remembered.pop(key, None)
+        st.query_params.pop(key, None)
+    else:
+        remembered[key] = value
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def _restore_params(chips: dict) -> None:
+    """Every changed chip spec of the session back in the URL (a page switch may have dropped
+    them); a valid one that a link brought is remembered."""
+    remembered = st.session_state.setdefault(CHIP_PARAMS, {})
+    known = {slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS}
+    for key in [k for k in remembered if k not in known]:  # a chip deleted since
+        del remembered[key]
+    for key, value in remembered.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    for key in known:
+        if key in st.query_params and key not in remembered:
+            remembered[key] = st.query_params[key]
+
+
 def _reset(chip: Chip) -> None:
     """Back to library values: drop the chip's URL parameters and slider states."""
     for spec in SLIDER_FIELDS:
         key = slider_key(chip, spec)
-        st.query_params.pop(key, None)
+        _set_param(key, None)
         st.session_state.pop(key, None)
 
 
 def _write_url(chip: Chip, spec: Quantity, value: float) -> None:
     """Keep a slider's value in the URL (no parameter at the library value)."""
-    key = slider_key(chip, spec)
-    if is_close(value, _default(chip, spec)):
-        st.query_params.pop(key, None)
-    elif st.query_params.get(key) != f"{value:g}":
-        st.query_params[key] = f"{value:g}"
+    _set_param(slider_key(chip, spec), None if is_close(value, _default(chip, spec)) else f"{value:g}")
 
 
 def _moved(chip: Chip, spec: Quantity) -> None:
@@ -168,13 +196,13 @@ def load(scenario: Scenario) -> None:
 
     for chip in scenario.known_chips().values():  # sliders of every chip back to the library value
         for spec in SLIDER_FIELDS:
-            st.query_params.pop(slider_key(chip, spec), None)
+            _set_param(slider_key(chip, spec), None)
             st.session_state.pop(slider_key(chip, spec), None)
     known = scenario.known_chips()
     for slug, changes in scenario.chip_overrides:
         for name, value in changes:
             spec = next(s for s in SLIDER_FIELDS if s.name == name)
-            st.query_params[slider_key(known[slug], spec)] = f"{value / spec.scale:g}"
+            _set_param(slider_key(known[slug], spec), f"{value / spec.scale:g}")
     st.session_state.update(widget_state(scenario))
     st.session_state[AFD_KEY] = scenario.afd
     st.session_state[afd_inputs.LOAD_KEY] = scenario.afd
@@ -208,6 +236,7 @@ def render() -> Scenario:
             default = _default(chip, spec)
             if default is not None:
                 url.number(slider_key(chip, spec), spec.step, _maximum(default, spec), what=spec.title)
+    _restore_params(chips)
     sb = st.sidebar
     sb.header("Scenario")
     model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,

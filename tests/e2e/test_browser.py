@@ -114,3 +114,22 @@ def test_overrides_of_other_chips_survive_url_updates(page, warm):
     assert "h20_usd_h=1.6" in page.url
     data = "".join(settled_charts(page, len(before)))
     assert data != "".join(before) and "H20*" in data, "both chips marked: H800 from its slider, H20 from the URL"
+
+
+def test_changes_of_a_chip_not_being_edited_survive_a_page_switch(page, warm):
+    """Move H800's price, edit H20 instead, switch pages: H800 keeps its change (Streamlit drops
+    URL parameters no widget of the next page is bound to; the sidebar keeps them)."""
+    page.goto(f"{warm}/?h800_usd_h=3")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect_caption = "Modified: H800* (Price)"
+    page.get_by_text(expect_caption).wait_for(timeout=30_000)
+    sidebar.get_by_role("combobox", name="Edit chip").click()
+    page.keyboard.type("H20")
+    page.get_by_role("option", name="NVIDIA H20", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('edit=')", timeout=30_000)
+    sidebar.get_by_role("link", name="AFD sizing").click()
+    page.wait_for_function("() => window.location.pathname.endsWith('/afd')", timeout=30_000)
+    page.get_by_text(expect_caption).wait_for(timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('h800_usd_h=3')", timeout=30_000)
+    assert "H800*" in page.locator(".kpi-foot").inner_text(timeout=30_000)
