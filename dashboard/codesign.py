@@ -381,11 +381,14 @@ def chip_wants(scenario: Scenario, r: Resolved) -> pd.DataFrame:
 
 @cache
 def design_table(scenario: Scenario, r: Resolved) -> pd.DataFrame:
-    """The whole design grid (every shown design of the family, every fixed dimension, KV
-    precision and tokens per step) with its per-token figures and, per selected chip, the
-    cost, whether it is in the sweet spot and the context one GPU holds."""
+    """The design grid of the heatmaps: every shown design of the plane (its fixed dimension)
+    at every KV precision and tokens per step, with its per-token figures and, per selected
+    chip, the cost, whether it is in the sweet spot and the context one GPU holds. (Other
+    dimensions: choose them above; every dimension would quintuple the report's table.)"""
     grid = full_grid(r.base, r.family, r.chips, r.context, r.weight_dtype, r.dim)
-    mask = valid_designs(grid)
+    third = np.zeros(grid.shape, dtype=bool)
+    third[:, :, axes_of(r.base, r.family, r.dim)[2].index(r.dim)] = True
+    mask = valid_designs(grid) & third
     cols = _design_columns(grid, mask)
     cols.update({
         "KV per context token (bytes)": grid.kv_bytes_per_context_token[mask],

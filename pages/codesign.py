@@ -48,7 +48,7 @@ def draw(scenario) -> None:
                         f"is in the next tab.")
             chart("cost")
             st.download_button(
-                "Design grid (CSV): every design of the family, dimension, KV precision and tokens per step",
+                "Design grid (CSV): every design of the plane at every KV precision and tokens per step",
                 data=lambda: report.table_csv(content.tables["design-grid"]), on_click="ignore", type="tertiary",
                 file_name=f"{report.file_stem(content.page, 'table-design-grid', scenario)}.csv",
                 mime=report.MIME["csv"], key="dl_cod_design_grid", icon=":material/table:")
