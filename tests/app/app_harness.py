@@ -16,6 +16,7 @@ PAGES = {
     "context-sweep": "pages/context_sweep.py",
     "attention": "pages/attention.py",
     "paper": "pages/paper.py",
+    "co-design": "pages/codesign.py",
 }
 TIMEOUT = 60
 FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
@@ -24,7 +25,11 @@ TABS = {"attention": ("att_tab", ["(a) The paper's three designs", "(b) Same bod
                                   "(d) Measured vs modeled latency (Table 9)", "(e) Validation of the latency model"]),
         "context-sweep": ("sweep_tab", ["Cost per 1M tokens", "KV cache vs HBM", "Where the picture changes"]),
         "paper": ("paper_tab", ["Figure 1 totals: paper vs current chips",
-                                "Every cell: paper, library chips, current chips"])}  # lazy: only the open one drawn
+                                "Every cell: paper, library chips, current chips"]),
+        "co-design": ("cod_tab", ["Design space: sweet spots and cost", "Intensity, KV and context per GPU",
+                                  "What a chip wants", "What a model wants: sensitivity",
+                                  "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"])}
+# (lazy tabs: only the open one is drawn)
 
 
 def open_app(page: str = "overview", query: dict | None = None) -> AppTest:

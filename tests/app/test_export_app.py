@@ -16,8 +16,10 @@ CHARTS = {
     "overview": ["fig1-params-vs-cost", "fig2-single-chip-vs-afd"],
     "roofline": ["overlaid"],
     "context-sweep": ["costs", "kv-cache"],
-    "attention": ["paper-designs", "same-body", "same-body-cost", "what-ifs"],
+    "attention": ["paper-designs", "same-body", "same-body-cost", "what-ifs", "table9", "latency-vs-context",
+                  "validation-parity"],
     "paper": ["afd-vs-paper"],
+    "co-design": ["sweet-spots", "cost", "intensity", "kv-context", "sensitivity", "iso-cost", "chips-ranked"],
 }
 
 

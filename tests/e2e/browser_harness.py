@@ -18,7 +18,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 # page -> URL path (the default page, overview, lives at the root)
 PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
-         "paper": "paper"}
+         "paper": "paper", "co-design": "co-design"}
 
 
 def free_port() -> int:

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.e2e
 DOCUMENTED = {"": "What does decoding a token cost?", "roofline": "Roofline per chip",
               "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
               "afd": "AFD sizing: attention-to-FFN ratio", "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
-              "library": "Your chips and models"}
+              "co-design": "Co-design explorer", "library": "Your chips and models"}
 NAVIGATION = ["Overview", "Roofline", "Context sweep", "MFA vs MLA vs GQA", "AFD sizing", "Paper reproduction",
-              "Your chips and models"]
+              "Co-design explorer", "Your chips and models"]
 WATCH = r"""() => {  // every text the page ever shows while loading, and every navigation link list
   window.__seen = {notFound: false, navs: []};
   new MutationObserver(() => {
