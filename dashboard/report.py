@@ -170,24 +170,39 @@ def _axis_title(layout: dict, ref: str | None, letter: str) -> str:
     return (layout.get(key, {}).get("title") or {}).get("text", "")
 
 
-CHART_CSV_COLUMNS = ("trace", "x axis", "y axis", "x", "y", "base")
+CHART_CSV_COLUMNS = ("trace", "x axis", "y axis", "z axis", "x", "y", "z", "base")
+
+
+def _points(trace: dict) -> list[tuple]:
+    """(x, y, z, base) of each point of a trace. A chart drawn in transformed coordinates (log,
+    panels side by side) gives the values behind it as ``meta["values"]`` (x, y, optional z
+    matrix indexed [y][x]); a grid (heatmap, contour) gives one point per cell, and a grid
+    without such values is a decoration (a ridge line over a heatmap) and gives none."""
+    values = (trace.get("meta") or {}).get("values") or {}
+    xs, ys = values.get("x", trace.get("x") or []), values.get("y", trace.get("y") or [])
+    if "z" in values:
+        return [(x, y, values["z"][i][j], None) for i, y in enumerate(ys) for j, x in enumerate(xs)]
+    if isinstance(trace.get("z"), list):
+        return []
+    base = trace.get("base")
+    return [(x, y, None, base[k] if isinstance(base, list) else base) for k, (x, y) in enumerate(zip(xs, ys))]
 
 
 def chart_rows(spec: dict) -> list[dict]:
     """The plotted points: one row per (trace, point) with the axis titles; legend-only traces
-    (no data) left out. ``base``: where a stacked bar starts (empty otherwise)."""
+    (no data) left out. ``z``: a grid cell's value (empty otherwise); ``base``: where a stacked
+    bar starts (empty otherwise)."""
     rows = []
     layout = spec["layout"]
     for i, trace in enumerate(spec["data"]):
-        xs, ys = trace.get("x") or [], trace.get("y") or []
-        if not any(v is not None for v in xs):
+        points = _points(trace)
+        if not any(x is not None for x, *_ in points):
             continue
-        base = trace.get("base")
         name = trace.get("name") or f"trace {i + 1}"
         xt, yt = _axis_title(layout, trace.get("xaxis"), "x"), _axis_title(layout, trace.get("yaxis"), "y")
-        for k, (x, y) in enumerate(zip(xs, ys)):
-            b = base[k] if isinstance(base, list) else base
-            rows.append({"trace": name, "x axis": xt, "y axis": yt, "x": x, "y": y, "base": b})
+        zt = ((trace.get("meta") or {}).get("values") or {}).get("z axis", "")
+        rows += [{"trace": name, "x axis": xt, "y axis": yt, "z axis": zt, "x": x, "y": y, "z": z, "base": b}
+                 for x, y, z, b in points]
     return rows
 
 

@@ -55,9 +55,11 @@ def _log2(v) -> list:
     return [math.log2(float(x)) for x in v]
 
 
-def _masked(array, valid, decimals: int = 4) -> list:
-    """z of a heatmap (a log of the value: colour only, ``decimals`` kept); None where not valid."""
-    return [[None if not ok or not math.isfinite(v) else round(v, decimals) for v, ok in zip(row, oks)]
+def _masked(array, valid, decimals: int | None = 4) -> list:
+    """Nested lists of ``array`` ([y, x]) rounded to ``decimals`` (None: exact); None where not
+    valid or not finite."""
+    return [[None if not ok or not math.isfinite(v) else v if decimals is None else round(v, decimals)
+             for v, ok in zip(row, oks)]
             for row, oks in zip(np.asarray(array, dtype=float).tolist(), np.asarray(valid).tolist())]
 
 
@@ -183,7 +185,8 @@ class Multiples:
                                                    for i, m in enumerate(plane.markers)],
                             "color": ["#FFFFFF" if m["exact"] else "#111827" for m in plane.markers],
                             "line": {"width": 2, "color": "#111827"}},
-                 "customdata": [m["note"] for m in plane.markers], "hovertemplate": "%{customdata}<extra></extra>"}
+                 "customdata": [m["note"] for m in plane.markers], "hovertemplate": "%{customdata}<extra></extra>",
+                 "meta": {"values": {"x": [m["x"] for m in plane.markers], "y": [m["y"] for m in plane.markers]}}}
         return trace
 
     def boxed_labels(self, k: int) -> list:
@@ -196,9 +199,16 @@ class Multiples:
                  "arrowwidth": 1, "arrowcolor": "#374151", "ax": 0, "ay": -24 - 14 * (i % 2), **LABEL_BOX}
                 for i, (m, x, y) in enumerate(zip(plane.markers, xs, ys)) if x is not None and y is not None]
 
-    def heatmap(self, k: int, z, **trace) -> dict:
+    def heatmap(self, k: int, values, z_title: str, log, **trace) -> dict:
+        """Panel k's heatmap of ``values`` ([y, x]; NaN or invalid designs blank), coloured by
+        ``log`` of them; the values themselves (and the designs' own x, y) kept for export."""
+        shown = _masked(values, self.plane.valid, decimals=None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = _masked(log(np.where(np.asarray(values, dtype=float) > 0, values, np.nan)), self.plane.valid)
         return {"type": "heatmap", "x": self.xs(k, _log2(self.plane.x)), "y": self.ys(k, _log2(self.plane.y)),
-                "z": z, "xgap": 1, "ygap": 1, "hoverongaps": False, "showlegend": False, **trace}
+                "z": z, "xgap": 1, "ygap": 1, "hoverongaps": False, "showlegend": False,
+                "meta": {"values": {"x": list(self.plane.x), "y": list(self.plane.y), "z": shown, "z axis": z_title}},
+                **trace}
 
     def ridge(self, k: int, along: str, ridge: float, band: bool, line: dict) -> list | None:
         """Shapes on panel k of a separable plane: the ridge (intensity = ridge) as a line across
@@ -296,7 +306,7 @@ def cost_panels(plane: Plane) -> dict:
         custom = _rounded(np.stack([plane.total[..., j], plane.attention[..., j], plane.intensity,
                                     plane.query_heads], axis=-1))
         data.append(grid.heatmap(
-            j, _masked(np.log10(plane.total[..., j]), plane.valid), zmin=math.log10(lo), zmax=math.log10(hi),
+            j, plane.total[..., j], "USD per 1M tokens", np.log10, zmin=math.log10(lo), zmax=math.log10(hi),
             colorscale=COST_SCALE, showscale=j == 0, name=chip, customdata=custom,
             colorbar=_colorbar("USD per 1M tokens", [math.log10(t) for t in ticks], [_money(t) for t in ticks]),
             hovertemplate=(f"<b>{chip}</b> · %{{customdata[3]:.0f}} query heads<br>total $%{{customdata[0]:.4f}} "
@@ -328,7 +338,7 @@ def intensity_panel(plane: Plane) -> dict:
     ticks = ticks[::2] if len(ticks) > 10 else ticks
     grid = Multiples(plane, 1, 1)
     layout = grid.layout(["Arithmetic intensity of attention (core FLOPs per KV byte read)"])
-    data = [grid.heatmap(0, _masked(np.log2(inten), plane.valid), zmin=math.log2(lo), zmax=math.log2(hi),
+    data = [grid.heatmap(0, inten, "FLOPs per KV byte", np.log2, zmin=math.log2(lo), zmax=math.log2(hi),
                          colorscale=INTENSITY_SCALE, name="intensity",
                          colorbar=_colorbar("FLOPs per KV byte", _log2(ticks), [f"{t:g}" for t in ticks]),
                          customdata=_rounded(np.stack([inten, plane.kv_per_token / 1e3, plane.query_heads], axis=-1)),
@@ -368,18 +378,17 @@ def kv_panels(plane: Plane) -> dict:
     cok = np.broadcast_to(plane.valid[..., None], ctx.shape) & (ctx > 0)
     clo, chi = (float(np.min(ctx[cok])), float(np.max(ctx[cok]))) if cok.any() else (1.0, 10.0)
     cticks = _nice_ticks(clo, max(chi, clo * 1.01))
-    data = [grid.heatmap(0, _masked(np.log10(kv), plane.valid), zmin=math.log10(klo),
+    data = [grid.heatmap(0, kv, "kB of KV per context token", np.log10, zmin=math.log10(klo),
                          zmax=math.log10(max(khi, klo * 1.01)), colorscale=SIZE_SCALE, name="KV per token",
                          colorbar=_colorbar("kB per token", [math.log10(t) for t in kticks], [f"{t:g}" for t in kticks]),
                          customdata=_rounded(np.stack([kv, plane.query_heads], axis=-1)),
                          hovertemplate=("%{customdata[0]:.2f} kB of KV per context token<br>%{customdata[1]:.0f} "
                                         "query heads<extra></extra>"))]
     data.append(grid.markers(0, labelled=True))
-    with np.errstate(divide="ignore"):
-        log_ctx = np.log10(np.where(ctx > 0, ctx, np.nan))
     for j, chip in enumerate(plane.chips):
         data.append(grid.heatmap(
-            j + 1, _masked(log_ctx[..., j], plane.valid), zmin=math.log10(clo), zmax=math.log10(max(chi, clo * 1.01)),
+            j + 1, ctx[..., j], "context one GPU holds (tokens)", np.log10, zmin=math.log10(clo),
+            zmax=math.log10(max(chi, clo * 1.01)),
             colorscale=COST_SCALE, reversescale=True, showscale=j == 0, name=chip, customdata=_rounded(ctx[..., j]),
             colorbar=_colorbar("tokens per GPU", [math.log10(t) for t in cticks], [labels.si(t) for t in cticks],
                                x=1.1),
@@ -485,6 +494,8 @@ def iso_cost(peaks, bandwidths, cost, chips: list[dict], intensity: float, price
              "line": {"width": 0.6, "color": "rgba(17,24,39,0.35)"},
              "colorbar": _colorbar("USD per 1M tokens", [math.log10(t) for t in ticks], [_money(t) for t in ticks]),
              "customdata": (10 ** z).tolist(),
+             "meta": {"values": {"x": values(peaks_t), "y": values(bws_t), "z": np.asarray(cost).tolist(),
+                                 "z axis": "USD per 1M tokens"}},
              "hovertemplate": ("peak %{x:.0f} TFLOP/s · HBM %{y:.2f} TB/s<br>$%{customdata:.4f} per 1M tokens at "
                                f"${price:g}/h<extra></extra>")}]
     x0, x1 = float(peaks_t.min()), float(peaks_t.max())

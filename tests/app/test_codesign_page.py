@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_harness import APP, TIMEOUT, open_tab, shown
 from costmodel import cost_grid, library
-from dashboard import codesign, figures, render, report, userlib
+from dashboard import codesign, figures, labels, render, report, userlib
 from dashboard.scenario import Scenario
 
 PAGE = "pages/codesign.py"
@@ -282,6 +282,24 @@ def test_exports_design_grid_and_sensitivity_as_csv():
         spec = content.charts[chart_name]
         assert report.chart_csv(spec) and report.html_bytes(spec, scenario, content.page, chart_name)
     assert any("128 FLOPs per KV byte" in line for line in content.headlines)
+
+
+def test_heatmap_csv_is_the_designs_and_their_exact_costs():
+    """The cost chart's CSV names designs by their own values (not the drawn log2 and panel
+    offsets) and holds cost_grid's USD per 1M tokens exactly; the reference markers too."""
+    scenario = Scenario()
+    spec = figures.build("co-design", scenario).charts["cost"]
+    rows = list(csv.DictReader(io.StringIO(report.chart_csv(spec).decode())))
+    ref = cost_grid([library.model("step-3")], scenario.chip_specs(), scenario.context)
+    chips = scenario.chip_specs()
+    for k, chip in enumerate(chips):
+        cell = [r for r in rows if r["trace"] == labels.chip_label(chip) and r["x"] == "64" and r["y"] == "1"]
+        assert len(cell) == 1, (chip.name, cell)
+        assert cell[0]["z axis"] == "USD per 1M tokens" and cell[0]["x axis"].startswith("Query heads per KV head")
+        assert float(cell[0]["z"]) == float(ref.total_usd_per_mtok[0, k, 0])
+    markers = [r for r in rows if r["trace"] == "reference designs"]
+    assert (64.0, 1.0) in [(float(r["x"]), float(r["y"])) for r in markers]
+    assert not [r for r in rows if r["z"] in ("nan", "inf")]
 
 
 def test_every_chart_and_table_has_its_download_control():
