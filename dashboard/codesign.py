@@ -36,12 +36,13 @@ from costmodel.cost import SECONDS_PER_HOUR, TOKENS_PER_UNIT, attention_usd
 from costmodel.design_space import (FAMILIES, FAMILY_LABELS, DesignGrid, base_design, design_grid, design_model,
                                     equivalent, family_of, own_family)
 from costmodel.errors import InputError
-from costmodel.fields import Choice, Quantity, choice, declared, quantity
+from costmodel.fields import Quantity, declared
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_MODELS
 
 from . import compute, labels
 from .charts import codesign as charts
+from .codesign_inputs import KV_BITS, LOAD_KEY, TOKENS_PER_STEP, CodesignInputs
 from .scenario import Scenario
 
 PAGE = "co-design"
@@ -59,8 +60,6 @@ HEAD_DIMS = (64, 96, 128, 192, 256)
 LATENT = (64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
 HEADS = (4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 ROPE = (32, 64, 128)
-KV_BITS = (16, 8, 4)
-TOKENS_PER_STEP = (1, 2, 3, 4)
 MAX_QUERY_HEADS = 512  # designs with more query heads (than this or the base's) are left out
 # family -> (x, y, fixed dimension): (parameter, axis title, values)
 PLANES = {
@@ -85,45 +84,6 @@ ASSUMPTIONS = (
     "chip's compute format for the weights. Context one GPU holds: HBM minus the attention projections, embedding "
     "and LM head at the weight precision (one GPU of an AFD attention instance, dp layout; FFN weights on the FFN "
     "instances; no activation reserve), over the KV bytes cached per context token.")
-
-
-@dataclass(frozen=True)
-class CodesignInputs:
-    """The page's own inputs, each declared once (label, range, URL key ``cod_`` + key):
-    ``base`` model slug; ``family`` of the plane (None: the base's own); ``dim``: the plane's
-    fixed dimension, head dim (MFA/GQA) or RoPE dim (MLA) (None: the base's own); ``kv_bits``;
-    ``tokens_per_step``; ``chip`` the chip and model views look at (None: the sidebar's first);
-    ``price_usd_per_hour`` of the iso-cost view (None: that chip's own)."""
-
-    base: str = "step-3"
-    family: str | None = choice("Attention family of the plane", (None, *FAMILIES), "family", default=None,
-                                description="The design family swept: MFA and GQA share the plane (query heads per "
-                                            "KV head x KV heads), MLA has its own (latent rank x query heads)")
-    dim: int | None = quantity("Fixed dimension", "", 1.0, "dim", required=False, minimum=1, maximum=4096,
-                               integer=True, step=1, description="Head dim (MFA, GQA) or RoPE dim (MLA) of the plane")
-    kv_bits: int = choice("KV precision (bits)", KV_BITS, "kv", default=8,
-                          description="Bits per cached K/V element (storage; compute stays in the chip's format)")
-    tokens_per_step: int = quantity("Tokens per decode step (MTP)", "", 1.0, "mtp", default=1, minimum=1,
-                                    maximum=max(TOKENS_PER_STEP), integer=True, step=1,
-                                    description="Multi-token prediction: query tokens that share one read of the "
-                                                "KV cache per step (all assumed accepted)")
-    chip: str | None = None
-    price_usd_per_hour: float | None = quantity("Price for the iso-cost view", "USD/hour", 1.0, "price",
-                                                required=False, minimum=0.01, maximum=1000, step=0.1,
-                                                description="Price per GPU-hour at which the iso-cost contours are "
-                                                            "drawn; empty: the chip's own")
-
-    def __post_init__(self):
-        for name, spec in declared(CodesignInputs).items():
-            value = getattr(self, name)
-            if isinstance(spec, Choice):
-                object.__setattr__(self, name, spec.check(value, f"co-design {spec.label}"))
-            elif value is not None or spec.required:
-                object.__setattr__(self, name, spec.check(value, f"co-design {spec.label}", shown=True))
-        for name in ("base", "chip"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                raise InputError(f"co-design {name}", f"expected a slug, got {value!r}")
 
 
 SPECS = declared(CodesignInputs)
@@ -591,8 +551,8 @@ def _pairs_table(plans) -> pd.DataFrame:
 
 
 def codesign_page(scenario: Scenario):
-    """The page's PageContent with the default inputs (the report has no page inputs)."""
-    return codesign_view(scenario).content
+    """The page's PageContent for the scenario's co-design inputs."""
+    return codesign_view(scenario, scenario.codesign).content
 
 
 def base_cell(view: CodesignView) -> tuple[int, int] | None:
@@ -631,16 +591,40 @@ URL_KEYS = tuple(KEYS.values())  # the page's bound inputs (the sidebar's PAGE_K
 OWN = "own"  # the family option meaning the base's own
 
 
+def _own_dims(model: ModelSpec) -> dict:
+    """{widget key: value} of the fixed dimensions at ``model``'s own (head dim, RoPE dim)."""
+    own = own_family(model)
+    return {KEYS["head_dim"]: own_dim(model, own if own != "mla" else "gqa"), KEYS["qk_rope_dim"]: own_dim(model, "mla")}
+
+
 def _base_changed(known: dict) -> None:
     """A new base model (the selector's callback): the family and the fixed dimensions go to
     its own (bound widgets: set through their state, which also sets the URL)."""
     import streamlit as st
 
     model = known[st.session_state[KEYS["base"]]]
-    own = own_family(model)
-    st.session_state[KEYS["family"]] = own
-    st.session_state[KEYS["head_dim"]] = own_dim(model, own if own != "mla" else "gqa")
-    st.session_state[KEYS["qk_rope_dim"]] = own_dim(model, "mla")
+    st.session_state[KEYS["family"]] = own_family(model)
+    st.session_state.update(_own_dims(model))
+
+
+def widget_state(inputs: CodesignInputs, scenario: Scenario) -> dict:
+    """{widget key: value} that shows ``inputs`` in the page's widgets (``scenario``: the known
+    models, and the sidebar's first chip where ``inputs.chip`` is None)."""
+    model = scenario.known_models()[inputs.base]
+    family = inputs.family or own_family(model)
+    return {KEYS["base"]: inputs.base, KEYS["family"]: family, **_own_dims(model),
+            KEYS[PLANES[family][2][0]]: inputs.dim or own_dim(model, family), KEYS["kv_bits"]: inputs.kv_bits,
+            KEYS["tokens_per_step"]: inputs.tokens_per_step, KEYS["chip"]: inputs.chip or scenario.chips[0],
+            KEYS["price_usd_per_hour"]: inputs.price_usd_per_hour}
+
+
+def _apply_loaded(scenario: Scenario) -> None:
+    """Put a loaded scenario's inputs (``LOAD_KEY``) into the widgets, before they are drawn."""
+    import streamlit as st
+
+    inputs = st.session_state.pop(LOAD_KEY, None)
+    if inputs is not None and inputs.base in scenario.known_models():
+        st.session_state.update(widget_state(inputs, scenario))
 
 
 def _index(key: str, options: list, value) -> int | None:
@@ -658,6 +642,7 @@ def inputs(scenario: Scenario) -> CodesignInputs:
 
     from . import url
 
+    _apply_loaded(scenario)
     known, chips = scenario.known_models(), scenario.known_chips()
     show_model = labels.model_options(known)
     row1, row2 = st.columns(4), st.columns(4)
@@ -695,11 +680,12 @@ def inputs(scenario: Scenario) -> CodesignInputs:
                                   "(sensitivity, iso-cost price).")
     spec = SPECS["kv_bits"]
     url.choice(KEYS["kv_bits"], map(str, spec.options))
-    kv_bits = row2[0].radio(spec.label, list(spec.options), index=spec.options.index(8), horizontal=True,
+    kv_bits = row2[0].radio(spec.label, list(spec.options), index=_index(KEYS["kv_bits"], list(spec.options), 8),
+                            horizontal=True,
                             key=KEYS["kv_bits"], bind=URL, format_func=str, help=spec.description + ".")
     spec = SPECS["tokens_per_step"]
     url.number(KEYS["tokens_per_step"], spec.minimum, spec.maximum, True, spec.label)
-    mtp = row2[1].slider(spec.title, int(spec.minimum), int(spec.maximum), 1, step=1, key=KEYS["tokens_per_step"],
+    mtp = row2[1].slider(spec.title, int(spec.minimum), int(spec.maximum), step=1, key=KEYS["tokens_per_step"],
                          bind=URL, help=spec.description + ".")
     spec = SPECS["price_usd_per_hour"]
     url.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)

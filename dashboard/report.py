@@ -24,7 +24,7 @@ from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from . import labels, report_page
 from .browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
-from .scenario import SCHEMA_VERSION, Scenario
+from .scenario import Scenario
 
 FORMATS = IMAGE_FORMATS + ("html", "csv")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
@@ -281,7 +281,8 @@ def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[s
         data = embedded["scenario"]
     if not isinstance(data, dict):
         raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
-    if data.get("schema_version") != SCHEMA_VERSION:
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 3:
         embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
     warnings = []
     data = dict(data)

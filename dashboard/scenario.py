@@ -1,5 +1,5 @@
 """The dashboard's state: one frozen Scenario (models, chips and their overrides, context,
-sweep, batch, precisions, the AFD sizing inputs, and the full specs of any chip or model that
+sweep, batch, precisions, the AFD sizing and co-design inputs, and the full specs of any chip or model that
 is not the library's), validated in one place and serialized with a schema version.
 
 Units: contexts and batch in tokens/requests; chip overrides in the SI units of the Chip
@@ -23,8 +23,10 @@ from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 from costmodel.precision import check_dtype
 
-SCHEMA_VERSION = 3  # 3: custom chips and models carried in the file; AFD inputs per pool (network)
-READABLE_VERSIONS = (1, 2, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+from .codesign_inputs import CodesignInputs
+
+SCHEMA_VERSION = 4  # 4: the co-design explorer's inputs; 3: custom chips and models, AFD network per pool
+READABLE_VERSIONS = (1, 2, 3, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
 SWEEP_AXES = ("linear", "log")
 KV_DTYPES = (None, "bf16", "fp8", "fp4")  # None: each model's own per-layer formats (the paper's)
 WEIGHT_DTYPES = ("fp8", "bf16", "fp4")
@@ -163,6 +165,7 @@ class Scenario:
     kv_dtype: str | None = None
     weight_dtype: str = "fp8"
     afd: AFDInputs = field(default_factory=AFDInputs)
+    codesign: CodesignInputs = field(default_factory=CodesignInputs)
     custom_chips: tuple[Chip, ...] = ()
     custom_models: tuple[ModelSpec, ...] = ()
     schema_version: int = field(default=SCHEMA_VERSION, compare=False)
@@ -201,6 +204,15 @@ class Scenario:
                     for name in ("attention_chip", "ffn_chip")}}
         if any(getattr(self.afd, name) != slug for name, slug in slugs.items()):
             set_("afd", dataclasses.replace(self.afd, **slugs))
+        if isinstance(self.codesign, dict):
+            set_("codesign", CodesignInputs.from_dict(self.codesign))
+        elif not isinstance(self.codesign, CodesignInputs):
+            raise InputError("codesign", f"expected the co-design inputs, got {type(self.codesign).__name__}")
+        slugs = {"base": library.lookup(self.codesign.base, models, "codesign.base", "model").slug}
+        if self.codesign.chip is not None:
+            slugs["chip"] = library.lookup(self.codesign.chip, chips, "codesign.chip", "chip").slug
+        if any(getattr(self.codesign, name) != slug for name, slug in slugs.items()):
+            set_("codesign", dataclasses.replace(self.codesign, **slugs))
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
@@ -279,6 +291,7 @@ class Scenario:
             "kv_dtype": self.kv_dtype,
             "weight_dtype": self.weight_dtype,
             "afd": self.afd.to_dict(),
+            "codesign": self.codesign.to_dict(),
             "custom_chips": [library.chip_entry(c) for c in self.custom_chips],
             "custom_models": [library.model_entry(m) for m in self.custom_models],
         }
@@ -286,8 +299,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
         """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
-        Version-1 files (before ``afd``) read with the AFD defaults; version 2's one network
-        figure (``afd.net_gbps``) sets both pools."""
+        Files before version 4 read with the co-design defaults, version 1 (before ``afd``) with
+        the AFD defaults; version 2's one network figure (``afd.net_gbps``) sets both pools."""
         if not isinstance(data, dict):
             raise InputError("scenario", f"expected a JSON object, got {type(data).__name__}")
         data = dict(data)
@@ -298,6 +311,8 @@ class Scenario:
         known = {f.name for f in fields(cls) if f.name != "schema_version"}
         if version < 3:
             known -= {"custom_chips", "custom_models"}
+        if version < 4:
+            known.discard("codesign")
         if version == 1:
             known.discard("afd")
         unknown = sorted(set(data) - known)

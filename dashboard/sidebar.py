@@ -23,6 +23,7 @@ from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 from . import export, labels, url, userlib
 from .guard import errors_as_messages
 from .render import escape
+from .codesign_inputs import CodesignInputs
 from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
 
 URL = "query-params"
@@ -32,6 +33,7 @@ SLOTS_KEY = "_sidebar_slots"  # sidebar containers: 'Modified' caption, export m
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
+CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
 PEAKS = set(PEAK_FIELDS.values())
 
@@ -192,7 +194,7 @@ def load(scenario: Scenario) -> None:
     """Show ``scenario`` everywhere (a widget callback: before the next run draws anything):
     the sidebar's inputs, every chip's slider values (in the URL), the AFD inputs. Its custom
     chips and models must be known (in the user library) for the selectors to offer them."""
-    from . import afd_inputs
+    from . import afd_inputs, codesign_inputs
 
     for chip in scenario.known_chips().values():  # sliders of every chip back to the library value
         for spec in SLIDER_FIELDS:
@@ -206,6 +208,7 @@ def load(scenario: Scenario) -> None:
     st.session_state.update(widget_state(scenario))
     st.session_state[AFD_KEY] = scenario.afd
     st.session_state[afd_inputs.LOAD_KEY] = scenario.afd
+    st.session_state[CODESIGN_KEY] = st.session_state[codesign_inputs.LOAD_KEY] = scenario.codesign
 
 
 def modified_caption(scenario: Scenario) -> None:
@@ -266,7 +269,8 @@ def render() -> Scenario:
     scenario = with_url_chips(Scenario(
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
-        afd=st.session_state.get(AFD_KEY, AFDInputs()), custom_chips=user.chips, custom_models=user.models))
+        afd=st.session_state.get(AFD_KEY, AFDInputs()), codesign=_kept_codesign(known), custom_chips=user.chips,
+        custom_models=user.models))
     st.session_state[SLOTS_KEY] = (sb.container(), sb.container())  # 'Modified' caption; export (after a subheader)
     st.session_state[SLOTS_KEY][1].subheader("Export")
     st.session_state[BASE_KEY] = scenario
@@ -327,11 +331,21 @@ def _live(draw, scenario: Scenario, modified_slot) -> None:
 
 
 def use(scenario: Scenario) -> Scenario:
-    """A page's final Scenario (the AFD page adds its inputs): what the sidebar's export
-    buttons write, and the AFD inputs the other pages keep."""
+    """A page's final Scenario (the AFD and co-design pages add their inputs): what the
+    sidebar's export buttons write, and the page inputs the other pages keep."""
     st.session_state[SCENARIO_KEY] = scenario
     st.session_state[AFD_KEY] = scenario.afd
+    st.session_state[CODESIGN_KEY] = scenario.codesign
     return scenario
+
+
+def _kept_codesign(known: Scenario) -> CodesignInputs:
+    """The co-design page's last inputs, or the defaults once their base model or chip has
+    left the user library."""
+    inputs = st.session_state.get(CODESIGN_KEY, CodesignInputs())
+    if inputs.base in known.known_models() and inputs.chip in (None, *known.known_chips()):
+        return inputs
+    return CodesignInputs()
 
 
 def forget() -> None:

@@ -1,6 +1,8 @@
 """Co-design explorer: the attention design space against every chip's ridge, what a chip wants
 from a model, what a model wants from a chip. Inputs and content from ``dashboard.codesign``."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dashboard import codesign, export, labels, render, report, sidebar
@@ -22,7 +24,8 @@ inputs = codesign.inputs(sidebar.base())
 st.caption(codesign.ASSUMPTIONS)
 
 def draw(scenario) -> None:
-    view = codesign.codesign_view(scenario, inputs)
+    scenario = sidebar.use(replace(scenario, codesign=inputs))  # the page's inputs go into its exports
+    view = codesign.codesign_view(scenario, scenario.codesign)
     content, r = view.content, view.resolved
 
     def chart(name: str) -> None:

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from app_harness import APP, TIMEOUT, open_tab, shown
 from costmodel import cost_grid, library
-from dashboard import codesign, figures, labels, render, report, userlib
+from dashboard import codesign, figures, labels, render, report, sidebar, userlib
+from dashboard.codesign_inputs import LOAD_KEY, CodesignInputs
 from dashboard.scenario import Scenario
 
 PAGE = "pages/codesign.py"
@@ -182,6 +183,26 @@ def test_inputs_live_in_the_url():
     assert at.selectbox(key="cod_chip").value == "a800" and at.number_input(key="cod_price").value == 1.5
     iso = charts(at)["iso-cost"]
     assert "$1.5 per GPU-hour" in iso["layout"]["title"]["text"]
+
+
+def test_the_scenario_carries_the_inputs_to_exports_and_back():
+    """The page's inputs go into its Scenario (what scenario.json and the report hold); a
+    scenario's inputs, loaded, show in the widgets and the URL; the report draws them."""
+    at = open_codesign({"cod_kv": "4", "cod_mtp": "2", "cod_chip": "A800"})
+    kept = at.session_state[sidebar.CODESIGN_KEY]
+    assert (kept.base, kept.kv_bits, kept.tokens_per_step, kept.chip) == ("step-3", 4, 2, "a800")
+    loaded = CodesignInputs(base="deepseek-v3", family="gqa", dim=256, kv_bits=16, chip="h20", price_usd_per_hour=2.5)
+    at.session_state[LOAD_KEY] = loaded
+    at.run()
+    assert at.selectbox(key="cod_base").value == "deepseek-v3" and at.radio(key="cod_family").value == "gqa"
+    assert at.selectbox(key="cod_hd").value == 256 and at.radio(key="cod_kv").value == 16
+    assert at.slider(key="cod_mtp").value == 1 and at.selectbox(key="cod_chip").value == "h20"
+    assert at.number_input(key="cod_price").value == 2.5 and not at.warning
+    assert at.session_state[sidebar.CODESIGN_KEY] == loaded
+    assert at.query_params["cod_kv"] == "16" and "cod_mtp" not in at.query_params
+    lines = figures.build("co-design", Scenario(codesign=CodesignInputs(kv_bits=4, tokens_per_step=2))).headlines
+    step3 = next(line for line in lines if line.startswith("Step-3"))
+    assert "128 FLOPs per KV byte with 8-bit KV, 512 with 4-bit KV and 2 tokens per step" in step3  # paper §5.1 x2 x2
 
 
 @pytest.mark.parametrize("key, value", [("cod_mtp", "9"), ("cod_mtp", "1e309"), ("cod_kv", "5"),

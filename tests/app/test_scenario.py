@@ -6,6 +6,7 @@ import json
 import pytest
 
 from costmodel import InputError
+from dashboard.codesign_inputs import CodesignInputs
 from dashboard.scenario import SCHEMA_VERSION, Scenario
 
 
@@ -105,7 +106,7 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
 
 def test_version_2_file_one_network_figure_sets_both_pools():
     data = Scenario(context=16384).to_dict()
-    del data["custom_chips"], data["custom_models"]
+    del data["custom_chips"], data["custom_models"], data["codesign"]
     data["schema_version"] = 2
     data["afd"] = {**{k: v for k, v in data["afd"].items() if not k.endswith("net_gbps")}, "net_gbps": 25}
     afd = Scenario.from_dict(data).afd
@@ -114,7 +115,7 @@ def test_version_2_file_one_network_figure_sets_both_pools():
 
 def test_version_1_file_without_afd_still_loads():
     data = Scenario(context=16384).to_dict()
-    del data["afd"], data["custom_chips"], data["custom_models"]
+    del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"]
     data["schema_version"] = 1
     old = Scenario.from_dict(data)
     assert old == Scenario(context=16384) and old.afd == AFDInputs()
@@ -173,3 +174,36 @@ def test_afd_unknown_field_is_named():
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**Scenario().to_dict(), "afd": [1]})
     assert err.value.field == "afd"
+
+
+def test_codesign_inputs_round_trip_and_older_files_take_the_defaults():
+    inputs = CodesignInputs(base="deepseek-v3", family="gqa", dim=128, kv_bits=4, tokens_per_step=2, chip="h20",
+                            price_usd_per_hour=3.5)
+    s = Scenario(codesign=inputs)
+    data = json.loads(json.dumps(s.to_dict()))
+    assert data["codesign"]["kv_bits"] == 4 and data["codesign"]["chip"] == "h20"
+    assert Scenario.from_dict(data).codesign == inputs
+    assert Scenario.from_dict({**data, "codesign": {"kv_bits": 16}}).codesign == CodesignInputs(kv_bits=16)
+    del data["codesign"]
+    assert Scenario.from_dict({**data, "schema_version": 3}).codesign == CodesignInputs(), "version 3: defaults"
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**data, "schema_version": 3, "codesign": {}})  # version 3 has no codesign
+    assert err.value.field == "codesign"
+    assert Scenario(codesign=CodesignInputs(base="DeepSeek-V3", chip="H20")).codesign.chip == "h20", "slugs"
+
+
+@pytest.mark.parametrize("codesign, field", [
+    ({"base": "gpt-9"}, "codesign.base"),
+    ({"chip": "h801x"}, "codesign.chip"),
+    ({"colour": "red"}, "codesign.colour"),
+    ({"kv_bits": 5}, "co-design KV precision (bits)"),
+    ({"tokens_per_step": 9}, "co-design Tokens per decode step (MTP)"),
+    ({"family": "mqa"}, "co-design Attention family of the plane"),
+    ({"price_usd_per_hour": -1}, "co-design Price for the iso-cost view"),
+    ({"base": 3}, "co-design base"),
+    ([1], "codesign"),
+])
+def test_codesign_invalid_values_name_the_field(codesign, field):
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "codesign": codesign})
+    assert err.value.field == field
