@@ -1,9 +1,10 @@
 """The shared sidebar: every input of the Scenario, each bound to the URL (query parameter =
 widget key), plus per-chip spec sliders with a reset button. Units shown in the labels;
-values converted to SI once, here. The page body and the 'Modified' caption run as one
-fragment (``show``, ``draw_page``); a chip slider's callback reruns only that fragment (the
-sidebar already shows the new value), any other sidebar input the whole app. The AFD page sets
-the Scenario's ``afd`` (``use``); the sidebar keeps the last one for the other pages. The
+values converted to SI once, here. The chip editor (sliders, reset), the page body and the
+'Modified' caption run as one fragment (``show``, ``draw_page``; the editor drawn into its
+sidebar slot): a chip slider reruns only that fragment, any other sidebar input the whole app.
+The AFD and co-design pages set their inputs in the Scenario (``use``); the sidebar keeps the
+last ones for the other pages. The
 export menu is drawn after the page in a full run, for the page's final Scenario; opening it
 is a full run, so its files always carry the chips as the sliders set them."""
 from __future__ import annotations
@@ -127,17 +128,11 @@ def _write_url(chip: Chip, spec: Quantity, value: float) -> None:
     _set_param(slider_key(chip, spec), None if is_close(value, _default(chip, spec)) else f"{value:g}")
 
 
-def _moved(chip: Chip, spec: Quantity) -> None:
-    """A chip slider's callback: its value into the URL, then rerun only the page (the
-    ``PAGE`` fragment), not the sidebar, which shows the new value already."""
-    _write_url(chip, spec, st.session_state[slider_key(chip, spec)])
-    st.rerun(PAGE)
-
-
-def chip_editor(chips: dict, chip_slugs: list[str], weight_dtype: str) -> None:
+def chip_editor(chips: dict, chip_slugs: tuple[str, ...], weight_dtype: str) -> None:
     """Sliders for the chip chosen to edit (the others keep their values in the URL), each
-    starting from its URL value, and a reset button. A moved slider writes its URL parameter;
-    the page reads every chip's specs from the URL (``url_overrides``).
+    starting from its URL value, and a reset button. Drawn in the page's fragment, so a moved
+    slider reruns only that; it writes its URL parameter, from which the page reads every
+    chip's specs (``url_overrides``).
     (Seeded through session state: passing the URL value as ``value=`` on every run makes the
     browser snap a dragged slider back. ``value=`` is the constant library value, which the
     seeded state overrides; without it Streamlit copies the whole session state per slider.)
@@ -151,7 +146,7 @@ def chip_editor(chips: dict, chip_slugs: list[str], weight_dtype: str) -> None:
         if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.name, default * spec.scale) / spec.scale
         value = st.slider(spec.title, min_value=spec.step, max_value=_maximum(default, spec), value=default,
-                          step=spec.step, key=key, on_change=_moved, args=(chip, spec),
+                          step=spec.step, key=key,
                           help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}")
         _write_url(chip, spec, value)
     if chip.assumed:
@@ -263,16 +258,13 @@ def render() -> Scenario:
     axis = sb.radio("Context axis", list(SWEEP_AXES), index=0, horizontal=True, key="axis", bind=URL)
     sb.subheader("Chip specs")
     sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
-    if chip_slugs:
-        with sb:
-            chip_editor(chips, chip_slugs, weights)
     scenario = with_url_chips(Scenario(
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
         afd=st.session_state.get(AFD_KEY, AFDInputs()), codesign=_kept_codesign(known), custom_chips=user.chips,
         custom_models=user.models))
-    st.session_state[SLOTS_KEY] = (sb.container(), sb.container())  # 'Modified' caption; export (after a subheader)
-    st.session_state[SLOTS_KEY][1].subheader("Export")
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container())  # chip editor; 'Modified'; export
+    st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
 
@@ -300,31 +292,35 @@ def show(draw) -> None:
 
 
 def draw_page() -> None:
-    """Run the page's body as one fragment (``PAGE``), with the sidebar's 'Modified' caption:
-    moving a chip slider reruns only this (the page's charts and tables, the caption), as does
-    any widget the body makes; the sidebar's other inputs rerun the whole app. Then the
-    sidebar's export menu, for the page's final Scenario (even after a page error). Called by
-    app.py, not from the page script, so that widgets keep their identity across pages
-    (Streamlit keys widgets by page)."""
+    """Run the page as one fragment (``PAGE``): the chip editor in its sidebar slot, the page's
+    body, the sidebar's 'Modified' caption. Moving a chip slider reruns only this, as does any
+    widget the body makes; the sidebar's other inputs rerun the whole app. Then the sidebar's
+    export menu, for the page's final Scenario (even after a page error). Called by app.py, not
+    from the page script, so that widgets keep their identity across pages (Streamlit keys
+    widgets by page): the sliders keep their values, the fragment is the same on every page."""
     draw = st.session_state.pop(DRAW_KEY, None)
     for key in (SCENARIO_KEY, export.PAGE_CONTENT_KEY):  # set by this run's page, or not at all
         st.session_state.pop(key, None)
-    modified_slot, export_slot = st.session_state[SLOTS_KEY]
-    if draw is not None:
-        _live(draw, st.session_state[BASE_KEY], modified_slot)
+    editor_slot, modified_slot, export_slot = st.session_state[SLOTS_KEY]
+    _live(draw, st.session_state[BASE_KEY], editor_slot, modified_slot)
     with export_slot:
         export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, st.session_state[BASE_KEY]))
 
 
 @st.fragment(key=PAGE)
-def _live(draw, scenario: Scenario, modified_slot) -> None:
-    """The page's body, then the sidebar's 'Modified' caption: what the user watches (the page's
-    first chart) is sent to the browser first."""
+def _live(draw, scenario: Scenario, editor_slot, modified_slot) -> None:
+    """The chip editor (a slider move is this fragment's rerun, with no callback: measured in
+    the browser, a callback calling ``st.rerun`` on the fragment costs ~27 ms more per move),
+    the page's body (``draw``; None: a page that failed before its body), then the 'Modified'
+    caption: the page's first chart goes to the browser before the caption."""
     with errors_as_messages():
+        with editor_slot:
+            chip_editor(scenario.known_chips(), scenario.chips, scenario.weight_dtype)
         scenario = with_url_chips(scenario)  # a chip slider may have moved since the full run
         use(scenario)
         try:
-            draw(scenario)
+            if draw is not None:
+                draw(scenario)
         finally:
             with modified_slot:
                 modified_caption(scenario)

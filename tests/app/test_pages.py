@@ -77,12 +77,13 @@ def test_slider_moves_paper_numbers_and_reset_restores():
     assert metric(at, "Still match").value == "303 / 303"
 
 
-def test_chip_slider_reruns_only_the_page():
+def test_chip_slider_moves_the_page():
+    """(In the browser the move reruns only the page's fragment, which holds the sliders;
+    AppTest reruns the whole app for a widget inside a fragment: bench/bench_felt.py times it.)"""
     at = open_app("overview")
     at.slider(key=SLIDER).set_value(1.2).run()
     assert not at.exception and not at.error
     assert "H800*" in json.dumps(specs(at)), "the page's charts were redrawn"
-    assert not at.sidebar.multiselect and not at.sidebar.slider, "the sidebar's inputs were not (a fragment rerun)"
     assert "H800* (HBM bandwidth)" in " ".join(c.value for c in at.caption), "the 'Modified' caption follows"
     assert at.query_params[SLIDER] == "1.2", "the URL keeps the slider's value"
     at.run()  # the whole app, as the browser shows it
