@@ -180,11 +180,17 @@ def felt_moves(browser, url: str, slider_key: str, moves: int, timeout_s: float)
     """Open ``url`` in a new tab and time ``moves`` key presses on the slider ``slider_key``:
     (ms from keydown to the first chart's data changing, each measured in the page; how many
     timed moves ended on a chart that changed again before settling)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     page = browser.new_page(viewport=VIEWPORT)
     try:
-        page.goto(url)
-        page.wait_for_function("() => {" + _CHARTS + " return charts().some(g => g.querySelector('.main-svg'));}",
-                               timeout=LOAD_TIMEOUT_MS)
+        try:
+            page.goto(url)
+            page.wait_for_function("() => {" + _CHARTS + " return charts().some(g => g.querySelector('.main-svg'));}",
+                                   timeout=LOAD_TIMEOUT_MS)
+        except PlaywrightError as exc:  # this page fails, the others are still measured
+            check_errors(page, "while loading")
+            raise PageFailed(f"no chart drawn after loading: {str(exc).splitlines()[0]}") from None
         settle(page, "after loading")
         check_errors(page, "after loading")
         thumb = page.locator(f'.st-key-{slider_key} input[type="range"]')
