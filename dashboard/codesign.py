@@ -42,7 +42,7 @@ from costmodel.paper import PAPER_MODELS
 
 from . import compute, labels
 from .charts import codesign as charts
-from .codesign_inputs import KV_BITS, LOAD_KEY, TOKENS_PER_STEP, CodesignInputs
+from .codesign_inputs import KEYS, KV_BITS, LOAD_KEY, TOKENS_PER_STEP, URL_KEYS, CodesignInputs
 from .scenario import Scenario
 
 PAGE = "co-design"
@@ -583,11 +583,6 @@ def design_spec(r: Resolved, x_value: int, y_value: int) -> ModelSpec:
 
 # --- widgets (Streamlit) ---------------------------------------------------------------------------
 URL = "query-params"
-PREFIX = "cod_"
-KEYS = {name: PREFIX + key for name, key in (("base", "base"), ("family", "family"), ("head_dim", "hd"),
-                                             ("qk_rope_dim", "rope"), ("kv_bits", "kv"), ("tokens_per_step", "mtp"),
-                                             ("chip", "chip"), ("price_usd_per_hour", "price"), ("tab", "tab"))}
-URL_KEYS = tuple(KEYS.values())  # the page's bound inputs (the sidebar's PAGE_KEYS)
 OWN = "own"  # the family option meaning the base's own
 
 

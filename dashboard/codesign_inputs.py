@@ -12,6 +12,11 @@ from costmodel.fields import Choice, choice, declared, quantity
 KV_BITS = (16, 8, 4)  # the KV precisions the page offers (bits per cached element)
 TOKENS_PER_STEP = (1, 2, 3, 4)  # tokens per decode step (MTP) the design grid holds
 LOAD_KEY = "_codesign_load"  # inputs of a loaded scenario, put into the widgets when the page next draws
+PREFIX = "cod_"
+KEYS = {name: PREFIX + key for name, key in (("base", "base"), ("family", "family"), ("head_dim", "hd"),
+                                             ("qk_rope_dim", "rope"), ("kv_bits", "kv"), ("tokens_per_step", "mtp"),
+                                             ("chip", "chip"), ("price_usd_per_hour", "price"), ("tab", "tab"))}
+URL_KEYS = tuple(KEYS.values())  # the page's bound inputs (widget key = URL parameter)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 from . import export, labels, url, userlib
 from .guard import errors_as_messages
 from .render import escape
+from . import codesign_inputs
 from .codesign_inputs import CodesignInputs
 from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
 
@@ -164,7 +165,7 @@ def with_url_chips(scenario: Scenario) -> Scenario:
 
 SIDEBAR_KEYS = ("models", "chips", CONTEXT.key, BATCH.key, "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
 PAGE_KEYS = ("att_tab", "sweep_tab", "paper_tab", "afd_tab", "lib_tab", "roof_view",  # the pages' own bound inputs
-             "cod_base", "cod_family", "cod_hd", "cod_rope", "cod_kv", "cod_mtp", "cod_chip", "cod_price", "cod_tab")
+             *codesign_inputs.URL_KEYS)
 
 
 def known_parameters(chips: dict) -> set[str]:
@@ -189,7 +190,7 @@ def load(scenario: Scenario) -> None:
     """Show ``scenario`` everywhere (a widget callback: before the next run draws anything):
     the sidebar's inputs, every chip's slider values (in the URL), the AFD inputs. Its custom
     chips and models must be known (in the user library) for the selectors to offer them."""
-    from . import afd_inputs, codesign_inputs
+    from . import afd_inputs
 
     for chip in scenario.known_chips().values():  # sliders of every chip back to the library value
         for spec in SLIDER_FIELDS:

@@ -391,10 +391,3 @@ def test_a_body_with_recurrent_layers_draws_its_ridges_as_contours():
     contours = [t for t in cost["data"] if t["type"] == "contour"]
     assert len(contours) == 2 * 4 and {t["contours"]["operation"] for t in contours} == {"][", "="}
     assert not [s for s in cost["layout"]["shapes"] if s["type"] == "line"]
-
-
-def test_the_pages_url_keys_are_known_to_the_sidebar():
-    """The dashboard warns about unknown URL parameters: every bound input of this page is known."""
-    from dashboard import sidebar
-
-    assert set(codesign.URL_KEYS) <= set(sidebar.PAGE_KEYS)
