@@ -1,7 +1,8 @@
 """The co-design explorer: the attention design space of a model body against every chip's
 ridge, what a chip wants from a model, and what a model wants from a chip.
 
-- Page inputs (``CodesignInputs``, each field declared once: label, range, URL key): the base
+- Page inputs (``CodesignInputs`` in ``dashboard.codesign_inputs``, each field declared once:
+  label, range, URL key; carried by the Scenario as ``codesign``): the base
   model, the attention family of the plane (MFA, GQA, MLA), the plane's fixed dimension (head
   dim; MLA: RoPE dim), KV precision, tokens per decode step (MTP), the chip the chip and model
   views look at, and the price of the iso-cost view. Context, chips, KV and weight precision of
@@ -12,8 +13,8 @@ ridge, what a chip wants from a model, and what a model wants from a chip.
   dimension, precision and MTP inputs only slice. Sensitivities use ``cost_grid`` (attention,
   FFN) and ``costmodel.afd.search`` (the AFD plan at the SLA); chip pairs the AFD page's search.
 - ``codesign_view(scenario, inputs)``: the page's PageContent (charts and tables, built on first
-  access) and what the page shows beside it; ``codesign_page(scenario)`` the same with the
-  default inputs, for the report (``figures.PAGES``).
+  access) and what the page shows beside it; ``codesign_page(scenario)`` the same for the
+  scenario's own co-design inputs, for the report (``figures.PAGES``).
 - Widgets (Streamlit, imported where drawn): ``inputs(scenario)`` above the tabs, every value
   bound to the URL and checked by ``dashboard.url`` before its widget; ``save_design`` sends a
   design to the user library as a custom model, selectable on every page.
