@@ -702,7 +702,7 @@ def save_design(view: CodesignView, scenario: Scenario) -> None:
     every page). Drawn only while open."""
     import streamlit as st
 
-    from . import render, userlib
+    from . import editors, render, userlib
 
     message = st.session_state.pop(SAVED, None)
     if message:
@@ -730,15 +730,6 @@ def save_design(view: CodesignView, scenario: Scenario) -> None:
             f"context token; per 1M tokens: {costs}. Saved as {model.slug}"
             + (" (replaces your model of that slug)" if exists else "") + "."))
         if action.button("Save to your library", key="cod_save", type="primary", icon=":material/save:"):
-            try:
-                userlib.save_model(model)
-            except InputError as err:
-                st.error(f"{render.escape(err.field)}: {render.escape(err.message)}", icon=":material/error:")
-                return
-            except OSError as err:
-                st.error(f"Could not write the user library in {render.code(userlib.folder())}: "
-                         f"{render.escape(err.strerror or str(err))}", icon=":material/error:")
-                return
-            st.session_state[SAVED] = (f"Saved {model.name} as {model.slug}: selectable as a model in the sidebar, "
-                                       "as this page's base, on the AFD page and in the exports.")
-            st.rerun(scope="app")
+            editors.save_to_library(lambda: userlib.save_model(model), (
+                f"Saved {model.name} as {model.slug}: selectable as a model in the sidebar, as this page's base, on "
+                "the AFD page and in the exports."), SAVED)

@@ -109,16 +109,17 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                        footnote="Attention or FFN work below a ridge point is memory-bound on this chip.")
     save, delete = st.columns(2)
     if save.button("Save to your library", key="ce_save", type="primary", disabled=chip is None, width="stretch"):
-        _saved(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: selectable on every page.")
+        save_to_library(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: selectable on every page.")
     slug = (st.session_state.get(_chip_key("slug")) or "").strip()
     if delete.button(f"Delete {render.escape(slug) or 'chip'} from your library", key="ce_delete",
                      disabled=slug not in custom,
                      width="stretch", help="Only your own chips can be deleted."):
-        _saved(lambda: userlib.delete("chip", slug), f"Deleted chip {slug}.")
+        save_to_library(lambda: userlib.delete("chip", slug), f"Deleted chip {slug}.")
 
 
-def _saved(action, message: str) -> None:
-    """Run a user-library write; a clear message either way (never a traceback)."""
+def save_to_library(action, message: str, key: str = SAVED) -> None:
+    """Run a user-library write (``action``); on success keep ``message`` under ``key`` for the
+    next run to show and rerun the app, else show a clear error (never a traceback)."""
     try:
         action()
     except InputError as err:
@@ -128,7 +129,7 @@ def _saved(action, message: str) -> None:
         st.error(f"Could not write the user library in {render.code(userlib.folder())}: "
                  f"{render.escape(err.strerror or str(err))}", icon=":material/error:")
         return
-    st.session_state[SAVED] = message
+    st.session_state[key] = message
     st.rerun()
 
 
@@ -267,12 +268,12 @@ def model_editor(known: dict[str, ModelSpec], custom: set[str], context: int) ->
         model_figures(model, context)
     save, delete = st.columns(2)
     if save.button("Save to your library", key="me_save", type="primary", disabled=model is None, width="stretch"):
-        _saved(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
+        save_to_library(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
     slug = (st.session_state.get("me_slug") or "").strip()
     if delete.button(f"Delete {render.escape(slug) or 'model'} from your library", key="me_delete",
                      disabled=slug not in custom,
                      width="stretch", help="Only your own models can be deleted."):
-        _saved(lambda: userlib.delete("model", slug), f"Deleted model {slug}.")
+        save_to_library(lambda: userlib.delete("model", slug), f"Deleted model {slug}.")
 
 
 def _attention_group(i: int) -> None:

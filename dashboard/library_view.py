@@ -80,7 +80,7 @@ def import_config(scenario: Scenario) -> None:
                      height=240)
     save, edit = st.columns(2)
     if save.button("Save to your library", key="hf_save", type="primary", width="stretch"):
-        editors._saved(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
+        editors.save_to_library(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
     edit.button("Open in the model editor", key="hf_edit", width="stretch",
                 on_click=functools.partial(editors.seed_model, model, False),
                 help="Fills the model editor (tab 'Models') with this model to change it before saving.")
@@ -95,7 +95,7 @@ def scenarios(scenario: Scenario) -> None:
     name = name_box.text_input("Save the current scenario as", key="sc_name", max_chars=64,
                                placeholder="e.g. h20 attention at 32k")
     if save_box.button("Save", key="sc_save", type="primary", width="stretch", disabled=not name.strip()):
-        editors._saved(lambda: userlib.save_scenario(name, report.report_dict(scenario)),
+        editors.save_to_library(lambda: userlib.save_scenario(name, report.report_dict(scenario)),
                        f"Saved scenario {name.strip()}.")
     if lib.scenarios:
         pick_box, load_box, delete_box = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -103,7 +103,7 @@ def scenarios(scenario: Scenario) -> None:
         load_box.button("Load", key="sc_load", width="stretch", on_click=_load_saved, args=(pick,),
                         help="Sets every input (sidebar, chip sliders, AFD page) as saved.")
         if delete_box.button("Delete", key="sc_delete", width="stretch"):
-            editors._saved(lambda: userlib.delete_scenario(pick), f"Deleted scenario {pick}.")
+            editors.save_to_library(lambda: userlib.delete_scenario(pick), f"Deleted scenario {pick}.")
     else:
         st.caption("No saved scenario yet.")
     upload = st.file_uploader("Load a scenario file (the sidebar's Download → Scenario (JSON))", type=["json"],

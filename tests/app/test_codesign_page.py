@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, open_tab, shown
+from app_harness import open_app, open_tab, shown
 from costmodel import cost_grid, library
 from dashboard import codesign, figures, labels, render, report, sidebar, userlib
 from dashboard.codesign_inputs import LOAD_KEY, CodesignInputs
@@ -28,11 +28,7 @@ GOLDEN = {"Step-3": 128, "DeepSeek-V3": 512, "Qwen3-235B": 32}  # paper §5.1, 8
 
 
 def open_codesign(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app("co-design", query)
     assert not at.exception, [e.message for e in at.exception]
     return at
 
