@@ -24,7 +24,8 @@ banner = st.container()  # above the page: what the link asked for that the inpu
 with errors_as_messages():
     try:
         sidebar.render()
-        page.run()
+        with errors_as_messages():  # a page that fails keeps the chip editor and the export menu
+            page.run()
         sidebar.draw_page()
     finally:
         sidebar.forget()

@@ -1,6 +1,7 @@
 """The dashboard's state: one frozen Scenario (models, chips and their overrides, context,
-sweep, batch, precisions, the AFD sizing and co-design inputs, and the full specs of any chip or model that
-is not the library's), validated in one place and serialized with a schema version.
+sweep, batch, precisions, the AFD sizing and co-design inputs, and the full specs of any chip
+or model that is not the library's), validated in one place and serialized with a schema
+version.
 
 Units: contexts and batch in tokens/requests; chip overrides in the SI units of the Chip
 fields they replace; AFD inputs in the display units of the AFDSetup fields they come from

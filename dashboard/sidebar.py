@@ -21,17 +21,16 @@ from costmodel.fields import Quantity
 from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import export, labels, url, userlib
+from . import codesign_inputs, export, labels, url, userlib
+from .codesign_inputs import CodesignInputs
 from .guard import errors_as_messages
 from .render import escape
-from . import codesign_inputs
-from .codesign_inputs import CodesignInputs
 from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
 
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
 BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
-SLOTS_KEY = "_sidebar_slots"  # sidebar containers: 'Modified' caption, export menu
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip editor, 'Modified' caption, export menu
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from app_harness import shown, FOLDED_TABLES, PAGES, metric, open_app, open_tab, open_tables
+from streamlit.testing.v1 import AppTest
+
+from app_harness import APP, FOLDED_TABLES, PAGES, TIMEOUT, metric, open_app, open_tab, open_tables, shown
 
 SLIDER = "h800_hbm_tbps"  # H800 HBM bandwidth, TB/s (library 3.35)
 TABLE_VIEWS = {  # (tab key, tab) showing the page's table, and a slider move (key, value) its numbers follow
@@ -89,6 +91,24 @@ def test_chip_slider_moves_the_page():
     at.run()  # the whole app, as the browser shows it
     assert at.slider(key=SLIDER).value == pytest.approx(1.2)
     assert "H800*" in json.dumps(specs(at))
+
+
+def test_a_page_that_fails_keeps_the_chip_sliders_and_the_export_menu(monkeypatch):
+    """The chip editor is drawn in the page's fragment: a page script that fails before its
+    body still gets it (and the export menu), with the error named."""
+    from costmodel.errors import InputError
+    from dashboard import afd_inputs
+
+    def broken(scenario):
+        raise InputError("afd.tpot_ms", "broken on purpose")
+
+    monkeypatch.setattr(afd_inputs, "deployment", broken)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/afd.py").run()
+    assert "afd.tpot_ms: broken on purpose" in " ".join(shown(e) for e in at.error) and not at.exception
+    assert at.slider(key=SLIDER).value == pytest.approx(3.35)
+    assert any(p.proto.popover.label == "Download" for p in at.sidebar.get("popover")), "the export menu"
 
 
 def test_overview_numbers_follow_sliders():
