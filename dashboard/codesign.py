@@ -65,11 +65,11 @@ MAX_QUERY_HEADS = 512  # designs with more query heads (than this or the base's)
 # family -> (x, y, fixed dimension): (parameter, axis title, values)
 PLANES = {
     "mfa": (("q_per_kv", "Query heads per KV head (count)", Q_PER_KV), ("n_kv", "KV heads (count)", N_KV),
-            ("head_dim", "Head dim (elements)", HEAD_DIMS)),
+            ("head_dim", "Head dim", HEAD_DIMS)),
     "gqa": (("q_per_kv", "Query heads per KV head (count)", Q_PER_KV), ("n_kv", "KV heads (count)", N_KV),
-            ("head_dim", "Head dim (elements)", HEAD_DIMS)),
+            ("head_dim", "Head dim", HEAD_DIMS)),
     "mla": (("kv_lora_rank", "KV latent rank (elements)", LATENT), ("n_heads", "Query heads (count)", HEADS),
-            ("qk_rope_dim", "RoPE dim (elements)", ROPE)),
+            ("qk_rope_dim", "RoPE dim", ROPE)),
 }
 PARAM_LABELS = {"q_per_kv": "query heads per KV head", "n_kv": "KV heads", "head_dim": "head dim",
                 "q_lora_rank": "query low rank", "n_heads": "query heads", "kv_lora_rank": "KV latent rank",
