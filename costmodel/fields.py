@@ -146,3 +146,14 @@ def declared(cls) -> dict[str, Quantity | Choice]:
         elif "choice" in f.metadata:
             out[f.name] = Choice(name=f.name, **f.metadata["choice"])
     return out
+
+
+def from_object(cls, data, where: str, what: str):
+    """``cls`` (a dataclass) from a JSON object: missing keys take the defaults; not an object,
+    or an unknown key, raises InputError naming ``where`` ('afd', 'afd.<key>') as ``what``."""
+    if not isinstance(data, dict):
+        raise InputError(where, f"expected a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise InputError(f"{where}.{unknown[0]}", f"unknown {what}")
+    return cls(**data)

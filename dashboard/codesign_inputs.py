@@ -3,11 +3,11 @@ unit, range and URL key (``cod_`` + the declaration's key); the page's widgets c
 Kept apart from the page (``dashboard.codesign``) so that the Scenario can carry them."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from costmodel.design_space import FAMILIES
 from costmodel.errors import InputError
-from costmodel.fields import Choice, choice, declared, quantity
+from costmodel.fields import Choice, choice, declared, from_object, quantity
 
 KV_BITS = (16, 8, 4)  # the KV precisions the page offers (bits per cached element)
 TOKENS_PER_STEP = (1, 2, 3, 4)  # tokens per decode step (MTP) the design grid holds
@@ -64,9 +64,4 @@ class CodesignInputs:
     def from_dict(cls, data) -> "CodesignInputs":
         """Inverse of ``to_dict``; missing keys take the defaults, unknown keys raise InputError
         naming 'codesign.<key>'."""
-        if not isinstance(data, dict):
-            raise InputError("codesign", f"expected a JSON object, got {type(data).__name__}")
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise InputError(f"codesign.{unknown[0]}", "unknown co-design input")
-        return cls(**data)
+        return from_object(cls, data, "codesign", "co-design input")

@@ -19,7 +19,7 @@ from costmodel import afd as afd_model, library
 from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME, Chip
 from costmodel.decode import MAX_CONTEXT
 from costmodel.errors import InputError
-from costmodel.fields import Choice, Quantity, declared
+from costmodel.fields import Choice, Quantity, declared, from_object
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 from costmodel.precision import check_dtype
@@ -79,12 +79,7 @@ def _afd_to_dict(self) -> dict:
 @classmethod
 def _afd_from_dict(cls, data) -> "AFDInputs":
     """Inverse of ``to_dict``; missing keys take the defaults, unknown keys raise InputError."""
-    if not isinstance(data, dict):
-        raise InputError("afd", f"expected a JSON object, got {type(data).__name__}")
-    unknown = sorted(set(data) - {f.name for f in fields(cls)})
-    if unknown:
-        raise InputError(f"afd.{unknown[0]}", "unknown AFD input")
-    return cls(**data)
+    return from_object(cls, data, "afd", "AFD input")
 
 
 def _afd_setup_values(self) -> dict:

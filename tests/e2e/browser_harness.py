@@ -19,6 +19,19 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 # page -> URL path (the default page, overview, lives at the root)
 PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
          "paper": "paper", "co-design": "co-design"}
+SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
+
+
+def shot(page, name: str, height: int | None = None, wait_ms: int = 0) -> None:
+    """A full-page screenshot ``name``.png into $DASHBOARD_SHOTS, if set (``height``: the
+    viewport first, px; ``wait_ms``: let the page draw first)."""
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    if height:
+        page.set_viewport_size({"width": 1500, "height": height})
+    page.wait_for_timeout(wait_ms)
+    page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def free_port() -> int:

@@ -3,13 +3,11 @@ balance), a tab switch draws its chart, the A:F ratio control moves the charts a
 copied URL reopens the same ratio and the same charts."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+import browser_harness
+
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y, t.base])))"""
 
@@ -36,11 +34,7 @@ def chart_data(page) -> list[str]:
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.set_viewport_size({"width": 1500, "height": 3200})
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    browser_harness.shot(page, name, height=3200, wait_ms=1500)
 
 
 def attention_slider(page):

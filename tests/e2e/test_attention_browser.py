@@ -3,13 +3,11 @@ launch article's figures, latency over context following a chip slider, and the 
 parity plot with every measured row; a copied link reopens the open view."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+import browser_harness
+
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("DASHBOARD_SHOTS")
 TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => (g.data || []).map(t => t.name))"""
 
@@ -21,10 +19,7 @@ def open_view(page, url: str):
     return page
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+shot = browser_harness.shot
 
 
 def test_measured_vs_modeled_view(page, warm):

@@ -3,17 +3,15 @@ URL reopens the same inputs and the same chart."""
 from __future__ import annotations
 
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+import browser_harness
 from browser_harness import PAGES
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => JSON.stringify((g.data || []).map(t => [t.name, t.x, t.y])))"""
 
@@ -59,11 +57,7 @@ def test_every_page_draws_a_plotly_chart(page, warm, name):
     assert drawn and all(n > 0 for n in drawn), drawn
     assert not page.locator('[data-testid="stException"]').count()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.set_viewport_size({"width": 1500, "height": 3000})
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    browser_harness.shot(page, name, height=3000, wait_ms=1500)
 
 
 def test_slider_changes_chart_and_url_restores_it(page, browser, warm):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import time
 from pathlib import Path
@@ -15,10 +14,10 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+import browser_harness
 from browser_harness import running_server
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .filter(g => !g.closest('[data-testid="stSidebar"]'))
     .map(g => JSON.stringify([(g.data || []).map(t => [t.name, t.x, t.y, t.z, t.text]), (g.layout || {}).shapes,
@@ -50,11 +49,7 @@ def settled(page, changed_from=None, timeout_s: float = 30.0) -> list[str]:
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.set_viewport_size({"width": 1500, "height": 2400})
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(Path(SHOTS) / f"co-design-{name}.png"), full_page=True)
+    browser_harness.shot(page, f"co-design-{name}", height=2400, wait_ms=1500)
 
 
 def test_heatmaps_show_each_chips_ridge_and_sweet_spot(page, warm):

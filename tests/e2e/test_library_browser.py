@@ -8,7 +8,6 @@ what they save never reaches the other browser tests' server."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import tomllib
@@ -18,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+import browser_harness
 from browser_harness import ROOT, running_server
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 VIEWPORT = {"width": 1500, "height": 2400}  # tall: the main area scrolls inside its own container
 CHART_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(g => (g.data || []).map(t => [t.name, t.x, t.y]))"""
@@ -73,10 +72,7 @@ def settle(page) -> None:
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(Path(SHOTS) / f"library-{name}.png"), full_page=True)
+    browser_harness.shot(page, f"library-{name}", wait_ms=500)
 
 
 def open_library(page, url: str) -> None:
