@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .attention import GQA, MFA, MLA
-from .errors import InputError
+from .errors import InputError, check_slug
 from .ffn import DenseFFN, MoEFFN
 from .model import AttentionGroup, FFNGroup, ModelSpec
 
@@ -38,7 +38,6 @@ MAX_SIZE = 1_000_000  # largest plausible layer count, width, head count, expert
 MAX_VOCAB = 10_000_000
 MAX_NAME_CHARS = 100
 MAX_SLUG_CHARS = 64
-SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]*\Z")
 KV_DTYPE = "fp8"
 FILE = "config.json"
 
@@ -932,9 +931,7 @@ def _model_slug(slug, name, name_or_path, architecture) -> str:
     if slug is not None:
         if not isinstance(slug, str):
             raise InputError("slug", f"expected text, got {_describe(slug)}")
-        if len(slug) > MAX_SLUG_CHARS or not SLUG_PATTERN.match(slug):
-            raise InputError("slug", f"{_short(slug)} is not a slug: use lower-case letters, digits, '.' and '-', "
-                             f"starting with a letter or digit, at most {MAX_SLUG_CHARS} characters")
+        check_slug(slug[:MAX_SLUG_CHARS + 1], "slug")  # the library's rule; a long slug named by its start
         return slug
     last_segment = re.split(r"[\\/]", name_or_path.rstrip("/\\"))[-1] if name_or_path else ""
     for candidate in (name if isinstance(name, str) else "", last_segment, architecture):

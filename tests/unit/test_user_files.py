@@ -70,6 +70,13 @@ def test_unseen_dense_config_costs_from_the_command_line(tmp_path):
     assert 0 < row["total_usd_per_mtok"] < 1
 
 
+def test_a_config_named_with_an_underscore_takes_that_slug(tmp_path):
+    """A file name is a slug by the library's one rule ('_' allowed), for a config too."""
+    shutil.copy(CONFIGS / "llama-3.1-70b" / "config.json", tmp_path / "my_model.json")
+    (model,) = library.load_model_file(tmp_path / "my_model.json")
+    assert model.slug == "my_model"
+
+
 def test_model_file_in_models_toml_shape(tmp_path):
     path = tmp_path / "models.toml"
     path.write_text((ROOT / "data" / "models.toml").read_text().replace('slug = "step-3"', 'slug = "step-3-copy"'))
