@@ -1,7 +1,7 @@
 """Command line: `python -m costmodel {models,chips,cost,afd,attention,validate,paper}`; see README.md.
 
-Exit status: 0 ok, 1 a paper mismatch or no feasible plan, 2 bad input (one message naming
-the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
+Exit status: 0 ok, 1 a paper mismatch, no feasible plan or a validated latency over its bound,
+2 bad input (one message naming the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
 ``--model-file`` add a user's chips and models (data/*.toml's shape, or a Hugging Face
 config.json) to the library's for one command."""
 from __future__ import annotations
@@ -19,8 +19,11 @@ from .cost import cost_grid
 from .decode import parse_context
 from .errors import InputError
 from .arguments import Parser
-from .afd import RATIO, AFDSetup, Efficiency, layout_label
+from .afd import (RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, layout_label, nearest_feasible, search,
+                  search_chip_pairs)
 from .fields import Choice, declared
+from .kernels import chip_kernel_rows, kernel_set
+from .latency import check_layout, default_layout, layer_latency
 from .precision import check_dtype, dtype_for_bits
 
 FORMATS = ("table", "csv", "json")
@@ -157,8 +160,6 @@ def paper_command(args) -> int:
 
 def afd_row(plan) -> dict:
     """One AFD plan as a flat row (times in us, memory in GB, bandwidth in bytes/s)."""
-    from .afd import binding_constraint
-
     s = plan.setup
     row = {
         "model": s.model.slug, "attention_chip": s.attention_chip.slug, "ffn_chip": s.ffn_chip.slug,
@@ -231,8 +232,6 @@ def afd_setup(args) -> AFDSetup:
 
 
 def afd_command(args) -> int:
-    from .afd import evaluate, nearest_feasible, search, search_chip_pairs
-
     setup = afd_setup(args)
     x, y, batch = (None if getattr(args, name) is None else _option_value(spec, getattr(args, name), name.replace("_", "-"))
                    for name, spec in RATIO.items())
@@ -282,10 +281,6 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
 
 def attention_rows(args) -> list[dict]:
     """One row per (model, chip, context): one attention layer per decode step, per GPU."""
-    from .kernels import kernel_set
-    from .latency import check_layout, default_layout, layer_latency
-    from .precision import check_dtype
-
     known_m, known_c = known_models(args), known_chips(args)
     models = [library.lookup(m, known_m, "model") for m in args.model]
     chips = [library.lookup(c, known_c, "chip") for c in args.chip]
@@ -351,7 +346,6 @@ def validate_command(args) -> int:
     """Every measured row: measured, model in sample and held out, errors; exit 1 when a
     held-out Table 9 cell is off by more than 15%."""
     from . import validation
-    from .kernels import chip_kernel_rows
 
     chips, models = known_chips(args), known_models(args)
     result = validation.validate(args.data, chips, models)
@@ -360,7 +354,7 @@ def validate_command(args) -> int:
     table9 = [abs(r.error_held_out) for r in result.rows if r.measurement.table == "Table 9"]
     worst = max(table9, default=0.0)
     if args.write_kernels:
-        validation.write_kernels(args.write_kernels, args.data, chips, models)
+        validation.write_kernels(args.write_kernels, result.fit)
     if args.format == "json":
         payload = {"rows": [{k: _finite(v) for k, v in r.items()} for r in rows],
                    "parameters": {k: _finite(v) for k, v in result.fit.efficiencies().items()},

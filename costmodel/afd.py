@@ -50,6 +50,7 @@ from .precision import bytes_per_element, check_dtype
 
 SCALE_BLOCK = 128  # A->F activations carry one FP32 scale per 128 FP8 values
 ROUTING_BYTES_PER_EXPERT = 8  # int32 expert id + fp32 routing weight
+MEMORY_FRACTION = 0.97  # of a chip's marketed HBM, usable for KV and weights (default)
 FFN_PARALLEL = ("tp+ep", "ep", "tp")
 ATTENTION_LAYOUTS = ("afd", "dp", "tp")  # the paper's deployment first: the default
 ATTENTION_TIMING = ("kernels", "efficiency")
@@ -142,7 +143,7 @@ class AFDSetup:
         "Network per FFN GPU", "GB/s", 1e9, "ffn_net_gbps", required=False, minimum=0.1, maximum=10000, step=5,
         description="Scale-out bandwidth of each FFN GPU; empty: the chip's own")
     efficiency: Efficiency = field(default_factory=Efficiency)
-    memory_fraction: float = quantity("Usable memory", "", 1.0, "memory_fraction", default=0.97, maximum=1.0,
+    memory_fraction: float = quantity("Usable memory", "", 1.0, "memory_fraction", default=MEMORY_FRACTION, maximum=1.0,
                                       step=0.01, description="Fraction of the marketed capacity usable for KV and weights")
     layout: str = choice("Attention layout", ATTENTION_LAYOUTS, "layout", default="afd",
                          description="Inside an attention instance: afd (the paper's: output projection split over "
@@ -244,10 +245,7 @@ class AFDPlan:
     ffn_s: np.ndarray
     attention_memory_bytes: np.ndarray
     ffn_memory_bytes: np.ndarray
-    attention_time_per_context_token_s: np.ndarray
-    attention_fixed_s: np.ndarray
     kv_bytes_per_context_token: float
-    attention_comm_s: np.ndarray | float = 0.0
     attention_kv_memory_bytes: np.ndarray | float = 0.0
     attention_core_s: np.ndarray | float = 0.0
     attention_projections_s: np.ndarray | float = 0.0
@@ -402,9 +400,8 @@ class AFDPlan:
             return np.broadcast_to(a, shape)[index] if np.ndim(a) else a
 
         names = ("attention_instances", "ffn_instances", "micro_batch", "attention_s", "a2f_s", "f2a_s", "ffn_s",
-                 "attention_memory_bytes", "ffn_memory_bytes", "attention_time_per_context_token_s", "attention_fixed_s",
-                 "attention_comm_s", "attention_kv_memory_bytes", "attention_core_s", "attention_projections_s",
-                 "attention_overhead_s")
+                 "attention_memory_bytes", "ffn_memory_bytes", "attention_kv_memory_bytes", "attention_core_s",
+                 "attention_projections_s", "attention_overhead_s")
         return replace(self, **{n: np.asarray(pick(getattr(self, n))) for n in names})
 
 
@@ -437,9 +434,8 @@ def attention_weights_per_gpu(model: ModelSpec, layout: str, gpus: int) -> float
 def _attention_side(s: AFDSetup, x, batch) -> dict:
     """Attention side, per GPU, per layer (averaged), per micro-batch of ``batch`` requests
     over ``x`` instances (arrays broadcast): stage time (max of the GPU's work and the
-    layout's communication), its fixed part (everything but the core attention), core time
-    per request-context token, communication, memory per GPU (KV of all micro-batches +
-    weights) and KV bytes per request-context token."""
+    layout's communication) and its core, projections and overhead parts, memory per GPU (KV
+    of all micro-batches + weights; the KV alone) and KV bytes per request-context token."""
     model, ks = s.model, s.kernel_set
     lat = layer_latency(model, s.attention_chip, s.context, s.attention_gpus, np.asarray(batch, dtype=float) / x,
                         s.layout, kv_dtype=s.kv_dtype, attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype,
@@ -452,9 +448,7 @@ def _attention_side(s: AFDSetup, x, batch) -> dict:
     weights = (attention_weights_per_gpu(model, s.layout, s.attention_gpus) + params.router + params.embedding
                + params.lm_head) * bytes_per_element(s.weight_dtype)
     kv_per_token = float(np.ravel(lat.kv_stored_bytes * model.layers / tokens)[0])
-    return {"attention_s": stage, "attention_fixed_s": stage - lat.core_s,
-            "attention_time_per_context_token_s": lat.core_s / tokens, "attention_comm_s": lat.comm_s,
-            "attention_core_s": lat.core_s, "attention_projections_s": lat.projections_s,
+    return {"attention_s": stage, "attention_core_s": lat.core_s, "attention_projections_s": lat.projections_s,
             "attention_overhead_s": lat.overhead_s + ks.afd_overhead_s,
             "attention_memory_bytes": kv_memory + weights, "attention_kv_memory_bytes": kv_memory,
             "kv_bytes_per_context_token": kv_per_token}

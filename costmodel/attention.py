@@ -28,7 +28,6 @@ import numpy as np
 from .errors import MAX_SIZE, InputError, require_positive
 
 PROJECTION_PARTS = ("query", "kv", "output")
-SPLITS = ("heads", "kv_heads", "replicated")
 WINDOW_KINDS = ("sliding", "chunked")  # both attend (and keep) at most ``window`` tokens at decode
 
 
@@ -96,12 +95,6 @@ class _Attention:
         for p in self.projections():
             parts[p.part] += p.params
         return {part: float(n) for part, n in parts.items()}
-
-    @property
-    def query_heads_per_kv(self) -> float:
-        """Query heads that read one K/V head (one latent for MLA): the rows an attention
-        kernel can stack into one tile at decode."""
-        return self.query_heads / self.kv_heads
 
     def kv_read_elements(self, context):
         """Cache elements one decode step reads per request and layer at ``context``: K and V

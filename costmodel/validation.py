@@ -42,9 +42,13 @@ from pathlib import Path
 import numpy as np
 
 from . import library
+from .afd import (MEMORY_FRACTION, AFDSetup, Efficiency, _ffn_side, _network_side, a2f_bytes_per_token, evaluate,
+                  f2a_bytes_per_token)
 from .errors import InputError
-from .kernels import KernelEfficiency, KernelSet
+from .ffn import MoEFFN
+from .kernels import KernelEfficiency, KernelSet, kernel_set
 from .latency import ideal_parts, layer_latency
+from .precision import bytes_per_element
 
 MEASUREMENTS_FILE = "measurements.toml"
 LINK_EFFICIENCY = 0.8  # scale-up link: fraction of its per-direction rate (assumed; NCCL bus bandwidth ~80% of NVLink)
@@ -354,15 +358,13 @@ def fit_parameters(exprs: dict, targets: dict) -> Fit:
 
 
 # -- rows: the model's expression, and its value through the public API ----------------------------------
-def _afd_setup(row: Measurement, chips: dict, models: dict, layout="afd"):
-    from .afd import AFDSetup
-
+def _afd_setup(row: Measurement, chips: dict, models: dict):
     s = row.setup
     model = library.lookup(s["model"], models, f"{row.id}: model")
     chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
     return AFDSetup(model, chip, chip, float(s["context"]), attention_dtype=s.get("attention_dtype", "fp8"),
                     attention_gpus=int(s.get("gpus_per_instance", 8)), ffn_gpus=int(s.get("gpus_per_instance", 8)),
-                    layout=s.get("layout", layout))
+                    layout=s.get("layout", "afd"))
 
 
 def row_expression(row: Measurement, chips: dict, models: dict, placeholder: KernelSet) -> tuple | None:
@@ -379,8 +381,6 @@ def row_expression(row: Measurement, chips: dict, models: dict, placeholder: Ker
                                attention_dtype=s["attention_dtype"], weight_dtype=s["weight_dtype"], kernels=placeholder)
         return _latency_expr(parts, family)
     if s.get("deployment") == "afd":
-        from .afd import _ffn_side, _network_side
-
         setup = _afd_setup(row, chips, models)
         x, y, mb = float(s["attention_instances"]), float(s["ffn_instances"]), float(s["micro_batch"])
         parts, _ = ideal_parts(setup.model, setup.attention_chip, setup.context, setup.attention_gpus, mb / x, "afd",
@@ -418,8 +418,6 @@ def predict(row: Measurement, sets: dict[str, KernelSet], chips: dict, models: d
                             kernels=set_for_chip(sets, chip.slug))
         return float(lat.latency_s) * 1e6
     if s.get("deployment") == "afd":
-        from .afd import evaluate
-
         setup = _afd_setup(row, chips, models)
         setup = replace(setup, kernels=set_for_chip(sets, setup.attention_chip.slug))
         plan = evaluate(setup, s["attention_instances"], s["ffn_instances"], s["micro_batch"]).at(())
@@ -441,10 +439,6 @@ def ep_throughput(row: Measurement, sets: dict[str, KernelSet], chips: dict, mod
     meets ``tpot_ms`` and whose KV fits beside the weights. Experts use the AFD efficiency
     factors (FFN side); dispatch sends each token once per routed expert (DeepEP's
     low-latency mode), FP8 plus scales, the combine returns BF16."""
-    from .afd import Efficiency
-    from .ffn import MoEFFN
-    from .precision import bytes_per_element
-
     s = row.setup
     model = library.lookup(s["model"], models, f"{row.id}: model")
     chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
@@ -467,7 +461,7 @@ def ep_throughput(row: Measurement, sets: dict[str, KernelSet], chips: dict, mod
                 experts = (ffn.n_routed + redundant) / n_gpus
                 flops = 2.0 * batch * (ffn.top_k * ffn.expert_params() + ffn.shared_params())
                 weights = (experts * ffn.expert_params() + ffn.shared_params()) * w_bytes
-                sent = batch * ffn.top_k * (model.hidden * (1.0 + 4.0 / 128) + 8 + model.hidden * 2.0)
+                sent = batch * ffn.top_k * (a2f_bytes_per_token(model.hidden, 1) + f2a_bytes_per_token(model.hidden))
                 compute = attention + np.maximum(flops / peak, weights / bw)
                 layer = np.maximum(compute, sent / net) if overlap else compute + sent / net
             else:
@@ -485,7 +479,7 @@ def ep_throughput(row: Measurement, sets: dict[str, KernelSet], chips: dict, mod
         weights += group.layers * per_gpu * w_bytes
     kv_per_request = sum(g.layers * g.attention.kv_stored_elements(context) for g in model.attention_groups) \
         * bytes_per_element(kv_dtype)
-    memory_batch = max(0.0, (chip.mem_bytes * 0.97 - weights) / kv_per_request)
+    memory_batch = max(0.0, (chip.mem_bytes * MEMORY_FRACTION - weights) / kv_per_request)
     if "batch_per_gpu" in s:
         batch = float(s["batch_per_gpu"])
     else:
@@ -603,8 +597,6 @@ def speedups(sets: dict[str, KernelSet] | None = None, path=None, chips: dict | 
     Table 9 rows of data/measurements.toml) and modeled (``layer_latency`` with each design's
     default layout: MFA and MLA dp, GQA tp; Table 9's setup). ``sets``: the kernel sets (default:
     the stored ones, data/kernels.toml). Rows: chip, other model, measured, model, error."""
-    from .kernels import kernel_set
-
     chips = chips if chips is not None else library.chips(path)
     models = models if models is not None else library.models(path)
     cells = {(m.setup["model"], m.setup["chip"]): m for m in load_measurements(path)
@@ -690,9 +682,9 @@ def kernels_toml(result: Fit, date: str | None = None, commit: str | None = None
     return "\n".join(lines) + "\n"
 
 
-def write_kernels(target, path=None, chips=None, models=None) -> Fit:
-    """Refit and write kernels.toml to ``target`` atomically (temporary file, then rename)."""
-    result = fit(path, chips, models)
+def write_kernels(target, result: Fit) -> Fit:
+    """Write kernels.toml of the fit ``result`` (``fit`` or ``validate(...).fit``) to ``target``
+    atomically (temporary file, then rename)."""
     text = kernels_toml(result)
     target = Path(target)
     tmp = target.with_name(target.name + ".tmp")
