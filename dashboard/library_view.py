@@ -189,9 +189,4 @@ def _keep_customs(loaded: Scenario, warnings: list[str]) -> Scenario:
             kept[kind].append(record)
     if not renamed["chip"] and not renamed["model"]:
         return loaded
-    chip, model = (lambda s: renamed["chip"].get(s, s)), (lambda s: renamed["model"].get(s, s))
-    afd = dataclasses.replace(loaded.afd, model=model(loaded.afd.model), attention_chip=chip(loaded.afd.attention_chip),
-                              ffn_chip=chip(loaded.afd.ffn_chip))
-    return dataclasses.replace(loaded, models=tuple(map(model, loaded.models)), chips=tuple(map(chip, loaded.chips)),
-                               chip_overrides=tuple((chip(s), c) for s, c in loaded.chip_overrides), afd=afd,
-                               custom_chips=tuple(kept["chip"]), custom_models=tuple(kept["model"]))
+    return loaded.renamed(renamed["chip"], renamed["model"], kept["chip"], kept["model"])

@@ -271,6 +271,20 @@ class Scenario:
             return np.geomspace(self.sweep_min, self.sweep_max, points)
         return np.linspace(self.sweep_min, self.sweep_max, points)
 
+    def renamed(self, chips: dict, models: dict, custom_chips: tuple, custom_models: tuple) -> "Scenario":
+        """This scenario with chip and model slugs renamed ({old: new}) in every field that
+        holds one (selections, overrides, the AFD and co-design inputs), and these custom
+        records."""
+        chip, model = (lambda s: chips.get(s, s)), (lambda s: models.get(s, s))
+        afd = dataclasses.replace(self.afd, model=model(self.afd.model), attention_chip=chip(self.afd.attention_chip),
+                                  ffn_chip=chip(self.afd.ffn_chip))
+        codesign = dataclasses.replace(self.codesign, base=model(self.codesign.base),
+                                       chip=None if self.codesign.chip is None else chip(self.codesign.chip))
+        return dataclasses.replace(self, models=tuple(map(model, self.models)), chips=tuple(map(chip, self.chips)),
+                                   chip_overrides=tuple((chip(s), c) for s, c in self.chip_overrides), afd=afd,
+                                   codesign=codesign, custom_chips=tuple(custom_chips),
+                                   custom_models=tuple(custom_models))
+
     # --- serialization ----------------------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-ready dict (overrides in SI units; custom records in the data files' shape)."""

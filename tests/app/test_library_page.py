@@ -175,9 +175,11 @@ def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     """A file with its own chip (an H20 repriced under a library slug) and AFD inputs: the chip
     joins the user library under a new slug, the AFD page shows the file's inputs."""
     from dashboard import report
+    from dashboard.codesign_inputs import CodesignInputs
     from dashboard.scenario import AFDInputs, Scenario
 
-    scenario = Scenario(chips=("h800", "h20"), afd=AFDInputs(attention_chip="h20", tpot_ms=40, stages=4))
+    scenario = Scenario(chips=("h800", "h20"), afd=AFDInputs(attention_chip="h20", tpot_ms=40, stages=4),
+                        codesign=CodesignInputs(chip="h20"))
     data = report.report_dict(scenario)
     data["chips"]["h20"]["spec"]["price_usd_per_hour"] = 0.5  # the file's own H20
     userlib.save_scenario("cheap h20", data, user_library)
@@ -193,3 +195,5 @@ def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h20-file"
     assert at.number_input(key="afd_tpot_ms").value == 40 and at.radio(key="afd_stages").value == 4
+    at.switch_page("pages/codesign.py").run()
+    assert at.selectbox(key="cod_chip").value == "h20-file", "the co-design page follows the file's chip too"
