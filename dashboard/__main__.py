@@ -97,11 +97,12 @@ def parser() -> Parser:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["serve"]:
-        return serve(argv[1:])
-    args = parser().parse_args(argv)
+    args, rest = parser().parse_known_args(argv)
     if args.data:  # the library every part of the dashboard reads
         os.environ["COSTMODEL_DATA"] = args.data
+    if args.command == "serve":
+        return serve(rest)  # the options after `serve` go to `streamlit run`
+    args = parser().parse_args(argv)  # no unknown option outside `serve`
     try:
         return report_command(args)
     except InputError as exc:

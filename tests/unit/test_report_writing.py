@@ -3,6 +3,7 @@ it was, an earlier bundle is replaced (no stale files), other content is refused
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,17 @@ def test_write_bundle_round_trip(tmp_path):
     files = report.bundle_files([], Scenario(), ("csv",))
     report.write_bundle(files, tmp_path / "b")
     assert tree(tmp_path / "b") == files
+
+
+def test_serve_takes_the_data_folder_before_it(monkeypatch, tmp_path):
+    """`python -m dashboard --data DIR serve --server.port N`: the library folder is set and the
+    options after `serve` go to `streamlit run` (it used to fall through to the report)."""
+    from dashboard import __main__ as cli
+
+    served = []
+    monkeypatch.setattr(cli, "serve", lambda rest: served.append(rest) or 0)
+    monkeypatch.delenv("COSTMODEL_DATA", raising=False)
+    assert cli.main(["--data", str(tmp_path), "serve", "--server.port", "8599", "--server.headless", "true"]) == 0
+    assert served == [["--server.port", "8599", "--server.headless", "true"]]
+    assert os.environ["COSTMODEL_DATA"] == str(tmp_path)
+    monkeypatch.delenv("COSTMODEL_DATA")
