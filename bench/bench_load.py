@@ -19,7 +19,7 @@ after that), which the server needs (on a page change it keeps only the widgets 
 names); the URL's query string (the server's last page_info_changed, plus a changed widget
 bound to the URL); on a page switch only the URL parameters of bound widgets (Streamlit drops
 the others); the target page's script hash. A chip slider move is its new value in the widget
-states; its callback makes the server rerun only the page fragment.
+states, with the id of the page's fragment that draws it: the server reruns only that fragment.
 
 Each session opens the app (overview), then plays ``--actions`` actions (default 20) from a
 cycle of ten: move H800 HBM bandwidth, switch page, move H800 price, switch page, edit H20,
@@ -212,6 +212,7 @@ class Session:
         self.params: list[tuple[str, str]] = []  # the browser's URL query
         self.state: dict[str, tuple[str, object]] = {}  # widget id -> (WidgetState field, value)
         self.ids: dict[str, str] = {}  # widget key -> id (drawn in the last run)
+        self.fragment_of: dict[str, str] = {}  # widget id -> id of the fragment that drew it
         self.bound: dict[str, str] = {}  # URL parameter of a bound widget -> its widget id
         self.run: Run | None = None
         self.moves = {key: 0 for key in VALUES}
@@ -283,6 +284,7 @@ class Session:
         if not widget_id:
             return
         run.rendered[widget_id] = (kind, w)
+        self.fragment_of[widget_id] = msg.delta.fragment_id
         if kind == "slider":
             key = widget_id.rsplit("-", 1)[-1]
             if key in VALUES:
@@ -317,12 +319,14 @@ class Session:
         return urlencode(self.params)
 
     async def rerun(self, *, page: str | None = None, first: bool = False, page_hash: str = "",
-                    query: str = "") -> Run:
+                    query: str = "", fragment: str = "") -> Run:
         """Request a rerun as the browser does: of ``page`` (a switch when it is not the current one),
         else of the current page; ``first``: the browser's first request after connecting (no widget
-        states; the page and query string of the URL opened)."""
+        states; the page and query string of the URL opened); ``fragment``: the id of the fragment
+        that drew the changed widget (only that fragment reruns)."""
         msg = BackMsg()
         client = msg.rerun_script
+        client.fragment_id = fragment
         if first:
             client.page_script_hash, client.query_string = page_hash, query
         else:
@@ -393,7 +397,7 @@ class Session:
         value = self.values.value(key, self.number, self.moves[key])
         self.moves[key] += 1
         self.state[widget_id] = ("double_array_value", [value])
-        run = await self.rerun()
+        run = await self.rerun(fragment=self.fragment_of.get(widget_id, ""))
         if not any(dict(parse_qsl(q)).get(key) == f"{value:g}" for q in run.queries):
             self.wrong.append(f"session {self.number}: moving {key} to {value:g} on {self.page} did not put it in "
                               f"its URL (queries {run.queries})")

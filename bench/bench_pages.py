@@ -5,13 +5,13 @@ slider moves. Both measured here, in one process, with Streamlit's AppTest (no b
     .venv/bin/python bench/bench_pages.py [--repeats N]
 
 The bench sends what a browser sends: the moved widget's new state, with the id of its
-fragment when it has one. A chip slider's callback then reruns only the page's fragment, so
-"slider rerun" is what a user waits for after a move. "Full rerun" (the whole app.py, after
+fragment when it has one. A chip slider is drawn inside the page's fragment, so its move reruns
+only that fragment: "slider rerun" is what a user waits for after a move. "Full rerun" (the whole app.py, after
 a change of the context input) is shown beside it. Each sample sets a value not seen before
 by any app (the caches are the process's), so caches keyed on chips or context miss, as they
 do for a user dragging a slider. The floor and the pages are sampled round-robin, so all
 see the same (noisy) machine. Times are medians of the script run on the server's script
-thread (the app's Python and Streamlit's message building, callbacks included), wall and the
+thread (the app's Python and Streamlit's message building), wall and the
 thread's CPU time (they agree: the machine's noise is its speed, not waiting); AppTest's own
 client-side parsing is not counted."""
 from __future__ import annotations

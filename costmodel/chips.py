@@ -108,3 +108,12 @@ class Chip:
 CHIP_FIELDS = quantities(Chip)  # every numeric field, declared once in the class above
 FIELD_BY_NAME = {spec.name: spec for spec in CHIP_FIELDS}
 EDITABLE_FIELDS = tuple(spec.name for spec in CHIP_FIELDS if spec.editable)
+
+
+def editable_specs(chip: Chip, weight_dtype: str) -> list:
+    """The specs a user changes on ``chip`` (sidebar sliders, sensitivities), from their
+    declarations: the peak of the format it computes in for ``weight_dtype``, then every other
+    editable field the chip has (memory, network, scale-up, price)."""
+    peak, peaks = PEAK_FIELDS[chip.compute_dtype(weight_dtype)], set(PEAK_FIELDS.values())
+    return [spec for spec in CHIP_FIELDS if spec.editable and
+            (spec.name == peak or (spec.name not in peaks and getattr(chip, spec.name) is not None))]

@@ -32,12 +32,12 @@ import pandas as pd
 
 from costmodel import __version__, afd as afd_model
 from costmodel import cost_grid, decode_token
-from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, PEAK_FIELDS, Chip
+from costmodel.chips import Chip, editable_specs
 from costmodel.cost import SECONDS_PER_HOUR, TOKENS_PER_UNIT, attention_usd
 from costmodel.design_space import (FAMILIES, FAMILY_LABELS, DesignGrid, base_design, design_grid, design_model,
                                     equivalent, family_of, own_family)
 from costmodel.errors import InputError
-from costmodel.fields import Quantity, declared
+from costmodel.fields import declared
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_MODELS
 
@@ -368,15 +368,6 @@ def design_table(scenario: Scenario, r: Resolved) -> pd.DataFrame:
 
 
 # --- what a model wants from a chip ---------------------------------------------------------------
-def sensitivity_fields(chip: Chip, weight_dtype: str) -> list[Quantity]:
-    """The chip specs the tornado changes, from their declarations: the peak of the format the
-    chip computes in, then every other editable spec the chip has (as the sidebar's sliders)."""
-    peak = PEAK_FIELDS[chip.compute_dtype(weight_dtype)]
-    peaks = set(PEAK_FIELDS.values())
-    return [s for s in CHIP_FIELDS if s.editable and (s.name == peak or (s.name not in peaks and
-                                                                          getattr(chip, s.name) is not None))]
-
-
 def afd_setup(scenario: Scenario, model: ModelSpec, chip: Chip, context: int):
     """The AFD page's setup (TPOT, pipeline, precisions, efficiencies) for ``model`` with both
     pools on ``chip`` at ``context``, each pool on the chip's own network. None when those
@@ -400,7 +391,7 @@ def sensitivity(scenario: Scenario, r: Resolved) -> tuple:
     Attention and FFN: ``cost_grid`` (full utilization: tokens/GPU/s = price / cost per token);
     AFD: the best plan of ``afd.search`` (cheapest at the SLA), paced at the TPOT target."""
     model, chip = r.base, r.chip
-    fields = sensitivity_fields(chip, r.weight_dtype)
+    fields = editable_specs(chip, r.weight_dtype)  # as the sidebar's sliders
     variants = [(spec, p, chip.with_changes(**{spec.name: getattr(chip, spec.name) * (1 + p / 100)}))
                 for spec in fields for p in PERTURBATIONS]
     chips = (chip, *(c for _, _, c in variants))
@@ -491,19 +482,18 @@ def chip_pairs(scenario: Scenario, r: Resolved) -> tuple:
 # --- the page's content ----------------------------------------------------------------------------
 @dataclass
 class CodesignView:
-    """What the page shows: the resolved inputs, the plane, the reference designs and the
-    exportable content."""
+    """What the page shows: the resolved inputs, the plane and the exportable content."""
 
     resolved: Resolved
     plane: charts.Plane
-    references: list
     content: object  # figures.PageContent
 
 
 def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> CodesignView:
+    """The page for ``inputs`` (default: the scenario's own co-design inputs)."""
     from .figures import Lazy, PageContent  # figures registers this page: imported here, not at the top
 
-    r = resolve(scenario, inputs or CodesignInputs())
+    r = resolve(scenario, inputs or scenario.codesign)
     p = _plane(scenario, r)
     refs = references(scenario, r)
     chip = labels.chip_label(r.chip)
@@ -516,15 +506,13 @@ def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> C
                          f"per KV byte now, {row['intensity, 8-bit KV (FLOPs/byte)']:.0f} as published (8-bit KV, "
                          "1 token per step)")} for row in refs]
     sens = lambda: sensitivity(scenario, r)  # noqa: E731
-    iso = lambda: iso_cost(scenario, r)  # noqa: E731
     charts_ = Lazy({
         "sweet-spots": lambda: charts.sweet_spots(p.chips, p.ridge, designs, ladder_what),
         "cost": lambda: charts.cost_panels(p),
         "intensity": lambda: charts.intensity_panel(p),
         "kv-context": lambda: charts.kv_panels(p),
         "sensitivity": lambda: charts.tornado(list(sens()), chip, what),
-        "iso-cost": lambda: charts.iso_cost(iso()["peaks"], iso()["bws"], iso()["cost"], iso()["chips"],
-                                            iso()["intensity"], r.price, what),
+        "iso-cost": lambda: _iso_chart(iso_cost(scenario, r), r.price, what),
         "chips-ranked": lambda: charts.chips_ranked(chips_ranked(scenario, r).to_dict("records"), what),
     })
     tables = Lazy({
@@ -542,7 +530,11 @@ def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> C
     lines += [f"{c}: ridge {ridge:.0f} FLOPs/byte, sweet spot {ridge / 2:.0f}-{ridge:.0f}" for c, ridge in
               zip(p.chips, p.ridge)]
     content = PageContent(PAGE, TITLE, charts_, tables, lines)
-    return CodesignView(r, p, refs, content)
+    return CodesignView(r, p, content)
+
+
+def _iso_chart(iso: dict, price: float, what: str) -> dict:
+    return charts.iso_cost(iso["peaks"], iso["bws"], iso["cost"], iso["chips"], iso["intensity"], price, what)
 
 
 def _pairs_table(plans) -> pd.DataFrame:
@@ -553,7 +545,7 @@ def _pairs_table(plans) -> pd.DataFrame:
 
 def codesign_page(scenario: Scenario):
     """The page's PageContent for the scenario's co-design inputs."""
-    return codesign_view(scenario, scenario.codesign).content
+    return codesign_view(scenario).content
 
 
 def base_cell(view: CodesignView) -> tuple[int, int] | None:

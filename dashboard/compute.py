@@ -254,10 +254,10 @@ DESIGNS = {"mfa": "MFA", "mla": "MLA", "gqa": "GQA"}  # the paper's Table 9 desi
 TABLE9_GPUS = 4  # Table 9's setup: 4 GPUs, total batch 256, BF16 KV and attention, FP8/INT8 GEMMs
 
 
-@functools.lru_cache(maxsize=4)
+@functools.cache
 def validation():
     """The latency model's validation (costmodel.validation.validate: the fit and every measured
-    row in and out of sample; ~2 s, computed once per process and data folder)."""
+    row in and out of sample; ~2 s, computed once per process, whose data folder is fixed)."""
     from costmodel import validation as v
 
     return v.validate()

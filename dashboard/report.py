@@ -22,7 +22,7 @@ from costmodel import __version__, library
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import labels, report_page
+from . import labels, report_page, userlib
 from .browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
 from .scenario import Scenario
 
@@ -272,7 +272,7 @@ def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[s
     whose embedded spec differs from the library's keeps the file's (with a warning saying
     so), so a report regenerates the figures the file was written with."""
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = userlib.strict_json(text)
     except (ValueError, RecursionError) as err:
         where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
         raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
@@ -313,10 +313,6 @@ def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[s
 def read_scenario(path) -> tuple[Scenario, list[str]]:
     """``parse_scenario`` of a file (InputError naming it when unreadable)."""
     return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 # --- summary and bundles ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from costmodel.chips import CHIP_FIELDS, PEAK_FIELDS, Chip
+from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, Chip, editable_specs
 from costmodel.errors import InputError
 from costmodel.fields import Quantity
 from costmodel.kernels import kernel_set
@@ -25,7 +25,7 @@ from . import codesign_inputs, export, labels, url, userlib
 from .codesign_inputs import CodesignInputs
 from .guard import errors_as_messages
 from .render import escape
-from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, is_close
+from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, catalog, is_close
 
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
@@ -36,15 +36,6 @@ PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
 CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
-PEAKS = set(PEAK_FIELDS.values())
-
-
-def spec_sliders(chip: Chip, weight_dtype: str) -> list[Quantity]:
-    """The sliders shown for ``chip``: the peak FLOP/s of the format it computes in, then every
-    other editable field the chip has (memory, network, scale-up, price)."""
-    peak = PEAK_FIELDS[chip.compute_dtype(weight_dtype)]
-    return [spec for spec in SLIDER_FIELDS if spec.name == peak or
-            (spec.name not in PEAKS and getattr(chip, spec.name) is not None)]
 
 
 def slider_key(chip: Chip, spec: Quantity) -> str:
@@ -141,7 +132,7 @@ def chip_editor(chips: dict, chip_slugs: tuple[str, ...], weight_dtype: str) -> 
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     chip = chips[edit]
     overrides = url_overrides(chip, st.query_params.to_dict())
-    for spec in spec_sliders(chip, weight_dtype):
+    for spec in editable_specs(chip, weight_dtype):
         key, default = slider_key(chip, spec), _default(chip, spec)
         if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.name, default * spec.scale) / spec.scale
@@ -198,7 +189,7 @@ def load(scenario: Scenario) -> None:
     known = scenario.known_chips()
     for slug, changes in scenario.chip_overrides:
         for name, value in changes:
-            spec = next(s for s in SLIDER_FIELDS if s.name == name)
+            spec = FIELD_BY_NAME[name]
             _set_param(slider_key(known[slug], spec), f"{value / spec.scale:g}")
     st.session_state.update(widget_state(scenario))
     st.session_state[AFD_KEY] = scenario.afd
@@ -212,12 +203,11 @@ def modified_caption(scenario: Scenario) -> None:
 
 
 def render() -> Scenario:
-    """Draw the sidebar's inputs, the chip-spec sliders included, and return the Scenario they
-    describe, chips as the URL sets them (InputError if invalid). The 'Modified' caption and the
+    """Draw the sidebar's scenario inputs and return the Scenario they describe, chips as the
+    URL sets them (InputError if invalid). The chip editor, the 'Modified' caption and the
     export menu are drawn later, after the page (``draw_page``), into slots kept here."""
     user = userlib.load()
-    known = Scenario(custom_chips=user.chips, custom_models=user.models)
-    models, chips = known.known_models(), known.known_chips()
+    chips, models = catalog(user.chips, user.models)
     model_label, chip_label = labels.model_options(models), labels.chip_option
     kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
     url.unknown(known_parameters(chips))
@@ -261,7 +251,7 @@ def render() -> Scenario:
     scenario = with_url_chips(Scenario(
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
-        afd=st.session_state.get(AFD_KEY, AFDInputs()), codesign=_kept_codesign(known), custom_chips=user.chips,
+        afd=st.session_state.get(AFD_KEY, AFDInputs()), codesign=_kept_codesign(models, chips), custom_chips=user.chips,
         custom_models=user.models))
     st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container())  # chip editor; 'Modified'; export
     st.session_state[SLOTS_KEY][2].subheader("Export")
@@ -335,11 +325,11 @@ def use(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def _kept_codesign(known: Scenario) -> CodesignInputs:
+def _kept_codesign(models: dict, chips: dict) -> CodesignInputs:
     """The co-design page's last inputs, or the defaults once their base model or chip has
-    left the user library."""
+    left the user library (``models``, ``chips``: the known ones by slug)."""
     inputs = st.session_state.get(CODESIGN_KEY, CodesignInputs())
-    if inputs.base in known.known_models() and inputs.chip in (None, *known.known_chips()):
+    if inputs.base in models and (inputs.chip is None or inputs.chip in chips):
         return inputs
     return CodesignInputs()
 

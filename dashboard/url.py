@@ -116,7 +116,7 @@ def unknown(known) -> None:
             _drop(key)
 
 
-def notice(used: dict | None = None) -> None:
+def notice() -> None:
     """This run's problems as one warning (in the container the caller opened): each
     parameter, the value given and the value used; text only, never markdown."""
     problems = st.session_state.pop(PROBLEMS, [])
@@ -125,7 +125,7 @@ def notice(used: dict | None = None) -> None:
     lines = []
     for p in problems:
         given = p.given if len(p.given) <= MAX_CHARS else p.given[:MAX_CHARS] + f"… ({len(p.given):,} characters)"
-        value = (used or {}).get(p.key, st.session_state.get(p.key))
+        value = st.session_state.get(p.key)
         if value is not None and p.show is not None:
             value = ", ".join(map(p.show, value)) if isinstance(value, list) else p.show(value)
         using = "" if value is None else f"; using {value}"

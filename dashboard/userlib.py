@@ -164,7 +164,7 @@ def check_scenario_name(name) -> str:
 
 def save_scenario(name: str, data: dict, base: Path | None = None) -> Path:
     """Save a scenario (the dict the 'Scenario (JSON)' download holds) under ``name``."""
-    path = Path(base or folder()) / "scenarios" / f"{check_scenario_name(name)}.json"
+    path = scenario_path(name, base)
     write_atomic(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode())
     return path
 
@@ -211,7 +211,7 @@ def import_bytes(data: bytes, base: Path | None = None) -> list[str]:
     if len(data) > MAX_IMPORT_BYTES:
         raise InputError("library file", f"larger than {MAX_IMPORT_BYTES:,} bytes")
     try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+        doc = strict_json(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise InputError("library file", f"not a JSON library export ({type(err).__name__})") from None
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
@@ -251,6 +251,11 @@ def import_bytes(data: bytes, base: Path | None = None) -> list[str]:
         names.add(target)
         done.append(f"scenario {target}")
     return done
+
+
+def strict_json(text):
+    """``json.loads`` that refuses NaN and Infinity (ValueError): strict JSON has neither."""
+    return json.loads(text, parse_constant=_no_constant)
 
 
 def _no_constant(name: str):

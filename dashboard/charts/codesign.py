@@ -449,8 +449,7 @@ def tornado(rows: list[dict], chip: str, what: str) -> dict:
     """Change (%) in cost per 1M tokens (top row) and tokens per GPU per second (bottom) for
     each chip spec changed by -50, -10, +10, +50%, for attention, FFN and AFD (columns).
     ``rows``: the sensitivity table's rows."""
-    parts = ["attention", "FFN", "AFD"]
-    specs = list(dict.fromkeys(r["chip spec"] for r in rows))
+    parts = list(dict.fromkeys(r["part"] for r in rows))  # attention, FFN, AFD
     metrics = (("cost change (%)", "USD per 1M tokens"), ("tokens/GPU/s change (%)", "tokens per GPU per s"))
     titles = [f"{p}: {m[1]}" for m in metrics for p in parts]
     x_axes = [axis("Change (%)", zeroline=True, zerolinecolor="#6B7280", zerolinewidth=1.5) for _ in titles]

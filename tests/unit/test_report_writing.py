@@ -92,8 +92,7 @@ def test_serve_takes_the_data_folder_before_it(monkeypatch, tmp_path):
 
     served = []
     monkeypatch.setattr(cli, "serve", lambda rest: served.append(rest) or 0)
-    monkeypatch.delenv("COSTMODEL_DATA", raising=False)
+    monkeypatch.setenv("COSTMODEL_DATA", "")  # restored after the test (main sets it)
     assert cli.main(["--data", str(tmp_path), "serve", "--server.port", "8599", "--server.headless", "true"]) == 0
     assert served == [["--server.port", "8599", "--server.headless", "true"]]
     assert os.environ["COSTMODEL_DATA"] == str(tmp_path)
-    monkeypatch.delenv("COSTMODEL_DATA")
