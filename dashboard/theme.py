@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import legend_room
+
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 # Colour-blind-safe qualitative palette (Okabe-Ito, then Tableau extras).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C564B",
@@ -62,8 +64,9 @@ def context_axis(context, log: bool) -> dict:
 
 
 def figure(data: list[dict], layout: dict) -> dict:
-    """A Plotly figure dict from trace dicts and a layout dict, in the shared template."""
-    return {"data": data, "layout": {"template": TEMPLATE, **layout}}
+    """A Plotly figure dict from trace dicts and a layout dict, in the shared template, with room
+    for its legend reserved in the margin (``legend_room``: Plotly then draws it once)."""
+    return {"data": data, "layout": legend_room.reserve(data, {"template": TEMPLATE, **layout})}
 
 
 def columns(n: int, gap: float = 0.07) -> list[tuple[float, float]]:

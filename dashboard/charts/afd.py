@@ -73,7 +73,7 @@ def balance(plan) -> dict:
                     "line": {"color": OVER, "width": 2, "dash": "dash"}}],
         "annotations": notes,
         "legend": {"orientation": "h", "y": -0.3, "x": 0, "title": {"text": "Part "}, "traceorder": "normal"},
-        "height": 440, "margin": {"l": 175, "r": 110, "t": 80, "b": 60},
+        "height": 440, "margin": {"l": 180, "r": 110, "t": 80, "b": 60},
     })
 
 
@@ -132,7 +132,7 @@ def gantt(plan, layers: int = 2) -> dict:
         "uniformtext": {"minsize": 9, "mode": "hide"},
         "shapes": shapes, "annotations": notes,
         "legend": {"orientation": "h", "y": -0.25, "x": 0},
-        "height": 440, "margin": {"l": 175, "r": 30, "t": 80, "b": 60},
+        "height": 440, "margin": {"l": 180, "r": 30, "t": 80, "b": 60},
     })
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import labels
+from ..legend_room import labels_left
 from ..theme import DASHES, NICE_LOG_TICKS, SYMBOLS, axis, axis_ref, color, figure, grid_layout, values
 
 SWEET = "rgba(230,159,0,0.32)"  # the sweet spot's fill (orange, over a blue cost scale)
@@ -279,10 +280,10 @@ def _shape(n: int) -> tuple[int, int]:
     return -(-n // cols), cols
 
 
-def _figure(data: list, layout: dict, title: str, rows: int, right: int) -> dict:
-    height = 150 + 360 * rows
-    return figure(data, {**layout, "title": {"text": title}, "height": height, "showlegend": False,
-                         "margin": {"l": 70, "r": right, "t": 110, "b": 60}})
+def _figure(data: list, layout: dict, title: str, rows: int, right: int, **extra) -> dict:
+    """The panels' figure: no legend unless ``extra`` (layout keys) asks for one."""
+    return figure(data, {**layout, "title": {"text": title}, "height": 150 + 360 * rows, "showlegend": False,
+                         "margin": {"l": 70, "r": right, "t": 110, "b": 60}, **extra})
 
 
 def cost_panels(plane: Plane) -> dict:
@@ -324,7 +325,7 @@ def cost_panels(plane: Plane) -> dict:
         data.append(grid.markers(j, labelled=j == 0))
     key = ("<br><sup>Shaded: the chip's sweet spot (ridge/2 to ridge); red line: its ridge; markers: "
            f"{_key(plane)} (≈: the design with the same KV bytes per token and intensity)</sup>")
-    return _figure(data, layout, f"Decode cost per 1M tokens per chip: {plane.what}{key}", rows, 110)
+    return _figure(data, layout, f"Decode cost per 1M tokens per chip: {plane.what}{key}", rows, 115)
 
 
 def intensity_panel(plane: Plane) -> dict:
@@ -356,10 +357,8 @@ def intensity_panel(plane: Plane) -> dict:
                                      contours={"type": "constraint", "operation": "=", "value": math.log2(ridge)}))
     data.append(grid.markers(0, labelled=False))
     layout["annotations"] += grid.boxed_labels(0)  # over dark cells: boxed
-    fig = _figure(data, layout, f"Attention intensity vs every chip's ridge point: {plane.what}", 1, 230)
-    fig["layout"].update(showlegend=True, height=540,
-                         legend={"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}})
-    return fig
+    return _figure(data, layout, f"Attention intensity vs every chip's ridge point: {plane.what}", 1, 230,
+                   showlegend=True, height=540, legend={"x": 1.16, "y": 1, "xanchor": "left", "title": {"text": "Lines "}})
 
 
 def kv_panels(plane: Plane) -> dict:
@@ -476,7 +475,7 @@ def tornado(rows: list[dict], chip: str, what: str) -> dict:
                          "title": {"text": f"What {what} wants from {chip}: change per chip spec "
                                            "(blue: spec raised, orange: lowered; light ±50%, dark ±10%)"},
                          "legend": {"orientation": "h", "x": 0, "y": -0.12},
-                         "margin": {"l": 190, "r": 30, "t": 90, "b": 80}})
+                         "margin": {"l": 195, "r": 30, "t": 90, "b": 80}})
 
 
 def iso_cost(peaks, bandwidths, cost, chips: list[dict], intensity: float, price: float, what: str) -> dict:
@@ -524,7 +523,7 @@ def iso_cost(peaks, bandwidths, cost, chips: list[dict], intensity: float, price
                       range=[math.log10(x0), math.log10(x1)]),
         "yaxis": axis("HBM bandwidth (TB/s)", log=True, tickvals=NICE_LOG_TICKS,
                       range=[math.log10(float(bws_t.min())), math.log10(float(bws_t.max()))]),
-        "height": 620, "legend": {"orientation": "h", "x": 0, "y": -0.15}, "margin": {"r": 110},
+        "height": 620, "legend": {"orientation": "h", "x": 0, "y": -0.15}, "margin": {"r": 115},
     })
 
 
@@ -540,4 +539,4 @@ def chips_ranked(rows: list[dict], what: str) -> dict:
                          "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
                          "height": 200 + 22 * len(rows),
                          "legend": {"orientation": "h", "x": 0, "y": -60 / (200 + 22 * len(rows)), "yanchor": "top"},
-                         "margin": {"b": 90}})
+                         "margin": {"l": labels_left(names), "b": 90}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
+from ..legend_room import slanted_ticks_bottom
 from ..theme import axis, figure
 
 COLUMNS = (("afd_8k", "AFD at 8K"), ("afd_32k", "AFD at 32K"))
@@ -14,7 +15,7 @@ def afd_vs_paper(cells, model_names: dict, chip_labels: list[str]):
     per 1M tokens. ``cells``: compute.paper_cells (an Arrow table)."""
     figures = cells.filter(pc.equal(cells["table"], "figures"))
     rows = list(zip(*(figures[name].to_pylist() for name in ("table", "row", "column", "paper", "with current chips"))))
-    data = []
+    data, names = [], []
     for k, (column, label) in enumerate(COLUMNS):
         part = [r for r in rows if r[0] == "figures" and r[2] == column]
         names = [model_names.get(r[1], r[1]) for r in part]
@@ -26,6 +27,8 @@ def afd_vs_paper(cells, model_names: dict, chip_labels: list[str]):
                      "marker": {"color": ("#56B4E9", "#0072B2")[k]},
                      "hovertemplate": f"<b>%{{x}}</b> {label}<br>current chips: $%{{y:.3f}} per 1M tokens<extra></extra>"})
     return figure(data, {"title": {"text": "Figure 1 totals (AFD, paper's four chips): paper vs recomputed with current sliders"},
-                         "barmode": "group", "xaxis": axis("Model"), "yaxis": axis("Decode cost (USD per 1M tokens)"),
+                         "barmode": "group", "xaxis": axis("Model", tickangle=30),
+                         "yaxis": axis("Decode cost (USD per 1M tokens)"),
                          "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-                         "margin": {"t": 110}, "height": 480})
+                         # slanted names, their room given: no automargin redraw
+                         "margin": {"t": 110, "b": slanted_ticks_bottom(names)}, "height": 480})
