@@ -23,7 +23,7 @@ from .afd import (RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, lay
                   search_chip_pairs)
 from .fields import Choice, declared
 from .kernels import chip_kernel_rows, kernel_set
-from .latency import check_layout, default_layout, layer_latency
+from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
 from .precision import check_dtype, dtype_for_bits
 
 FORMATS = ("table", "csv", "json")
@@ -293,8 +293,8 @@ def attention_rows(args) -> list[dict]:
     rows = []
     for model in models:
         for chip in chips:
-            weight_dtype = (("fp8" if chip.fp8_flops else "int8" if chip.int8_ops else "bf16")
-                            if args.weight_dtype == "auto" else check_dtype(args.weight_dtype, "weight-dtype"))
+            weight_dtype = (table9_weight_dtype(chip) if args.weight_dtype == "auto"
+                            else check_dtype(args.weight_dtype, "weight-dtype"))
             ks = kernel_set(chip, args.data)
             lay = layout or default_layout(model)
             lat = layer_latency(model, chip, contexts, gpus, batch, lay, kv_dtype=kv_dtype,

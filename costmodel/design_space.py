@@ -14,10 +14,10 @@ kept as they are) by a design of one family, swept over axes of its parameters:
 ``design_grid`` evaluates every combination of the axes for every chip at once: arrays shaped
 (len(axis 1), ..., len(axis n)) per design and (..., chips) per design and chip. The formulas
 are the core's own: each design is an attention variant of ``costmodel.attention`` holding numpy
-arrays instead of numbers (its methods are plain arithmetic), accumulated over the layer groups
-exactly as ``decode_token`` does, and priced with ``cost.unit_costs`` and ``cost.attention_usd``
-exactly as ``cost_grid`` does, so a design equal to a model's own reproduces ``cost_grid``'s
-numbers bit for bit:
+arrays instead of numbers (its methods are plain arithmetic), its per-layer terms the ones
+``reduced.reduce_model`` sums over the layer groups, and priced with ``cost.unit_costs`` and
+``cost.attention_usd`` exactly as ``cost_grid`` does, so a design equal to a library model's own
+reproduces ``cost_grid``'s numbers bit for bit (tested for every library model):
 
     attention = max(core FLOPs x U_flop, KV bytes x U_byte) + linear FLOPs x U_flop,
     FFN = FFN FLOPs x U_flop, per 1M tokens; U in the chip's compute format for the weights.
@@ -327,7 +327,7 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
     stored = np.zeros_like(ctx)
     core = np.zeros_like(ctx)
     linear_params = 0.0
-    for group in model.attention_groups:  # in decode_token's order and arithmetic: bit-identical
+    for group in model.attention_groups:  # reduce_model's per-layer terms, in layer-group order
         own_bytes = bytes_per_element(group.kv_dtype)
         if family_of(group.attention) is None:  # linear attention: kept, in its own state format
             attn, b = group.attention, own_bytes

@@ -61,6 +61,12 @@ def default_layout(model: ModelSpec) -> str:
     return DEFAULT_LAYOUT[max(counts, key=counts.get)]
 
 
+def table9_weight_dtype(chip: Chip) -> str:
+    """The GEMM format of Table 9's setup on ``chip``: FP8 where it has it (SM90), else INT8
+    (SM80), else BF16."""
+    return "fp8" if chip.fp8_flops else "int8" if chip.int8_ops else "bf16"
+
+
 def check_layout(layout: str, field: str = "layout") -> str:
     value = str(layout).strip().lower()
     if value not in LAYOUTS:

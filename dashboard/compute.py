@@ -312,18 +312,13 @@ def table9_speedups() -> tuple:
     return tuple(rows)
 
 
-def table9_weight_dtype(chip) -> str:
-    """GEMM format of Table 9's setup: FP8 where the chip has it (SM90), else INT8 (SM80), else BF16."""
-    return "fp8" if chip.fp8_flops else "int8" if chip.int8_ops else "bf16"
-
-
 @cache
 def latency_curves(models: tuple, chips: tuple, context: tuple, batch: int, kv_dtype) -> tuple:
     """Modeled attention-layer latency (s) over ``context`` for each model (its default layout:
     MFA and MLA data-parallel, GQA tensor-parallel) on each chip (slider changes included), with
     Table 9's setup: 4 GPUs, ``batch`` requests in total, attention in BF16, KV in ``kv_dtype``
     (None: BF16, as Table 9), GEMMs in FP8 or INT8."""
-    from costmodel.latency import default_layout, layer_latency
+    from costmodel.latency import default_layout, layer_latency, table9_weight_dtype
 
     ctx = np.asarray(context, dtype=float)
     out = []

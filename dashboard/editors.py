@@ -95,7 +95,7 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
         chip = chip_from_editor()
     except InputError as err:
         if (st.session_state.get(_chip_key("slug")) or "").strip():
-            st.warning(f"Not yet a valid chip · {render.escape(err.field)}: {render.escape(err.message)}",
+            st.warning(f"Not yet a valid chip · {render.input_error(err)}",
                        icon=":material/edit:")
         else:
             st.info("Start from a library chip (above), or give the chip a slug and its figures.",
@@ -123,7 +123,7 @@ def save_to_library(action, message: str, key: str = SAVED) -> None:
     try:
         action()
     except InputError as err:
-        st.error(f"{render.escape(err.field)}: {render.escape(err.message)}", icon=":material/error:")
+        st.error(f"{render.input_error(err)}", icon=":material/error:")
         return
     except OSError as err:
         st.error(f"Could not write the user library in {render.code(userlib.folder())}: "
@@ -261,7 +261,7 @@ def model_editor(known: dict[str, ModelSpec], custom: set[str], context: int) ->
     try:
         model = model_from_editor()
     except InputError as err:
-        st.warning(f"Not yet a valid model · {render.escape(err.field)}: {render.escape(err.message)}",
+        st.warning(f"Not yet a valid model · {render.input_error(err)}",
                    icon=":material/edit:")
         model = None
     if model is not None:

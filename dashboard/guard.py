@@ -8,7 +8,7 @@ import streamlit as st
 
 from costmodel.errors import InputError
 
-from .render import escape
+from .render import escape, input_error
 
 log = logging.getLogger("dashboard")
 
@@ -22,7 +22,7 @@ def errors_as_messages():
     try:
         yield
     except InputError as err:
-        st.error(f"**Invalid input** · {escape(err.field)}: {escape(err.message)}", icon=":material/error:")
+        st.error(f"**Invalid input** · {input_error(err)}", icon=":material/error:")
     except Exception as err:  # noqa: BLE001 - the UI must not show a traceback
         log.exception("internal error while drawing the page")
         st.error(f"**Internal error** · {type(err).__name__}: {escape(err)}. The inputs were kept; "

@@ -109,6 +109,11 @@ def escape(text) -> str:
     return _AUTOLINK.sub(lambda m: ZWSP.join(g for g in m.groups() if g) if not m.group(5) else ZWSP + "@", escaped)
 
 
+def input_error(err) -> str:
+    """An InputError as markdown text: its field and message, each shown as itself."""
+    return f"{escape(err.field)}: {escape(err.message)}"
+
+
 def code(text) -> str:
     """``text`` as a markdown code span, shown exactly (a path, a file name): fenced with one
     more backtick than its longest run of backticks."""
