@@ -12,6 +12,7 @@ import pyarrow as pa
 import costmodel
 from costmodel import paper
 from costmodel.chips import Chip
+from costmodel.design_space import FAMILY_LABELS
 from costmodel.paper import PAPER_CHIPS
 
 from . import labels
@@ -250,7 +251,7 @@ def afd_chip_pairs(setup, chips: tuple, objective: str) -> tuple:
 
 
 # -- attention latency: measured vs modeled (the attention page's views (d) and (e)) ----------------
-DESIGNS = {"mfa": "MFA", "mla": "MLA", "gqa": "GQA"}  # the paper's Table 9 designs by attention kind
+DESIGNS = FAMILY_LABELS  # the paper's Table 9 designs by attention kind
 TABLE9_GPUS = 4  # Table 9's setup: 4 GPUs, total batch 256, BF16 KV and attention, FP8/INT8 GEMMs
 
 

@@ -87,12 +87,15 @@ BUILT = "_bundles"  # {bundle key: (what it was built from, ZIP bytes)}: the ses
 def _bundle(label: str, action: str, key: str, token, build, file_name: str, help_: str) -> None:
     """A bundle built on request with a progress bar (images take seconds), then offered for
     download; rebuilt when ``token`` (what the bundle depends on) has changed."""
+    def offer(data: bytes) -> None:
+        st.download_button(label, data=data, file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
+                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
+                           help=help_)
+
     built = st.session_state.setdefault(BUILT, {})
     ready = built.get(key)
     if ready is not None and ready[0] == token:
-        st.download_button(label, data=ready[1], file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
-                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
-                           help=help_)
+        offer(ready[1])
         return
     if st.button(action, key=f"build_{key}", icon=":material/folder_zip:", width="stretch", help=help_):
         bar = st.progress(0.0, text=f"Building {label}…")
@@ -109,9 +112,7 @@ def _bundle(label: str, action: str, key: str, token, build, file_name: str, hel
         built.clear()  # one bundle kept per session: a ZIP can be megabytes
         built[key] = (token, data)
         bar.empty()
-        st.download_button(label, data=data, file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
-                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
-                           help=help_)
+        offer(data)
 
 
 def page_bundle(content: figures.PageContent) -> None:
