@@ -75,9 +75,11 @@ def check_layout(layout: str, field: str = "layout") -> str:
 
 
 def _whole(value, field: str, maximum: float = 1 << 20) -> np.ndarray:
+    """``value`` (a number or an array) as floats, each a whole number from 1 to ``maximum``."""
     values = np.asarray(value, dtype=float)
-    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1) or np.any(values > maximum):
-        raise InputError(field, f"must be between 1 and {maximum:,.0f}, got {value!r}")
+    if (values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1) or np.any(values > maximum)
+            or np.any(values != np.floor(values))):
+        raise InputError(field, f"must be whole numbers from 1 to {maximum:,.0f}, got {value!r}")
     return values
 
 

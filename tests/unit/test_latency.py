@@ -188,6 +188,9 @@ def test_bad_inputs_name_the_field():
     with pytest.raises(InputError) as err:
         layer_latency(STEP3, H800, 8192, 0, 256, "dp")
     assert err.value.field == "gpus"
+    with pytest.raises(InputError) as err:  # a GPU is not divisible
+        layer_latency(STEP3, H800, 8192, 2.5, 256, "dp")
+    assert err.value.field == "gpus" and "whole" in err.value.message
     with pytest.raises(InputError) as err:
         layer_latency(STEP3, H800, 8192, 4, float("nan"), "dp")
     assert err.value.field == "batch"
