@@ -11,11 +11,11 @@ before, at the cost of that second draw."""
 from __future__ import annotations
 
 import math
+import re
 
 REFERENCE_WIDTH = 1040  # px: a chart in the main area of a 1500 px wide window beside the sidebar
 DEFAULT_HEIGHT = 450    # px: Plotly's figure height when the layout gives none
-# Plotly's defaults, and the template's (dashboard.theme.TEMPLATE)
-MARGIN = {"l": 80, "r": 80, "t": 100, "b": 80}
+MARGIN = {"l": 80, "r": 80, "t": 100, "b": 80}  # px, Plotly's; the template's and the layout's override it
 FONT_SIZE = 12          # px: the template's legend font
 TEXT_GAP = 40           # px an entry takes before its text (the symbol), Plotly's legend textGap
 ITEM_GAP = 5            # px between entries, Plotly's itemGap
@@ -34,12 +34,7 @@ _EM = {**dict.fromkeys(" !,./:;I[\\]ftijl'|·", 0.28), **dict.fromkeys("()-`r{}\
 
 def text_width(text: str, size: float) -> float:
     """Estimated width in px of one line of ``text`` at font ``size`` px (HTML tags dropped)."""
-    plain, inside = [], False
-    for ch in text:
-        inside = (inside or ch == "<") and ch != ">"
-        if not inside and ch != ">":
-            plain.append(ch)
-    return size * sum(_EM.get(ch, 0.56) for ch in plain)
+    return size * sum(_EM.get(ch, 0.56) for ch in re.sub(r"<[^>]*>", "", text))
 
 
 def slanted_ticks_bottom(labels, size: float = 13, angle: float = 30) -> int:
@@ -61,14 +56,34 @@ def _entries(data: list[dict]) -> list[tuple[str, str]]:
             if t.get("showlegend", True) and t.get("name") and t.get("visible", True) is not False]
 
 
-def _grouped(legend: dict, entries, data) -> bool:
-    order = legend.get("traceorder")
-    return "grouped" in order if order else any(group for group, _ in entries)
-
-
 def _text(title) -> str:
     """The text of a Plotly title (a dict with "text", or a string)."""
     return str((title or {}).get("text") or "") if isinstance(title, dict) else str(title or "")
+
+
+def _rows_height(legend: dict, entries, widths: list[float], data: list[dict], room: float, size: float) -> float:
+    """Height in px of a horizontal legend's rows of entries (``widths``, px each) in ``room`` px."""
+    row = math.ceil(1.3 * size + 4)  # px per row of entries: 19 at 11 px, 20 at 12 (19 measured)
+    order = legend.get("traceorder")  # Plotly's default: "grouped" once any trace has a legend group
+    if ("grouped" in order) if order else any(group for group, _ in entries):
+        # each group a column of its entries (and its title), groups packed left to right in rows
+        titled = {str(t.get("legendgroup")) for t in data if _text(t.get("legendgrouptitle"))}
+        groups: dict[str, list[float]] = {}
+        for k, ((group, _), w) in enumerate(zip(entries, widths)):
+            groups.setdefault(group or f"#{k}", []).append(w)
+        heights, row_height, x = [], 0, 0.0
+        for group, ws in groups.items():
+            w, h = max(ws), (len(ws) + (group in titled)) * row
+            if x and x + w + ITEM_GAP > room:
+                heights, row_height, x = heights + [row_height], 0, 0.0
+            row_height, x = max(row_height, h), x + w + ITEM_GAP
+        heights.append(row_height)
+        return sum(heights) + (len(heights) - 1) * GROUP_GAP
+    if sum(widths) + ITEM_GAP * (len(widths) - 1) < room:
+        return row
+    # once a flat legend wraps, Plotly gives every entry the widest entry's width
+    columns = max(1, int((room + ITEM_GAP) // (max(widths) + ITEM_GAP)))
+    return math.ceil(len(widths) / columns) * row
 
 
 def reserve(data: list[dict], layout: dict) -> dict:
@@ -90,25 +105,7 @@ def reserve(data: list[dict], layout: dict) -> dict:
     if horizontal and float(legend.get("y", 1)) < 0:
         title = _text(legend.get("title"))
         room = plot_width - (text_width(title, size) if title else 0) - 2 * BORDER
-        row = math.ceil(1.3 * size + 4)  # px per row of entries: 19 at 11 px, 20 at 12 (19 measured)
-        if _grouped(legend, entries, data):  # each group a column of its entries, groups packed in rows
-            titled = {str(t.get("legendgroup")) for t in data if _text(t.get("legendgrouptitle"))}
-            groups: dict[str, list[float]] = {}
-            for k, ((group, _), w) in enumerate(zip(entries, widths)):
-                groups.setdefault(group or f"#{k}", []).append(w)
-            heights, row_height, x = [], 0, 0.0
-            for group, ws in groups.items():
-                w, h = max(ws), (len(ws) + (group in titled)) * row
-                if x and x + w + ITEM_GAP > room:
-                    heights, row_height, x = heights + [row_height], 0, 0.0
-                row_height, x = max(row_height, h), x + w + ITEM_GAP
-            heights.append(row_height)
-            legend_height = sum(heights) + (len(heights) - 1) * GROUP_GAP + PAD
-        elif sum(widths) + ITEM_GAP * (len(widths) - 1) < room:
-            legend_height = row + PAD
-        else:  # Plotly gives every entry the widest entry's width once the legend wraps
-            columns = max(1, int((room + ITEM_GAP) // (max(widths) + ITEM_GAP)))
-            legend_height = math.ceil(len(widths) / columns) * row + PAD
+        legend_height = _rows_height(legend, entries, widths, data, room, size) + PAD
         bottom = max(margin["b"], X_AXIS_BLOCK + legend_height + PAD)
         plot_height = max(height - margin["t"] - bottom, 1.0)
         return {**layout, "margin": {**margin, "b": bottom},
