@@ -65,7 +65,8 @@ def context_axis(context, log: bool) -> dict:
 
 def figure(data: list[dict], layout: dict) -> dict:
     """A Plotly figure dict from trace dicts and a layout dict, in the shared template, with room
-    for its legend reserved in the margin (``legend_room``: Plotly then draws it once)."""
+    for its legend reserved in the margin (``legend_room``: Plotly then draws it once). A
+    horizontal legend given a negative ``y`` goes just under the x axis, whatever that ``y``."""
     return {"data": data, "layout": legend_room.reserve(data, {"template": TEMPLATE, **layout})}
 
 

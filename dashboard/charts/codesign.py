@@ -440,7 +440,7 @@ def sweet_spots(chips: list, ridges: list, designs: list, what: str) -> dict:
                                 if lo <= v <= hi]),
         "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
         "shapes": shapes, "annotations": notes, "height": height, "margin": {"l": 90, "r": 30, "t": 120, "b": 60},
-        "legend": {"orientation": "h", "x": 0, "y": -0.25 - 20 / height, "yanchor": "top"},
+        "legend": {"orientation": "h", "x": 0, "y": -0.2},
     })
 
 
@@ -538,5 +538,5 @@ def chips_ranked(rows: list[dict], what: str) -> dict:
                          "xaxis": axis("Decode cost (USD per 1M tokens)"),
                          "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
                          "height": 200 + 22 * len(rows),
-                         "legend": {"orientation": "h", "x": 0, "y": -60 / (200 + 22 * len(rows)), "yanchor": "top"},
+                         "legend": {"orientation": "h", "x": 0, "y": -0.2},
                          "margin": {"l": labels_left(names), "b": 90}})
