@@ -156,10 +156,6 @@ def _units(chip: Chip, weight_dtype: str) -> UnitCost:
         return unit_costs(chip, weight_dtype)
 
 
-def _forms(piecewise) -> tuple:
-    return piecewise.constant, piecewise.full, piecewise.windowed
-
-
 def _point_terms(model: ModelSpec, chip: Chip, kv_dtype, weight_dtype) -> tuple:
     """Everything ``point_cost`` needs that does not depend on context, as plain floats."""
     if not isinstance(chip, Chip):
@@ -167,7 +163,7 @@ def _point_terms(model: ModelSpec, chip: Chip, kv_dtype, weight_dtype) -> tuple:
     reduced = reduce_model(model, kv_dtype, weight_dtype)
     unit = unit_costs(chip, reduced.weight_dtype)
     uf, ub = unit.usd_per_flop, unit.usd_per_byte
-    return (*_forms(reduced.kv_bytes), *_forms(reduced.attention_flops), *_forms(reduced.kv_stored_bytes),
+    return (reduced.kv_bytes.at_float, reduced.attention_flops.at_float, reduced.kv_stored_bytes.at_float,
             reduced.linear_flops, reduced.ffn_flops, uf, ub, reduced.linear_flops * uf,
             reduced.ffn_flops * uf * TOKENS_PER_UNIT, unit.compute_dtype)
 
@@ -209,17 +205,8 @@ def point_cost(model: ModelSpec, chip: Chip, context, kv_dtype: str | None = Non
             check_dtype(kv_dtype, "kv precision")
         check_dtype(weight_dtype, "weight precision")
         terms = _point_terms(model, chip, kv_dtype, weight_dtype)
-    kv0, kv1, kvw, core0, core1, corew, st0, st1, stw, linear, ffn, uf, ub, linear_usd, ffn_usd, dtype = terms
-    # Piecewise.at_float, inlined: constant + full x c + slope x min(c, window) per window
-    kv = kv0 + kv1 * x
-    for window, slope in kvw:
-        kv += slope * (x if x < window else window)
-    core = core0 + core1 * x
-    for window, slope in corew:
-        core += slope * (x if x < window else window)
-    stored = st0 + st1 * x
-    for window, slope in stw:
-        stored += slope * (x if x < window else window)
+    kv_at, core_at, stored_at, linear, ffn, uf, ub, linear_usd, ffn_usd, dtype = terms
+    kv, core, stored = kv_at(x), core_at(x), stored_at(x)
     compute, memory = core * uf, kv * ub
     attention = ((memory if memory > compute else compute) + linear_usd) * TOKENS_PER_UNIT
     return PointCost(x, kv, stored, core, linear, ffn, core / kv, attention, ffn_usd, attention + ffn_usd,
