@@ -351,22 +351,22 @@ class AFDPlan:
         micro-batches fits in memory beside the weights."""
         s = self.setup
         g, shape = s.attention_gpus, self.shape
-        limit = s.per_layer_budget_s * (1 + 1e-12)
+        limit = _limit(s)
 
         def largest_fitting(candidates):  # candidates (..., n) ascending; the last fitting one, or 0
             ok = _attention_side(s, 1.0, candidates)["attention_s"] <= limit
             count = ok.sum(axis=-1)  # a prefix: the stage grows with the batch
             return np.where(count > 0, np.take_along_axis(candidates, np.maximum(count - 1, 0)[..., None], -1)[..., 0],
-                            0.0), count
+                            0.0)
 
         # three vectorized passes instead of a scalar bisection: powers of two (the latency model takes
         # at most 16M requests), then twice 1,024 steps up to the next power
         grid = np.broadcast_to(2.0 ** np.arange(0, 24), (*shape, 24))  # up to 8M requests: the batch limit
-        low, _ = largest_fitting(grid)
+        low = largest_fitting(grid)
         width = np.maximum(low, 1.0)  # the answer is below low + width (the next power of two)
         steps = np.linspace(0.0, 1.0, 1025)[1:]
         for _ in range(2):
-            found, _ = largest_fitting(low[..., None] + width[..., None] * steps)
+            found = largest_fitting(low[..., None] + width[..., None] * steps)
             low, width = np.maximum(low, found), width / 1024.0
         by_time = low / g * s.context
         weights = self.attention_memory_bytes - self._kv_memory_bytes

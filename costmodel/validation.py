@@ -682,7 +682,7 @@ def kernels_toml(result: Fit, date: str | None = None, commit: str | None = None
     return "\n".join(lines) + "\n"
 
 
-def write_kernels(target, result: Fit) -> Fit:
+def write_kernels(target, result: Fit) -> None:
     """Write kernels.toml of the fit ``result`` (``fit`` or ``validate(...).fit``) to ``target``
     atomically (temporary file, then rename)."""
     text = kernels_toml(result)
@@ -690,5 +690,4 @@ def write_kernels(target, result: Fit) -> Fit:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
-    return result
 

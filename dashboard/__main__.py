@@ -97,12 +97,14 @@ def parser() -> Parser:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args, rest = parser().parse_known_args(argv)
+    top = parser()
+    args, rest = top.parse_known_args(argv)
     if args.data:  # the library every part of the dashboard reads
         os.environ["COSTMODEL_DATA"] = args.data
     if args.command == "serve":
         return serve(rest)  # the options after `serve` go to `streamlit run`
-    args = parser().parse_args(argv)  # no unknown option outside `serve`
+    if rest:  # no unknown option outside `serve`
+        top.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return report_command(args)
     except InputError as exc:

@@ -712,7 +712,7 @@ def save_design(view: CodesignView, scenario: Scenario) -> None:
         try:
             model = design_spec(r, x, y)
         except InputError as err:
-            st.error(f"{render.input_error(err)}", icon=":material/error:")
+            st.error(render.input_error(err), icon=":material/error:")
             return
         i, j = p.x.index(x), p.y.index(y)
         costs = ", ".join(f"{c} ${p.total[j, i, k]:.4f}" for k, c in enumerate(p.chips))

@@ -267,13 +267,9 @@ def validation():
 def validation_rows() -> list[dict]:
     """Every measured row as a dict, with the chart's grouping ('kind') and the Table 9 cell's
     model, chip, design and context."""
-    from costmodel.validation import load_measurements
-
-    setups = {m.id: m.setup for m in load_measurements()}
     rows = []
     for row in validation().rows:
-        d = row.as_dict()
-        s = setups[d["id"]]
+        d, s = row.as_dict(), row.measurement.setup
         d["kind"] = "Table 9 latency" if d["table"] == "Table 9" else (
             "Table 8 Step-3 AFD" if s.get("model") == "step-3" else "DeepSeek-V3 (quoted in Table 8)")
         d.update(model=s.get("model"), chip=str(s.get("chip", "")).upper(), context=s.get("context"))
@@ -296,7 +292,7 @@ def table9_rows() -> list[dict]:
     return out
 
 
-@functools.lru_cache(maxsize=4)
+@functools.cache
 def table9_speedups() -> tuple:
     """MFA's speedup over MLA and over GQA per chip at 8K and 32K: measured (Table 9) and modeled
     (each design's default layout, the stored kernel efficiencies)."""

@@ -91,10 +91,11 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                      format_func=labels.field_label, persist_state=KEEP,
                      help="Fields that are estimates rather than published figures.")
     right.text_input("Notes", key=_chip_key("notes"), max_chars=500, persist_state=KEEP)
+    slug = (st.session_state.get(_chip_key("slug")) or "").strip()
     try:
         chip = chip_from_editor()
     except InputError as err:
-        if (st.session_state.get(_chip_key("slug")) or "").strip():
+        if slug:
             st.warning(f"Not yet a valid chip · {render.input_error(err)}",
                        icon=":material/edit:")
         else:
@@ -110,7 +111,6 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
     save, delete = st.columns(2)
     if save.button("Save to your library", key="ce_save", type="primary", disabled=chip is None, width="stretch"):
         save_to_library(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: selectable on every page.")
-    slug = (st.session_state.get(_chip_key("slug")) or "").strip()
     if delete.button(f"Delete {render.escape(slug) or 'chip'} from your library", key="ce_delete",
                      disabled=slug not in custom,
                      width="stretch", help="Only your own chips can be deleted."):
@@ -123,7 +123,7 @@ def save_to_library(action, message: str, key: str = SAVED) -> None:
     try:
         action()
     except InputError as err:
-        st.error(f"{render.input_error(err)}", icon=":material/error:")
+        st.error(render.input_error(err), icon=":material/error:")
         return
     except OSError as err:
         st.error(f"Could not write the user library in {render.code(userlib.folder())}: "

@@ -38,7 +38,7 @@ def confirmation() -> None:
 
 
 def _problem(err: InputError) -> None:
-    st.error(f"{render.input_error(err)}", icon=":material/error:")
+    st.error(render.input_error(err), icon=":material/error:")
 
 
 # --- Hugging Face config.json ---------------------------------------------------------------------

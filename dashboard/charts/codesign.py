@@ -372,13 +372,15 @@ def kv_panels(plane: Plane) -> dict:
     kv = plane.kv_per_token / 1e3
     ok = plane.valid & np.isfinite(kv)
     klo, khi = float(np.min(kv[ok])), float(np.max(kv[ok]))
-    kticks = _nice_ticks(klo, max(khi, klo * 1.01))
+    khi = max(khi, klo * 1.01)
+    kticks = _nice_ticks(klo, khi)
     ctx = plane.context_per_gpu
     cok = np.broadcast_to(plane.valid[..., None], ctx.shape) & (ctx > 0)
     clo, chi = (float(np.min(ctx[cok])), float(np.max(ctx[cok]))) if cok.any() else (1.0, 10.0)
-    cticks = _nice_ticks(clo, max(chi, clo * 1.01))
+    chi = max(chi, clo * 1.01)
+    cticks = _nice_ticks(clo, chi)
     data = [grid.heatmap(0, kv, "kB of KV per context token", np.log10, zmin=math.log10(klo),
-                         zmax=math.log10(max(khi, klo * 1.01)), colorscale=SIZE_SCALE, name="KV per token",
+                         zmax=math.log10(khi), colorscale=SIZE_SCALE, name="KV per token",
                          colorbar=_colorbar("kB per token", [math.log10(t) for t in kticks], [f"{t:g}" for t in kticks]),
                          customdata=_rounded(np.stack([kv, plane.query_heads], axis=-1)),
                          hovertemplate=("%{customdata[0]:.2f} kB of KV per context token<br>%{customdata[1]:.0f} "
@@ -387,7 +389,7 @@ def kv_panels(plane: Plane) -> dict:
     for j, chip in enumerate(plane.chips):
         data.append(grid.heatmap(
             j + 1, ctx[..., j], "context one GPU holds (tokens)", np.log10, zmin=math.log10(clo),
-            zmax=math.log10(max(chi, clo * 1.01)),
+            zmax=math.log10(chi),
             colorscale=COST_SCALE, reversescale=True, showscale=j == 0, name=chip, customdata=_rounded(ctx[..., j]),
             colorbar=_colorbar("tokens per GPU", [math.log10(t) for t in cticks], [labels.si(t) for t in cticks],
                                x=1.1),
@@ -439,7 +441,7 @@ def sweet_spots(chips: list, ridges: list, designs: list, what: str) -> dict:
                       tickvals=[v for v in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
                                 if lo <= v <= hi]),
         "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
-        "shapes": shapes, "annotations": notes, "height": height, "margin": {"l": 90, "r": 30, "t": 120, "b": 60},
+        "shapes": shapes, "annotations": notes, "height": height, "margin": {"l": 90, "r": 30, "t": 120},
         "legend": {"orientation": "h", "x": 0, "y": -0.2},
     })
 
@@ -475,7 +477,7 @@ def tornado(rows: list[dict], chip: str, what: str) -> dict:
                          "title": {"text": f"What {what} wants from {chip}: change per chip spec "
                                            "(blue: spec raised, orange: lowered; light ±50%, dark ±10%)"},
                          "legend": {"orientation": "h", "x": 0, "y": -0.12},
-                         "margin": {"l": 195, "r": 30, "t": 90, "b": 80}})
+                         "margin": {"l": 195, "r": 30, "t": 90}})
 
 
 def iso_cost(peaks, bandwidths, cost, chips: list[dict], intensity: float, price: float, what: str) -> dict:
@@ -539,4 +541,4 @@ def chips_ranked(rows: list[dict], what: str) -> dict:
                          "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
                          "height": 200 + 22 * len(rows),
                          "legend": {"orientation": "h", "x": 0, "y": -0.2},
-                         "margin": {"l": labels_left(names), "b": 90}})
+                         "margin": {"l": labels_left(names)}})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from costmodel.paper import PAPER_CHIPS
+
 from .. import labels
 from ..theme import NICE_LOG_TICKS, axis, axis_ref, color, context_axis, figure, grid_layout, values
 
@@ -16,8 +18,9 @@ def table9(rows: list[dict]) -> dict:
     """Grouped bars per (context, chip): each design measured (solid) and modeled held out
     (light, outlined), µs per attention layer. ``rows``: dicts with context, chip, design,
     measured_us, model_us, error (model held out / measured - 1)."""
-    groups = sorted({(r["context"], r["chip"]) for r in rows}, key=lambda g: (g[0], ["H800", "H20", "A800"].index(g[1])
-                                                                                   if g[1] in ("H800", "H20", "A800") else 9))
+    order = [c.upper() for c in PAPER_CHIPS]
+    groups = sorted({(r["context"], r["chip"]) for r in rows},
+                    key=lambda g: (g[0], order.index(g[1]) if g[1] in order else len(order)))
     names = [f"{labels.tokens(c)} · {chip}" for c, chip in groups]
     data = []
     for i, design in enumerate(DESIGN_ORDER):
@@ -40,7 +43,7 @@ def table9(rows: list[dict]) -> dict:
         "title": {"text": "Table 9: attention-layer latency, measured vs modeled (held out), 4 GPUs, batch 256"},
         "barmode": "group", "height": 470, "xaxis": axis("Context · chip", type="category"),
         "yaxis": axis("Latency per attention layer (µs)", rangemode="tozero"),
-        "legend": {"orientation": "h", "y": -0.2, "x": 0}, "margin": {"b": 40}})
+        "legend": {"orientation": "h", "y": -0.2, "x": 0}})
 
 
 def latency_vs_context(curves: list[dict], chips, log_x: bool) -> dict:
@@ -61,8 +64,7 @@ def latency_vs_context(curves: list[dict], chips, log_x: bool) -> dict:
                          [axis("Latency per layer (µs)", rangemode="tozero") for _ in chips], rows=rows, gap_x=0.08)
     return figure(data, {**layout, "height": 420 if rows == 1 else 680,
                          "title": {"text": "Modeled attention-layer latency vs context (projections included)"},
-                         "legend": {"orientation": "h", "y": -0.16 if rows == 1 else -0.1, "x": 0},
-                         "margin": {"b": 40}})
+                         "legend": {"orientation": "h", "y": -0.2, "x": 0}})
 
 
 def _kernel_note(chip) -> str:
@@ -105,7 +107,7 @@ def parity(rows: list[dict]) -> dict:
         "height": 560, "xaxis": axis("Measured (µs per layer, or tokens/GPU/s)", log=True, range=_log(line),
                                      tickvals=NICE_LOG_TICKS),
         "yaxis": axis("Modeled (same unit)", log=True, range=_log(line), scaleanchor="x", tickvals=NICE_LOG_TICKS),
-        "legend": {"orientation": "v", "x": 1.02, "y": 1}, "margin": {"r": 220}})
+        "legend": {"orientation": "v", "x": 1.02, "y": 1}})
 
 
 def _log(pair) -> list[float]:
