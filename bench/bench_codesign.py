@@ -90,7 +90,7 @@ def page_compute(repeat: int) -> None:
     dump = (time.perf_counter() - t) * 1e3
     print(f"   default tab's figures built {build:.1f} ms, serialized {dump:.1f} ms: "
           + ", ".join(f"{name} {len(spec['data'])} traces {sizes[name] / 1e3:.0f} kB" for name, spec in specs.items()))
-    best, median, table = timed(lambda: codesign.design_table.__wrapped__(scenario, view.resolved), repeat)
+    best, median, table = timed(lambda: codesign.design_table.__wrapped__(view.resolved), repeat)
     print(f"   design grid table (the CSV): {len(table):,} designs, best {best:.1f} ms")
 
 

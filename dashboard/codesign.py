@@ -21,17 +21,14 @@ ridge, what a chip wants from a model, and what a model wants from a chip.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import html
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from costmodel import __version__, afd as afd_model
-from costmodel import cost_grid, decode_token
+from costmodel import __version__, cost_grid
 from costmodel.chips import Chip, editable_specs
 from costmodel.cost import SECONDS_PER_HOUR, TOKENS_PER_UNIT, attention_usd
 from costmodel.design_space import (FAMILIES, FAMILY_LABELS, DesignGrid, base_design, design_grid, design_model,
@@ -43,7 +40,7 @@ from costmodel.paper import PAPER_MODELS
 
 from . import compute, labels
 from .charts import codesign as charts
-from .codesign_inputs import KEYS, KV_BITS, LOAD_KEY, TOKENS_PER_STEP, URL_KEYS, CodesignInputs
+from .codesign_inputs import KEYS, KV_BITS, LOAD_KEY, TOKENS_PER_STEP, CodesignInputs
 from .scenario import Scenario
 
 PAGE = "co-design"
@@ -196,7 +193,7 @@ def resolve(scenario: Scenario, inputs: CodesignInputs) -> Resolved:
 
 
 def _what(r: Resolved) -> str:
-    name = {"head_dim": "head dim", "qk_rope_dim": "RoPE dim"}[PLANES[r.family][2][0]]
+    name = PARAM_LABELS[PLANES[r.family][2][0]]
     return (f"{html.escape(r.base.name)} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
             f"{r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per step, "
             f"{labels.tokens(r.context)} context")
@@ -324,7 +321,7 @@ def _design_columns(grid: DesignGrid, mask: np.ndarray) -> dict:
 
 
 @cache
-def chip_wants(scenario: Scenario, r: Resolved) -> pd.DataFrame:
+def chip_wants(r: Resolved) -> pd.DataFrame:
     """Designs of the grid inside ``r.chip``'s sweet spot, cheapest first."""
     grid = full_grid(r.base, r.family, (r.chip,), r.context, r.weight_dtype, r.dim)
     mask = valid_designs(grid) & grid.sweet_spot[..., 0]
@@ -341,7 +338,7 @@ def chip_wants(scenario: Scenario, r: Resolved) -> pd.DataFrame:
 
 
 @cache
-def design_table(scenario: Scenario, r: Resolved) -> pd.DataFrame:
+def design_table(r: Resolved) -> pd.DataFrame:
     """The design grid of the heatmaps: every shown design of the plane (its fixed dimension)
     at every KV precision and tokens per step, with its per-token figures and, per selected
     chip, the cost, whether it is in the sweet spot and the context one GPU holds. (Other
@@ -380,11 +377,6 @@ def afd_setup(scenario: Scenario, model: ModelSpec, chip: Chip, context: int):
 
 
 @cache
-def _afd_best(setup):
-    return compute.afd_search(setup, objective=OBJECTIVE)
-
-
-@cache
 def sensitivity(scenario: Scenario, r: Resolved) -> tuple:
     """Rows: for each chip spec and change (-50, -10, +10, +50%) and part (attention, FFN, AFD),
     USD per 1M tokens and tokens per GPU per second before and after and their change (%).
@@ -400,7 +392,7 @@ def sensitivity(scenario: Scenario, r: Resolved) -> tuple:
     prices = np.array([c.price_usd_per_hour for c in chips])
     per_s = prices / SECONDS_PER_HOUR * TOKENS_PER_UNIT
     setup = afd_setup(scenario, model, chip, r.context)
-    plans = [None if setup is None else _afd_best(replace(setup, attention_chip=c, ffn_chip=c)) for c in chips]
+    plans = [None if setup is None else compute.afd_search(replace(setup, attention_chip=c, ffn_chip=c), objective=OBJECTIVE) for c in chips]
     afd_cost = [None if p is None else float(p.sla_usd_per_mtok) for p in plans]
     afd_rate = [None if p is None else float(p.sla_tokens_per_gpu_s) for p in plans]
     values = {"attention": (attention.tolist(), (per_s / attention).tolist()),
@@ -429,10 +421,11 @@ def iso_cost(scenario: Scenario, r: Resolved) -> dict:
     """USD per 1M tokens of the base model (attention + FFN on one chip) over a log grid of peak
     FLOP/s and HBM bandwidth at ``r.price`` (the cost model's formula, ``cost.attention_usd``),
     and every known chip as a point: its cost at that price and at its own."""
-    token = decode_token(r.base, r.context, r.kv_dtype, r.weight_dtype)
-    core, kv, linear, ffn = (float(token.attention_flops[()]), float(token.kv_bytes[()]), token.linear_flops,
-                             token.ffn_flops)
     chips = scenario.all_chip_specs()
+    grid = compute.grid((r.base,), chips, (r.context,), r.kv_dtype, r.weight_dtype)
+    token = grid.tokens[0]
+    core, kv, linear, ffn = (float(token.attention_flops[0]), float(token.kv_bytes[0]), token.linear_flops,
+                             token.ffn_flops)
     peaks = np.array([c.peak_flops(c.compute_dtype(r.weight_dtype)) for c in chips])
     bws = np.array([c.mem_bw_bytes_per_s for c in chips])
     peak_axis = np.geomspace(peaks.min() / 2, peaks.max() * 2, ISO_POINTS)
@@ -442,7 +435,7 @@ def iso_cost(scenario: Scenario, r: Resolved) -> dict:
         uf, ub = price / SECONDS_PER_HOUR / peak, price / SECONDS_PER_HOUR / bw
         return (attention_usd(core, kv, linear, uf, ub) + ffn * uf) * TOKENS_PER_UNIT
 
-    own = cost_grid([r.base], chips, r.context, r.kv_dtype, r.weight_dtype).total_usd_per_mtok[0, :, 0]
+    own = grid.total_usd_per_mtok[0, :, 0]
     points = [{"label": labels.chip_label(c), "peak": float(p), "bw": float(b), "selected": c.slug in scenario.chips,
                "at_price": float(cost(r.price, p, b)), "own": float(o), "own_price": c.price_usd_per_hour}
               for c, p, b, o in zip(chips, peaks, bws, own)]
@@ -454,7 +447,7 @@ def iso_cost(scenario: Scenario, r: Resolved) -> dict:
 def chips_ranked(scenario: Scenario, r: Resolved) -> pd.DataFrame:
     """Every known chip (the selected with their slider changes) by single-chip cost."""
     chips = scenario.all_chip_specs()
-    grid = cost_grid([r.base], chips, r.context, r.kv_dtype, r.weight_dtype)
+    grid = compute.grid((r.base,), chips, (r.context,), r.kv_dtype, r.weight_dtype)
     token = grid.tokens[0]
     intensity = float(token.attention_intensity[0])
     df = pd.DataFrame({
@@ -517,8 +510,8 @@ def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> C
     })
     tables = Lazy({
         "designs-vs-ridges": lambda: pd.DataFrame(refs),
-        "design-grid": lambda: design_table(scenario, r),
-        "chip-wants": lambda: chip_wants(scenario, r),
+        "design-grid": lambda: design_table(r),
+        "chip-wants": lambda: chip_wants(r),
         "sensitivity": lambda: pd.DataFrame(list(sens())),
         "chips": lambda: chips_ranked(scenario, r),
         "chip-pairs": lambda: _pairs_table(chip_pairs(scenario, r)),
@@ -576,7 +569,6 @@ def design_spec(r: Resolved, x_value: int, y_value: int) -> ModelSpec:
 
 # --- widgets (Streamlit) ---------------------------------------------------------------------------
 URL = "query-params"
-OWN = "own"  # the family option meaning the base's own
 
 
 def _own_dims(model: ModelSpec) -> dict:
