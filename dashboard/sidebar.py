@@ -251,7 +251,8 @@ def render() -> Scenario:
     scenario = with_url_chips(Scenario(
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
-        afd=st.session_state.get(AFD_KEY, AFDInputs()), codesign=_kept_codesign(models, chips), custom_chips=user.chips,
+        afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
+        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=user.chips,
         custom_models=user.models))
     st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container())  # chip editor; 'Modified'; export
     st.session_state[SLOTS_KEY][2].subheader("Export")
@@ -325,13 +326,14 @@ def use(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def _kept_codesign(models: dict, chips: dict) -> CodesignInputs:
-    """The co-design page's last inputs, or the defaults once their base model or chip has
-    left the user library (``models``, ``chips``: the known ones by slug)."""
-    inputs = st.session_state.get(CODESIGN_KEY, CodesignInputs())
-    if inputs.base in models and (inputs.chip is None or inputs.chip in chips):
-        return inputs
-    return CodesignInputs()
+def _kept(key: str, default, known: dict):
+    """A page's last inputs (session state ``key``; else ``default``), each model or chip that
+    has left the user library since set back to its default, the other inputs kept. ``known``:
+    {input field: the slugs it may take}; None is kept (an input left unset)."""
+    inputs = st.session_state.get(key, default)
+    gone = {name: getattr(default, name) for name, slugs in known.items()
+            if getattr(inputs, name) is not None and getattr(inputs, name) not in slugs}
+    return replace(inputs, **gone) if gone else inputs
 
 
 def forget() -> None:

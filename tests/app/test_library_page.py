@@ -197,3 +197,43 @@ def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     assert at.number_input(key="afd_tpot_ms").value == 40 and at.radio(key="afd_stages").value == 4
     at.switch_page("pages/codesign.py").run()
     assert at.selectbox(key="cod_chip").value == "h20-file", "the co-design page follows the file's chip too"
+
+
+def test_deleting_a_chip_the_afd_inputs_use_keeps_every_page_working(user_library):
+    """The AFD page's inputs name a custom chip that is then deleted: the pages keep working,
+    that chip falls back to the default, and the rest of the AFD inputs are kept."""
+    from dashboard.scenario import AFDInputs
+    from dashboard.sidebar import AFD_KEY
+
+    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
+                      user_library)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[AFD_KEY] = AFDInputs(attention_chip="a800-mine", tpot_ms=70.0)
+    at.run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    userlib.delete("chip", "a800-mine", user_library)
+    at.run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    kept = at.session_state[AFD_KEY]
+    assert (kept.attention_chip, kept.ffn_chip, kept.tpot_ms) == (AFDInputs().attention_chip, "h800", 70.0)
+    at.switch_page("pages/afd.py").run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+
+
+def test_deleting_a_chip_chosen_on_the_afd_page_keeps_that_page_working(user_library):
+    """Chosen in the AFD page's own chip input, then deleted in the library: the AFD page opens
+    with the default chip there, no error."""
+    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
+                      user_library)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/afd.py").run()
+    at.selectbox(key="afd_attention_chip").set_value("a800-mine").run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    userlib.delete("chip", "a800-mine", user_library)
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    at.switch_page("pages/afd.py").run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    assert at.selectbox(key="afd_attention_chip").value == "h800"
+
