@@ -22,7 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -96,52 +95,21 @@ def page_compute(repeat: int) -> None:
 
 def felt(moves: int, app: Path, compare: list[str]) -> int:
     import bench_felt as bf
-    from playwright.sync_api import sync_playwright
 
     print("3. Felt latency on /co-design: keydown on the H800 HBM-bandwidth slider -> first chart's data changed")
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="bench-codesign-") as tmp:
-        tmp = Path(tmp)
-        floor_script = tmp / "floor.py"
-        floor_script.write_text(bf.FLOOR_APP)
-        for name in ("home-floor", "home-app"):
-            (tmp / name).mkdir()
-        servers = []
-        try:
-            servers.append(bf.start_server(floor_script, tmp / "home-floor", tmp / "floor.log"))
-            servers.append(bf.start_server(app, tmp / "home-app", tmp / "app.log"))
-            floor_url, app_url = servers[0][1], servers[1][1]
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=bf.CHROMIUM, args=bf.ARGS)
-                try:
-                    warm = browser.new_page(viewport=bf.VIEWPORT)
-                    warm.goto(app_url + "/")
-                    warm.wait_for_selector(".js-plotly-plot", timeout=bf.LOAD_TIMEOUT_MS)
-                    warm.close()
-                    results["floor_before"] = bf.summary(bf.felt_moves(browser, floor_url, bf.FLOOR_SLIDER, moves, 10.0))
-                    for name in ["co-design", *compare]:  # other pages measured alike, for scale
-                        path = "/co-design" if name == "co-design" else bf.PAGES[name]
-                        results[name] = bf.summary(bf.felt_moves(browser, app_url + path, bf.SLIDER, moves, 10.0))
-                    results["floor_after"] = bf.summary(bf.felt_moves(browser, floor_url, bf.FLOOR_SLIDER, moves, 10.0))
-                finally:
-                    browser.close()
-        except bf.PageFailed as exc:
-            print(f"   FAILED: {exc}")
-            return 1
-        finally:
-            for proc, _ in servers:
-                bf.stop_server(proc)
-        log = (tmp / "app.log").read_text(errors="replace")
-    floor = (results["floor_before"]["median_ms"] + results["floor_after"]["median_ms"]) / 2
-    page = results["co-design"]
+    results = bf.measure(["co-design", *compare], moves, 10.0, app)  # other pages measured alike, for scale
+    if results["errors"]:
+        print("   FAILED: " + " | ".join(results["errors"].values()))
+        return 1
+    floor, page = results["floor_ms"], results["pages"]["co-design"]
     print(f"   floor {floor:.1f} ms (before {results['floor_before']['median_ms']:.1f}, after "
           f"{results['floor_after']['median_ms']:.1f}); co-design median {page['median_ms']:.1f} ms, p90 "
-          f"{page['p90_ms']:.1f} ms: {page['median_ms'] / floor:.2f}x floor (target: within 2x)")
+          f"{page['p90_ms']:.1f} ms: {page['ratio']:.2f}x floor (target: within 2x)")
     for name in compare:
-        print(f"   for scale, {name} in the same run: median {results[name]['median_ms']:.1f} ms, "
-              f"{results[name]['median_ms'] / floor:.2f}x floor")
-    if "Traceback" in log:
-        print("   the app's server log has a traceback:\n" + log[log.index("Traceback"):][:1500])
+        print(f"   for scale, {name} in the same run: median {results['pages'][name]['median_ms']:.1f} ms, "
+              f"{results['pages'][name]['ratio']:.2f}x floor")
+    if "app" in results["tracebacks"]:
+        print("   the app's server log has a traceback:\n" + results["tracebacks"]["app"])
         return 1
     return 0
 

@@ -227,6 +227,66 @@ def summary(measured: tuple[list[float], int]) -> dict:
             "ended_on_interim_chart": interim}
 
 
+def measure(pages: list[str], moves: int, timeout_s: float, app: Path = ROOT / "app.py") -> dict:
+    """The floor before, each page of ``pages`` (names of ``PAGES``), the floor after, measured
+    as the module says on fresh servers (``app``: the entry file served): {"pages": {name:
+    summary}, "errors": {name: message}, "floor_before", "floor_after", "floor_ms" (their
+    mean), "load_average_1min" (before, after), "tracebacks" {server: its log from the first
+    traceback}}; each page's summary gains its "ratio" to the floor."""
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {"moves": moves, "pages": {}, "errors": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-felt-") as tmp:
+        tmp = Path(tmp)
+        floor_script = tmp / "floor.py"
+        floor_script.write_text(FLOOR_APP)
+        (tmp / "home-floor").mkdir()
+        (tmp / "home-app").mkdir()
+        logs = {"floor": tmp / "floor.log", "app": tmp / "app.log"}
+        servers = []
+        try:
+            servers.append(start_server(floor_script, tmp / "home-floor", logs["floor"]))
+            servers.append(start_server(app, tmp / "home-app", logs["app"]))
+            floor_url, app_url = servers[0][1], servers[1][1]
+            load = [os.getloadavg()[0]]
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                try:
+                    # The server's first run switches Streamlit to st.navigation mode: load the root once.
+                    warm = browser.new_page(viewport=VIEWPORT)
+                    warm.goto(app_url + "/")
+                    warm.wait_for_selector(".js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
+                    warm.close()
+                    results["floor_before"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, moves,
+                                                                 timeout_s))
+                    for name in pages:
+                        try:
+                            results["pages"][name] = summary(felt_moves(browser, app_url + PAGES[name], SLIDER,
+                                                                        moves, timeout_s))
+                        except PageFailed as exc:
+                            results["errors"][name] = str(exc)
+                        print(".", end="", flush=True, file=sys.stderr)
+                    results["floor_after"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, moves,
+                                                                timeout_s))
+                    print(file=sys.stderr)
+                finally:
+                    browser.close()
+            load.append(os.getloadavg()[0])
+        finally:
+            for proc, _ in servers:
+                stop_server(proc)
+        texts = {name: log.read_text(errors="replace") for name, log in logs.items() if log.exists()}
+        results["tracebacks"] = {name: text[text.index("Traceback"):][:1500]
+                                 for name, text in texts.items() if "Traceback" in text}
+
+    floor = (results["floor_before"]["median_ms"] + results["floor_after"]["median_ms"]) / 2
+    results["floor_ms"] = floor
+    results["load_average_1min"] = load
+    for row in results["pages"].values():
+        row["ratio"] = row["median_ms"] / floor
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=10, help="key presses per page, the first discarded (>= 8)")
@@ -243,57 +303,8 @@ def main() -> int:
     if not Path(CHROMIUM).exists():
         sys.exit(f"Debian's chromium is not at {CHROMIUM} (make test installs it; never `playwright install`)")
 
-    from playwright.sync_api import sync_playwright
-
-    results: dict = {"moves": args.moves, "pages": {}, "errors": {}}
-    with tempfile.TemporaryDirectory(prefix="bench-felt-") as tmp:
-        tmp = Path(tmp)
-        floor_script = tmp / "floor.py"
-        floor_script.write_text(FLOOR_APP)
-        (tmp / "home-floor").mkdir()
-        (tmp / "home-app").mkdir()
-        logs = {"floor": tmp / "floor.log", "app": tmp / "app.log"}
-        servers = []
-        try:
-            servers.append(start_server(floor_script, tmp / "home-floor", logs["floor"]))
-            servers.append(start_server(ROOT / "app.py", tmp / "home-app", logs["app"]))
-            floor_url, app_url = servers[0][1], servers[1][1]
-            load = [os.getloadavg()[0]]
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                try:
-                    # The server's first run switches Streamlit to st.navigation mode: load the root once.
-                    warm = browser.new_page(viewport=VIEWPORT)
-                    warm.goto(app_url + "/")
-                    warm.wait_for_selector(".js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
-                    warm.close()
-                    results["floor_before"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, args.moves,
-                                                                 args.timeout))
-                    for name in pages:
-                        try:
-                            results["pages"][name] = summary(felt_moves(browser, app_url + PAGES[name], SLIDER,
-                                                                        args.moves, args.timeout))
-                        except PageFailed as exc:
-                            results["errors"][name] = str(exc)
-                        print(".", end="", flush=True, file=sys.stderr)
-                    results["floor_after"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, args.moves,
-                                                                args.timeout))
-                    print(file=sys.stderr)
-                finally:
-                    browser.close()
-            load.append(os.getloadavg()[0])
-        finally:
-            for proc, _ in servers:
-                stop_server(proc)
-        tracebacks = {app: log.read_text(errors="replace") for app, log in logs.items()
-                      if log.exists() and "Traceback" in log.read_text(errors="replace")}
-
-    floor = (results["floor_before"]["median_ms"] + results["floor_after"]["median_ms"]) / 2
-    results["floor_ms"] = floor
-    results["load_average_1min"] = load
-    for row in results["pages"].values():
-        row["ratio"] = row["median_ms"] / floor
-
+    results = measure(pages, args.moves, args.timeout)
+    load, floor = results["load_average_1min"], results["floor_ms"]
     print(f"Felt latency: keydown on the H800 HBM-bandwidth slider -> first chart's data changed in the page "
           f"({args.moves} moves per page, first discarded; load average {load[0]:.2f} -> {load[1]:.2f})")
     print(f"{'':<16}{'median ms':>10}{'p90 ms':>9}{'x floor':>9}")
@@ -311,10 +322,9 @@ def main() -> int:
     if results["pages"]:
         worst = max(results["pages"], key=lambda n: results["pages"][n]["ratio"])
         print(f"worst page: {worst}, {results['pages'][worst]['ratio']:.2f}x floor (median felt latency)")
-    for app, text in tracebacks.items():
-        tail = text[text.index("Traceback"):][:1500]
-        print(f"server log of {app} has a traceback:\n{tail}", file=sys.stderr)
-        results["errors"][f"{app} server log"] = tail
+    for name, tail in results["tracebacks"].items():
+        print(f"server log of {name} has a traceback:\n{tail}", file=sys.stderr)
+        results["errors"][f"{name} server log"] = tail
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 1 if results["errors"] else 0
