@@ -41,7 +41,7 @@ are over the timed actions (each session's open is shown apart); ratios are to t
 sessions alone.
 
 Errors: an exception element, an st.error element, a compile error, a missing widget, a
-timeout or a closed socket; and 'Traceback' lines in the server log.
+timeout or a closed socket; and tracebacks in the server log (but for websockets torn down).
 
 Leaks: every ForwardMsg a session receives is scanned for the chip values of the sliders
 (URL parameters such as h800_usd_h=3.07, the roofline's 'H800*: ... HBM 5.07 TB/s', the
@@ -70,12 +70,10 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -84,6 +82,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from browser_harness import app_tracebacks, free_port, wait_until_up  # noqa: E402
+
 PAGES = ("overview", "roofline", "context-sweep", "attention", "afd", "paper")
 EDIT = {"h800": "NVIDIA H800 SXM5", "h20": "NVIDIA H20"}  # the 'Edit chip' selectbox's options
 # slider key -> (first value, step): ranges no library chip and no other slider reaches
@@ -470,12 +472,6 @@ async def replay(url: str, number: int, values: Values, timeout: float, pages: d
 
 # --- the server ---------------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _die_with_parent() -> None:
     """In the server's process, before exec: SIGTERM when the bench dies, even killed (Linux prctl)."""
     try:
@@ -498,17 +494,7 @@ class Server:
                                          env={**os.environ, "DECODE_CODESIGN_HOME": str(home)})
 
     def wait_until_up(self, timeout: float = 90.0) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"streamlit did not answer on {self.url}")
+        wait_until_up(self.url, self.proc, timeout)
 
     def status(self, field: str) -> float:
         """A /proc/PID/status memory field (VmRSS, VmHWM) in MB."""
@@ -522,7 +508,8 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def tracebacks(self) -> int:
-        return self.log_path.read_text(errors="replace").count("Traceback")
+        """Tracebacks in the server's log, but for websockets torn down (sessions closing)."""
+        return len(app_tracebacks(self.log_path.read_text(errors="replace")))
 
     def stop(self) -> None:
         """The server's whole process group (anything it started too): TERM, then KILL."""
