@@ -143,6 +143,20 @@ def catalog(custom_chips: tuple = (), custom_models: tuple = ()) -> tuple[dict, 
     return chips, models
 
 
+def _page_inputs(value, cls, where: str, what: str, slug_fields: dict, optional=()):
+    """A page's inputs (``cls``, or its dict) with each model or chip field named by its
+    canonical slug: ``slug_fields`` {field: (the known records by slug, 'model' or 'chip')};
+    a field in ``optional`` may be None. InputError naming '<where>.<field>' for an unknown one."""
+    if isinstance(value, dict):
+        value = cls.from_dict(value)
+    elif not isinstance(value, cls):
+        raise InputError(where, f"expected {what}, got {type(value).__name__}")
+    slugs = {name: library.lookup(getattr(value, name), known, f"{where}.{name}", kind).slug
+             for name, (known, kind) in slug_fields.items() if not (name in optional and getattr(value, name) is None)}
+    changed = {name: slug for name, slug in slugs.items() if getattr(value, name) != slug}
+    return dataclasses.replace(value, **changed) if changed else value
+
+
 @dataclass(frozen=True)
 class Scenario:
     """What the dashboard shows. ``chip_overrides``: ((chip slug, ((field, SI value), ...)), ...),
@@ -191,24 +205,11 @@ class Scenario:
         if self.schema_version != SCHEMA_VERSION:
             raise InputError("schema_version", f"expected {SCHEMA_VERSION}, got {self.schema_version!r}")
         set_("chip_overrides", self._check_overrides(self.chip_overrides, chips))
-        if isinstance(self.afd, dict):
-            set_("afd", AFDInputs.from_dict(self.afd))
-        elif not isinstance(self.afd, AFDInputs):
-            raise InputError("afd", f"expected the AFD inputs, got {type(self.afd).__name__}")
-        slugs = {"model": library.lookup(self.afd.model, models, "afd.model", "model").slug,
-                 **{name: library.lookup(getattr(self.afd, name), chips, f"afd.{name}", "chip").slug
-                    for name in ("attention_chip", "ffn_chip")}}
-        if any(getattr(self.afd, name) != slug for name, slug in slugs.items()):
-            set_("afd", dataclasses.replace(self.afd, **slugs))
-        if isinstance(self.codesign, dict):
-            set_("codesign", CodesignInputs.from_dict(self.codesign))
-        elif not isinstance(self.codesign, CodesignInputs):
-            raise InputError("codesign", f"expected the co-design inputs, got {type(self.codesign).__name__}")
-        slugs = {"base": library.lookup(self.codesign.base, models, "codesign.base", "model").slug}
-        if self.codesign.chip is not None:
-            slugs["chip"] = library.lookup(self.codesign.chip, chips, "codesign.chip", "chip").slug
-        if any(getattr(self.codesign, name) != slug for name, slug in slugs.items()):
-            set_("codesign", dataclasses.replace(self.codesign, **slugs))
+        model, chip = (models, "model"), (chips, "chip")
+        set_("afd", _page_inputs(self.afd, AFDInputs, "afd", "the AFD inputs",
+                                 {"model": model, "attention_chip": chip, "ffn_chip": chip}))
+        set_("codesign", _page_inputs(self.codesign, CodesignInputs, "codesign", "the co-design inputs",
+                                      {"base": model, "chip": chip}, optional=("chip",)))
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
