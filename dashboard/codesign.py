@@ -256,7 +256,7 @@ def _plane(scenario: Scenario, r: Resolved) -> charts.Plane:
     t = lambda a: np.swapaxes(np.asarray(a)[index], 0, 1)  # noqa: E731  [x, y, ...] -> [y, x, ...]
     return charts.Plane(
         x_name=x, y_name=y, x_title=xt, y_title=yt, x=list(xs), y=list(ys),
-        chips=[labels.chip_label(c) for c in r.chips], ridge=grid.ridge.tolist(),
+        chips=compute.chip_names(r.chips), ridge=grid.ridge.tolist(),
         total=t(grid.total_usd_per_mtok), attention=t(grid.attention_usd_per_mtok), intensity=t(grid.intensity),
         kv_per_token=t(grid.kv_bytes_per_context_token), context_per_gpu=t(grid.context_per_gpu),
         query_heads=t(_query_heads(grid)).astype(float), valid=t(valid_designs(grid)), what=_what(r),
@@ -451,7 +451,7 @@ def chips_ranked(scenario: Scenario, r: Resolved) -> pd.DataFrame:
     token = grid.tokens[0]
     intensity = float(token.attention_intensity[0])
     df = pd.DataFrame({
-        "chip": [labels.chip_label(c) for c in chips],
+        "chip": compute.chip_names(chips),
         "attention USD per 1M tokens": grid.attention_usd_per_mtok[0, :, 0],
         "FFN USD per 1M tokens": grid.ffn_usd_per_mtok[0, :, 0],
         "total USD per 1M tokens": grid.total_usd_per_mtok[0, :, 0],
