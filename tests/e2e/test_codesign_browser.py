@@ -55,6 +55,7 @@ def shot(page, name: str) -> None:
 def test_heatmaps_show_each_chips_ridge_and_sweet_spot(page, warm):
     open_page(page, f"{warm}/co-design")
     assert not page.get_by_text("Page not found").count()
+    settled(page)  # the charts mounted for good (the frontend briefly shows them in another order)
     assert page.evaluate(LADDER) == ["Qwen3-235B 32", "Step-3 128", "DeepSeek-V3 512"]
     drawn = page.evaluate("""() => { const g = Array.from(document.querySelectorAll('.js-plotly-plot'))
         .filter(g => !g.closest('[data-testid="stSidebar"]'))[1];
@@ -73,8 +74,8 @@ def test_heatmaps_show_each_chips_ridge_and_sweet_spot(page, warm):
 
 def test_chip_slider_moves_the_charts_and_the_link_restores_the_page(page, browser, warm):
     open_page(page, f"{warm}/co-design?cod_kv=4")
+    before = settled(page)  # the charts mounted for good (the frontend briefly shows them in another order)
     assert page.evaluate(LADDER) == ["Qwen3-235B 64", "Step-3 256", "DeepSeek-V3 1024"], "4-bit KV doubles each"
-    before = settled(page)
     slider = page.locator('[data-testid="stSidebar"]').get_by_role("slider", name="HBM bandwidth (TB/s)")
     slider.focus()
     page.keyboard.press("PageDown")
