@@ -107,6 +107,21 @@ class Efficiency:
             object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
 
 
+KERNEL_TIMED = ("hbm", "lowbit_kv", "flops")  # Efficiency factors the kernel sets replace under 'kernels' timing
+
+
+def check_timing(timing: str, efficiency: Efficiency, field: str) -> None:
+    """Refuse efficiency factors that would not be used: under 'kernels' timing the chips' kernel
+    sets time every kernel, so only the network factor applies (InputError naming the factor)."""
+    if timing != "kernels":
+        return
+    for spec in quantities(Efficiency):
+        if spec.name in KERNEL_TIMED and getattr(efficiency, spec.name) != getattr(Efficiency(), spec.name):
+            raise InputError(spec.key, f"{spec.label} times the deployment only with {field} 'efficiency'; with "
+                                       f"'kernels' the chips' fitted kernel efficiencies do (set {field} to "
+                                       f"'efficiency' to use it)")
+
+
 @dataclass(frozen=True)
 class AFDSetup:
     """Everything but the instance counts and the micro-batch. Each value is declared once
@@ -149,10 +164,18 @@ class AFDSetup:
                          description="Inside an attention instance: afd (the paper's: output projection split over "
                                      "the GPUs, the others replicated, attention data-parallel), dp (every GPU holds "
                                      "every projection and its own requests) or tp (heads and projections split)")
-    attention_timing: str = choice("Attention timing", ATTENTION_TIMING, "attention_timing", default="kernels",
-                                   description="kernels: the attention chip's kernel efficiencies (fitted to the "
-                                               "paper's Tables 8 and 9; assumed for chips without measurements); "
-                                               "efficiency: the efficiency factors as one roofline")
+    attention_timing: str = choice("Timing", ATTENTION_TIMING, "attention_timing", default="kernels",
+                                   description="kernels: each chip's kernel efficiencies, attention on the attention "
+                                               "chip and GEMMs on the FFN chip (fitted to measurements; assumed for "
+                                               "chips without them); efficiency: the HBM, FLOP/s and low-bit KV "
+                                               "factors as one roofline on both sides")
+    mtp_tokens: int = quantity("MTP tokens per step", "", 1.0, "mtp_tokens", default=1, minimum=1, maximum=8,
+                               integer=True, step=1, description="Tokens each request decodes per step (k): 1 + drafts")
+    mtp_accept: float = quantity("Accepted tokens per step", "", 1.0, "mtp_accept", default=1.0, minimum=1, maximum=8,
+                                 step=0.05, description="Mean tokens emitted per step (a, at most k)")
+    overlap: float = quantity("Overlap", "", 1.0, "overlap", default=1.0, minimum=0, maximum=1, step=0.05,
+                              description="Share of the shorter pipeline stages hidden behind the slowest (1: the "
+                                          "paper's pipeline, a slot is the slowest stage; 0: the stages add up)")
     kernels: KernelSet | None = None  # an explicit kernel set (validation); None: the attention chip's
 
     def __post_init__(self):
@@ -169,6 +192,10 @@ class AFDSetup:
             object.__setattr__(self, name, spec.check(getattr(self, name)))
         if self.kv_dtype is None:
             object.__setattr__(self, "kv_dtype", self.attention_dtype)
+        check_timing(self.attention_timing, self.efficiency, "attention_timing")
+        if self.mtp_accept > self.mtp_tokens:
+            raise InputError("mtp_accept", f"accepted tokens per step ({self.mtp_accept:g}) cannot exceed the tokens "
+                                           f"decoded per step ({self.mtp_tokens})")
         if self.layout == "tp":
             heads = min(g.attention.query_heads for g in self.model.attention_groups)
             if self.attention_gpus > heads:
@@ -180,22 +207,35 @@ class AFDSetup:
         return self.model.layers
 
     @property
+    def step_layers(self) -> int:
+        """Layers one decode step runs: the model's and, with MTP, its draft layer k - 1 times."""
+        return self.model.layers + self.mtp_tokens - 1
+
+    @property
     def slots_per_layer(self) -> int:
         return max(self.micro_batches, self.stages)
 
     @property
     def per_layer_budget_s(self) -> float:
-        """Time each stage may take per layer: TPOT / (max(m, s) x layers)."""
-        return self.tpot_s / (self.slots_per_layer * self.layers)
+        """Time a layer's slot may take: TPOT x accepted tokens / (max(m, s) x layers per step)."""
+        return self.tpot_s * self.mtp_accept / (self.slots_per_layer * self.step_layers)
 
     @property
     def kernel_set(self) -> KernelSet:
         """The efficiencies that time the attention side (see ``attention_timing``)."""
+        return self._kernels(self.attention_chip)
+
+    @property
+    def ffn_kernel_set(self) -> KernelSet:
+        """The efficiencies that time the FFN side: the FFN chip's GEMMs (see ``attention_timing``)."""
+        return self._kernels(self.ffn_chip)
+
+    def _kernels(self, chip: Chip) -> KernelSet:
         if self.kernels is not None:
             return self.kernels
         if self.attention_timing == "efficiency":
             return KernelSet.from_efficiency(self.efficiency)
-        return kernel_set(self.attention_chip)
+        return kernel_set(chip)
 
 
 def a2f_bytes_per_token(hidden: int, routed_experts: int = 0, metadata: bool = True) -> float:
@@ -270,12 +310,16 @@ class AFDPlan:
 
     @cached_property
     def slot_s(self) -> np.ndarray:
-        return functools.reduce(np.maximum, self.stage_s.values())
+        """A layer's pipeline slot: the slowest stage, plus (1 - overlap) of the others."""
+        slowest = functools.reduce(np.maximum, self.stage_s.values())
+        if self.setup.overlap == 1:
+            return slowest
+        return slowest + (1.0 - self.setup.overlap) * (sum(self.stage_s.values()) - slowest)
 
     @cached_property
     def tpot_s(self) -> np.ndarray:
-        """Achieved time per output token: max(m, s) x layers x the slowest stage."""
-        return self.setup.slots_per_layer * self.setup.layers * self.slot_s
+        """Achieved time per output token: max(m, s) x layers per step x the slot / accepted tokens."""
+        return self.setup.slots_per_layer * self.setup.step_layers * self.slot_s / self.setup.mtp_accept
 
     @cached_property
     def gpus(self) -> np.ndarray:
@@ -331,8 +375,7 @@ class AFDPlan:
 
     @cached_property
     def fits_time(self) -> np.ndarray:
-        limit = self.setup.per_layer_budget_s * (1 + 1e-12)
-        return functools.reduce(np.logical_and, (t <= limit for t in self.stage_s.values()))
+        return self.slot_s <= self.setup.per_layer_budget_s * (1 + 1e-12)
 
     @cached_property
     def fits_memory(self) -> np.ndarray:
@@ -382,6 +425,8 @@ class AFDPlan:
         budget, memory vs usable HBM."""
         budget = self.setup.per_layer_budget_s
         use = {f"{name} time": t / budget for name, t in self.stage_s.items()}
+        if self.setup.overlap < 1:  # the stages not hidden add to the slot
+            use["pipeline slot time"] = self.slot_s / budget
         use["attention memory"] = self.attention_memory_bytes / self.attention_memory_capacity
         use["ffn memory"] = self.ffn_memory_bytes / self.ffn_memory_capacity
         return use
@@ -439,7 +484,7 @@ def _attention_side(s: AFDSetup, x, batch) -> dict:
     model, ks = s.model, s.kernel_set
     lat = layer_latency(model, s.attention_chip, s.context, s.attention_gpus, np.asarray(batch, dtype=float) / x,
                         s.layout, kv_dtype=s.kv_dtype, attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype,
-                        kernels=ks)
+                        kernels=ks, query_tokens=s.mtp_tokens)
     compute = lat.compute_s + ks.afd_overhead_s
     stage = np.maximum(compute, lat.comm_s)
     tokens = np.asarray(batch, dtype=float) / x / s.attention_gpus * s.context  # the GPU's share of the requests
@@ -454,17 +499,17 @@ def _attention_side(s: AFDSetup, x, batch) -> dict:
             "kv_bytes_per_context_token": kv_per_token}
 
 
-def _ffn_side(s: AFDSetup, y, batch) -> dict:
-    """FFN side, per GPU, per layer (averaged), for a micro-batch of ``batch`` requests over
-    ``y`` instances: stage time and the weights each GPU holds (bytes)."""
-    eff, model = s.efficiency, s.model
+FFN_LAUNCHES = 2  # GEMM launches per FFN layer: gate-up and down (grouped over experts; shared experts fused)
+
+
+def ffn_work(s: AFDSetup, y, batch) -> list[tuple]:
+    """The FFN side's work per GPU at 100% efficiency, per layer group: (layers, FLOPs,
+    weight bytes read, weight bytes held) for a micro-batch of ``batch`` requests (each
+    decoding ``mtp_tokens`` tokens) over ``y`` instances."""
+    batch = batch * s.mtp_tokens
     w_bytes = bytes_per_element(s.weight_dtype)
-    f_chip = s.ffn_chip
-    f_bw = f_chip.mem_bw_bytes_per_s * eff.hbm
-    f_peak = f_chip.peak_flops(f_chip.compute_dtype(s.weight_dtype)) * eff.flops
-    ffn_time = 0.0
-    ffn_memory = 0.0
-    for group in model.ffn_groups:
+    out = []
+    for group in s.model.ffn_groups:
         ffn = group.ffn
         if isinstance(ffn, MoEFFN):
             # tp: every instance holds all experts, tokens split over instances; tp+ep / ep: the
@@ -472,15 +517,27 @@ def _ffn_side(s: AFDSetup, y, batch) -> dict:
             share = 1 if s.ffn_parallel == "tp" else y
             touched = expected_experts_touched(ffn.n_routed, ffn.top_k, batch / y if s.ffn_parallel == "tp" else batch) / share
             nbytes = (touched * ffn.expert_params() + ffn.shared_params() / share) * w_bytes / s.ffn_gpus
-            flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
             stored = (ffn.total_params() / share) * w_bytes / s.ffn_gpus
         else:  # dense FFN layers: replicated per instance, TP inside it, tokens split over instances
             nbytes = ffn.total_params() * w_bytes / s.ffn_gpus
-            flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
             stored = ffn.total_params() * w_bytes / s.ffn_gpus
-        ffn_time = ffn_time + group.layers * np.maximum(flops / f_peak, nbytes / f_bw)
-        ffn_memory = ffn_memory + group.layers * stored
-    return {"ffn_s": ffn_time / model.layers, "ffn_memory_bytes": ffn_memory}
+        flops = (batch / y) * 2.0 * ffn.activated_params() / s.ffn_gpus
+        out.append((group.layers, flops, nbytes, stored))
+    return out
+
+
+def _ffn_side(s: AFDSetup, y, batch) -> dict:
+    """FFN side, per GPU, per layer (averaged): stage time at the FFN chip's GEMM efficiencies
+    (each GEMM launch adding the set's fixed time) and the weights each GPU holds (bytes)."""
+    ks = s.ffn_kernel_set
+    f_chip = s.ffn_chip
+    f_bw = f_chip.mem_bw_bytes_per_s * ks.gemm.hbm
+    f_peak = f_chip.peak_flops(f_chip.compute_dtype(s.weight_dtype)) * ks.gemm.flops
+    ffn_time = ffn_memory = 0.0
+    for layers, flops, nbytes, stored in ffn_work(s, y, batch):
+        ffn_time = ffn_time + layers * (np.maximum(flops / f_peak, nbytes / f_bw) + FFN_LAUNCHES * ks.gemm_overhead_s)
+        ffn_memory = ffn_memory + layers * stored
+    return {"ffn_s": ffn_time / s.model.layers, "ffn_memory_bytes": ffn_memory}
 
 
 def _routed_top_k(model: ModelSpec) -> int:
@@ -506,7 +563,7 @@ def _network_s_per_byte(s: AFDSetup, x, y) -> np.ndarray:
 def _network_side(s: AFDSetup, x, y, batch, s_per_byte=None) -> dict:
     """A->F and F->A time per layer of a micro-batch of ``batch`` requests (``s_per_byte``:
     ``_network_s_per_byte(s, x, y)`` when the caller has it)."""
-    per_byte = batch * (_network_s_per_byte(s, x, y) if s_per_byte is None else s_per_byte)
+    per_byte = batch * s.mtp_tokens * (_network_s_per_byte(s, x, y) if s_per_byte is None else s_per_byte)
     return {"a2f_s": per_byte * a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)),
             "f2a_s": per_byte * f2a_bytes_per_token(s.model.hidden)}
 
@@ -538,7 +595,7 @@ def evaluate(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -
 # -- explanation, search --------------------------------------------------------------------
 
 STAGE_WORDS = {"attention": "attention", "network": "network (A->F + F->A)", "a2f": "A->F network",
-               "f2a": "F->A network", "ffn": "FFN"}
+               "f2a": "F->A network", "ffn": "FFN", "pipeline slot": "pipeline slot (the stages not hidden add up)"}
 
 
 def binding_constraint(plan: AFDPlan) -> str:
@@ -548,7 +605,8 @@ def binding_constraint(plan: AFDPlan) -> str:
     over = use[name] > 1 + 1e-12
     if name.endswith("time"):
         stage = name[: -len(" time")]
-        took, budget = float(plan.stage_s[stage]) * 1e6, plan.setup.per_layer_budget_s * 1e6
+        took = float(plan.slot_s if stage == "pipeline slot" else plan.stage_s[stage]) * 1e6
+        budget = plan.setup.per_layer_budget_s * 1e6
         if over:
             return (f"{STAGE_WORDS[stage]} time: {took:.0f} us per layer exceeds the {budget:.0f} us budget "
                     f"by {took - budget:.0f} us ({100 * (use[name] - 1):.0f}%)")
@@ -618,7 +676,7 @@ def _ffn_network_count(setup: AFDSetup, x: np.ndarray, y: np.ndarray, batches: n
 
     # network time is linear in the micro-batch: the largest that fits, then the exact check
     a2f, f2a = a2f_bytes_per_token(s.model.hidden, _routed_top_k(s.model)), f2a_bytes_per_token(s.model.hidden)
-    per_request = s_per_byte * (a2f + f2a if s.stages == 3 else max(a2f, f2a))
+    per_request = s_per_byte * s.mtp_tokens * (a2f + f2a if s.stages == 3 else max(a2f, f2a))
     network = _prefix_length(batches, network_fits, np.searchsorted(batches, limit / per_request, side="right"))
     return np.minimum(count, network)
 
@@ -670,11 +728,15 @@ def search_contexts(setup: AFDSetup, contexts, attention_instances=None, ffn_ins
         b = _checked("micro-batch", [micro_batch])
     else:
         b = micro_batch_grid if micro_batch_grid is MICRO_BATCH_GRID else _checked("micro-batch", micro_batch_grid)
-    shared = _ffn_network_count(setup, x, y, b)
+    shared = _ffn_network_count(setup, x, y, b) if setup.overlap == 1 else None
     plans = []
     for context in contexts:
         at = setup if float(context) == setup.context else replace(setup, context=float(context))
-        index = _choose(np.minimum(_attention_count(at, x, b), shared), b, x, y, at, objective)
+        if shared is None:  # stages not hidden add up: the slot couples the sides, evaluate every plan
+            count = evaluate(at, x[:, None, None], y[None, :, None], b[None, None, :]).feasible.sum(axis=-1)
+        else:
+            count = np.minimum(_attention_count(at, x, b), shared)
+        index = _choose(count, b, x, y, at, objective)
         plans.append(None if index is None else evaluate(at, x[index[0]], y[index[1]], b[index[2]]))
     return plans
 

@@ -80,6 +80,11 @@ class _Attention:
     def state_elements(self) -> float:
         return 0.0
 
+    def kernel_flops_per_context_token(self) -> float:
+        """Core FLOPs a decode kernel computes per attended token (the paper's count, except
+        MLA's: its PV product is kv_lora_rank wide, not kv_lora_rank + rope)."""
+        return self.core_flops_per_context_token()
+
     # -- parts ------------------------------------------------------------------------------
     def projections(self) -> tuple[Projection, ...]:
         raise NotImplementedError
@@ -210,6 +215,10 @@ class MLA(_Attention):
 
     def core_flops_per_context_token(self) -> float:
         return 4.0 * self.n_heads * self.latent_dim
+
+    def kernel_flops_per_context_token(self) -> float:
+        """QK^T over latent + RoPE, PV over the latent (FlashMLA's count: 2 h (d + dv))."""
+        return 2.0 * self.n_heads * (self.latent_dim + self.kv_lora_rank)
 
     query_heads = property(lambda self: self.n_heads)
     kv_heads = 1  # one latent (and one RoPE key) serves every head

@@ -81,6 +81,17 @@ class KernelSet:
     afd_overhead_s: float
     source: str = ""
     measured_chips: tuple[str, ...] = field(default=())
+    gemm_overhead_s: float = 0.0
+    clock: float = 1.0
+
+    def at_clock(self, clock: float) -> "KernelSet":
+        """This set on a chip whose tensor cores sustain ``clock`` of the datasheet clock (the
+        family's ``flops`` fractions are of the sustained peak): every ``flops`` scaled by it."""
+        def scaled(kernel):
+            return replace(kernel, flops=kernel.flops * clock)
+
+        return replace(self, flash=scaled(self.flash), mla=scaled(self.mla), linear=scaled(self.linear),
+                       gemm=scaled(self.gemm), clock=clock)
 
     def attention(self, kind: str) -> KernelEfficiency:
         """The kernel that runs attention of design ``kind`` (gqa, mfa, mla, linear)."""
@@ -100,9 +111,9 @@ class KernelSet:
         def kernel(name):
             return KernelEfficiency(name, efficiency.hbm, efficiency.flops, 1, lowbit)
 
-        return cls("efficiency", "AFD efficiency factors (uniform roofline)", True, kernel("attention"),
+        return cls("efficiency", "efficiency factors (uniform roofline)", True, kernel("attention"),
                    kernel("attention"), kernel("attention"), KernelEfficiency("gemm", efficiency.hbm, efficiency.flops),
-                   efficiency.network, 0.0, 0.0, "AFDSetup.efficiency")
+                   efficiency.network, 0.0, 0.0, "Efficiency factors")
 
 
 def _fraction(table: dict, key: str, where: str) -> float:
@@ -160,6 +171,7 @@ def _parse_families(data: dict) -> dict[str, _Family]:
             family=entry["slug"], label=entry.get("name", entry["slug"]), assumed=not fitted, **kernels,
             link=_fraction(entry, "link", where), overhead_s=_seconds(entry, "overhead_us", where),
             afd_overhead_s=_seconds(entry, "afd_overhead_us", where),
+            gemm_overhead_s=_seconds(entry, "gemm_overhead_us", where),
             source=(entry.get("note", "") + ("; " if entry.get("note") else "") + source) if fitted else entry.get("note", ""),
             measured_chips=tuple(entry.get("measured", ())))
         out[entry["slug"]] = _Family(entry["slug"], values.label, tuple(entry.get("measured", ())),
@@ -169,34 +181,121 @@ def _parse_families(data: dict) -> dict[str, _Family]:
     return out
 
 
+@dataclass(frozen=True)
+class _Calibration:
+    """kernels.toml as read: the families, each chip's sustained tensor clock (fraction of the
+    datasheet clock, with its source) and the ceilings (what public kernels reach)."""
+
+    families: dict
+    clocks: dict
+    ceilings: dict
+
+
 @functools.lru_cache(maxsize=8)
-def _load(path: str | None) -> dict[str, _Family]:
-    """The families of ``path``/kernels.toml; a data folder without one uses the library's
-    (kernel efficiencies are calibration, not user data)."""
+def _load(path: str | None) -> _Calibration:
+    """kernels.toml of ``path`` (a data folder without one uses the library's: kernel
+    efficiencies are calibration, not user data)."""
     folder = data_dir(path)
     if not (folder / KERNELS_FILE).is_file():
         folder = DEFAULT_DATA_DIR
-    return _families(read_toml(KERNELS_FILE, folder))
+    data = read_toml(KERNELS_FILE, folder)
+    clocks = {}
+    for entry in data.get("clock", []):
+        where = f"kernels.toml: clock {entry.get('chip', '?')}"
+        clocks[str(entry.get("chip"))] = (_fraction(entry, "value", where), str(entry.get("source", "")),
+                                          bool(entry.get("assumed", False)))
+    ceilings = {str(entry.get("key")): (_fraction(entry, "value", "kernels.toml: ceiling"), str(entry.get("source", "")))
+                for entry in data.get("ceiling", [])}
+    return _Calibration(_families(data), clocks, ceilings)
 
 
 def families(path: str | os.PathLike | None = None) -> dict[str, KernelSet]:
-    """Every family's set by slug ('hopper', 'ampere', 'default'), as stored."""
-    return {slug: fam.values for slug, fam in _load(None if path is None else str(path)).items()}
+    """Every family's set by slug ('hopper', 'ampere', 'default'), as stored (fractions of the
+    sustained peak: ``kernel_set`` scales them by a chip's clock)."""
+    return {slug: fam.values for slug, fam in _load(None if path is None else str(path)).families.items()}
+
+
+def clock(chip_slug: str, path: str | os.PathLike | None = None) -> tuple[float, str, bool]:
+    """(sustained tensor clock as a fraction of the datasheet's, source, assumed) of a chip;
+    (1.0, ..., True) for a chip without a figure."""
+    return _load(None if path is None else str(path)).clocks.get(
+        chip_slug, (1.0, "no figure: the datasheet clock", True))
+
+
+def ceilings(path: str | os.PathLike | None = None) -> dict[str, tuple[float, str]]:
+    """{key ('hbm', 'mla.flops', 'flash.flops', 'gemm.flops'): (the fraction public kernels
+    reach, its source)}: no fitted efficiency sits above it."""
+    return dict(_load(None if path is None else str(path)).ceilings)
 
 
 def kernel_set(chip: Chip, path: str | os.PathLike | None = None) -> KernelSet:
-    """The efficiency set ``chip`` uses: its family's fitted set if the family was measured on
-    this chip (``assumed`` False); the family's set marked assumed if the chip shares the
-    family's kernels but was not measured; else the documented default, assumed."""
-    fams = _load(None if path is None else str(path))
-    for fam in fams.values():
+    """The efficiency set ``chip`` uses, at the chip's sustained clock: its family's fitted set
+    if the family was measured on this chip (``assumed`` False); the family's set marked
+    assumed if the chip shares the family's kernels but was not measured; else the documented
+    default, assumed."""
+    cal = _load(None if path is None else str(path))
+    at = clock(chip.slug, path)[0]
+    for fam in cal.families.values():
         if chip.slug in fam.measured:
-            return fam.values
+            return fam.values.at_clock(at)
         if chip.slug in fam.shares:
             return replace(fam.values, assumed=True,
-                           label=f"{fam.name} (assumed: same kernels, not measured on {chip.slug})")
-    default = fams["default"].values
-    return replace(default, label=f"{default.label} (assumed: no measurements for {chip.slug})")
+                           label=f"{fam.name} (assumed: same kernels, not measured on {chip.slug})").at_clock(at)
+    default = cal.families["default"].values
+    return replace(default, label=f"{default.label} (assumed: no measurements for {chip.slug})").at_clock(at)
+
+
+# An assumed set's low end: this times the least efficient measured value. A chip running a measured
+# family's kernels (H100, H200 on Hopper's) is bracketed tighter than one with no measured kernels at
+# all, where the GB200 deployments show 2025 Blackwell software at about half the Hopper-fitted values.
+RANGE_FACTOR = {"shared": 0.8, "default": 0.5}
+OVERHEAD_RANGE = (2.0, 0.5)  # an assumed set's overheads at its low and high end, times the stored value
+
+
+def bracket(ks: KernelSet, fitted: list[KernelSet], clocks: list[float], ceilings: dict[str, float]) -> tuple:
+    """((low set, low clock), (high set, high clock)) around an assumed set ``ks`` (sustained
+    fractions, as ``families`` stores them): low = RANGE_FACTOR x the least efficient value
+    among the ``fitted`` families' fitted kernels (a set of a measured family: its own values),
+    twice the overheads, the lowest measured clock; high = the ceiling public kernels reach
+    (``ceilings``: 'hbm', '<kernel>.flops', 'flops'), half the overheads, the datasheet clock."""
+    shared = ks.family != "default"
+    factor = RANGE_FACTOR["shared" if shared else "default"]
+    fitted = [f for f in fitted if f.family == ks.family] if shared else fitted
+    def value(kernel: KernelEfficiency, what: str) -> float:
+        return kernel.kv_hbm(1.0) if what == "hbm_lowbit" else getattr(kernel, what)
+
+    def bound(name: str, what: str, low: bool) -> float:
+        own = value(getattr(ks, name), what)
+        if low:
+            measured = [value(getattr(f, name), what) for f in fitted if getattr(f, name).fitted]
+            return factor * min(measured or [own])
+        cap = ceilings.get(f"{name}.{what}", ceilings.get("hbm" if what.startswith("hbm") else "flops", 1.0))
+        return max(cap, own)
+
+    def end(low: bool) -> KernelSet:
+        kernels = {name: replace(getattr(ks, name), **{what: bound(name, what, low)
+                                                       for what in ("hbm", "flops", "hbm_lowbit")})
+                   for name in (*ATTENTION_KERNELS, "gemm")}
+        scale = OVERHEAD_RANGE[0 if low else 1]
+        return replace(ks, **kernels, overhead_s=ks.overhead_s * scale, gemm_overhead_s=ks.gemm_overhead_s * scale,
+                       afd_overhead_s=ks.afd_overhead_s * scale, label=f"{ks.label}, {'low' if low else 'high'} end")
+
+    return (end(True), min(clocks, default=1.0)), (end(False), 1.0)
+
+
+def kernel_range(chip: Chip, path: str | os.PathLike | None = None) -> tuple[KernelSet, KernelSet] | None:
+    """(low, high) efficiency sets, at their clocks, bracketing the assumed set ``chip`` uses
+    (``bracket``); None when the chip's kernels were measured."""
+    ks = kernel_set(chip, path)
+    if not ks.assumed or ks.family == "efficiency":
+        return None
+    cal = _load(None if path is None else str(path))
+    fitted = [fam.values for fam in cal.families.values() if not fam.values.assumed]
+    clocks = [value for value, _, assumed in cal.clocks.values() if not assumed]
+    sustained = replace(cal.families[ks.family].values, label=ks.label)
+    (low, low_clock), (high, high_clock) = bracket(sustained, fitted, clocks,
+                                                   {k: v for k, (v, _) in cal.ceilings.items()})
+    return low.at_clock(low_clock), high.at_clock(high_clock)
 
 
 def chip_kernel_rows(chips, path: str | os.PathLike | None = None) -> list[dict]:
@@ -211,5 +310,39 @@ def chip_kernel_rows(chips, path: str | os.PathLike | None = None) -> list[dict]
                      "flash_tile_m": ks.flash.tile_m, "mla_kernel": ks.mla.kernel, "mla_hbm": ks.mla.hbm,
                      "mla_flops": ks.mla.flops, "gemm_hbm": ks.gemm.hbm, "gemm_flops": ks.gemm.flops,
                      "link": ks.link, "overhead_us": ks.overhead_s * 1e6, "afd_overhead_us": ks.afd_overhead_s * 1e6,
-                     "source": ks.source})
+                     "gemm_overhead_us": ks.gemm_overhead_s * 1e6, "clock": ks.clock,
+                     "clock_source": clock(chip.slug, path)[1], "source": ks.source})
     return rows
+
+
+DEPLOYMENT_KEYS = ("overlap", "balance")
+
+
+def deployment_defaults(path: str | os.PathLike | None = None) -> dict[str, dict]:
+    """Per deployment ('ep', 'tp', 'afd'): the default ``overlap`` and ``balance`` (fractions)
+    and their ``source``, from kernels.toml's ``[deployment.<name>]`` tables (written by
+    ``costmodel.validation``: overlap fitted to public deployments, balance as published)."""
+    return _deployment_defaults(None if path is None else str(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _deployment_defaults(path: str | None) -> dict[str, dict]:
+    folder = data_dir(path)
+    if not (folder / KERNELS_FILE).is_file():
+        folder = DEFAULT_DATA_DIR
+    table = read_toml(KERNELS_FILE, folder).get("deployment")
+    if not isinstance(table, dict):
+        raise InputError("kernels.toml: deployment", "missing: the deployments' default overlap and balance")
+    out = {}
+    for name, entry in table.items():
+        where = f"kernels.toml: deployment.{name}"
+        if not isinstance(entry, dict):
+            raise InputError(where, "expected a table")
+        values = {}
+        for key in DEPLOYMENT_KEYS:
+            value = entry.get(key, 1.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise InputError(f"{where}: {key}", f"must be a fraction from 0 to 1, got {value!r}")
+            values[key] = float(value)
+        out[name] = {**values, "source": str(entry.get("source", ""))}
+    return out

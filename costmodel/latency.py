@@ -35,6 +35,7 @@ tagged with the efficiency each divides by (what ``costmodel.validation`` fits).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,12 +45,14 @@ from .chips import Chip
 from .decode import check_context, kv_dtype_of
 from .errors import InputError
 from .kernels import KERNEL_OF_KIND, KernelSet, kernel_set
+from .kvformat import token_bytes
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
 LAYOUTS = ("dp", "tp", "afd")
 DEFAULT_LAYOUT = {"mfa": "dp", "mla": "dp", "gqa": "tp", "linear": "tp"}  # as the paper's Table 9 runs them
 ACTIVATION_BYTES = 2.0  # BF16 outputs and partial sums between GPUs
+OVERHEADS = ("overhead", "gemm_overhead")  # terms that count launches (x seconds each), not seconds
 
 
 def default_layout(model: ModelSpec) -> str:
@@ -184,7 +187,8 @@ def _tile_padding(query_per_kv, tile_m: int):
 
 
 def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str, *, kv_dtype: str | None = None,
-                attention_dtype: str = "bf16", weight_dtype: str = "fp8", kernels: KernelSet | None = None) -> tuple:
+                attention_dtype: str = "bf16", weight_dtype: str = "fp8", kernels: KernelSet | None = None,
+                query_tokens: int = 1) -> tuple:
     """(IdealParts, extras): the layer at 100% efficiency. ``extras`` holds per-GPU bytes,
     FLOPs, replication, requests per GPU and notes. Tile padding uses ``kernels`` (default: the
     chip's set). See ``layer_latency`` for the arguments."""
@@ -196,6 +200,7 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
         kv_dtype = check_dtype(kv_dtype, "kv precision")
     attention_dtype = check_dtype(attention_dtype, "attention precision")
     w_bytes = bytes_per_element(weight_dtype, "weight precision")
+    s_q = float(_whole(query_tokens, "query tokens", 64))
     ks = kernels or kernel_set(chip)
     bw = chip.mem_bw_bytes_per_s
     attn_peak = chip.peak_flops(chip.compute_dtype(attention_dtype))
@@ -214,6 +219,7 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
     requests = b if layout == "tp" else b / g  # requests whose attention each GPU computes
 
     maxima: list = []
+    gemm_launches: list = []
     kv_read = zeros.copy()
     kv_stored = zeros.copy()
     core_flops = zeros.copy()
@@ -224,7 +230,9 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
         attn = grp.attention
         share = grp.layers / layers
         kernel = ks.attention(attn.kind)
-        kv_b = bytes_per_element(kv_dtype_of(grp, kv_dtype))
+        cache_dtype = kv_dtype_of(grp, kv_dtype)
+        kv_b = bytes_per_element(cache_dtype)  # the values' width (which HBM efficiency reads them)
+        token_b = token_bytes(attn, cache_dtype)  # bytes per cached token as deployed (scales, RoPE part)
         # heads each GPU serves and the K/V heads it must read (tp: fractional when the K/V
         # heads do not divide evenly over the GPUs, at least one whole head per GPU)
         if layout == "tp":
@@ -234,12 +242,13 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
             rep = kv_heads * g / attn.kv_heads
         else:
             kv_heads, kv_frac, q_frac, rep = float(attn.kv_heads), 1.0, 1.0, np.ones_like(g)
-        query_per_kv = attn.query_heads * q_frac / kv_heads
+        query_per_kv = attn.query_heads * q_frac / kv_heads * s_q  # query rows per K/V head (s_q tokens each)
         eff = attn.effective_context(ctx)
-        read = requests * attn.kv_read_elements(ctx) * kv_b * kv_frac
-        stored = requests * attn.kv_stored_elements(ctx) * kv_b * kv_frac
-        flops_ctx = requests * attn.core_flops_per_context_token() * eff * q_frac
-        flops_fixed = requests * attn.fixed_core_flops() * q_frac
+        state_b = attn.state_elements() * kv_b
+        read = requests * (token_b * eff + 2.0 * state_b) * kv_frac
+        stored = requests * (token_b * eff + state_b) * kv_frac
+        flops_ctx = requests * attn.kernel_flops_per_context_token() * eff * q_frac * s_q
+        flops_fixed = requests * attn.fixed_core_flops() * q_frac * s_q
         pad = 1.0 if isinstance(attn, LinearAttention) else _tile_padding(query_per_kv, kernel.tile_m)
         tensor = flops_ctx * pad + flops_fixed
         hbm_key = f"{kind_key(attn.kind)}.hbm" + ("_lowbit" if kv_b < 2 else "")
@@ -251,7 +260,11 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
         kv_stored = kv_stored + share * stored
         core_flops = core_flops + share * (flops_ctx + flops_fixed)
         replication = np.maximum(replication, rep)
-        # projections, one GEMM per matrix
+        # projections, one GEMM per matrix (K and V fused into one launch)
+        launches = dict.fromkeys(("query", "kv", "output"), 0.0)
+        for p in attn.projections():
+            launches[p.part] += share * (0.5 if p.name in ("k", "v") else 1.0)
+        gemm_launches.extend((part, n) for part, n in launches.items() if n)
         for p in attn.projections():
             if layout == "dp" or (layout == "afd" and p.part != "output"):
                 params, tokens = p.params, b / g
@@ -261,15 +274,17 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
                 factor = {"heads": 1.0 / g, "kv_heads": kv_frac, "replicated": 1.0}[p.split]
                 params, tokens = p.params * factor, b
             mem = share * params * w_bytes / bw
-            cmp = share * 2.0 * tokens * params / gemm_peak
+            cmp = share * 2.0 * tokens * s_q * params / gemm_peak
             maxima.append((p.part, (Term("gemm.hbm", mem * np.ones(shape)), Term("gemm.flops", cmp * np.ones(shape)))))
         # communication inside the instance (bytes each GPU sends one way)
         ring = (g - 1.0) / g
         if layout == "tp":
-            comm_bytes = comm_bytes + share * 2.0 * ring * b * model.hidden * ACTIVATION_BYTES
+            comm_bytes = comm_bytes + share * 2.0 * ring * b * s_q * model.hidden * ACTIVATION_BYTES
         elif layout == "afd":
-            comm_bytes = comm_bytes + share * ring * ((b / g) * attn.output_dim * act_in + b * model.hidden * ACTIVATION_BYTES)
-    sums = (("comm", Term("link", comm_bytes / link)), ("overhead", Term("overhead", np.ones(shape))))
+            comm_bytes = comm_bytes + share * ring * s_q * ((b / g) * attn.output_dim * act_in
+                                                            + b * model.hidden * ACTIVATION_BYTES)
+    sums = (("comm", Term("link", comm_bytes / link)), ("overhead", Term("overhead", np.ones(shape))),
+            *((part, Term("gemm_overhead", n * np.ones(shape))) for part, n in gemm_launches))
     # the bound of the design with the most core time
     best = max(range(len(core_weight)), key=lambda i: float(np.max(np.maximum(*core_weight[i]))))
     mem_t, cmp_t = core_weight[best]
@@ -293,6 +308,8 @@ def efficiency_of(ks: KernelSet, key: str) -> float:
         return ks.link
     if key == "overhead":
         return ks.overhead_s
+    if key == "gemm_overhead":
+        return ks.gemm_overhead_s
     family, what = key.split(".")
     kernel = ks.gemm if family == "gemm" else getattr(ks, family)
     if what == "hbm_lowbit":
@@ -302,22 +319,22 @@ def efficiency_of(ks: KernelSet, key: str) -> float:
 
 def apply(parts: IdealParts, ks: KernelSet) -> dict[str, np.ndarray]:
     """Seconds per part ('core', 'query', 'kv', 'output', 'comm', 'overhead') with the
-    efficiencies of ``ks``."""
+    efficiencies of ``ks``: each kernel the slower of its memory and compute times, overheads
+    per launch."""
     out: dict[str, np.ndarray] = {}
     for part, terms in parts.maxima:
-        t = terms[0].seconds / efficiency_of(ks, terms[0].key)
-        for term in terms[1:]:
-            t = np.maximum(t, term.seconds / efficiency_of(ks, term.key))
+        t = functools.reduce(np.maximum, [term.seconds / efficiency_of(ks, term.key) for term in terms])
         out[part] = out.get(part, 0.0) + t
     for part, term in parts.sums:
-        value = term.seconds * efficiency_of(ks, "overhead") if term.key == "overhead" else term.seconds / efficiency_of(ks, term.key)
+        value = term.seconds * efficiency_of(ks, term.key) if term.key in OVERHEADS else \
+            term.seconds / efficiency_of(ks, term.key)
         out[part] = out.get(part, 0.0) + value
     return out
 
 
 def layer_latency(model: ModelSpec, chip: Chip, context, gpus=1, batch=1, layout: str | None = None, *,
                   kv_dtype: str | None = None, attention_dtype: str = "bf16", weight_dtype: str = "fp8",
-                  kernels: KernelSet | None = None) -> LayerLatency:
+                  kernels: KernelSet | None = None, query_tokens: int = 1) -> LayerLatency:
     """One attention layer per decode step, projections included (what the paper's Table 9
     measures), per GPU of an instance of ``gpus`` GPUs serving ``batch`` requests in total.
 
@@ -326,11 +343,15 @@ def layer_latency(model: ModelSpec, chip: Chip, context, gpus=1, batch=1, layout
     design's Table 9 layout, ``default_layout``). ``kv_dtype``: cache storage (None: each
     layer group's own); ``attention_dtype``: precision of the attention math; ``weight_dtype``:
     projection weights (GEMMs run in it, or the next format the chip has: INT8 on A800).
-    ``kernels``: efficiency set (default ``kernel_set(chip)``). Times in seconds."""
+    ``kernels``: efficiency set (default ``kernel_set(chip)``). ``query_tokens``: tokens each
+    request decodes per step (MTP: k; the cache is read once for all of them, the math and the
+    projections scale with k). KV bytes are the deployed formats' (``costmodel.kvformat``).
+    Times in seconds."""
     ks = kernels or kernel_set(chip)
     layout = default_layout(model) if layout is None else check_layout(layout)
     parts, extras = ideal_parts(model, chip, context, gpus, batch, layout, kv_dtype=kv_dtype,
-                                attention_dtype=attention_dtype, weight_dtype=weight_dtype, kernels=ks)
+                                attention_dtype=attention_dtype, weight_dtype=weight_dtype, kernels=ks,
+                                query_tokens=query_tokens)
     t = apply(parts, ks)
     shape = extras["bound"].shape
     full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)  # noqa: E731

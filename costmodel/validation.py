@@ -1,507 +1,270 @@
-"""Kernel efficiencies fitted to measurements, and every measured row with its error.
+"""Every measured row against the model, in sample and held out; the fit that sets the kernel
+efficiencies and the deployments' overlap.
 
-The measured rows live in ``data/measurements.toml`` (the Step-3 paper's Table 9 cells, its
-Table 8 rows, DeepSeek-V3's published throughputs), each citing its table and cell. The latency
-model (``costmodel.latency``) is linear in the inverse of each efficiency and in the fixed
-overheads once it is known which side of each max() binds, so the fit is a least-squares
-problem on relative errors, solved deterministically:
+The measured rows (``costmodel.measurements``: data/measurements.toml) are of four kinds, each
+modeled through the public API and, for the fit, as an expression of the parameters
+(``costmodel.fitting``):
 
-    minimise  sum over fitted rows of ((model - measured) / measured)^2
-    subject to efficiencies in (0, 1] and overheads >= 0,
+- a Table 9 cell: one attention layer (``latency.layer_latency``);
+- a Table 8 Step-3 row: the AFD pipeline's slowest stage per layer implied by its tokens/GPU/s
+  (total batch / (TGS x GPUs x slots x layers)), modeled as max(attention compute + the AFD
+  extra, attention link time, FFN GEMMs, network) (``afd.evaluate``);
+- a kernel benchmark (FlashMLA, DeepGEMM): one kernel's time for the shape given;
+- a public decode deployment (``deploy``): tokens/GPU/s.
 
-by damped Gauss-Newton steps on the piecewise-linear model (each step a bounded linear least
-squares, Lawson-Hanson NNLS, numpy only) from a fixed grid of starting points; the best end
-point wins. A Table 9 row is one attention layer (seconds); a Table 8 Step-3 row is the AFD
-pipeline's slowest stage per layer implied by its tokens/GPU/s (total batch / (TGS x GPUs x
-slots x layers)), modeled as max(attention compute + AFD extra, attention link time, FFN,
-network). The free parameters (``PARAMETERS``) are few and physical: HBM and tensor
-efficiencies of each attention kernel family that the measurements exercise (FlashAttention-3
-and FlashMLA on Hopper, FlashAttention-2 on Ampere), FlashAttention-3's HBM efficiency on an FP8
-cache (Table 8's FP8 attention), one GEMM HBM and one GEMM tensor efficiency, one fixed
-per-layer overhead and the AFD attention side's extra per-layer time. What no measurement
-exercises is a documented default (``family_sets``), marked as not fitted. DeepSeek-V3's rows
-are checks of an expert-parallel deployment model (``ep_throughput``), not fitted.
+Stage 1 fits the kernel parameters (``calibration.PARAMETERS``) to the fitted rows of the first
+three kinds; every efficiency stays under the ceiling public kernels reach and compute terms
+use each chip's sustained clock. Stage 2 fits one number, the expert-parallel deployments'
+overlap, to the fitted deployment rows (Hopper chips, whose kernels stage 1 measured) with the
+stage-1 sets, by golden-section search on the same relative least squares. Every fitted row is
+also predicted held out (each stage refit without it).
 
-API (what the dashboard calls):
-- ``validate(path=None, chips=None, models=None) -> Validation``: ``.rows`` (``ValidationRow``:
-  measurement, ``in_sample``, ``held_out`` (leave one out), errors, ``as_dict()``), ``.fit``
-  (``Fit.efficiencies()``: parameter -> fraction or us), ``.sets`` (family -> ``KernelSet``),
-  ``.table9_failures()``;
-- ``speedups(...)``: MFA's speedups per chip at 32K, measured and modeled;
-- ``load_measurements(path)``, ``fit(path)``, ``PARAMETERS`` (name -> description, kind).
+API: ``validate(path=None, chips=None, models=None) -> Validation`` (``.rows``, ``.fit``,
+``.sets``, ``.overlap``, ``.failures()``, ``.deployment_defaults()``); ``speedups(...)``;
+``fit(path)``.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
-import os
-import subprocess
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-from . import library
-from .afd import (MEMORY_FRACTION, AFDSetup, Efficiency, _ffn_side, _network_side, a2f_bytes_per_token, evaluate,
-                  f2a_bytes_per_token)
+from . import fitting, library
+from .afd import (FFN_LAUNCHES, AFDSetup, _network_side, evaluate, ffn_work)
+from .calibration import (DEFAULT_EFFICIENCY, DEFAULT_OVERHEAD_US, FAMILIES, FAMILY_OF_CHIP, LINK_EFFICIENCY,
+                          PARAMETERS, TIES, TILE_M, family_sets, lower_bounds, set_for_chip, shown)
+from .deploy import DecodeSetup, best_batch, evaluate as evaluate_deployment, max_batch_in_memory
 from .errors import InputError
-from .ffn import MoEFFN
-from .kernels import KernelEfficiency, KernelSet, kernel_set
+from .kernels import KernelEfficiency, KernelSet, bracket, kernel_set
 from .latency import ideal_parts, layer_latency
-from .precision import bytes_per_element
+from .measurements import Bound, Measurement, load_ceilings, load_clocks, load_measurements
 
-MEASUREMENTS_FILE = "measurements.toml"
-LINK_EFFICIENCY = 0.8  # scale-up link: fraction of its per-direction rate (assumed; NCCL bus bandwidth ~80% of NVLink)
-TILE_M = 64  # query rows per attention tile: FA2 split-KV kBlockM = 64 ("fixed for all head dimensions"), FlashMLA 64
 TABLE9_LIMIT = 0.15  # every held-out Table 9 cell must come within this
-FAMILY_OF_CHIP = {"h800": "hopper", "h20": "hopper", "a800": "ampere"}  # chips with measurements
-
-# name: (description, kind) -- kind 'eff' (a fraction in (0, 1], fitted as its inverse) or 'us'
-PARAMETERS = {
-    "hopper.flash.hbm": ("FlashAttention-3 on Hopper: HBM fraction reading a BF16 cache", "eff"),
-    "hopper.flash.flops": ("FlashAttention-3 on Hopper: BF16 tensor fraction (FlashAttention-2 on Ampere takes it: "
-                           "no Ampere cell is compute-bound)", "eff"),
-    "hopper.flash.hbm_lowbit": ("FlashAttention-3 on Hopper: HBM fraction reading an FP8 cache (Table 8's FP8 "
-                                "attention)", "eff"),
-    "hopper.mla.hbm": ("FlashMLA on Hopper: HBM fraction reading the BF16 latent cache", "eff"),
-    "hopper.mla.flops": ("FlashMLA on Hopper: BF16 tensor fraction", "eff"),
-    "ampere.flash.hbm": ("FlashAttention-2 on Ampere: HBM fraction reading a BF16 cache", "eff"),
-    "gemm.hbm": ("Projection GEMMs (FP8 on Hopper, INT8 on Ampere): HBM fraction reading weights", "eff"),
-    "gemm.flops": ("Projection GEMMs: tensor fraction of the FP8/INT8 peak", "eff"),
-    "overhead": ("Fixed time per layer (kernel launches, norms, rotary, quantization), microseconds", "us"),
-    "afd_overhead": ("AFD attention side's extra time per layer (StepMesh sends and receives, the reduction of "
-                     "partial FFN results, router), microseconds", "us"),
-}
-TIES = {"ampere.flash.flops": "hopper.flash.flops"}
+LIMITS = {"Table 9": TABLE9_LIMIT}  # tables whose held-out errors `validate` enforces
+BALANCE_KEY, OVERLAP_DEFAULTS = "ep.balance", ("tp.overlap", "afd.overlap")  # [[default]] entries of measurements.toml
+STARTS = [(e, o) for e in (0.9, 0.7, 0.5) for o in (1.0, 10.0, 40.0)]  # (efficiency, overheads in us)
 
 
-# -- measurements ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Measurement:
-    """One measured row. ``quantity``: 'attention_layer_us' (Table 9) or 'tokens_per_gpu_s'
-    (Table 8, DeepSeek-V3); ``setup``: the row's own keys (model, chip, context, ...);
-    ``fit``: one of the rows the efficiencies are fitted to; ``assumed``: what its deployment
-    takes without a published figure."""
-
-    id: str
-    table: str
-    cell: str
-    quantity: str
-    value: float
-    fit: bool
-    setup: dict
-    source: str = ""
-    notes: str = ""
-    assumed: tuple[str, ...] = ()
-
-    @property
-    def unit(self) -> str:
-        return "us" if self.quantity == "attention_layer_us" else "tokens/GPU/s"
+def _start(eff: float, us: float) -> dict:
+    return {name: (1.0 / eff if kind == "eff" else us) for name, (_, kind, _) in PARAMETERS.items()}
 
 
-QUANTITIES = ("attention_layer_us", "tokens_per_gpu_s")
-_ROW_KEYS = {"id", "table", "cell", "quantity", "value", "fit", "source", "notes", "assumed"}
-
-
-def load_measurements(path=None) -> tuple[Measurement, ...]:
-    """Every ``[[row]]`` of data/measurements.toml (``path``: the data folder)."""
-    data = library.read_toml(MEASUREMENTS_FILE, path)
-    rows = []
-    for i, entry in enumerate(data.get("row", [])):
-        where = f"{MEASUREMENTS_FILE}: row {entry.get('id', i + 1)}"
-        for key in ("id", "table", "cell", "quantity", "value"):
-            if key not in entry:
-                raise InputError(f"{where}: {key}", "missing")
-        if entry["quantity"] not in QUANTITIES:
-            raise InputError(f"{where}: quantity", f"choose one of {', '.join(QUANTITIES)}")
-        value = entry["value"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise InputError(f"{where}: value", f"must be a number > 0, got {value!r}")
-        rows.append(Measurement(id=str(entry["id"]), table=str(entry["table"]), cell=str(entry["cell"]),
-                                quantity=entry["quantity"], value=float(value), fit=bool(entry.get("fit", False)),
-                                setup={k: v for k, v in entry.items() if k not in _ROW_KEYS},
-                                source=str(entry.get("source", "")), notes=str(entry.get("notes", "")),
-                                assumed=tuple(entry.get("assumed", ()))))
-    ids = [r.id for r in rows]
-    if len(set(ids)) != len(ids):
-        raise InputError(MEASUREMENTS_FILE, "row ids must be unique")
-    return tuple(rows)
-
-
-# -- kernel sets from parameter values ---------------------------------------------------------------
-KERNEL_NAMES = {
-    ("hopper", "flash"): "FlashAttention-3", ("hopper", "mla"): "FlashMLA", ("hopper", "linear"): "linear attention",
-    ("hopper", "gemm"): "FP8 GEMM", ("ampere", "flash"): "FlashAttention-2",
-    ("ampere", "mla"): "FlashAttention-2 style MQA (no FlashMLA build for SM80)", ("ampere", "linear"): "linear attention",
-    ("ampere", "gemm"): "INT8 GEMM", ("default", "flash"): "FlashAttention-class kernel",
-    ("default", "mla"): "MLA decode kernel", ("default", "linear"): "linear attention", ("default", "gemm"): "GEMM",
-}
-FAMILIES = {
-    "hopper": {"name": "NVIDIA Hopper (SM90)", "measured": ["h800", "h20"], "shares_kernels": ["h100-sxm", "h200"]},
-    "ampere": {"name": "NVIDIA Ampere (SM80)", "measured": ["a800"], "shares_kernels": ["a100-sxm-80gb"]},
-    "default": {"name": "Default for chips without measurements", "measured": [], "shares_kernels": []},
-}
-
-
-def _eff(values: dict, name: str) -> float:
-    return 1.0 / values[TIES.get(name, name)]
-
-
-def family_sets(values: dict) -> dict[str, KernelSet]:
-    """The kernel set of every family from fitted parameter values (``values``: inverse
-    efficiencies, overheads in us), with the documented defaults for what no row measures:
-    Ampere's tensor fraction = Hopper's FlashAttention-3 one; a kernel nobody measured (MLA
-    on Ampere, linear attention) = its family's FlashAttention values, not fitted; an FP8
-    cache on Ampere = Ampere's BF16 fraction x Hopper's FP8 / BF16 ratio; the ``default``
-    family = the mean of the fitted families' values (MLA: Hopper's)."""
-    hop_fa = (_eff(values, "hopper.flash.hbm"), _eff(values, "hopper.flash.flops"))
-    lowbit = _eff(values, "hopper.flash.hbm_lowbit")
-    ratio = lowbit / hop_fa[0]
-    amp_fa = (_eff(values, "ampere.flash.hbm"), _eff(values, "ampere.flash.flops"))
-    mla = (_eff(values, "hopper.mla.hbm"), _eff(values, "hopper.mla.flops"))
-    gemm = (_eff(values, "gemm.hbm"), _eff(values, "gemm.flops"))
-    overhead, afd = values["overhead"] * 1e-6, values["afd_overhead"] * 1e-6
-    mean = tuple((a + b) / 2 for a, b in zip(hop_fa, amp_fa))
-
-    def kern(fam, name, hbm_flops, fitted, tile=TILE_M, low=None):
-        return KernelEfficiency(KERNEL_NAMES[(fam, name)], float(hbm_flops[0]), float(hbm_flops[1]), tile,
-                                None if low is None else float(low), fitted)
-
-    def kset(fam, flash, flash_low, mla_k, fitted):
-        return KernelSet(family=fam, label=FAMILIES[fam]["name"], assumed=not fitted,
-                         flash=kern(fam, "flash", flash, fitted, low=flash_low),
-                         mla=kern(fam, "mla", mla_k[0], mla_k[1], low=mla_k[0][0] * ratio),
-                         linear=kern(fam, "linear", flash, False, tile=1, low=flash_low),
-                         gemm=kern(fam, "gemm", gemm, fitted, tile=1), link=LINK_EFFICIENCY, overhead_s=overhead,
-                         afd_overhead_s=afd, measured_chips=tuple(FAMILIES[fam]["measured"]))
-
-    return {"hopper": kset("hopper", hop_fa, lowbit, (mla, True), True),
-            "ampere": kset("ampere", amp_fa, min(1.0, amp_fa[0] * ratio), (amp_fa, False), True),
-            "default": kset("default", mean, min(1.0, mean[0] * ratio), (mla, False), False)}
-
-
-def set_for_chip(sets: dict[str, KernelSet], chip_slug: str) -> KernelSet:
-    for fam in ("hopper", "ampere"):
-        if chip_slug in FAMILIES[fam]["measured"]:
-            return sets[fam]
-        if chip_slug in FAMILIES[fam]["shares_kernels"]:
-            return replace(sets[fam], assumed=True)
-    return sets["default"]
-
-
-# -- the model of a row, as an expression of the parameters ------------------------------------------
-# An expression: ("t", key, seconds) a term (seconds at 100% efficiency or, for an overhead, per us),
-# ("c", seconds) a constant, ("sum", [...]) or ("max", [...]).
-
+# -- rows as expressions of the parameters --------------------------------------------------------------
 def _param(key: str, family: str) -> str | None:
     """Parameter name a latency term's key refers to for a chip of ``family`` (None: fixed)."""
     if key == "link":
         return None
-    if key in ("overhead", "afd_overhead") or key.startswith("gemm."):
+    if key in ("overhead", "afd_overhead", "gemm_overhead") or key.startswith("gemm."):
         return key
     name = f"{family}.{key}"
     return TIES.get(name, name)
 
 
-def _latency_expr(parts, family: str) -> tuple:
-    terms = [("max", [("t", _param(t.key, family), float(np.squeeze(t.seconds))) for t in alts]) for _, alts in parts.maxima]
+def _term(key: str, family: str, seconds: float, clock: float) -> tuple:
+    """One latency term: compute at the chip's sustained clock, overheads per microsecond."""
+    if key == "link":
+        return ("c", seconds / LINK_EFFICIENCY)
+    if key in ("overhead", "gemm_overhead"):
+        return ("t", key, seconds * 1e-6)
+    return ("t", _param(key, family), seconds / (clock if key.endswith("flops") else 1.0))
+
+
+def _compute_terms(parts, family: str, clock: float) -> tuple[list, float]:
+    """(the layer's own work as terms, its link seconds)."""
+    terms = [("max", [_term(t.key, family, float(np.squeeze(t.seconds)), clock) for t in alts])
+             for _, alts in parts.maxima]
+    link = 0.0
     for _, t in parts.sums:
         if t.key == "link":
-            terms.append(("c", float(np.squeeze(t.seconds)) / LINK_EFFICIENCY))
+            link += float(np.squeeze(t.seconds)) / LINK_EFFICIENCY
         else:
-            terms.append(("t", "overhead", float(np.squeeze(t.seconds)) * 1e-6))
-    return ("sum", terms)
+            terms.append(_term(t.key, family, float(np.squeeze(t.seconds)), clock))
+    return terms, link
 
 
-def _afd_stage_expr(parts, family: str, other_stages_s: float) -> tuple:
-    """AFD attention stage: max(compute + the AFD extra, communication), against the other stages."""
-    compute = [("max", [("t", _param(t.key, family), float(np.squeeze(t.seconds))) for t in alts])
-               for _, alts in parts.maxima]
-    comm = 0.0
-    for _, t in parts.sums:
-        if t.key == "link":
-            comm = float(np.squeeze(t.seconds)) / LINK_EFFICIENCY
-        else:
-            compute.append(("t", "overhead", 1e-6))
-    compute.append(("t", "afd_overhead", 1e-6))
-    return ("max", [("sum", compute), ("c", comm), ("c", other_stages_s)])
+def _gemm_expr(flops: float, nbytes: float, peak: float, bw: float, clock: float, launches: float) -> tuple:
+    return ("sum", [("max", [("t", "gemm.hbm", nbytes / bw), ("t", "gemm.flops", flops / (peak * clock))]),
+                    ("t", "gemm_overhead", launches * 1e-6)])
 
 
-def _evaluate(expr, values: dict) -> float:
-    kind = expr[0]
-    if kind == "t":
-        return expr[2] * values[expr[1]]
-    if kind == "c":
-        return expr[1]
-    parts = [_evaluate(e, values) for e in expr[1]]
-    return sum(parts) if kind == "sum" else max(parts)
-
-
-def _linearize(expr, values: dict, index: dict, coef: np.ndarray) -> float:
-    """Adds the binding branch's coefficients to ``coef``; returns its constant part."""
-    kind = expr[0]
-    if kind == "t":
-        coef[index[expr[1]]] += expr[2]
-        return 0.0
-    if kind == "c":
-        return expr[1]
-    if kind == "sum":
-        return sum(_linearize(e, values, index, coef) for e in expr[1])
-    best = max(expr[1], key=lambda e: _evaluate(e, values))
-    return _linearize(best, values, index, coef)
-
-
-# -- bounded least squares ------------------------------------------------------------------------------
-def nnls(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """min ||a x - b|| subject to x >= 0 (Lawson and Hanson's active-set method)."""
-    m, n = a.shape
-    passive = np.zeros(n, dtype=bool)
-    x = np.zeros(n)
-    w = a.T @ (b - a @ x)
-    scale = max(1.0, float(np.max(np.abs(w))) if n else 1.0)
-    for _ in range(3 * n + 30):
-        candidates = np.where(~passive, w, -np.inf)
-        if not (~passive).any() or candidates.max() <= 1e-12 * scale:
-            break
-        passive[int(np.argmax(candidates))] = True
-        while True:
-            z = np.zeros(n)
-            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
-            if np.all(z[passive] > 0):
-                x = z
-                break
-            neg = passive & (z <= 0)
-            alpha = float(np.min(x[neg] / (x[neg] - z[neg])))
-            x = x + alpha * (z - x)
-            passive &= x > 1e-15
-            x[~passive] = 0.0
-        w = a.T @ (b - a @ x)
-    return x
-
-
-@dataclass(frozen=True)
-class Fit:
-    """Fitted parameter values (``values``: inverse efficiencies and overheads in us, as the
-    least squares sees them), the rows used, the sum of squared relative errors."""
-
-    values: dict
-    rows: tuple[str, ...]
-    sse: float
-
-    def efficiencies(self) -> dict:
-        """Parameter -> fitted value as shown: a fraction for efficiencies, us for overheads."""
-        return {name: (1.0 / v if PARAMETERS[name][1] == "eff" else v) for name, v in self.values.items()}
-
-
-def _lower(names) -> np.ndarray:
-    return np.array([1.0 if PARAMETERS[n][1] == "eff" else 0.0 for n in names])
-
-
-def _sse(exprs, targets, names, x) -> float:
-    values = dict(zip(names, x))
-    return float(sum((_evaluate(e, values) / y - 1.0) ** 2 for e, y in zip(exprs, targets)))
-
-
-def _solve(exprs, targets, names, start) -> tuple[np.ndarray, float]:
-    index = {n: i for i, n in enumerate(names)}
-    lower = _lower(names)
-    y = np.asarray(targets)
-    x = np.maximum(start, lower)
-    best = _sse(exprs, targets, names, x)
-    for _ in range(300):
-        values = dict(zip(names, x))
-        a = np.zeros((len(exprs), len(names)))
-        const = np.zeros(len(exprs))
-        for i, e in enumerate(exprs):
-            const[i] = _linearize(e, values, index, a[i])
-        step = nnls(a / y[:, None], (y - const - a @ lower) / y) + lower - x
-        t, moved = 1.0, False
-        while t > 1e-6:
-            trial = x + t * step
-            value = _sse(exprs, targets, names, trial)
-            if value < best * (1 - 1e-12) - 1e-300:
-                x, best, moved = trial, value, True
-                break
-            t /= 2
-        if not moved:
-            break
-    return x, best
-
-
-STARTS = [(e, o) for e in (0.9, 0.7, 0.5) for o in (10.0, 40.0, 100.0)]
-
-
-def fit_parameters(exprs: dict, targets: dict) -> Fit:
-    """Least squares over the rows ``exprs`` (id -> expression) with ``targets`` (id -> measured,
-    seconds); parameters no row uses are left out."""
-    ids = sorted(exprs)
-    used: set = set()
-
-    def collect(e):
-        if e[0] == "t":
-            used.add(e[1])
-        elif e[0] in ("sum", "max"):
-            for sub in e[1]:
-                collect(sub)
-
-    for i in ids:
-        collect(exprs[i])
-    names = [n for n in PARAMETERS if n in used]
-    rows, ys = [exprs[i] for i in ids], [targets[i] for i in ids]
-    best = None
-    for eff, over in STARTS:
-        start = np.array([1.0 / eff if PARAMETERS[n][1] == "eff" else over for n in names])
-        x, value = _solve(rows, ys, names, start)
-        if best is None or value < best[1] * (1 - 1e-12):
-            best = (x, value)
-    return Fit(dict(zip(names, (float(v) for v in best[0]))), tuple(ids), best[1])
-
-
-# -- rows: the model's expression, and its value through the public API ----------------------------------
-def _afd_setup(row: Measurement, chips: dict, models: dict):
+def _afd_setup(row: Measurement, chips: dict, models: dict, kernels: KernelSet | None = None) -> AFDSetup:
     s = row.setup
     model = library.lookup(s["model"], models, f"{row.id}: model")
     chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
     return AFDSetup(model, chip, chip, float(s["context"]), attention_dtype=s.get("attention_dtype", "fp8"),
                     attention_gpus=int(s.get("gpus_per_instance", 8)), ffn_gpus=int(s.get("gpus_per_instance", 8)),
-                    layout=s.get("layout", "afd"))
+                    layout=s.get("layout", "afd"), kernels=kernels)
 
 
-def row_expression(row: Measurement, chips: dict, models: dict, placeholder: KernelSet) -> tuple | None:
-    """The row's model as an expression of the parameters (None for rows outside the fit's
-    model: DeepSeek-V3's own deployments). ``placeholder`` supplies tile sizes only."""
+def _afd_expr(row: Measurement, chips: dict, models: dict, clock: float) -> tuple:
+    """AFD stage: max(attention compute + the AFD extra, its link time, FFN GEMMs, network)."""
+    s, family = row.setup, FAMILY_OF_CHIP[row.setup["chip"]]
+    setup = _afd_setup(row, chips, models, _placeholder())
+    x, y, mb = float(s["attention_instances"]), float(s["ffn_instances"]), float(s["micro_batch"])
+    parts, _ = ideal_parts(setup.model, setup.attention_chip, setup.context, setup.attention_gpus, mb / x, "afd",
+                           kv_dtype=setup.kv_dtype, attention_dtype=setup.attention_dtype,
+                           weight_dtype=setup.weight_dtype, kernels=_placeholder())
+    compute, link = _compute_terms(parts, family, clock)
+    compute.append(("t", "afd_overhead", 1e-6))
+    chip = setup.ffn_chip
+    peak, bw = chip.peak_flops(chip.compute_dtype(setup.weight_dtype)), chip.mem_bw_bytes_per_s
+    layers = setup.model.layers
+    ffn = [("sum", [_gemm_expr(float(flops) * n / layers, float(nbytes) * n / layers, peak, bw, clock, FFN_LAUNCHES * n / layers)])
+           for n, flops, nbytes, _ in ffn_work(setup, y, mb)]
+    net = _network_side(setup, x, y, mb)
+    network = float(net["a2f_s"] + net["f2a_s"]) if setup.stages == 3 else float(max(net["a2f_s"], net["f2a_s"]))
+    return ("max", [("sum", compute), ("c", link), ("sum", ffn), ("c", network)])
+
+
+def _flashmla_work(s: dict) -> tuple[float, float, float]:
+    """FlashMLA's benchmark counts (tests/test_flash_mla.py): (FLOPs, bytes, tile padding)."""
+    b, seqlen, h, s_q = float(s["batch"]), float(s["seqlen"]), float(s["heads"]), float(s["query_tokens"])
+    d, dv = 576.0, 512.0
+    flops = s_q * b * seqlen * h * (d + dv) * 2.0
+    nbytes = (b * seqlen * d + b * s_q * h * (d + dv)) * 2.0
+    rows = h * s_q
+    return flops, nbytes, math.ceil(rows / TILE_M - 1e-9) * TILE_M / rows
+
+
+def _gemm_work(s: dict) -> tuple[float, float]:
+    """A GEMM benchmark's (FLOPs, bytes): FP8 inputs, BF16 output, per group."""
+    g, m, n, k = (float(s[key]) for key in ("groups", "m", "n", "k"))
+    return 2.0 * g * m * n * k, g * (n * k + m * k + 2.0 * m * n)
+
+
+def _kernel_expr(row: Measurement, chip, clock: float) -> tuple:
     s = row.setup
-    family = FAMILY_OF_CHIP.get(s.get("chip"))
-    if family is None:
+    if s["kernel"] == "flashmla":
+        flops, nbytes, pad = _flashmla_work(s)
+        family = FAMILY_OF_CHIP[chip.slug]
+        return ("max", [("t", _param("mla.hbm", family), nbytes / chip.mem_bw_bytes_per_s),
+                        ("t", _param("mla.flops", family), flops * pad / (chip.peak_flops("bf16") * clock))])
+    flops, nbytes = _gemm_work(s)
+    return _gemm_expr(flops, nbytes, chip.peak_flops("fp8"), chip.mem_bw_bytes_per_s, clock, 1.0)
+
+
+def kernel_seconds(row: Measurement, chip, ks: KernelSet) -> float:
+    """A kernel benchmark's time with the efficiencies of ``ks`` (at the chip's clock)."""
+    s = row.setup
+    if s["kernel"] == "flashmla":
+        flops, nbytes, pad = _flashmla_work(s)
+        return max(nbytes / (ks.mla.hbm * chip.mem_bw_bytes_per_s), flops * pad / (ks.mla.flops * chip.peak_flops("bf16")))
+    flops, nbytes = _gemm_work(s)
+    return ks.gemm_overhead_s + max(nbytes / (ks.gemm.hbm * chip.mem_bw_bytes_per_s),
+                                    flops / (ks.gemm.flops * chip.peak_flops("fp8")))
+
+
+def _kernel_value(row: Measurement, seconds: float) -> float:
+    """A kernel benchmark's published quantity (TFLOPS or GB/s) from its time."""
+    s = row.setup
+    work = (_flashmla_work(s)[:2] if s["kernel"] == "flashmla" else _gemm_work(s))
+    return work[0] / seconds / 1e12 if row.quantity == "kernel_tflops" else work[1] / seconds / 1e9
+
+
+def row_expression(row: Measurement, chips: dict, models: dict, clocks: dict) -> tuple | None:
+    """The row's model as an expression of the stage-1 parameters (None: a deployment row)."""
+    s = row.setup
+    chip_slug = s.get("chip")
+    family = FAMILY_OF_CHIP.get(chip_slug)
+    if family is None or s.get("deployment") == "ep":
         return None
+    clock = clocks[chip_slug].value if chip_slug in clocks else 1.0
+    chip = library.lookup(chip_slug, chips, f"{row.id}: chip")
     if row.quantity == "attention_layer_us":
         model = library.lookup(s["model"], models, f"{row.id}: model")
-        chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
         parts, _ = ideal_parts(model, chip, s["context"], s["gpus"], s["batch"], s["layout"], kv_dtype=s["kv_dtype"],
-                               attention_dtype=s["attention_dtype"], weight_dtype=s["weight_dtype"], kernels=placeholder)
-        return _latency_expr(parts, family)
+                               attention_dtype=s["attention_dtype"], weight_dtype=s["weight_dtype"],
+                               kernels=_placeholder())
+        terms, link = _compute_terms(parts, family, clock)
+        return ("sum", terms + [("c", link)])
     if s.get("deployment") == "afd":
-        setup = _afd_setup(row, chips, models)
-        x, y, mb = float(s["attention_instances"]), float(s["ffn_instances"]), float(s["micro_batch"])
-        parts, _ = ideal_parts(setup.model, setup.attention_chip, setup.context, setup.attention_gpus, mb / x, "afd",
-                               kv_dtype=setup.kv_dtype, attention_dtype=setup.attention_dtype,
-                               weight_dtype=setup.weight_dtype, kernels=placeholder)
-        ffn = float(_ffn_side(setup, y, mb)["ffn_s"])
-        net = _network_side(setup, x, y, mb)
-        network = float(net["a2f_s"] + net["f2a_s"]) if setup.stages == 3 else float(max(net["a2f_s"], net["f2a_s"]))
-        return _afd_stage_expr(parts, family, max(ffn, network))
-    return None
+        return _afd_expr(row, chips, models, clock)
+    return _kernel_expr(row, chip, clock)
 
 
-def _target_seconds(row: Measurement, models: dict) -> float:
-    """What the expression of a row predicts: a layer's seconds (Table 9) or an AFD stage's
-    seconds per layer implied by the measured tokens/GPU/s (Table 8)."""
+def target_seconds(row: Measurement, models: dict) -> float:
+    """What a row's expression predicts: a layer's seconds (Table 9), an AFD stage's seconds
+    per layer implied by the measured tokens/GPU/s (Table 8), a kernel's seconds."""
+    s = row.setup
     if row.quantity == "attention_layer_us":
         return row.value * 1e-6
-    s = row.setup
-    model = library.lookup(s["model"], models, f"{row.id}: model")
-    gpus = s["attention_instances"] * s.get("gpus_per_instance", 8) + s["ffn_instances"] * s.get("gpus_per_instance", 8)
-    slots = max(s.get("micro_batches", 3), s.get("stages", 3))
-    total = s["micro_batch"] * s.get("micro_batches", 3)
-    return total / (row.value * gpus * slots * model.layers)
+    if row.quantity == "tokens_per_gpu_s":
+        model = library.lookup(s["model"], models, f"{row.id}: model")
+        per = s.get("gpus_per_instance", 8)
+        gpus = (s["attention_instances"] + s["ffn_instances"]) * per
+        slots = max(s.get("micro_batches", 3), s.get("stages", 3))
+        return s["micro_batch"] * s.get("micro_batches", 3) / (row.value * gpus * slots * model.layers)
+    work = _flashmla_work(s)[:2] if s["kernel"] == "flashmla" else _gemm_work(s)
+    return work[0] / (row.value * 1e12) if row.quantity == "kernel_tflops" else work[1] / (row.value * 1e9)
 
 
-def predict(row: Measurement, sets: dict[str, KernelSet], chips: dict, models: dict) -> float:
-    """The model's value of a row (its quantity's unit) with the kernel sets ``sets``, through
-    the public API: ``latency.layer_latency``, ``afd.evaluate``, or the EP model."""
+def _placeholder() -> KernelSet:
+    one = KernelEfficiency("placeholder", 1.0, 1.0, TILE_M)
+    return KernelSet("fit", "fit", True, one, one, replace(one, tile_m=1), replace(one, tile_m=1), 1.0, 0.0, 0.0)
+
+
+# -- rows through the public API --------------------------------------------------------------------------
+def deployment_setup(row: Measurement, chips: dict, models: dict, kernels: KernelSet | None, overlap: float,
+                     balance: float) -> DecodeSetup:
+    """The decode deployment a row describes (its own overlap and balance where it states them)."""
     s = row.setup
+    return DecodeSetup(
+        library.lookup(s["model"], models, f"{row.id}: model"), library.lookup(s["chip"], chips, f"{row.id}: chip"),
+        "ep", gpus=int(s["gpus"]), context=float(s["context"]), redundant_experts=int(s.get("redundant_experts", 0)),
+        node_gpus=int(s.get("node_gpus", 8)), kv_dtype=s.get("kv_dtype", "bf16"),
+        attention_dtype=s.get("attention_dtype", "bf16"), weight_dtype=s.get("weight_dtype", "fp8"),
+        mtp_tokens=int(s.get("mtp_tokens", 1)), mtp_accept=float(s.get("mtp_accept", 1.0)),
+        overlap=float(s.get("overlap", overlap)), balance=float(s.get("balance", balance)), kernels=kernels)
+
+
+def deployment_plan(setup: DecodeSetup, row: Measurement):
+    """The plan at the row's batch: given, the largest meeting its TPOT, or the most that fits."""
+    s = row.setup
+    if "batch_per_gpu" in s:
+        return evaluate_deployment(setup, float(s["batch_per_gpu"])).at(0)
+    if "tpot_ms" in s:
+        plan = best_batch(setup, float(s["tpot_ms"]) * 1e-3)
+        if plan is None:
+            raise InputError(f"{row.id}: tpot_ms", "no batch meets the target")
+        return plan
+    return evaluate_deployment(setup, max(1.0, math.floor(max_batch_in_memory(setup)))).at(0)
+
+
+def predict(row: Measurement, sets: dict, clocks: dict, chips: dict, models: dict, overlap: float,
+            balance: float) -> float:
+    """The model's value of a row (its quantity's unit) with the kernel sets ``sets``."""
+    s = row.setup
+    chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
+    ks = set_for_chip(sets, chip.slug, clocks)
     if row.quantity == "attention_layer_us":
         model = library.lookup(s["model"], models, f"{row.id}: model")
-        chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
         lat = layer_latency(model, chip, s["context"], s["gpus"], s["batch"], s["layout"], kv_dtype=s["kv_dtype"],
-                            attention_dtype=s["attention_dtype"], weight_dtype=s["weight_dtype"],
-                            kernels=set_for_chip(sets, chip.slug))
+                            attention_dtype=s["attention_dtype"], weight_dtype=s["weight_dtype"], kernels=ks)
         return float(lat.latency_s) * 1e6
     if s.get("deployment") == "afd":
-        setup = _afd_setup(row, chips, models)
-        setup = replace(setup, kernels=set_for_chip(sets, setup.attention_chip.slug))
-        plan = evaluate(setup, s["attention_instances"], s["ffn_instances"], s["micro_batch"]).at(())
+        plan = evaluate(_afd_setup(row, chips, models, ks), s["attention_instances"], s["ffn_instances"],
+                        s["micro_batch"]).at(())
         return float(plan.tokens_per_gpu_s)
     if s.get("deployment") == "ep":
-        return ep_throughput(row, sets, chips, models)["tokens_per_gpu_s"]
-    raise InputError(f"{row.id}: deployment", f"unknown deployment {s.get('deployment')!r}")
+        plan = deployment_plan(deployment_setup(row, chips, models, ks, overlap, balance), row)
+        return float(plan.tokens_per_gpu_s)
+    return _kernel_value(row, kernel_seconds(row, chip, ks))
 
 
-# -- DeepSeek-V3's own deployment: DP attention + EP MoE on the same GPUs -------------------------------------
-def ep_throughput(row: Measurement, sets: dict[str, KernelSet], chips: dict, models: dict,
-                  overlap: bool = True) -> dict:
-    """Tokens/GPU/s of an expert-parallel deployment (DeepSeek's decode: every GPU runs DP
-    attention for its own requests and its share of the routed experts plus the shared
-    expert; two micro-batches overlap compute with the all-to-all). Per MoE layer:
-    max(attention + experts, dispatch + combine over the NIC) (``overlap`` False: their sum,
-    the all-to-all not hidden); dense layers: attention + FFN.
-    The batch per GPU is the row's ``batch_per_gpu``, or the largest whose time per token
-    meets ``tpot_ms`` and whose KV fits beside the weights. Experts use the AFD efficiency
-    factors (FFN side); dispatch sends each token once per routed expert (DeepEP's
-    low-latency mode), FP8 plus scales, the combine returns BF16."""
-    s = row.setup
-    model = library.lookup(s["model"], models, f"{row.id}: model")
-    chip = library.lookup(s["chip"], chips, f"{row.id}: chip")
-    ks = set_for_chip(sets, chip.slug)
-    eff = Efficiency()
-    n_gpus, redundant = float(s["gpus"]), float(s.get("redundant_experts", 0))
-    kv_dtype, context = s.get("kv_dtype", "bf16"), float(s["context"])
-    peak = chip.peak_flops(chip.compute_dtype("fp8")) * eff.flops
-    bw = chip.mem_bw_bytes_per_s * eff.hbm
-    net = chip.net_bytes_per_s * eff.network
-    w_bytes = bytes_per_element("fp8")
-
-    def tpot(batch):
-        attention = layer_latency(model, chip, context, 1, batch, "dp", kv_dtype=kv_dtype, attention_dtype="bf16",
-                                  weight_dtype="fp8", kernels=ks).latency_s
-        total = 0.0
-        for group in model.ffn_groups:
-            ffn = group.ffn
-            if isinstance(ffn, MoEFFN):
-                experts = (ffn.n_routed + redundant) / n_gpus
-                flops = 2.0 * batch * (ffn.top_k * ffn.expert_params() + ffn.shared_params())
-                weights = (experts * ffn.expert_params() + ffn.shared_params()) * w_bytes
-                sent = batch * ffn.top_k * (a2f_bytes_per_token(model.hidden, 1) + f2a_bytes_per_token(model.hidden))
-                compute = attention + np.maximum(flops / peak, weights / bw)
-                layer = np.maximum(compute, sent / net) if overlap else compute + sent / net
-            else:
-                layer = attention + np.maximum(2.0 * batch * ffn.activated_params() / peak,
-                                               ffn.total_params() * w_bytes / bw)
-            total = total + group.layers * layer
-        return total
-
-    params = model.params()
-    weights = (params.attention + params.router + params.embedding + params.lm_head) * w_bytes
-    for group in model.ffn_groups:
-        ffn = group.ffn
-        per_gpu = ((ffn.n_routed + redundant) / n_gpus * ffn.expert_params() + ffn.shared_params()) \
-            if isinstance(ffn, MoEFFN) else ffn.total_params()
-        weights += group.layers * per_gpu * w_bytes
-    kv_per_request = sum(g.layers * g.attention.kv_stored_elements(context) for g in model.attention_groups) \
-        * bytes_per_element(kv_dtype)
-    memory_batch = max(0.0, (chip.mem_bytes * MEMORY_FRACTION - weights) / kv_per_request)
-    if "batch_per_gpu" in s:
-        batch = float(s["batch_per_gpu"])
-    else:
-        grid = np.arange(1.0, max(2.0, math.floor(memory_batch)) + 1)
-        times = tpot(grid)
-        ok = grid[(times <= s.get("tpot_ms", 50.0) * 1e-3) & (grid <= memory_batch)]
-        batch = float(ok.max()) if ok.size else 1.0
-    t = float(tpot(batch))
-    return {"batch_per_gpu": batch, "tpot_s": t, "tokens_per_gpu_s": batch / t, "memory_batch": memory_batch}
-
-
-# -- validation ------------------------------------------------------------------------------------------------
+# -- validation -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ValidationRow:
     """One measured row and the model: ``in_sample`` with every fitted row, ``held_out`` refit
-    without this row (for rows not in the fit: the same as in sample). Errors are relative:
-    model / measured - 1."""
+    without this row (for rows not in the fit: the same as in sample); ``low``/``high``: the
+    model at the ends of an assumed kernel set's range (None when the chip's kernels were
+    measured). Errors are relative: model / measured - 1."""
 
     measurement: Measurement
     in_sample: float
     held_out: float
-    alternative: float | None = None  # EP rows: the model with the all-to-all not hidden behind compute
+    low: float | None = None
+    high: float | None = None
 
     @property
     def error_in_sample(self) -> float:
@@ -516,89 +279,184 @@ class ValidationRow:
         return {"id": m.id, "table": m.table, "cell": m.cell, "quantity": m.quantity, "unit": m.unit,
                 "measured": m.value, "model_in_sample": self.in_sample, "model_held_out": self.held_out,
                 "error_in_sample": self.error_in_sample, "error_held_out": self.error_held_out, "fitted": m.fit,
-                "model_all_to_all_not_hidden": self.alternative,
-                "assumed": ", ".join(m.assumed), "source": m.source}
+                "model_low": self.low, "model_high": self.high,
+                "assumed": ", ".join(m.assumed), "notes": m.notes, "source": m.source}
 
 
 @dataclass(frozen=True)
 class Validation:
-    """The fit (``fit``), the kernel sets it gives (``sets``: hopper, ampere, default) and every
-    measured row (``rows``)."""
+    """Stage 1's fit (``fit``), the kernel sets it gives (``sets``: hopper, ampere, default, at
+    the sustained clock), the ceilings and clocks it used, stage 2's ``overlap`` (expert
+    parallel) and ``balance`` (published), and every measured row (``rows``)."""
 
-    fit: Fit
+    fit: fitting.Fit
     sets: dict
+    ceilings: dict
+    clocks: dict
+    overlap: float
+    balance: float
+    defaults: dict
     rows: tuple[ValidationRow, ...]
+
+    def failures(self) -> list[ValidationRow]:
+        """Rows of a table in ``LIMITS`` whose held-out error is over its limit."""
+        return [r for r in self.rows if r.measurement.table in LIMITS
+                and abs(r.error_held_out) > LIMITS[r.measurement.table]]
 
     def table9_failures(self, limit: float = TABLE9_LIMIT) -> list[ValidationRow]:
         return [r for r in self.rows if r.measurement.table == "Table 9" and abs(r.error_held_out) > limit]
 
+    def efficiencies(self) -> dict:
+        """Parameter -> fitted value as shown (fractions; us), and the expert-parallel overlap."""
+        return {**shown(self.fit.values), "ep.overlap": self.overlap}
 
-def _placeholder() -> KernelSet:
-    one = KernelEfficiency("placeholder", 1.0, 1.0, TILE_M)
-    return KernelSet("fit", "fit", True, one, one, replace(one, tile_m=1), replace(one, tile_m=1), 1.0, 0.0, 0.0)
+    def deployment_defaults(self) -> dict:
+        """{'ep' | 'tp' | 'afd': {'overlap', 'balance', 'source'}} for kernels.toml."""
+        fitted = ", ".join(r.measurement.id for r in self.rows if r.measurement.fit
+                           and r.measurement.setup.get("deployment") == "ep")
+        out = {"ep": {"overlap": self.overlap, "balance": self.balance,
+                      "source": f"overlap fitted to {fitted}; balance: {self.defaults[BALANCE_KEY].source}"}}
+        for key in OVERLAP_DEFAULTS:
+            name = key.split(".")[0]
+            out[name] = {"overlap": self.defaults[key].value, "balance": 1.0, "source": self.defaults[key].source}
+        return out
 
 
-def expressions(measurements, chips: dict, models: dict) -> tuple[dict, dict]:
-    """(id -> expression, id -> target seconds) of every fitted row."""
-    placeholder = _placeholder()
+def _load(path, chips, models):
+    chips = chips if chips is not None else library.chips(path)
+    models = models if models is not None else library.models(path)
+    return chips, models, load_measurements(path), load_ceilings(path), load_clocks(path)
+
+
+def _kernel_fit(exprs: dict, targets: dict, lower: dict, start: fitting.Fit | None = None) -> fitting.Fit:
+    starts = [start.values | {n: v for n, v in _start(0.7, 10.0).items() if n not in start.values}] if start \
+        else [_start(e, o) for e, o in STARTS]
+    return fitting.fit(exprs, targets, lower, starts)
+
+
+def expressions(measurements, chips: dict, models: dict, clocks: dict) -> tuple[dict, dict]:
+    """(id -> expression, id -> target seconds) of every fitted stage-1 row."""
     exprs, targets = {}, {}
     for row in measurements:
-        if not row.fit:
+        if not row.fit or row.setup.get("deployment") == "ep":
             continue
-        expr = row_expression(row, chips, models, placeholder)
+        expr = row_expression(row, chips, models, clocks)
         if expr is None:
             raise InputError(f"{row.id}: fit", "this row cannot be fitted (its chip has no kernel family)")
-        exprs[row.id], targets[row.id] = expr, _target_seconds(row, models)
+        exprs[row.id], targets[row.id] = expr, target_seconds(row, models)
     return exprs, targets
 
 
-def fit(path=None, chips: dict | None = None, models: dict | None = None) -> Fit:
-    """Fit the parameters to every ``fit = true`` row of data/measurements.toml."""
-    chips = chips if chips is not None else library.chips(path)
-    models = models if models is not None else library.models(path)
-    exprs, targets = expressions(load_measurements(path), chips, models)
-    return fit_parameters(exprs, targets)
+def golden(f, low: float = 0.0, high: float = 1.0, tol: float = 1e-3) -> float:
+    """The x in [low, high] minimising ``f`` (golden-section search, the ends included)."""
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = high - ratio * (high - low), low + ratio * (high - low)
+    fa, fb = f(a), f(b)
+    while high - low > tol:
+        if fa <= fb:
+            high, b, fb = b, a, fa
+            a = high - ratio * (high - low)
+            fa = f(a)
+        else:
+            low, a, fa = a, b, fb
+            b = low + ratio * (high - low)
+            fb = f(b)
+    return min((low, (low + high) / 2, high), key=f)
+
+
+def fit(path=None, chips: dict | None = None, models: dict | None = None) -> fitting.Fit:
+    """Stage 1: the kernel parameters fitted to every fitted row of data/measurements.toml."""
+    chips, models, measurements, ceilings, clocks = _load(path, chips, models)
+    exprs, targets = expressions(measurements, chips, models, clocks)
+    return _kernel_fit(exprs, targets, lower_bounds(ceilings))
+
+
+def _overlap_fit(rows, sets, clocks, chips, models, balance) -> float:
+    """Stage 2: the overlap (0..1) minimising the squared relative errors of ``rows`` (0.5
+    when no row is given)."""
+    if not rows:
+        return 0.5
+    return golden(lambda o: sum((predict(r, sets, clocks, chips, models, o, balance) / r.value - 1.0) ** 2
+                                for r in rows), 0.0, 1.0, 1e-4)
 
 
 def validate(path=None, chips: dict | None = None, models: dict | None = None) -> Validation:
-    """Refit, then every measured row in sample and held out (leave one out)."""
-    chips = chips if chips is not None else library.chips(path)
-    models = models if models is not None else library.models(path)
-    measurements = load_measurements(path)
-    exprs, targets = expressions(measurements, chips, models)
-    full = fit_parameters(exprs, targets)
+    """Fit both stages, then every measured row in sample and held out (leave one out: the
+    kernel parameters refit without the row, or the overlap refit without a deployment row)."""
+    chips, models, measurements, ceilings, clocks = _load(path, chips, models)
+    defaults = _defaults(path)
+    balance = defaults[BALANCE_KEY].value
+    lower = lower_bounds(ceilings)
+    exprs, targets = expressions(measurements, chips, models, clocks)
+    full = _kernel_fit(exprs, targets, lower)
     sets = family_sets(full.values)
+    deployed = [r for r in measurements if r.fit and r.setup.get("deployment") == "ep"]
+    overlap = _overlap_fit(deployed, sets, clocks, chips, models, balance)
     rows = []
     for row in measurements:
-        in_sample = predict(row, sets, chips, models)
+        in_sample = predict(row, sets, clocks, chips, models, overlap, balance)
         held = in_sample
-        if row.fit:
-            loo = fit_parameters({k: v for k, v in exprs.items() if k != row.id},
-                                 {k: v for k, v in targets.items() if k != row.id})
+        if row.fit and row.id in exprs:
+            loo = _kernel_fit({k: v for k, v in exprs.items() if k != row.id},
+                              {k: v for k, v in targets.items() if k != row.id}, lower, full)
             # a parameter only this row determined takes its documented default, never the row's value
             values = {**{n: _default_without(n) for n in full.values}, **loo.values}
-            held = predict(row, family_sets(values), chips, models)
-        alternative = None
-        if row.setup.get("deployment") == "ep":
-            alternative = ep_throughput(row, sets, chips, models, overlap=False)["tokens_per_gpu_s"]
-        rows.append(ValidationRow(row, in_sample, held, alternative))
-    return Validation(full, sets, tuple(rows))
+            held = predict(row, family_sets(values), clocks, chips, models, overlap, balance)
+        elif row.fit:
+            held_overlap = _overlap_fit([r for r in deployed if r.id != row.id], sets, clocks, chips, models, balance)
+            held = predict(row, sets, clocks, chips, models, held_overlap, balance)
+        low = high = None
+        chip = library.lookup(row.setup["chip"], chips, f"{row.id}: chip")
+        ends = _range_sets(chip, sets, clocks, ceilings)
+        if ends is not None:
+            low, high = (predict(row, end_sets, end_clocks, chips, models, overlap, balance)
+                         for end_sets, end_clocks in ends)
+        rows.append(ValidationRow(row, in_sample, held, low, high))
+    return Validation(full, sets, ceilings, clocks, overlap, balance, defaults, tuple(rows))
+
+
+def _range_sets(chip, sets: dict, clocks: dict, ceilings: dict):
+    """((low sets, low clocks), (high sets, high clocks)) for a chip whose kernels are assumed
+    (None when measured), bracketed as ``kernels.bracket`` does from these sets."""
+    if not set_for_chip(sets, chip.slug, clocks).assumed:
+        return None
+    family = next((f for f in FAMILIES if chip.slug in FAMILIES[f]["shares_kernels"]), "default")
+    ends = bracket(sets[family], [s for s in sets.values() if not s.assumed],
+                   [b.value for b in clocks.values() if not b.assumed], {k: b.value for k, b in ceilings.items()})
+    return [({name: ks for name in sets}, {chip.slug: Bound(chip.slug, clock, "range")}) for ks, clock in ends]
+
+
+def _defaults(path) -> dict[str, Bound]:
+    data = library.read_toml("measurements.toml", path)
+    out = {}
+    for entry in data.get("default", []):
+        key = str(entry.get("key", ""))
+        value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise InputError(f"measurements.toml: default {key}: value", f"must be a fraction from 0 to 1, got {value!r}")
+        out[key] = Bound(key, float(value), str(entry.get("source", "")), bool(entry.get("assumed", False)))
+    for key in (BALANCE_KEY, *OVERLAP_DEFAULTS):
+        if key not in out:
+            raise InputError(f"measurements.toml: default {key}", "missing")
+    return out
 
 
 def _default_without(name: str) -> float:
     """A parameter no remaining row determines, held out: its documented default (an
     efficiency of 0.7, an overhead of 0), never the value the left-out row gave."""
-    return 1.0 / 0.7 if PARAMETERS[name][1] == "eff" else 0.0
+    return 1.0 / DEFAULT_EFFICIENCY if PARAMETERS[name][1] == "eff" else DEFAULT_OVERHEAD_US
 
 
 def speedups(sets: dict[str, KernelSet] | None = None, path=None, chips: dict | None = None,
              models: dict | None = None, context: float = 32768) -> list[dict]:
     """MFA's speedup over each other design on each chip at ``context``, measured (from the
     Table 9 rows of data/measurements.toml) and modeled (``layer_latency`` with each design's
-    default layout: MFA and MLA dp, GQA tp; Table 9's setup). ``sets``: the kernel sets (default:
-    the stored ones, data/kernels.toml). Rows: chip, other model, measured, model, error."""
+    default layout: MFA and MLA dp, GQA tp; Table 9's setup). ``sets``: the kernel sets at the
+    sustained clock (default: the stored ones, data/kernels.toml). Rows: chip, other model,
+    measured, model, error."""
     chips = chips if chips is not None else library.chips(path)
     models = models if models is not None else library.models(path)
+    clocks = load_clocks(path)
     cells = {(m.setup["model"], m.setup["chip"]): m for m in load_measurements(path)
              if m.table == "Table 9" and float(m.setup["context"]) == float(context)}
     out = []
@@ -609,7 +467,7 @@ def speedups(sets: dict[str, KernelSet] | None = None, path=None, chips: dict | 
         if mfa is None or kind == {"mfa"}:
             continue
         chip = library.lookup(chip_slug, chips, "chip")
-        ks = set_for_chip(sets, chip_slug) if sets is not None else kernel_set(chip, path)
+        ks = set_for_chip(sets, chip_slug, clocks) if sets is not None else kernel_set(chip, path)
 
         def latency(row):
             s = row.setup
@@ -622,72 +480,3 @@ def speedups(sets: dict[str, KernelSet] | None = None, path=None, chips: dict | 
                     "measured": measured, "model": model, "error": model / measured - 1.0,
                     "cells": f"{m.table}: {m.cell} / {mfa.cell}"})
     return out
-
-
-# -- kernels.toml ---------------------------------------------------------------------------------------------
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).resolve().parent,
-                             capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def kernels_toml(result: Fit, date: str | None = None, commit: str | None = None) -> str:
-    """data/kernels.toml's text for a fit (numbers written exactly: they read back equal)."""
-    sets = family_sets(result.values)
-    date = date or _dt.date.today().isoformat()
-    commit = commit or _git_commit()
-    lines = [
-        "# Kernel efficiencies per chip family (costmodel.kernels), written by costmodel.validation:",
-        "#   python -m costmodel validate --write-kernels data/kernels.toml",
-        "# Do not edit by hand: tests/unit/test_validation.py refits from data/measurements.toml and",
-        "# checks these numbers. Fractions of peak in (0, 1]; overheads in microseconds per layer.",
-        "",
-        "[fit]",
-        f'date = "{date}"',
-        f'commit = "{commit}"',
-        'code = "costmodel/validation.py (fit_parameters) on costmodel/latency.py (ideal_parts)"',
-        'method = "least squares on relative errors, efficiencies in (0, 1] and overheads >= 0: damped Gauss-Newton '
-        'on the piecewise-linear model, each step a Lawson-Hanson NNLS (numpy), best of 9 fixed starts"',
-        f'rows = "data/measurements.toml rows with fit = true: {", ".join(result.rows)}"',
-        f"sum_squared_relative_error = {result.sse!r}",
-        f"link_efficiency = {LINK_EFFICIENCY!r}  # assumed, not fitted",
-        f"tile_m = {TILE_M}  # assumed from the kernels' sources, not fitted",
-        "",
-        "[parameters]  # as fitted: fractions of peak; overheads in us",
-    ]
-    for name, value in result.efficiencies().items():
-        lines.append(f'"{name}" = {value!r}  # {PARAMETERS[name][0]}')
-    for slug, ks in sets.items():
-        fam = FAMILIES[slug]
-        lines += ["", "[[family]]", f'slug = "{slug}"', f'name = "{fam["name"]}"']
-        if slug == "default":
-            lines += ["default = true",
-                      'note = "documented default, assumed: FlashAttention and GEMM values are the mean of the fitted '
-                      'families (Hopper, Ampere); MLA as FlashMLA on Hopper; overheads as fitted"']
-        else:
-            lines += [f"measured = {fam['measured']!r}".replace("'", '"'),
-                      f"shares_kernels = {fam['shares_kernels']!r}".replace("'", '"')]
-        lines += [f"link = {ks.link!r}", f"overhead_us = {ks.overhead_s * 1e6!r}",
-                  f"afd_overhead_us = {ks.afd_overhead_s * 1e6!r}"]
-        for name in ("flash", "mla", "linear", "gemm"):
-            k = getattr(ks, name)
-            lines += [f"[family.{name}]", f'kernel = "{k.kernel}"', f"hbm = {k.hbm!r}", f"flops = {k.flops!r}",
-                      f"tile_m = {k.tile_m}"]
-            if k.hbm_lowbit is not None:
-                lines.append(f"hbm_lowbit = {k.hbm_lowbit!r}")
-            lines.append(f"fitted = {'true' if k.fitted else 'false'}")
-    return "\n".join(lines) + "\n"
-
-
-def write_kernels(target, result: Fit) -> None:
-    """Write kernels.toml of the fit ``result`` (``fit`` or ``validate(...).fit``) to ``target``
-    atomically (temporary file, then rename)."""
-    text = kernels_toml(result)
-    target = Path(target)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-

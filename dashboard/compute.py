@@ -270,8 +270,9 @@ def validation_rows() -> list[dict]:
     rows = []
     for row in validation().rows:
         d, s = row.as_dict(), row.measurement.setup
-        d["kind"] = "Table 9 latency" if d["table"] == "Table 9" else (
-            "Table 8 Step-3 AFD" if s.get("model") == "step-3" else "DeepSeek-V3 (quoted in Table 8)")
+        d["kind"] = ("Table 9 latency" if d["table"] == "Table 9" else "Table 8 Step-3 AFD"
+                     if s.get("deployment") == "afd" else "public deployments" if s.get("deployment") == "ep"
+                     else "kernel benchmarks")
         d.update(model=s.get("model"), chip=str(s.get("chip", "")).upper(), context=s.get("context"))
         rows.append(d)
     return rows
@@ -329,14 +330,20 @@ def latency_curves(models: tuple, chips: tuple, context: tuple, batch: int, kv_d
     return tuple(out)
 
 
-def kernel_factor_rows() -> list[dict]:
-    """The fitted kernel efficiencies and overheads, with what each means."""
-    from costmodel.validation import PARAMETERS
+OVERLAP_MEANING = ("Expert-parallel deployments: share of the shorter of compute and the all-to-all hidden behind "
+                   "the longer (fitted to the public deployments)", "fraction")
 
-    fitted = validation().fit.efficiencies()
+
+def kernel_factor_rows() -> list[dict]:
+    """The fitted kernel efficiencies, overheads and the expert-parallel overlap, with what each
+    means and the ceiling public kernels reach."""
+    from costmodel.calibration import PARAMETERS
+
+    result = validation()
     rows = []
-    for name, value in fitted.items():
-        meaning, unit = PARAMETERS.get(name, ("", ""))
-        rows.append({"parameter": name, "value": value, "unit": {"eff": "fraction of peak", "us": "µs"}.get(unit, unit),
-                     "meaning": meaning})
+    for name, value in result.efficiencies().items():
+        meaning, kind, cap = PARAMETERS.get(name, (*OVERLAP_MEANING, None))
+        ceiling = result.ceilings.get(cap)
+        rows.append({"parameter": name, "value": value, "unit": {"eff": "fraction of peak", "us": "µs"}.get(kind, kind),
+                     "ceiling": None if ceiling is None else ceiling.value, "meaning": meaning})
     return rows

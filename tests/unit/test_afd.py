@@ -80,7 +80,7 @@ def test_infeasible_says_what_and_by_how_much():
     text = binding_constraint(p)
     assert not p.feasible and text.startswith("attention GPU memory") and "more than the 77.6 GB usable" in text
     hint = nearest_feasible(AFDSetup(STEP3, H800, H800, 32768), 2, 2, 2048)
-    assert "2A2F with micro-batch" in hint and "A2F at micro-batch 2048" in hint
+    assert "the same 2A2F with micro-batch" in hint and "F at micro-batch 2048" in hint
 
 
 def test_kv_that_cannot_fit():
