@@ -1,4 +1,4 @@
-"""Command line: `python -m costmodel {models,chips,cost,afd,attention,validate,paper}`; see README.md.
+"""Command line: `python -m costmodel {models,chips,cost,afd,decode,attention,validate,paper}`; see README.md.
 
 Exit status: 0 ok, 1 a paper mismatch, no feasible plan or a validated latency over its bound,
 2 bad input (one message naming the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
@@ -19,8 +19,11 @@ from .cost import cost_grid
 from .decode import parse_context
 from .errors import InputError
 from .arguments import Parser
-from .afd import (RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, layout_label, nearest_feasible, search,
-                  search_chip_pairs)
+from .afd import (KERNEL_TIMED, RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, layout_label,
+                  nearest_feasible, search, search_chip_pairs)
+from .afd import notes as afd_notes, range_plans as afd_range_plans
+from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, best_batch, range_plans
+from .deploy import evaluate as evaluate_deployment
 from .fields import Choice, declared
 from .kernels import chip_kernel_rows, kernel_set
 from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
@@ -177,8 +180,15 @@ def afd_row(plan) -> dict:
     row.update({
         "attention_memory_gb": float(plan.attention_memory_bytes) / 1e9, "ffn_memory_gb": float(plan.ffn_memory_bytes) / 1e9,
         "attention_max_context_tokens_per_gpu": float(plan.attention_max_context_tokens_per_gpu),
-        "binding_constraint": binding_constraint(plan),
+        "binding_constraint": binding_constraint(plan), "mtp_tokens": s.mtp_tokens, "mtp_accept": s.mtp_accept,
+        "overlap": s.overlap,
     })
+    ends = afd_range_plans(plan)
+    for name, end in zip(("low", "high"), ends or ()):
+        end = end.at(())
+        row.update({f"tokens_per_gpu_s_{name}": float(end.tokens_per_gpu_s), f"tpot_ms_{name}": float(end.tpot_s) * 1e3,
+                    f"usd_per_mtok_{name}": float(end.usd_per_mtok)})
+    row["notes"] = "; ".join(afd_notes(s))
     return row
 
 
@@ -405,7 +415,86 @@ def _print_validation_summary(result, speedups, worst: float, cells: int, failur
           f"(limit {100 * validation.TABLE9_LIMIT:.0f}%); {len(failures)} over.")
 
 
-EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command}
+# -- decode (deployments) ---------------------------------------------------------------------------
+# DecodeSetup values the decode command takes as --<key> options (from their declarations); the model,
+# the chip and the context have options of their own, the efficiency factors those of afd.
+DECODE_OPTIONS = {name: spec for name, spec in declared(DecodeSetup).items() if name != "context"}
+DECODE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DecodeSetup)}
+
+
+def _declared_values(args, options: dict) -> dict:
+    """{field: SI value} of every declared option the command line gives."""
+    return {name: _option_value(spec, getattr(args, spec.key), spec.key.replace("_", "-"))
+            for name, spec in options.items() if getattr(args, spec.key) is not None}
+
+
+def decode_rows(args) -> list[dict]:
+    """One row per (model, chip, context): the deployment at ``--batch`` requests per GPU, or
+    the largest batch meeting ``--tpot-ms``."""
+    known_m, known_c = known_models(args), known_chips(args)
+    models = [library.lookup(m, known_m, "model") for m in args.model]
+    chips = [library.lookup(c, known_c, "chip") for c in args.chip]
+    contexts = [parse_context(c) for c in args.context]
+    values = _declared_values(args, DECODE_OPTIONS)
+    efficiency = Efficiency(**_declared_values(args, EFFICIENCY_OPTIONS))
+    if args.batch is None and args.tpot_ms is None:
+        raise InputError("batch", "give --batch (requests per GPU) or --tpot-ms (the largest batch meeting it)")
+    tpot = None if args.tpot_ms is None else _option_value(AFD_OPTIONS["tpot_s"], args.tpot_ms, "tpot-ms")
+    batch = None if args.batch is None else _whole_option(args.batch, "batch", MAX_DECODE_BATCH)
+    rows = []
+    for model in models:
+        for chip in chips:
+            for context in contexts:
+                setup = DecodeSetup(model, chip, context=context, efficiency=efficiency, **values)
+                rows.append(_decode_row(setup, batch, tpot))
+    return rows
+
+
+def _decode_row(setup: DecodeSetup, batch, tpot) -> dict:
+    if batch is None:
+        plan = best_batch(setup, tpot)
+        if plan is None:
+            raise InputError("tpot-ms", f"no batch of {setup.model.slug} on {setup.chip.slug} meets "
+                                        f"{tpot * 1e3:g} ms per token (or one request's KV does not fit)")
+    else:
+        plan = evaluate_deployment(setup, batch).at(0)
+    ks = setup.kernel_set
+    row = {"model": setup.model.slug, "chip": setup.chip.slug, "deployment": setup.deployment, "gpus": setup.gpus,
+           "batch_per_gpu": int(plan.batch), "context": int(setup.context),
+           "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "tpot_ms": float(plan.tpot_s) * 1e3,
+           "step_ms": float(plan.step_s) * 1e3, "compute_ms": float(plan.compute_s) * 1e3,
+           "comm_ms": float(plan.comm_s) * 1e3, "memory_gb_per_gpu": float(plan.memory_bytes) / 1e9,
+           "memory_capacity_gb": plan.memory_capacity / 1e9, "fits_memory": bool(plan.fits_memory),
+           "bound": str(plan.bound), "mode": str(plan.mode), "layout": str(plan.layout),
+           "tokens_per_user_s": float(plan.tokens_per_user_s), "usd_per_mtok": float(plan.usd_per_mtok),
+           "overlap": setup.overlap_value, "balance": setup.balance_value, "mtp_tokens": setup.mtp_tokens,
+           "mtp_accept": setup.mtp_accept, "kv_dtype": setup.kv_dtype, "weight_dtype": setup.weight_dtype,
+           "kernel_set": ks.label, "kernels_assumed": ks.assumed}
+    row.update({f"{p.name.split(',')[0].replace(' + ', '_').replace(' ', '_').replace('->', '2').lower()}_ms":
+                float(p.seconds) * 1e3 for p in plan.parts})
+    ends = range_plans(setup, plan.batch)
+    if ends is not None:
+        for name, end in zip(("low", "high"), ends):
+            end = end.at(0)
+            row[f"tokens_per_gpu_s_{name}"] = float(end.tokens_per_gpu_s)
+            row[f"tpot_ms_{name}"] = float(end.tpot_s) * 1e3
+    row["notes"] = "; ".join(plan.notes)
+    return row
+
+
+DECODE_TABLE = ("model", "chip", "deployment", "gpus", "batch_per_gpu", "context", "tokens_per_gpu_s", "tpot_ms",
+                "step_ms", "compute_ms", "comm_ms", "memory_gb_per_gpu", "mode", "bound")
+
+
+def decode_command(args) -> int:
+    rows = decode_rows(args)
+    if args.format == "table":  # the main figures; csv and json carry every field
+        rows = [{k: r[k] for k in DECODE_TABLE} for r in rows]
+    _print_rows(rows, args.format)
+    return 0
+
+
+EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command, "decode": decode_command}
 
 
 def _data_options(p) -> None:
@@ -415,13 +504,13 @@ def _data_options(p) -> None:
                    help="a Hugging Face config.json or a TOML file in data/models.toml's shape (repeatable)")
 
 
-def _option_help(spec) -> str:
+def _option_help(spec, defaults: dict | None = None) -> str:
     """'TPOT target in ms (default 50). Time per output token...' from a field's declaration."""
     if isinstance(spec, Choice):
         what = f"{spec.label}: {', '.join(str(o) for o in spec.options if o is not None)}"
     else:
         what = spec.label + (f" in {spec.unit}" if spec.unit else "")
-    default = AFD_DEFAULTS.get(spec.name)
+    default = (AFD_DEFAULTS if defaults is None else defaults).get(spec.name)
     if spec.name in RATIO:
         what += " (default: searched)"
     elif default is not None:
@@ -481,6 +570,19 @@ def parser() -> Parser:
                                          "held out; exit 1 when a held-out Table 9 cell is off by more than 15%%")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--write-kernels", metavar="PATH", help="write the refit kernel efficiencies (kernels.toml) to PATH")
+    _data_options(p)
+    p = sub.add_parser("decode", help="decode as deployed (ep, tp or afd over G GPUs): tokens/GPU/s, TPOT, memory, "
+                                       "what binds; at --batch requests per GPU or the largest batch meeting --tpot-ms")
+    p.add_argument("--model", nargs="+", required=True, metavar="M")
+    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+    p.add_argument("--context", nargs="+", required=True, metavar="N", help="average KV length in tokens: 4096 or 4k")
+    p.add_argument("--batch", metavar="B", help="requests per GPU")
+    p.add_argument("--tpot-ms", metavar="T", help="without --batch: the largest batch whose TPOT meets T ms")
+    for spec in (*DECODE_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()):
+        p.add_argument(f"--{spec.key.replace('_', '-')}", dest=spec.key, metavar="X",
+                       help=_option_help(spec, {**DECODE_DEFAULTS, **AFD_DEFAULTS}) + (
+                           " Applies with --timing efficiency." if spec.name in KERNEL_TIMED else ""))
+    p.add_argument("--format", choices=FORMATS, default="table")
     _data_options(p)
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
     p.add_argument("--format", choices=FORMATS, default="table")

@@ -43,8 +43,8 @@ from .decode import MAX_CONTEXT
 from .errors import InputError, require_positive
 from .fields import Quantity, choice, declared, quantities, quantity
 from .ffn import MoEFFN
-from .kernels import KernelSet, kernel_set
-from .latency import LAYOUTS, layer_latency
+from .kernels import KernelSet, kernel_range, kernel_set
+from .latency import LAYOUTS, layer_latency, link_bytes_per_s
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
@@ -176,7 +176,9 @@ class AFDSetup:
     overlap: float = quantity("Overlap", "", 1.0, "overlap", default=1.0, minimum=0, maximum=1, step=0.05,
                               description="Share of the shorter pipeline stages hidden behind the slowest (1: the "
                                           "paper's pipeline, a slot is the slowest stage; 0: the stages add up)")
-    kernels: KernelSet | None = None  # an explicit kernel set (validation); None: the attention chip's
+    kernels: KernelSet | None = None  # an explicit kernel set for both sides (validation); None: each chip's
+    attention_set: KernelSet | None = None  # explicit sets per side (the ends of an assumed range)
+    ffn_set: KernelSet | None = None
 
     def __post_init__(self):
         if not isinstance(self.model, ModelSpec):
@@ -223,12 +225,12 @@ class AFDSetup:
     @property
     def kernel_set(self) -> KernelSet:
         """The efficiencies that time the attention side (see ``attention_timing``)."""
-        return self._kernels(self.attention_chip)
+        return self.attention_set or self._kernels(self.attention_chip)
 
     @property
     def ffn_kernel_set(self) -> KernelSet:
         """The efficiencies that time the FFN side: the FFN chip's GEMMs (see ``attention_timing``)."""
-        return self._kernels(self.ffn_chip)
+        return self.ffn_set or self._kernels(self.ffn_chip)
 
     def _kernels(self, chip: Chip) -> KernelSet:
         if self.kernels is not None:
@@ -739,6 +741,39 @@ def search_contexts(setup: AFDSetup, contexts, attention_instances=None, ffn_ins
         index = _choose(count, b, x, y, at, objective)
         plans.append(None if index is None else evaluate(at, x[index[0]], y[index[1]], b[index[2]]))
     return plans
+
+
+def range_plans(plan: AFDPlan) -> tuple[AFDPlan, AFDPlan] | None:
+    """The same xAyF and micro-batch at the low and high end of the attention and FFN chips'
+    assumed kernel efficiencies (``kernels.kernel_range``); None when both chips' kernels were
+    measured, the setup fixes its kernels or times with the efficiency factors."""
+    s = plan.setup
+    if s.kernels is not None or s.attention_timing != "kernels":
+        return None
+    ranges = [kernel_range(chip) for chip in (s.attention_chip, s.ffn_chip)]
+    if ranges == [None, None]:
+        return None
+    ends = []
+    for end in (0, 1):
+        sets = [r[end] if r is not None else kernel_set(chip) for r, chip in zip(ranges, (s.attention_chip, s.ffn_chip))]
+        at = replace(s, attention_set=sets[0], ffn_set=sets[1])
+        ends.append(evaluate(at, plan.attention_instances, plan.ffn_instances, plan.micro_batch))
+    return ends[0], ends[1]
+
+
+def notes(setup: AFDSetup) -> tuple[str, ...]:
+    """What the plan assumes that a user should know: assumed kernel efficiencies, a chip
+    without a scale-up figure whose NIC carries the attention instance's traffic."""
+    out = []
+    for role, chip, ks in (("attention", setup.attention_chip, setup.kernel_set), ("FFN", setup.ffn_chip,
+                                                                                    setup.ffn_kernel_set)):
+        if ks.assumed and setup.attention_timing == "kernels" and setup.kernels is None:
+            out.append(f"{role} chip {chip.slug}: kernel efficiencies assumed ({ks.label}); figures carry a range")
+    if setup.layout != "dp" and setup.attention_gpus > 1:
+        note = link_bytes_per_s(setup.attention_chip)[1]
+        if note:
+            out.append(note)
+    return tuple(dict.fromkeys(out))
 
 
 def nearest_feasible(setup: AFDSetup, attention_instances, ffn_instances, micro_batch) -> str:

@@ -40,7 +40,7 @@ from .decode import MAX_CONTEXT
 from .errors import InputError
 from .fields import choice, declared, quantity
 from .ffn import MoEFFN
-from .kernels import KernelSet, deployment_defaults, kernel_set
+from .kernels import KernelSet, deployment_defaults, kernel_range, kernel_set
 from .latency import ACTIVATION_BYTES, layer_latency, link_bytes_per_s
 from .model import ModelSpec
 from .precision import bytes_per_element
@@ -238,24 +238,21 @@ class DecodePlan:
 
 
 # -- the parts --------------------------------------------------------------------------------------
-def _gemm(flops, nbytes, s: DecodeSetup, ks: KernelSet):
-    """(seconds, bound) of GEMM work on the chip at the kernel set's GEMM efficiencies."""
+def _gemm(flops, nbytes, s: DecodeSetup, ks: KernelSet, launches: float, dtype: str | None = None):
+    """(seconds, bound) of GEMM work on the chip at the kernel set's GEMM efficiencies, each of
+    ``launches`` launches adding the set's fixed time; computed in ``dtype``'s format (default:
+    the weights')."""
     chip = s.chip
-    peak = chip.peak_flops(chip.compute_dtype(s.weight_dtype)) * ks.gemm.flops
+    peak = chip.peak_flops(chip.compute_dtype(dtype or s.weight_dtype)) * ks.gemm.flops
     bw = chip.mem_bw_bytes_per_s * ks.gemm.hbm
     compute, memory = np.asarray(flops, dtype=float) / peak, np.asarray(nbytes, dtype=float) / bw
-    return np.maximum(compute, memory), np.where(memory >= compute, "memory", "compute")
+    return np.maximum(compute, memory) + launches * ks.gemm_overhead_s, np.where(memory >= compute, "memory", "compute")
 
 
 def _head_gemm(tokens, s: DecodeSetup, ks: KernelSet, split: float = 1.0):
     """LM head for ``tokens`` tokens per GPU (BF16 weights, ``split`` ways vocabulary-parallel)."""
-    params = s.model.params().lm_head or s.model.params().embedding
-    chip = s.chip
-    peak = chip.peak_flops("bf16") * ks.gemm.flops
-    bw = chip.mem_bw_bytes_per_s * ks.gemm.hbm
-    compute = 2.0 * tokens * params / split / peak
-    memory = params * bytes_per_element(HEAD_DTYPE) / split / bw
-    return np.maximum(compute, memory), np.where(memory >= compute, "memory", "compute")
+    params = (s.model.params().lm_head or s.model.params().embedding) / split
+    return _gemm(2.0 * tokens * params, params * bytes_per_element(HEAD_DTYPE), s, ks, 1.0, HEAD_DTYPE)
 
 
 def _a2a_s(nbytes, s: DecodeSetup, ks: KernelSet):
@@ -300,9 +297,10 @@ def _ep_layers(s: DecodeSetup, ks: KernelSet, batch, tokens_per_request: int, dr
             received = tokens * ffn.top_k / beta  # routed tokens the busiest GPU computes
             touched = expected_experts_touched(max(slots, 1e-9), 1, received) if slots >= 1 else \
                 np.minimum(slots, received)
-            experts = _gemm(2.0 * received * ffn.expert_params(), touched * ffn.expert_params() * w, s, ks)
+            experts = _gemm(2.0 * received * ffn.expert_params(), touched * ffn.expert_params() * w, s, ks, 2.0)
             shared = _gemm(2.0 * tokens * (ffn.shared_params() + ffn.router_params()),
-                           (ffn.shared_params() * w + ffn.router_params() * ACTIVATION_BYTES), s, ks)
+                           (ffn.shared_params() * w + ffn.router_params() * ACTIVATION_BYTES), s, ks,
+                           3.0 if ffn.n_shared else 1.0)
             if s.gpus > 1:
                 comm = _a2a_s(received * (a2f_bytes_per_token(model.hidden, 1) + f2a_bytes_per_token(model.hidden)),
                               s, ks)
@@ -310,7 +308,7 @@ def _ep_layers(s: DecodeSetup, ks: KernelSet, batch, tokens_per_request: int, dr
                 comm = np.zeros_like(np.asarray(tokens, dtype=float))
         else:
             experts = (np.zeros_like(np.asarray(tokens, dtype=float)), "")
-            shared = _gemm(2.0 * tokens * ffn.total_params(), ffn.total_params() * w, s, ks)
+            shared = _gemm(2.0 * tokens * ffn.total_params(), ffn.total_params() * w, s, ks, 2.0)
             comm = np.zeros_like(np.asarray(tokens, dtype=float))
         out.append({"layers": layers, "attention": attn.compute_s, "attention_bound": attn.bound,
                     "experts": experts, "dense": shared, "comm": comm})
@@ -332,12 +330,13 @@ def _tp_layers(s: DecodeSetup, ks: KernelSet, batch, tokens_per_request: int, dr
         if isinstance(ffn, MoEFFN):
             touched = expected_experts_touched(ffn.n_routed, ffn.top_k, tokens)
             experts = _gemm(2.0 * tokens * ffn.top_k * ffn.expert_params() / g,
-                            touched * ffn.expert_params() * w / g, s, ks)
+                            touched * ffn.expert_params() * w / g, s, ks, 2.0)
             dense = _gemm(2.0 * tokens * (ffn.shared_params() / g + ffn.router_params()),
-                          ffn.shared_params() * w / g + ffn.router_params() * ACTIVATION_BYTES, s, ks)
+                          ffn.shared_params() * w / g + ffn.router_params() * ACTIVATION_BYTES, s, ks,
+                          3.0 if ffn.n_shared else 1.0)
         else:
             experts = (np.zeros_like(np.asarray(tokens, dtype=float)), "")
-            dense = _gemm(2.0 * tokens * ffn.total_params() / g, ffn.total_params() * w / g, s, ks)
+            dense = _gemm(2.0 * tokens * ffn.total_params() / g, ffn.total_params() * w / g, s, ks, 2.0)
         # the attention layer's own all-reduce is in its comm_s (latency's tp layout)
         out.append({"layers": layers, "attention": attn.compute_s, "attention_bound": attn.bound,
                     "experts": experts, "dense": dense, "comm": attn.comm_s + reduce})
@@ -389,8 +388,8 @@ def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
              Part("LM head", "compute", head_s, head_bound),
              Part(comm_name, "comm", totals["comm"], "network" if s.gpus > s.node_gpus else "scale-up link"))
     memory, kv_per_request = _memory(s, batch)
-    link, note = link_bytes_per_s(s.chip)
-    notes = (note,) if note and s.gpus > 1 else ()
+    _, note = link_bytes_per_s(s.chip)
+    notes = (note,) if note and min(s.gpus, s.node_gpus) > 1 else ()
     return DecodePlan(setup=s, batch=batch, parts=parts, step_s=step,
                       mode=np.where(two, "two-batch overlap", "one batch"), memory_bytes=memory,
                       kv_bytes_per_request=kv_per_request, notes=notes)
@@ -507,3 +506,15 @@ def best_batch(setup: DecodeSetup, tpot_s: float) -> DecodePlan | None:
         return fplan.at(int(j[-1]))
     return plan.at(i)
 
+
+
+def range_plans(setup: DecodeSetup, batch_per_gpu) -> tuple[DecodePlan, DecodePlan] | None:
+    """The deployment at the low and high end of the chip's assumed kernel efficiencies
+    (``kernels.kernel_range``); None when its kernels were measured, or the setup fixes its own."""
+    if setup.kernels is not None or setup.timing != "kernels":
+        return None
+    ends = kernel_range(setup.chip)
+    if ends is None:
+        return None
+    low, high = (evaluate(replace(setup, kernels=ks), batch_per_gpu) for ks in ends)
+    return low, high
