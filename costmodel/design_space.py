@@ -22,13 +22,18 @@ reproduces ``cost_grid``'s numbers bit for bit (tested for every library model):
     attention = max(core FLOPs x U_flop, KV bytes x U_byte) + linear FLOPs x U_flop,
     FFN = FFN FLOPs x U_flop, per 1M tokens; U in the chip's compute format for the weights.
 
-Multi-token prediction (assumptions, stated): with T tokens per decode step every token of the
-step attends to the same cache, which is read once for all T query tokens, and every predicted
-token is accepted (acceptance rate 1; the MTP head's own compute is not counted). Per decoded
-token the KV bytes read are therefore KV(c) / T, while core, projection and FFN FLOPs per token
-are unchanged: attention intensity (core FLOPs per KV byte read) is T times the single-token
-one and the memory-bound KV term of the cost drops by T. The T - 1 extra cache entries are
-neglected (c >> T). KV storage is unchanged.
+Multi-token prediction: with T tokens per decode step every token of the step attends to the
+same cache, which is read once for all T query tokens; a of them are accepted on average
+(``mtp_accept``: default the published acceptance for T, ``MTP_ACCEPTED``); the MTP module's
+own layer (one layer like the model's average one) drafts the T - 1 extra tokens, one run per
+draft at one token per request. Per decoded token, of the body's per-token figures (L layers):
+
+    main model:  KV read = KV(c) / a,  FLOPs = FLOPs x T / a   (core, projections and FFN alike)
+    MTP layer:   (T - 1) / (a L) x the body's KV read and FLOPs  (``mtp_usd_per_mtok``)
+
+so the attention intensity (core FLOPs per KV byte read) is T times the single-token one (the
+paper's what-if) and T = a = 1 is the model without MTP, bit for bit. The T - 1 extra cache
+entries are neglected (c >> T). KV storage is unchanged.
 
 KV precision: "low-bit storage, high-bit compute" (the paper's §5.2): the bits set the bytes
 per cached element; the FLOPs are priced in the chip's compute format for the weights, as in
@@ -52,6 +57,7 @@ numpy and the standard library only; never imports the dashboard.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -71,6 +77,12 @@ FAMILY_LABELS = {"mfa": "MFA", "gqa": "GQA", "mla": "MLA"}
 OWN_KV = 0  # kv_bits 0: each layer group keeps its own KV format
 KV_BITS = (OWN_KV, 4, 8, 16, 32)
 MAX_TOKENS_PER_STEP = 16
+# Accepted tokens per step by tokens per step (1 + drafts): TensorRT-LLM, 'Pushing Latency Boundaries:
+# Optimizing DeepSeek-R1 Performance on NVIDIA B200 GPUs' (github NVIDIA/TensorRT-LLM docs/source/blogs/
+# tech_blog/blog1, @01c4ece), table 'Autoregressive MTP Layers': 1.92, 2.58, 2.82 for 1, 2, 3 MTP layers
+# (DeepSeek-V3's report: the second token accepted 85-90% of the time).
+MTP_ACCEPTED = {1: 1.0, 2: 1.92, 3: 2.58, 4: 2.82}
+
 # The parameters a design of each family sets (besides kv_bits and tokens_per_step).
 PARAMETERS = {
     "gqa": ("q_per_kv", "n_kv", "head_dim"),
@@ -231,8 +243,9 @@ class DesignGrid:
     holds for one request at ``context``), ``kv_bytes_per_context_token`` (stored / context),
     ``attention_flops`` (core), ``linear_flops`` (projections), ``intensity`` (core FLOPs per
     KV byte read), ``attention_weight_bytes`` (projection weights at the weight precision).
-    ``ffn_flops`` is the body's, per token. Per design and chip (shape + (chips,)), USD per 1M
-    decoded tokens: ``attention_usd_per_mtok``, ``ffn_usd_per_mtok``, and
+    ``ffn_flops``: the body's per decoded token (with MTP's factor). Per design and chip (shape
+    + (chips,)), USD per 1M decoded tokens: ``attention_usd_per_mtok``, ``ffn_usd_per_mtok``,
+    ``mtp_usd_per_mtok`` (the MTP layer's drafts; 0 without MTP), and
     ``attention_memory_bound``, ``context_per_gpu`` (tokens). ``ridge`` per chip."""
 
     model: ModelSpec
@@ -246,10 +259,11 @@ class DesignGrid:
     kv_stored_bytes: np.ndarray
     attention_flops: np.ndarray
     linear_flops: np.ndarray
-    ffn_flops: float
+    ffn_flops: np.ndarray | float
     attention_weight_bytes: np.ndarray
     attention_usd_per_mtok: np.ndarray
     ffn_usd_per_mtok: np.ndarray
+    mtp_usd_per_mtok: np.ndarray
     attention_memory_bound: np.ndarray
     context_per_gpu: np.ndarray
     ridge: np.ndarray
@@ -264,7 +278,7 @@ class DesignGrid:
 
     @property
     def total_usd_per_mtok(self) -> np.ndarray:
-        return self.attention_usd_per_mtok + self.ffn_usd_per_mtok
+        return self.attention_usd_per_mtok + self.ffn_usd_per_mtok + self.mtp_usd_per_mtok
 
     @property
     def intensity(self) -> np.ndarray:
@@ -285,13 +299,30 @@ class DesignGrid:
         return {name: int(np.broadcast_to(v, self.shape)[index]) for name, v in self.values.items()}
 
 
+def mtp_factors(model: ModelSpec, tokens_per_step, mtp_accept: float | None = None) -> tuple:
+    """(main KV factor 1 / a, main FLOPs factor T / a, MTP layer factor (T - 1) / (a L)) per
+    decoded token for T = ``tokens_per_step`` (an array) and the accepted tokens per step a
+    (None: ``MTP_ACCEPTED`` by T; a number: at most T)."""
+    t = np.asarray(tokens_per_step, dtype=float)
+    if mtp_accept is None:
+        accepted = np.vectorize(lambda n: MTP_ACCEPTED.get(int(n), float(n)), otypes=[float])(t)
+    else:
+        value = float(mtp_accept)
+        if not (math.isfinite(value) and value >= 1):
+            raise InputError("mtp_accept", f"accepted tokens per step must be at least 1, got {mtp_accept!r}")
+        accepted = np.minimum(value, t)
+    return 1.0 / accepted, t / accepted, (t - 1.0) / (accepted * model.layers)
+
+
 def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | None = None,
-                axes: dict | None = None, weight_dtype: str = "fp8", **fixed) -> DesignGrid:
+                axes: dict | None = None, weight_dtype: str = "fp8", mtp_accept: float | None = None,
+                **fixed) -> DesignGrid:
     """Every combination of ``axes`` ({parameter: values}, in order: the result's dimensions)
     of ``family`` designs (default: the model's own) replacing the attention of ``model``'s
     softmax layers, on every chip of ``chips``, at ``context`` tokens (one number). Parameters
-    not swept take ``fixed`` values, else ``base_design``'s. One vectorized evaluation; raises
-    InputError naming the parameter for an invalid value."""
+    not swept take ``fixed`` values, else ``base_design``'s; ``mtp_accept``: accepted tokens
+    per step (None: the published acceptance for each tokens-per-step). One vectorized
+    evaluation; raises InputError naming the parameter for an invalid value."""
     if not isinstance(model, ModelSpec):
         raise InputError("model", f"expected a model, got {type(model).__name__}")
     chips = tuple(chips)
@@ -342,18 +373,23 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
         stored = stored + group.layers * attn.kv_stored_elements(ctx) * b
         core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
         linear_params = linear_params + group.layers * params
-    kv_read = kv / np.asarray(values["tokens_per_step"], dtype=float)
+    kv_factor, flops_factor, draft = mtp_factors(model, values["tokens_per_step"], mtp_accept)
     full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)  # noqa: E731
-    kv_read, stored, core = full(kv_read), full(stored), full(core)
+    kv_read, stored, core = full(kv * kv_factor), full(stored), full(core * flops_factor)
     linear_params = full(linear_params)
-    linear = 2.0 * linear_params
+    linear = 2.0 * linear_params * full(flops_factor)
+    ffn_flops = token.ffn_flops * full(flops_factor)
+    draft = full(draft)[..., None]
 
     units = tuple(unit_costs(c, weight_dtype) for c in chips)
     uf = np.array([u.usd_per_flop for u in units])
     ub = np.array([u.usd_per_byte for u in units])
     core_c, kv_c, linear_c = core[..., None], kv_read[..., None], linear[..., None]
     attention = attention_usd(core_c, kv_c, linear_c, uf, ub) * TOKENS_PER_UNIT
-    ffn = np.broadcast_to(token.ffn_flops * uf * TOKENS_PER_UNIT, attention.shape)
+    ffn = np.broadcast_to(ffn_flops[..., None] * uf * TOKENS_PER_UNIT, attention.shape)
+    body = (attention_usd(full(core)[..., None], full(kv)[..., None], 2.0 * linear_params[..., None], uf, ub)
+            + token.ffn_flops * uf) * TOKENS_PER_UNIT  # one token through the body, no MTP
+    mtp = draft * body  # the MTP layer: (T - 1) / (a L) of the body per decoded token
     params = model.params()
     weights = linear_params * weight_bytes + (params.embedding + params.lm_head) * weight_bytes
     free = np.maximum(np.array([c.mem_bytes for c in chips]) - weights[..., None], 0.0)
@@ -363,8 +399,9 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
         axes=tuple((name, axes[name]) for name in order),
         values={name: np.asarray(v) for name, v in values.items()},
         kv_read_bytes=kv_read, kv_stored_bytes=stored, attention_flops=core, linear_flops=linear,
-        ffn_flops=float(token.ffn_flops), attention_weight_bytes=linear_params * weight_bytes,
-        attention_usd_per_mtok=attention, ffn_usd_per_mtok=ffn, attention_memory_bound=kv_c * ub >= core_c * uf,
+        ffn_flops=ffn_flops, attention_weight_bytes=linear_params * weight_bytes,
+        attention_usd_per_mtok=attention, ffn_usd_per_mtok=ffn, mtp_usd_per_mtok=mtp,
+        attention_memory_bound=kv_c * ub >= core_c * uf,
         context_per_gpu=context_per_gpu, ridge=np.array([c.ridge_point(weight_dtype) for c in chips]),
     )
 

@@ -62,31 +62,50 @@ GOLDEN = {"step-3": 128, "deepseek-v3": 512, "qwen3-235b-a22b": 32}
 
 @pytest.mark.parametrize("slug", list(GOLDEN))
 def test_golden_intensities_and_what_ifs(slug):
-    grid = design_grid(MODELS[slug], PAPER_CHIPS, 8192, axes={"kv_bits": [8, 4], "tokens_per_step": [1, 2, 4]})
+    grid = design_grid(MODELS[slug], PAPER_CHIPS, 8192, axes={"kv_bits": [8, 4], "tokens_per_step": [1, 2, 4]},
+                       mtp_accept=1.0)
     value = GOLDEN[slug]
     assert grid.intensity.tolist() == [[value, 2 * value, 4 * value], [2 * value, 4 * value, 8 * value]]
     assert design_grid(MODELS[slug], PAPER_CHIPS, 32768).intensity == value  # independent of context
 
 
 def test_mtp_reads_the_cache_once_per_step():
-    grid = design_grid(STEP3, PAPER_CHIPS, 8192, axes={"tokens_per_step": [1, 2, 3, 4]})
+    """Every draft accepted (a = T): the cache is read once per T decoded tokens, the FLOPs per
+    decoded token stay; the MTP layer adds (T - 1) / (T L) of the body per token."""
+    grid = design_grid(STEP3, PAPER_CHIPS, 8192, axes={"tokens_per_step": [1, 2, 3, 4]}, mtp_accept=4.0)
     kv, core = grid.kv_read_bytes, grid.attention_flops
-    assert np.allclose(kv * [1, 2, 3, 4], kv[0], rtol=1e-15) and np.all(core == core[0])
-    assert np.all(grid.kv_stored_bytes == grid.kv_stored_bytes[0]) and np.all(grid.linear_flops == grid.linear_flops[0])
+    assert np.allclose(kv * [1, 2, 3, 4], kv[0], rtol=1e-15) and np.allclose(core, core[0], rtol=1e-15)
+    assert np.all(grid.kv_stored_bytes == grid.kv_stored_bytes[0]) and np.allclose(grid.linear_flops, grid.linear_flops[0])
     h800 = 0  # memory-bound: the KV term falls with the tokens per step, the projections stay
     assert grid.attention_memory_bound[:, h800].all()
     units = [library.chip("h800").price_usd_per_hour / 3600 / x for x in (1.98e15, 3.35e12)]
     expected = (kv * units[1] + grid.linear_flops * units[0]) * 1e6
     assert np.allclose(grid.attention_usd_per_mtok[:, h800], expected, rtol=1e-12)
     assert np.all(np.diff(grid.attention_usd_per_mtok[:, h800]) < 0)
-    assert np.all(grid.ffn_usd_per_mtok == grid.ffn_usd_per_mtok[0])
+    assert np.allclose(grid.ffn_usd_per_mtok, grid.ffn_usd_per_mtok[0], rtol=1e-15)
+    body = grid.attention_usd_per_mtok[0] + grid.ffn_usd_per_mtok[0]  # one token, no MTP
+    t = np.array([1, 2, 3, 4])[:, None]
+    assert np.allclose(grid.mtp_usd_per_mtok, (t - 1) / (t * STEP3.layers) * body, rtol=1e-12)
+
+
+def test_mtp_acceptance_is_published_and_drafts_cost():
+    """Default acceptance by tokens per step: TensorRT-LLM's DeepSeek-R1 table (1.92, 2.58, 2.82
+    tokens per step for 1, 2, 3 MTP layers). Rejected drafts cost: with a = 1 (all rejected)
+    two tokens per step cost more than one."""
+    grid = design_grid(DSV3, PAPER_CHIPS, 8192, axes={"tokens_per_step": [1, 2, 3, 4]})
+    kv = grid.kv_read_bytes
+    assert np.allclose(kv[0] / kv, [1.0, 1.92, 2.58, 2.82], rtol=1e-12)
+    rejected = design_grid(DSV3, PAPER_CHIPS, 8192, axes={"tokens_per_step": [1, 2]}, mtp_accept=1.0)
+    assert np.all(rejected.total_usd_per_mtok[1] > rejected.total_usd_per_mtok[0])
+    with pytest.raises(InputError, match="mtp_accept"):
+        design_grid(DSV3, PAPER_CHIPS, 8192, mtp_accept=0.5)
 
 
 def test_gqa_intensity_depends_only_on_grouping_precision_and_tokens():
     """GQA/MFA: 4 n_q d / (2 n_kv d b) x T = 2 (q per KV) T / b, whatever the head count or dim."""
     grid = design_grid(QWEN3, PAPER_CHIPS, 8192, "gqa", {"q_per_kv": [1, 2, 8, 64], "n_kv": [1, 3, 8],
                                                           "head_dim": [64, 256], "kv_bits": [16, 8, 4],
-                                                          "tokens_per_step": [1, 3]})
+                                                          "tokens_per_step": [1, 3]}, mtp_accept=2.0)
     q = np.array([1, 2, 8, 64])[:, None, None, None, None]
     b = np.array([2.0, 1.0, 0.5])[None, None, None, :, None]
     t = np.array([1, 3])[None, None, None, None, :]
