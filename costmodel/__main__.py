@@ -25,7 +25,7 @@ from .afd import notes as afd_notes, range_plans as afd_range_plans
 from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, best_batch, range_plans
 from .deploy import evaluate as evaluate_deployment
 from .fields import Choice, declared
-from .kernels import chip_kernel_rows, kernel_set
+from .kernels import assumptions, chip_kernel_rows, kernel_range, kernel_set
 from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
 from .precision import check_dtype, dtype_for_bits
 
@@ -188,6 +188,8 @@ def afd_row(plan) -> dict:
         end = end.at(())
         row.update({f"tokens_per_gpu_s_{name}": float(end.tokens_per_gpu_s), f"tpot_ms_{name}": float(end.tpot_s) * 1e3,
                     f"usd_per_mtok_{name}": float(end.usd_per_mtok)})
+    row["assumed"] = "; ".join(dict.fromkeys(assumptions(s.attention_chip, s.kernel_set)
+                                             + assumptions(s.ffn_chip, s.ffn_kernel_set)))
     row["notes"] = "; ".join(afd_notes(s))
     return row
 
@@ -309,6 +311,8 @@ def attention_rows(args) -> list[dict]:
             lay = layout or default_layout(model)
             lat = layer_latency(model, chip, contexts, gpus, batch, lay, kv_dtype=kv_dtype,
                                 attention_dtype=attention_dtype, weight_dtype=weight_dtype, kernels=ks)
+            ends = [layer_latency(model, chip, contexts, gpus, batch, lay, kv_dtype=kv_dtype, attention_dtype=attention_dtype,
+                                  weight_dtype=weight_dtype, kernels=end) for end in kernel_range(chip, args.data) or ()]
             kinds = sorted({g.attention.kind for g in model.attention_groups})
             for k, context in enumerate(contexts):
                 rows.append({
@@ -325,7 +329,8 @@ def attention_rows(args) -> list[dict]:
                     "attention_dtype": attention_dtype, "weight_dtype": weight_dtype,
                     "kernel": ", ".join(ks.attention(kind).kernel for kind in kinds),
                     "kernel_set": ks.family, "kernels_assumed": ks.assumed, "kernel_set_label": ks.label,
-                    "notes": "; ".join(lat.notes),
+                    **{f"latency_us_{name}": float(end.latency_s[k]) * 1e6 for name, end in zip(("high", "low"), ends)},
+                    "assumed": "; ".join(assumptions(chip, ks, args.data)), "notes": "; ".join(lat.notes),
                 })
     return rows
 
@@ -478,6 +483,7 @@ def _decode_row(setup: DecodeSetup, batch, tpot) -> dict:
             end = end.at(0)
             row[f"tokens_per_gpu_s_{name}"] = float(end.tokens_per_gpu_s)
             row[f"tpot_ms_{name}"] = float(end.tpot_s) * 1e3
+    row["assumed"] = "; ".join(assumptions(setup.chip, ks))
     row["notes"] = "; ".join(plan.notes)
     return row
 

@@ -346,3 +346,14 @@ def _deployment_defaults(path: str | None) -> dict[str, dict]:
             values[key] = float(value)
         out[name] = {**values, "source": str(entry.get("source", ""))}
     return out
+
+
+def assumptions(chip: Chip, ks: KernelSet, path: str | os.PathLike | None = None) -> list[str]:
+    """Which inputs of a figure on ``chip`` timed by ``ks`` are estimates: the chip's assumed
+    fields, its kernel efficiencies, its sustained clock."""
+    out = [f"chip {chip.slug}: {name}" for name in sorted(chip.assumed)]
+    if ks.assumed and ks.family != "efficiency":
+        out.append(f"chip {chip.slug}: kernel efficiencies ({ks.label})")
+    if ks.family != "efficiency" and clock(chip.slug, path)[2]:
+        out.append(f"chip {chip.slug}: sustained clock ({clock(chip.slug, path)[1]})")
+    return out

@@ -94,3 +94,60 @@ def test_import_is_light():
     code = "import sys, costmodel; print(sorted(m for m in ('streamlit', 'plotly', 'pandas') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+# -- decode (deployments) -------------------------------------------------------------------------------
+DECODE_FIELDS = ("model", "chip", "deployment", "gpus", "batch_per_gpu", "context", "tokens_per_gpu_s", "tpot_ms",
+                 "step_ms", "compute_ms", "comm_ms", "memory_gb_per_gpu", "bound")
+
+
+def test_decode_json_fields_and_a_row_per_model_chip_context():
+    out = run("decode", "--model", "deepseek-v3", "qwen3-235b-a22b", "--chip", "h800", "h20", "--context", "4k", "32k",
+              "--deployment", "ep", "--gpus", "64", "--batch", "64", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 2 * 2 * 2
+    for row in rows:
+        assert all(field in row for field in DECODE_FIELDS)
+        assert row["tokens_per_gpu_s"] == pytest.approx(64 * 1000 / row["tpot_ms"], rel=1e-9)  # no MTP: a = 1
+        assert row["step_ms"] <= row["compute_ms"] + row["comm_ms"] + 1e-9
+
+
+def test_decode_deepseek_blog_setup_meets_its_tpot():
+    """DeepSeek's decode blog: EP144 on H800, 32 redundant experts, KV 4,989, 20-22 tokens/s per
+    user: the largest batch meeting 47.6 ms per token gives ~1,850 tokens/GPU/s (within 20%)."""
+    out = run("decode", "--model", "deepseek-v3", "--chip", "h800", "--deployment", "ep", "--gpus", "144",
+              "--redundant-experts", "32", "--context", "4989", "--tpot-ms", "47.6", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    (row,) = json.loads(out.stdout)
+    assert row["tpot_ms"] <= 47.6 and row["tokens_per_gpu_s"] == pytest.approx(1850, rel=0.20)
+
+
+@pytest.mark.parametrize("args,field", [
+    (("--batch", "0"), "batch"),
+    (("--deployment", "pp"), "deployment"),
+    (("--gpus", "12", "--deployment", "afd"), "gpus"),
+    (("--mtp-tokens", "2", "--mtp-accept", "3"), "mtp_accept"),
+    (("--overlap", "1.5"), "overlap"),
+    (("--hbm-efficiency", "1"), "hbm_efficiency"),
+    ((), "batch"),
+])
+def test_decode_bad_input_exit_2(args, field):
+    base = ["decode", "--model", "deepseek-v3", "--chip", "h800", "--context", "4k", "--gpus", "16"]
+    if "--batch" not in args and args:
+        base += ["--batch", "32"]
+    out = run(*base, *args)
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_decode_efficiency_flags_apply_with_efficiency_timing():
+    args = ["decode", "--model", "deepseek-v3", "--chip", "h800", "--context", "4k", "--gpus", "16", "--batch", "64",
+            "--timing", "efficiency", "--format", "json"]
+    slow, fast = (json.loads(run(*args, "--hbm-efficiency", value).stdout)[0] for value in ("0.3", "1"))
+    assert slow["tpot_ms"] > fast["tpot_ms"]
+
+
+def test_afd_efficiency_flag_is_refused_under_kernel_timing():
+    out = run("afd", "--model", "step-3", "--attention-chip", "h800", "--context", "8k", "--hbm-efficiency", "1")
+    assert out.returncode == 2 and "hbm_efficiency" in out.stderr and "'efficiency'" in out.stderr
