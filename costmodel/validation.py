@@ -328,10 +328,10 @@ def _load(path, chips, models):
     return chips, models, load_measurements(path), load_ceilings(path), load_clocks(path)
 
 
-def _kernel_fit(exprs: dict, targets: dict, lower: dict, start: fitting.Fit | None = None) -> fitting.Fit:
-    starts = [start.values | {n: v for n, v in _start(0.7, 10.0).items() if n not in start.values}] if start \
-        else [_start(e, o) for e, o in STARTS]
-    return fitting.fit(exprs, targets, lower, starts)
+def _kernel_fit(exprs: dict, targets: dict, lower: dict) -> fitting.Fit:
+    """Stage 1 from the fixed starts (never from another fit's end point: a held-out fit that
+    started where the full fit ended would inherit the left-out row along flat directions)."""
+    return fitting.fit(exprs, targets, lower, [_start(e, o) for e, o in STARTS])
 
 
 def expressions(measurements, chips: dict, models: dict, clocks: dict) -> tuple[dict, dict]:
@@ -398,7 +398,7 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
         held = in_sample
         if row.fit and row.id in exprs:
             loo = _kernel_fit({k: v for k, v in exprs.items() if k != row.id},
-                              {k: v for k, v in targets.items() if k != row.id}, lower, full)
+                              {k: v for k, v in targets.items() if k != row.id}, lower)
             # a parameter only this row determined takes its documented default, never the row's value
             values = {**{n: _default_without(n) for n in full.values}, **loo.values}
             held = predict(row, family_sets(values), clocks, chips, models, overlap, balance)
