@@ -276,110 +276,102 @@ def _allreduce_s(nbytes, s: DecodeSetup, ks: KernelSet):
     return moved / (link * ks.link) if s.gpus <= s.node_gpus else moved / s.net_value
 
 
-def _layer_groups(model: ModelSpec):
-    """Per FFN group: (layers, ffn); attention is averaged over the model's layers."""
-    return [(g.layers, g.ffn) for g in model.ffn_groups]
-
-
-def _ep_layers(s: DecodeSetup, ks: KernelSet, batch, tokens_per_request: int, draft: bool = False) -> dict:
-    """EP: per FFN group, (layers, compute seconds, comm seconds) of one layer at ``batch``
-    requests per GPU each decoding ``tokens_per_request`` tokens; with the attention."""
-    model, k = s.model, tokens_per_request
-    attn = layer_latency(model, s.chip, s.context, 1, batch, "dp", kv_dtype=s.kv_dtype,
-                         attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype, kernels=ks, query_tokens=k)
+def ffn_parts(s: DecodeSetup, ks: KernelSet, ffn, tokens) -> tuple:
+    """One FFN layer for ``tokens`` tokens per GPU (ep; under tp the group's tokens, every GPU
+    sees them all): ((experts seconds, bound), (dense FFN, shared experts and router seconds,
+    bound), all-to-all or all-reduce seconds)."""
     w = bytes_per_element(s.weight_dtype)
-    beta = s.balance_value
-    out = []
-    for layers, ffn in (_layer_groups(model)[-1:] if draft else _layer_groups(model)):
-        tokens = batch * k
-        if isinstance(ffn, MoEFFN):
+    zero = np.zeros_like(np.asarray(tokens, dtype=float))
+    g = float(s.gpus) if s.deployment == "tp" else 1.0  # tp: every weight split over the group
+    if isinstance(ffn, MoEFFN):
+        if s.deployment == "tp":
+            received = tokens * ffn.top_k / g  # FLOPs per GPU: every expert's share of every token
+            touched = expected_experts_touched(ffn.n_routed, ffn.top_k, tokens) / g
+        else:
             slots = (ffn.n_routed + s.redundant_experts) / s.gpus  # experts each GPU holds
-            received = tokens * ffn.top_k / beta  # routed tokens the busiest GPU computes
+            received = tokens * ffn.top_k / s.balance_value  # routed tokens the busiest GPU computes
             touched = expected_experts_touched(max(slots, 1e-9), 1, received) if slots >= 1 else \
                 np.minimum(slots, received)
-            experts = _gemm(2.0 * received * ffn.expert_params(), touched * ffn.expert_params() * w, s, ks, 2.0)
-            shared = _gemm(2.0 * tokens * (ffn.shared_params() + ffn.router_params()),
-                           (ffn.shared_params() * w + ffn.router_params() * ACTIVATION_BYTES), s, ks,
-                           3.0 if ffn.n_shared else 1.0)
-            if s.gpus > 1:
-                comm = _a2a_s(received * (a2f_bytes_per_token(model.hidden, 1) + f2a_bytes_per_token(model.hidden)),
-                              s, ks)
-            else:
-                comm = np.zeros_like(np.asarray(tokens, dtype=float))
-        else:
-            experts = (np.zeros_like(np.asarray(tokens, dtype=float)), "")
-            shared = _gemm(2.0 * tokens * ffn.total_params(), ffn.total_params() * w, s, ks, 2.0)
-            comm = np.zeros_like(np.asarray(tokens, dtype=float))
-        out.append({"layers": layers, "attention": attn.compute_s, "attention_bound": attn.bound,
-                    "experts": experts, "dense": shared, "comm": comm})
-    return out
+        experts = _gemm(2.0 * received * ffn.expert_params(), touched * ffn.expert_params() * w, s, ks, 2.0)
+        dense = _gemm(2.0 * tokens * (ffn.shared_params() / g + ffn.router_params()),
+                      ffn.shared_params() * w / g + ffn.router_params() * ACTIVATION_BYTES, s, ks,
+                      3.0 if ffn.n_shared else 1.0)
+        if s.deployment == "ep" and s.gpus > 1:
+            per_copy = a2f_bytes_per_token(s.model.hidden, 1) + f2a_bytes_per_token(s.model.hidden)
+            return experts, dense, _a2a_s(received * per_copy, s, ks)
+    else:
+        experts = (zero, "")
+        dense = _gemm(2.0 * tokens * ffn.total_params() / g, ffn.total_params() * w / g, s, ks, 2.0)
+    if s.deployment == "tp":
+        return experts, dense, _allreduce_s(tokens * s.model.hidden * ACTIVATION_BYTES, s, ks)
+    return experts, dense, zero
 
 
-def _tp_layers(s: DecodeSetup, ks: KernelSet, batch, tokens_per_request: int, draft: bool = False) -> list:
-    """TP: per FFN group, one layer's parts at ``batch`` requests per GPU (the group serves
-    batch x G requests, every GPU sees all of them)."""
-    model, k, g = s.model, tokens_per_request, float(s.gpus)
-    total = batch * g
-    attn = layer_latency(model, s.chip, s.context, s.gpus, total, "tp", kv_dtype=s.kv_dtype,
-                         attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype, kernels=ks, query_tokens=k)
-    w = bytes_per_element(s.weight_dtype)
-    reduce = _allreduce_s(total * k * model.hidden * ACTIVATION_BYTES, s, ks)
-    out = []
-    for layers, ffn in (_layer_groups(model)[-1:] if draft else _layer_groups(model)):
-        tokens = total * k
-        if isinstance(ffn, MoEFFN):
-            touched = expected_experts_touched(ffn.n_routed, ffn.top_k, tokens)
-            experts = _gemm(2.0 * tokens * ffn.top_k * ffn.expert_params() / g,
-                            touched * ffn.expert_params() * w / g, s, ks, 2.0)
-            dense = _gemm(2.0 * tokens * (ffn.shared_params() / g + ffn.router_params()),
-                          ffn.shared_params() * w / g + ffn.router_params() * ACTIVATION_BYTES, s, ks,
-                          3.0 if ffn.n_shared else 1.0)
-        else:
-            experts = (np.zeros_like(np.asarray(tokens, dtype=float)), "")
-            dense = _gemm(2.0 * tokens * ffn.total_params() / g, ffn.total_params() * w / g, s, ks, 2.0)
-        # the attention layer's own all-reduce is in its comm_s (latency's tp layout)
-        out.append({"layers": layers, "attention": attn.compute_s, "attention_bound": attn.bound,
-                    "experts": experts, "dense": dense, "comm": attn.comm_s + reduce})
-    return out
+@dataclass(frozen=True)
+class Run:
+    """Layers a step runs alike: ``count`` per FFN group (None: the group's own layer count),
+    on ``groups`` (FFN groups), with ``tokens`` per GPU through each FFN and the attention
+    layer's (compute seconds, bound, communication seconds)."""
+
+    count: float | None
+    groups: tuple
+    tokens: np.ndarray
+    attention: tuple
 
 
-def _steps(s: DecodeSetup, ks: KernelSet, batch) -> tuple[dict, dict, np.ndarray]:
-    """Parts summed over a step at ``batch`` requests per GPU: the model's layers (k tokens per
-    request) and k - 1 runs of the MTP layer (one token per request). Returns (seconds per
-    part, each part's roofline side at the first layer that has it, the sum over layers of
-    min(compute, comm): what overlap can hide)."""
-    layers_of = _ep_layers if s.deployment == "ep" else _tp_layers
-    runs = [(grp["layers"], grp) for grp in layers_of(s, ks, batch, s.mtp_tokens)]
+def _decode_runs(s: DecodeSetup, ks: KernelSet, batch) -> list[Run]:
+    """A decode step: the model's layers at k tokens per request, and k - 1 runs of the MTP
+    draft layer (the last FFN group's kind) at one token per request."""
+    def attention(k):
+        group, requests = (s.gpus, batch * s.gpus) if s.deployment == "tp" else (1, batch)
+        lat = layer_latency(s.model, s.chip, s.context, group, requests, "tp" if s.deployment == "tp" else "dp",
+                            kv_dtype=s.kv_dtype, attention_dtype=s.attention_dtype, weight_dtype=s.weight_dtype,
+                            kernels=ks, query_tokens=k)
+        return lat.compute_s, lat.bound, lat.comm_s
+
+    per_gpu = batch * (float(s.gpus) if s.deployment == "tp" else 1.0)
+    runs = [Run(None, s.model.ffn_groups, per_gpu * s.mtp_tokens, attention(s.mtp_tokens))]
     if s.mtp_tokens > 1:
-        runs += [(s.mtp_tokens - 1, grp) for grp in layers_of(s, ks, batch, 1, draft=True)]
+        runs.append(Run(float(s.mtp_tokens - 1), s.model.ffn_groups[-1:], per_gpu, attention(1)))
+    return runs
+
+
+def step_parts(s: DecodeSetup, ks: KernelSet, runs: list[Run]) -> tuple[dict, dict, np.ndarray]:
+    """Parts summed over a step's ``runs`` (seconds per part: attention, experts, dense, comm),
+    each part's roofline side at the first layer that has it, and the sum over layers of
+    min(compute, comm): what overlap can hide."""
     totals = dict.fromkeys(("attention", "experts", "dense", "comm"), 0.0)
-    bounds = {"attention": runs[0][1]["attention_bound"]}
+    bounds = {"attention": runs[0].attention[1]}
     hideable = 0.0
-    for count, grp in runs:
-        compute = grp["attention"] + grp["experts"][0] + grp["dense"][0]
-        for name in ("experts", "dense"):
-            totals[name] = totals[name] + count * grp[name][0]
-            if isinstance(grp[name][1], np.ndarray):
-                bounds.setdefault(name, grp[name][1])
-        totals["attention"] = totals["attention"] + count * grp["attention"]
-        totals["comm"] = totals["comm"] + count * grp["comm"]
-        hideable = hideable + count * np.minimum(compute, grp["comm"])
+    for run in runs:
+        attention_s, _, attention_comm = run.attention
+        for group in run.groups:
+            count = group.layers if run.count is None else run.count
+            experts, dense, comm = ffn_parts(s, ks, group.ffn, run.tokens)
+            comm = comm + attention_comm
+            for name, part in (("experts", experts), ("dense", dense)):
+                totals[name] = totals[name] + count * part[0]
+                if isinstance(part[1], np.ndarray):
+                    bounds.setdefault(name, part[1])
+            totals["attention"] = totals["attention"] + count * attention_s
+            totals["comm"] = totals["comm"] + count * comm
+            hideable = hideable + count * np.minimum(attention_s + experts[0] + dense[0], comm)
     return totals, bounds, hideable
 
 
-def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
-    ks = s.kernel_set
+def timeline(s: DecodeSetup, ks: KernelSet, runs_of, batch, head_tokens) -> tuple:
+    """(parts, step seconds, two-batch overlap used) of one step at ``batch`` (``runs_of(b)``:
+    the step's runs at batch b): one batch, or, with overlap o > 0, two micro-batches of half
+    the batch hiding o of the shorter of compute and communication, whichever is faster; the
+    LM head for ``head_tokens`` tokens per GPU after it."""
     o = s.overlap_value
-    one, bounds, _ = _steps(s, ks, batch)
-    half, _, hideable = _steps(s, ks, batch / 2.0)
-    heads = s.mtp_tokens + (s.mtp_tokens - 1)  # LM head tokens per request: k main + k - 1 drafts
+    one, bounds, _ = step_parts(s, ks, runs_of(batch))
+    half, _, hideable = step_parts(s, ks, runs_of(batch / 2.0))
     split = float(s.gpus) if s.deployment == "tp" else 1.0
-    head_tokens = batch * heads * (float(s.gpus) if s.deployment == "tp" else 1.0)
     head_s, head_bound = _head_gemm(head_tokens, s, ks, split)
     single = sum(one.values())
     tbo = 2.0 * (sum(half.values()) - o * hideable)
     two = (o > 0) & (tbo < single)
-    step = np.where(two, tbo, single) + head_s
     totals = {name: np.where(two, 2.0 * half[name], one[name]) for name in one}
     comm_name = "dispatch + combine" if s.deployment == "ep" else "all-reduce"
     parts = (Part("attention", "compute", totals["attention"], bounds["attention"]),
@@ -387,12 +379,23 @@ def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
              Part("dense FFN, shared experts, router", "compute", totals["dense"], bounds.get("dense", "")),
              Part("LM head", "compute", head_s, head_bound),
              Part(comm_name, "comm", totals["comm"], "network" if s.gpus > s.node_gpus else "scale-up link"))
-    memory, kv_per_request = _memory(s, batch)
+    return parts, np.where(two, tbo, single) + head_s, two
+
+
+def link_notes(s: DecodeSetup) -> tuple[str, ...]:
     _, note = link_bytes_per_s(s.chip)
-    notes = (note,) if note and min(s.gpus, s.node_gpus) > 1 else ()
+    return (note,) if note and min(s.gpus, s.node_gpus) > 1 else ()
+
+
+def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
+    ks = s.kernel_set
+    per_gpu = float(s.gpus) if s.deployment == "tp" else 1.0
+    head_tokens = batch * per_gpu * (2 * s.mtp_tokens - 1)  # LM head per request: k main tokens + k - 1 drafts
+    parts, step, two = timeline(s, ks, lambda b: _decode_runs(s, ks, b), batch, head_tokens)
+    memory, kv_per_request = _memory(s, batch)
     return DecodePlan(setup=s, batch=batch, parts=parts, step_s=step,
                       mode=np.where(two, "two-batch overlap", "one batch"), memory_bytes=memory,
-                      kv_bytes_per_request=kv_per_request, notes=notes)
+                      kv_bytes_per_request=kv_per_request, notes=link_notes(s))
 
 
 def _memory(s: DecodeSetup, batch) -> tuple[np.ndarray, float]:
@@ -407,7 +410,7 @@ def _memory(s: DecodeSetup, batch) -> tuple[np.ndarray, float]:
     if s.deployment == "ep":
         attention = attention_weights_per_gpu(model, "dp", 1)
         ffn = 0.0
-        for layers, f in _layer_groups(model) + ([(mtp, last)] if mtp else []):
+        for layers, f in [(g.layers, g.ffn) for g in model.ffn_groups] + ([(mtp, last)] if mtp else []):
             if isinstance(f, MoEFFN):
                 ffn += layers * ((f.n_routed + s.redundant_experts) / g * f.expert_params() + f.shared_params())
             else:
