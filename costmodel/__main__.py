@@ -408,7 +408,8 @@ def _print_validation_summary(result, speedups, worst: float, cells: int, failur
     print()
     for name, value in result.efficiencies().items():
         text = calibration.PARAMETERS[name][0] if name in calibration.PARAMETERS else \
-            "expert-parallel overlap: share of the shorter of compute and all-to-all hidden (fitted to the ep rows)"
+            (f"expert-parallel {'prefill' if 'prefill' in name else 'decode'} overlap: share of the shorter of "
+             f"compute and all-to-all hidden (fitted to those public deployments)")
         print(f"{name:26s} {value:10.4g}  {text}")
     print(f"{'ep.balance':26s} {result.balance:10.4g}  expert balance, mean / max tokens per GPU (published, not fitted)")
     print("\nModel ranges (the columns 'range') are shown where a chip's kernel efficiencies are assumed.")

@@ -28,6 +28,7 @@ The MTP module's own layer runs k - 1 times per step at one token per request; t
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -265,7 +266,21 @@ def _a2a_s(nbytes, s: DecodeSetup, ks: KernelSet):
     return np.maximum(local, remote)
 
 
-def _allreduce_s(nbytes, s: DecodeSetup, ks: KernelSet):
+def _a2a_per_node_s(copies, top_k: int, per_copy: float, s: DecodeSetup, ks: KernelSet):
+    """Seconds of a node-deduplicated all-to-all (DeepEP's normal kernels, prefill): a token
+    crosses the network once per other scale-up domain its ``top_k`` experts live in, then fans
+    out over the scale-up link. ``copies``: routed token copies the busiest GPU receives."""
+    domains = math.ceil(s.gpus / s.node_gpus)
+    link, _ = link_bytes_per_s(s.chip)
+    fanout = copies * per_copy * (min(s.gpus, s.node_gpus) - 1.0) / min(s.gpus, s.node_gpus) / (link * ks.link)
+    if domains <= 1:
+        return fanout
+    touched = domains * (1.0 - (1.0 - 1.0 / domains) ** top_k)  # distinct domains a token's experts are in
+    remote = copies / top_k * touched * (domains - 1.0) / domains * per_copy / s.net_value
+    return np.maximum(fanout, remote)
+
+
+def allreduce_s(nbytes, s: DecodeSetup, ks: KernelSet):
     """Seconds of a ring all-reduce of ``nbytes`` over the G GPUs (2 (G-1)/G of it each way):
     over the scale-up link inside a domain, over the NIC when the group spans domains."""
     g = float(s.gpus)
@@ -276,10 +291,12 @@ def _allreduce_s(nbytes, s: DecodeSetup, ks: KernelSet):
     return moved / (link * ks.link) if s.gpus <= s.node_gpus else moved / s.net_value
 
 
-def ffn_parts(s: DecodeSetup, ks: KernelSet, ffn, tokens) -> tuple:
+def ffn_parts(s: DecodeSetup, ks: KernelSet, ffn, tokens, per_node: bool = False) -> tuple:
     """One FFN layer for ``tokens`` tokens per GPU (ep; under tp the group's tokens, every GPU
     sees them all): ((experts seconds, bound), (dense FFN, shared experts and router seconds,
-    bound), all-to-all or all-reduce seconds)."""
+    bound), all-to-all or all-reduce seconds). ``per_node``: the all-to-all sends a token once
+    per scale-up domain (prefill's normal kernels) instead of once per expert (decode's
+    low-latency kernels)."""
     w = bytes_per_element(s.weight_dtype)
     zero = np.zeros_like(np.asarray(tokens, dtype=float))
     g = float(s.gpus) if s.deployment == "tp" else 1.0  # tp: every weight split over the group
@@ -298,12 +315,14 @@ def ffn_parts(s: DecodeSetup, ks: KernelSet, ffn, tokens) -> tuple:
                       3.0 if ffn.n_shared else 1.0)
         if s.deployment == "ep" and s.gpus > 1:
             per_copy = a2f_bytes_per_token(s.model.hidden, 1) + f2a_bytes_per_token(s.model.hidden)
+            if per_node:
+                return experts, dense, _a2a_per_node_s(received, ffn.top_k, per_copy, s, ks)
             return experts, dense, _a2a_s(received * per_copy, s, ks)
     else:
         experts = (zero, "")
         dense = _gemm(2.0 * tokens * ffn.total_params() / g, ffn.total_params() * w / g, s, ks, 2.0)
     if s.deployment == "tp":
-        return experts, dense, _allreduce_s(tokens * s.model.hidden * ACTIVATION_BYTES, s, ks)
+        return experts, dense, allreduce_s(tokens * s.model.hidden * ACTIVATION_BYTES, s, ks)
     return experts, dense, zero
 
 
@@ -317,6 +336,7 @@ class Run:
     groups: tuple
     tokens: np.ndarray
     attention: tuple
+    per_node: bool = False  # the all-to-all deduplicated per scale-up domain (prefill)
 
 
 def _decode_runs(s: DecodeSetup, ks: KernelSet, batch) -> list[Run]:
@@ -347,7 +367,7 @@ def step_parts(s: DecodeSetup, ks: KernelSet, runs: list[Run]) -> tuple[dict, di
         attention_s, _, attention_comm = run.attention
         for group in run.groups:
             count = group.layers if run.count is None else run.count
-            experts, dense, comm = ffn_parts(s, ks, group.ffn, run.tokens)
+            experts, dense, comm = ffn_parts(s, ks, group.ffn, run.tokens, run.per_node)
             comm = comm + attention_comm
             for name, part in (("experts", experts), ("dense", dense)):
                 totals[name] = totals[name] + count * part[0]

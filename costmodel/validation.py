@@ -10,17 +10,19 @@ modeled through the public API and, for the fit, as an expression of the paramet
   (total batch / (TGS x GPUs x slots x layers)), modeled as max(attention compute + the AFD
   extra, attention link time, FFN GEMMs, network) (``afd.evaluate``);
 - a kernel benchmark (FlashMLA, DeepGEMM): one kernel's time for the shape given;
-- a public decode deployment (``deploy``): tokens/GPU/s.
+- a public decode deployment (``deploy``): tokens/GPU/s;
+- a public prefill deployment (``prefill``, ``phase = "prefill"``): new prompt tokens/GPU/s.
 
 Stage 1 fits the kernel parameters (``calibration.PARAMETERS``) to the fitted rows of the first
 three kinds; every efficiency stays under the ceiling public kernels reach and compute terms
-use each chip's sustained clock. Stage 2 fits one number, the expert-parallel deployments'
-overlap, to the fitted deployment rows (Hopper chips, whose kernels stage 1 measured) with the
-stage-1 sets, by golden-section search on the same relative least squares. Every fitted row is
+use each chip's sustained clock. Stage 2 fits one number per phase, the expert-parallel
+deployments' overlap in decode and in prefill, to that phase's fitted deployment rows (Hopper
+chips, whose kernels stage 1 measured) with the stage-1 sets, by golden-section search on the
+same relative least squares. Every fitted row is
 also predicted held out (each stage refit without it).
 
 API: ``validate(path=None, chips=None, models=None) -> Validation`` (``.rows``, ``.fit``,
-``.sets``, ``.overlap``, ``.failures()``, ``.deployment_defaults()``); ``speedups(...)``;
+``.sets``, ``.overlaps``, ``.failures()``, ``.deployment_defaults()``); ``speedups(...)``;
 ``fit(path)``.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .afd import (FFN_LAUNCHES, AFDSetup, _network_side, evaluate, ffn_work)
 from .calibration import (DEFAULT_EFFICIENCY, DEFAULT_OVERHEAD_US, FAMILIES, FAMILY_OF_CHIP, LINK_EFFICIENCY,
                           PARAMETERS, TIES, TILE_M, family_sets, lower_bounds, set_for_chip, shown)
 from .deploy import DecodeSetup, best_batch, evaluate as evaluate_deployment, max_batch_in_memory
+from .prefill import PrefillSetup, evaluate as evaluate_prefill
 from .errors import InputError
 from .kernels import KernelEfficiency, KernelSet, bracket, kernel_set
 from .latency import ideal_parts, layer_latency
@@ -42,7 +45,16 @@ from .measurements import Bound, Measurement, load_ceilings, load_clocks, load_m
 
 TABLE9_LIMIT = 0.15  # every held-out Table 9 cell must come within this
 LIMITS = {"Table 9": TABLE9_LIMIT}  # tables whose held-out errors `validate` enforces
-BALANCE_KEY, OVERLAP_DEFAULTS = "ep.balance", ("tp.overlap", "afd.overlap")  # [[default]] entries of measurements.toml
+BALANCE_KEY = "ep.balance"  # [[default]] entries of measurements.toml: the balance, and the overlaps not fitted
+OVERLAP_DEFAULTS = ("tp.overlap", "tp-prefill.overlap", "afd.overlap")
+FITTED_PHASES = ("ep", "ep-prefill")  # deployment rows by phase: each phase's overlap fitted to its rows
+
+
+def phase_of(row: Measurement) -> str | None:
+    """'ep' (decode) or 'ep-prefill' for a deployment row; None for the others."""
+    if row.setup.get("deployment") != "ep":
+        return None
+    return "ep-prefill" if row.setup.get("phase") == "prefill" else "ep"
 STARTS = [(e, o) for e in (0.9, 0.7, 0.5) for o in (1.0, 10.0, 40.0)]  # (efficiency, overheads in us)
 
 
@@ -211,7 +223,8 @@ def deployment_setup(row: Measurement, chips: dict, models: dict, kernels: Kerne
     s = row.setup
     return DecodeSetup(
         library.lookup(s["model"], models, f"{row.id}: model"), library.lookup(s["chip"], chips, f"{row.id}: chip"),
-        "ep", gpus=int(s["gpus"]), context=float(s["context"]), redundant_experts=int(s.get("redundant_experts", 0)),
+        "ep", gpus=int(s["gpus"]), context=float(s.get("context", s.get("input_tokens", 1))),
+        redundant_experts=int(s.get("redundant_experts", 0)),
         node_gpus=int(s.get("node_gpus", 8)), kv_dtype=s.get("kv_dtype", "bf16"),
         attention_dtype=s.get("attention_dtype", "bf16"), weight_dtype=s.get("weight_dtype", "fp8"),
         mtp_tokens=int(s.get("mtp_tokens", 1)), mtp_accept=float(s.get("mtp_accept", 1.0)),
@@ -231,7 +244,17 @@ def deployment_plan(setup: DecodeSetup, row: Measurement):
     return evaluate_deployment(setup, max(1.0, math.floor(max_batch_in_memory(setup)))).at(0)
 
 
-def predict(row: Measurement, sets: dict, clocks: dict, chips: dict, models: dict, overlap: float,
+def prefill_setup(row: Measurement, chips: dict, models: dict, kernels: KernelSet | None, overlap: float,
+                  balance: float) -> PrefillSetup:
+    """The prefill deployment a row describes."""
+    s = row.setup
+    deploy = deployment_setup(row, chips, models, kernels, 0.0, balance)
+    return PrefillSetup(deploy, input_tokens=int(s["input_tokens"]),
+                        cache_hit=float(s.get("cache_hit", 0.0)), tokens_per_gpu=int(s["tokens_per_gpu"]),
+                        chunk_tokens=s.get("chunk_tokens"), overlap=float(s.get("overlap", overlap)))
+
+
+def predict(row: Measurement, sets: dict, clocks: dict, chips: dict, models: dict, overlaps: dict,
             balance: float) -> float:
     """The model's value of a row (its quantity's unit) with the kernel sets ``sets``."""
     s = row.setup
@@ -246,8 +269,11 @@ def predict(row: Measurement, sets: dict, clocks: dict, chips: dict, models: dic
         plan = evaluate(_afd_setup(row, chips, models, ks), s["attention_instances"], s["ffn_instances"],
                         s["micro_batch"]).at(())
         return float(plan.tokens_per_gpu_s)
-    if s.get("deployment") == "ep":
-        plan = deployment_plan(deployment_setup(row, chips, models, ks, overlap, balance), row)
+    if phase_of(row) == "ep-prefill":
+        plan = evaluate_prefill(prefill_setup(row, chips, models, ks, overlaps["ep-prefill"], balance)).at(0)
+        return float(plan.tokens_per_gpu_s)
+    if phase_of(row) == "ep":
+        plan = deployment_plan(deployment_setup(row, chips, models, ks, overlaps["ep"], balance), row)
         return float(plan.tokens_per_gpu_s)
     return _kernel_value(row, kernel_seconds(row, chip, ks))
 
@@ -286,14 +312,15 @@ class ValidationRow:
 @dataclass(frozen=True)
 class Validation:
     """Stage 1's fit (``fit``), the kernel sets it gives (``sets``: hopper, ampere, default, at
-    the sustained clock), the ceilings and clocks it used, stage 2's ``overlap`` (expert
-    parallel) and ``balance`` (published), and every measured row (``rows``)."""
+    the sustained clock), the ceilings and clocks it used, stage 2's ``overlaps`` (expert
+    parallel decode 'ep' and prefill 'ep-prefill') and ``balance`` (published), and every
+    measured row (``rows``)."""
 
     fit: fitting.Fit
     sets: dict
     ceilings: dict
     clocks: dict
-    overlap: float
+    overlaps: dict
     balance: float
     defaults: dict
     rows: tuple[ValidationRow, ...]
@@ -307,15 +334,17 @@ class Validation:
         return [r for r in self.rows if r.measurement.table == "Table 9" and abs(r.error_held_out) > limit]
 
     def efficiencies(self) -> dict:
-        """Parameter -> fitted value as shown (fractions; us), and the expert-parallel overlap."""
-        return {**shown(self.fit.values), "ep.overlap": self.overlap}
+        """Parameter -> fitted value as shown (fractions; us), and the expert-parallel overlaps."""
+        return {**shown(self.fit.values), **{f"{phase}.overlap": value for phase, value in self.overlaps.items()}}
 
     def deployment_defaults(self) -> dict:
-        """{'ep' | 'tp' | 'afd': {'overlap', 'balance', 'source'}} for kernels.toml."""
-        fitted = ", ".join(r.measurement.id for r in self.rows if r.measurement.fit
-                           and r.measurement.setup.get("deployment") == "ep")
-        out = {"ep": {"overlap": self.overlap, "balance": self.balance,
-                      "source": f"overlap fitted to {fitted}; balance: {self.defaults[BALANCE_KEY].source}"}}
+        """{'ep' | 'ep-prefill' | 'tp' | 'tp-prefill' | 'afd': {'overlap', 'balance', 'source'}}
+        for kernels.toml."""
+        out = {}
+        for phase, value in self.overlaps.items():
+            fitted = ", ".join(r.measurement.id for r in self.rows if r.measurement.fit and phase_of(r.measurement) == phase)
+            out[phase] = {"overlap": value, "balance": self.balance,
+                          "source": f"overlap fitted to {fitted}; balance: {self.defaults[BALANCE_KEY].source}"}
         for key in OVERLAP_DEFAULTS:
             name = key.split(".")[0]
             out[name] = {"overlap": self.defaults[key].value, "balance": 1.0, "source": self.defaults[key].source}
@@ -372,11 +401,12 @@ def fit(path=None, chips: dict | None = None, models: dict | None = None) -> fit
 
 
 def _overlap_fit(rows, sets, clocks, chips, models, balance) -> float:
-    """Stage 2: the overlap (0..1) minimising the squared relative errors of ``rows`` (0.5
-    when no row is given)."""
+    """Stage 2: the overlap (0..1) minimising the squared relative errors of ``rows`` (one
+    phase's; 0.5 when no row is given)."""
     if not rows:
         return 0.5
-    return golden(lambda o: sum((predict(r, sets, clocks, chips, models, o, balance) / r.value - 1.0) ** 2
+    phase = phase_of(rows[0])
+    return golden(lambda o: sum((predict(r, sets, clocks, chips, models, {phase: o}, balance) / r.value - 1.0) ** 2
                                 for r in rows), 0.0, 1.0, 1e-4)
 
 
@@ -390,29 +420,31 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
     exprs, targets = expressions(measurements, chips, models, clocks)
     full = _kernel_fit(exprs, targets, lower)
     sets = family_sets(full.values)
-    deployed = [r for r in measurements if r.fit and r.setup.get("deployment") == "ep"]
-    overlap = _overlap_fit(deployed, sets, clocks, chips, models, balance)
+    deployed = {phase: [r for r in measurements if r.fit and phase_of(r) == phase] for phase in FITTED_PHASES}
+    overlaps = {phase: _overlap_fit(rows, sets, clocks, chips, models, balance) for phase, rows in deployed.items()}
     rows = []
     for row in measurements:
-        in_sample = predict(row, sets, clocks, chips, models, overlap, balance)
+        in_sample = predict(row, sets, clocks, chips, models, overlaps, balance)
         held = in_sample
         if row.fit and row.id in exprs:
             loo = _kernel_fit({k: v for k, v in exprs.items() if k != row.id},
                               {k: v for k, v in targets.items() if k != row.id}, lower)
             # a parameter only this row determined takes its documented default, never the row's value
             values = {**{n: _default_without(n) for n in full.values}, **loo.values}
-            held = predict(row, family_sets(values), clocks, chips, models, overlap, balance)
+            held = predict(row, family_sets(values), clocks, chips, models, overlaps, balance)
         elif row.fit:
-            held_overlap = _overlap_fit([r for r in deployed if r.id != row.id], sets, clocks, chips, models, balance)
-            held = predict(row, sets, clocks, chips, models, held_overlap, balance)
+            phase = phase_of(row)
+            others = [r for r in deployed[phase] if r.id != row.id]
+            held = predict(row, sets, clocks, chips, models,
+                           {**overlaps, phase: _overlap_fit(others, sets, clocks, chips, models, balance)}, balance)
         low = high = None
         chip = library.lookup(row.setup["chip"], chips, f"{row.id}: chip")
         ends = _range_sets(chip, sets, clocks, ceilings)
         if ends is not None:
-            low, high = (predict(row, end_sets, end_clocks, chips, models, overlap, balance)
+            low, high = (predict(row, end_sets, end_clocks, chips, models, overlaps, balance)
                          for end_sets, end_clocks in ends)
         rows.append(ValidationRow(row, in_sample, held, low, high))
-    return Validation(full, sets, ceilings, clocks, overlap, balance, defaults, tuple(rows))
+    return Validation(full, sets, ceilings, clocks, overlaps, balance, defaults, tuple(rows))
 
 
 def _range_sets(chip, sets: dict, clocks: dict, ceilings: dict):

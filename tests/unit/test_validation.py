@@ -134,7 +134,8 @@ def test_stored_factors_equal_a_refit(result):
             (want.link, want.overhead_s, want.afd_overhead_s, want.gemm_overhead_s), rel=1e-9)
     assert validation.fit().values == refit.values, "two fits give the same numbers"
     deployment = stored["deployment"]["ep"]
-    assert deployment["overlap"] == pytest.approx(result.overlap, rel=1e-9)
+    assert deployment["overlap"] == pytest.approx(result.overlaps["ep"], rel=1e-9)
+    assert stored["deployment"]["ep-prefill"]["overlap"] == pytest.approx(result.overlaps["ep-prefill"], rel=1e-9)
     assert deployment["balance"] == pytest.approx(result.balance, rel=1e-12)
 
 
@@ -149,7 +150,7 @@ def test_stored_file_says_where_the_numbers_come_from():
     assert by_slug["hopper"]["measured"] == ["h800"] and by_slug["h20"]["measured"] == ["h20"]
     assert by_slug["ampere"]["measured"] == ["a800"]
     assert all(entry["source"] for entry in stored["ceiling"] + stored["clock"])
-    assert all(stored["deployment"][name]["source"] for name in ("ep", "tp", "afd"))
+    assert all(stored["deployment"][name]["source"] for name in ("ep", "ep-prefill", "tp", "tp-prefill", "afd"))
 
 
 def test_few_physical_parameters():
@@ -289,7 +290,7 @@ def test_cli_validate_passes_and_lists_every_row():
     for r in payload["rows"]:
         for field in ("measured", "model_in_sample", "model_held_out", "error_in_sample", "error_held_out", "source"):
             assert field in r
-    assert set(payload["parameters"]) == set(library.read_toml("kernels.toml")["parameters"]) | {"ep.overlap"}
+    assert set(payload["parameters"]) == set(library.read_toml("kernels.toml")["parameters"]) | {"ep.overlap", "ep-prefill.overlap"}
     table = run("validate")
     assert table.returncode == 0 and "largest held-out error" in table.stdout and "4817" in table.stdout
 
