@@ -1,4 +1,5 @@
-"""Command line: `python -m costmodel {models,chips,cost,afd,decode,attention,validate,paper}`; see README.md.
+"""Command line: `python -m costmodel {models,chips,cost,afd,decode,prefill,serve,attention,validate,paper}`;
+see README.md.
 
 Exit status: 0 ok, 1 a paper mismatch, no feasible plan or a validated latency over its bound,
 2 bad input (one message naming the field, no traceback). JSON field names are a public interface. ``--chip-file`` and
@@ -24,6 +25,9 @@ from .afd import (KERNEL_TIMED, RATIO, AFDSetup, Efficiency, binding_constraint,
 from .afd import notes as afd_notes, range_plans as afd_range_plans
 from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, best_batch, range_plans
 from .deploy import evaluate as evaluate_deployment
+from .prefill import PrefillSetup, evaluate as evaluate_prefill
+from .pricing import Pricing
+from .serving import ServeSetup, Workload, evaluate as evaluate_serve, search_chip_pairs as search_serve_pairs
 from .fields import Choice, declared
 from .kernels import assumptions, chip_kernel_rows, kernel_range, kernel_set
 from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
@@ -501,7 +505,131 @@ def decode_command(args) -> int:
     return 0
 
 
-EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command, "decode": decode_command}
+# -- prefill and serve (the whole request) ------------------------------------------------------------
+PREFILL_OPTIONS = {name: spec for name, spec in declared(PrefillSetup).items()}
+WORKLOAD_OPTIONS = declared(Workload)
+PRICING_OPTIONS = declared(Pricing)
+SERVE_OPTIONS = declared(ServeSetup)
+SERVE_DEFAULTS = {f.name: f.default for cls in (PrefillSetup, Workload, Pricing, ServeSetup)
+                  for f in dataclasses.fields(cls)}
+SHARED_DEPLOY = {name: spec for name, spec in DECODE_OPTIONS.items()
+                 if name not in ("context", "mtp_tokens", "mtp_accept", "overlap")}  # prefill takes its own overlap
+
+
+def _deploy_setup(args, model, chip, options=None, **fixed) -> DecodeSetup:
+    values = {**_declared_values(args, options or DECODE_OPTIONS), **fixed}
+    return DecodeSetup(model, chip, efficiency=Efficiency(**_declared_values(args, EFFICIENCY_OPTIONS)), **values)
+
+
+def prefill_rows(args) -> list[dict]:
+    """One row per (model, chip): one prefill forward pass."""
+    known_m, known_c = known_models(args), known_chips(args)
+    rows = []
+    for slug in args.model:
+        model = library.lookup(slug, known_m, "model")
+        for chip_slug in args.chip:
+            chip = library.lookup(chip_slug, known_c, "chip")
+            deploy = _deploy_setup(args, model, chip, SHARED_DEPLOY)
+            setup = PrefillSetup(deploy, **_declared_values(args, PREFILL_OPTIONS))
+            plan = evaluate_prefill(setup).at(0)
+            row = {"model": model.slug, "chip": chip.slug, "deployment": deploy.deployment, "gpus": deploy.gpus,
+                   "input_tokens": setup.input_tokens, "cache_hit": setup.cache_hit, "new_tokens": setup.new_tokens,
+                   "tokens_per_gpu": int(plan.tokens), "chunk_tokens": setup.chunk,
+                   "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "ttft_ms": float(plan.ttft_s) * 1e3,
+                   "step_ms": float(plan.step_s) * 1e3, "compute_ms": float(plan.compute_s) * 1e3,
+                   "comm_ms": float(plan.comm_s) * 1e3, "bound": str(plan.bound), "mode": str(plan.mode),
+                   "overlap": setup.overlap_value, "usd_per_mtok": float(plan.usd_per_mtok),
+                   **{f"{_part_key(p.name)}_ms": float(p.seconds) * 1e3 for p in plan.parts},
+                   "kernel_set": deploy.kernel_set.label, "kernels_assumed": deploy.kernel_set.assumed,
+                   "assumed": "; ".join(assumptions(chip, deploy.kernel_set)), "notes": "; ".join(plan.notes)}
+            rows.append(row)
+    return rows
+
+
+def _part_key(name: str) -> str:
+    return name.split(",")[0].replace(" + ", "_").replace(" ", "_").replace("->", "2").lower()
+
+
+def serve_rows(args) -> list[dict]:
+    """One row per model (and per chip pair with --chip-pairs): the whole request's cost."""
+    known_m, known_c = known_models(args), known_chips(args)
+    workload = Workload(**_declared_values(args, WORKLOAD_OPTIONS), mix=_mix(args.mix))
+    pricing = Pricing(**_declared_values(args, PRICING_OPTIONS))
+    serve_values = _declared_values(args, SERVE_OPTIONS)
+    if args.prefill_deployment not in (None, "ep", "tp"):
+        raise InputError("prefill deployment", f"prefill runs on ep or tp, got {args.prefill_deployment!r}")
+    prefill_chip = library.lookup(args.prefill_chip, known_c, "prefill-chip", "chip")
+    decode_chip = library.lookup(args.decode_chip or args.prefill_chip, known_c, "decode-chip", "chip")
+    rows = []
+    for slug in args.model:
+        model = library.lookup(slug, known_m, "model")
+        decode = _deploy_setup(args, model, decode_chip)
+        prefill = _deploy_setup(args, model, prefill_chip, SHARED_DEPLOY, gpus=int(args.prefill_gpus or decode.gpus),
+                                deployment=args.prefill_deployment or ("tp" if decode.deployment == "tp" else "ep"))
+        setup = ServeSetup(decode, prefill, workload, pricing, **serve_values)
+        plans = search_serve_pairs(setup, list(known_c.values()))[: args.top] if args.chip_pairs \
+            else [evaluate_serve(setup)]
+        if not plans:
+            raise InputError("chip-pairs", "no chip pair meets the targets")
+        rows += [_serve_row(plan) for plan in plans]
+    return rows
+
+
+def _mix(text) -> tuple:
+    """'2000:500:0.7,8000:300:0.3' as (input, output, weight) rows."""
+    if not text:
+        return ()
+    rows = []
+    for i, item in enumerate(str(text).split(",")):
+        parts = item.split(":")
+        if len(parts) != 3:
+            raise InputError("mix", f"row {i + 1}: expected input:output:weight, got {item!r}")
+        try:
+            rows.append((int(parts[0]), int(parts[1]), float(parts[2])))
+        except ValueError:
+            raise InputError("mix", f"row {i + 1}: not numbers: {item!r}") from None
+    return tuple(rows)
+
+
+def _serve_row(plan) -> dict:
+    s = plan.setup
+    pre_chip = s.prefill.chip if s.mode == "disaggregated" else s.decode.chip
+    return {"model": s.decode.model.slug, "prefill_chip": pre_chip.slug, "decode_chip": s.decode.chip.slug,
+            "mode": s.mode, "input_tokens": s.workload.input_tokens if not s.workload.mix else "mix",
+            "output_tokens": s.workload.output_tokens if not s.workload.mix else "mix",
+            "cache_hit": s.workload.cache_hit, "prefill_gpus": plan.prefill_gpus, "decode_gpus": plan.decode_gpus,
+            "pool_ratio": plan.pool_ratio, "requests_per_s": plan.requests_per_s,
+            "prefill_tokens_per_gpu_s": plan.prefill_tokens_per_gpu_s,
+            "decode_tokens_per_gpu_s": plan.decode_tokens_per_gpu_s, "ttft_ms": plan.ttft_s * 1e3,
+            "tpot_ms": plan.tpot_s * 1e3, "usd_per_request": plan.usd_per_request,
+            "usd_per_mtok_input": plan.usd_per_mtok_input, "usd_per_mtok_input_cached": plan.usd_per_mtok_input_cached,
+            "usd_per_mtok_output": plan.usd_per_mtok_output, "prefill_share": plan.prefill_share,
+            "kv_transfer_ms": max(r.kv_transfer_s for r in plan.rows) * 1e3,
+            "pricing": "; ".join(dict.fromkeys(s.pricing.label(c) for c in (pre_chip, s.decode.chip))),
+            "notes": "; ".join(dict.fromkeys(n for r in plan.rows for n in r.notes))}
+
+
+SERVE_TABLE = ("model", "prefill_chip", "decode_chip", "mode", "prefill_gpus", "decode_gpus", "ttft_ms", "tpot_ms",
+               "usd_per_request", "usd_per_mtok_input", "usd_per_mtok_input_cached", "usd_per_mtok_output",
+               "prefill_share")
+PREFILL_TABLE = ("model", "chip", "deployment", "gpus", "input_tokens", "new_tokens", "tokens_per_gpu",
+                 "tokens_per_gpu_s", "ttft_ms", "step_ms", "compute_ms", "comm_ms", "mode", "bound")
+
+
+def _table_command(rows_of, table):
+    def command(args) -> int:
+        rows = rows_of(args)
+        if args.format == "table":  # the main figures; csv and json carry every field
+            rows = [{k: r[k] for k in table} for r in rows]
+        _print_rows(rows, args.format)
+        return 0
+
+    return command
+
+
+EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command, "decode": decode_command,
+                  "prefill": _table_command(prefill_rows, PREFILL_TABLE),
+                  "serve": _table_command(serve_rows, SERVE_TABLE)}
 
 
 def _data_options(p) -> None:
@@ -524,6 +652,17 @@ def _option_help(spec, defaults: dict | None = None) -> str:
         what += f" (default {spec.shown(default) if hasattr(spec, 'shown') else default:g})" \
             if not isinstance(default, str) else f" (default {default})"
     return f"{what}. {spec.description}".strip()
+
+
+def _declared_arguments(p, specs, defaults: dict) -> None:
+    """A --<key> option per declared field (each key once: a field two records share is one option)."""
+    seen = set()
+    for spec in specs:
+        if spec.key in seen:
+            continue
+        seen.add(spec.key)
+        p.add_argument(f"--{spec.key.replace('_', '-')}", dest=spec.key, metavar="X", help=_option_help(spec, defaults) + (
+            " Applies with --timing efficiency." if spec.name in KERNEL_TIMED else ""))
 
 
 def parser() -> Parser:
@@ -585,10 +724,30 @@ def parser() -> Parser:
     p.add_argument("--context", nargs="+", required=True, metavar="N", help="average KV length in tokens: 4096 or 4k")
     p.add_argument("--batch", metavar="B", help="requests per GPU")
     p.add_argument("--tpot-ms", metavar="T", help="without --batch: the largest batch whose TPOT meets T ms")
-    for spec in (*DECODE_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()):
-        p.add_argument(f"--{spec.key.replace('_', '-')}", dest=spec.key, metavar="X",
-                       help=_option_help(spec, {**DECODE_DEFAULTS, **AFD_DEFAULTS}) + (
-                           " Applies with --timing efficiency." if spec.name in KERNEL_TIMED else ""))
+    _declared_arguments(p, (*DECODE_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()), {**DECODE_DEFAULTS, **AFD_DEFAULTS})
+    p.add_argument("--format", choices=FORMATS, default="table")
+    _data_options(p)
+    p = sub.add_parser("prefill", help="one prefill forward pass (ep or tp): new tokens/GPU/s, TTFT, what binds")
+    p.add_argument("--model", nargs="+", required=True, metavar="M")
+    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+    _declared_arguments(p, (*SHARED_DEPLOY.values(), *PREFILL_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()),
+                        {**DECODE_DEFAULTS, **SERVE_DEFAULTS, **AFD_DEFAULTS})
+    p.add_argument("--format", choices=FORMATS, default="table")
+    _data_options(p)
+    p = sub.add_parser("serve", help="what a request costs: prefill and decode, disaggregated or colocated, sized for "
+                                      "a workload and its TTFT and TPOT targets")
+    p.add_argument("--model", nargs="+", required=True, metavar="M")
+    p.add_argument("--prefill-chip", required=True, metavar="C", help="the prefill pool's chip (colocated: the pool's)")
+    p.add_argument("--decode-chip", metavar="C", help="the decode pool's chip (default: the prefill chip)")
+    p.add_argument("--prefill-gpus", metavar="G", help="GPUs of one prefill deployment (default: --gpus)")
+    p.add_argument("--prefill-deployment", metavar="D", help="ep or tp (default: ep, or tp when decode is tp)")
+    p.add_argument("--mix", metavar="I:O:W,...", help="a workload mix: input:output:weight rows, comma-separated")
+    p.add_argument("--chip-pairs", action="store_true", help="disaggregated: every (prefill chip, decode chip) pair, "
+                                                              "cheapest per request first")
+    p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
+    _declared_arguments(p, (*{k: v for k, v in DECODE_OPTIONS.items() if k != "context"}.values(),
+                            *WORKLOAD_OPTIONS.values(), *PRICING_OPTIONS.values(), *SERVE_OPTIONS.values(),
+                            *EFFICIENCY_OPTIONS.values()), {**DECODE_DEFAULTS, **SERVE_DEFAULTS, **AFD_DEFAULTS})
     p.add_argument("--format", choices=FORMATS, default="table")
     _data_options(p)
     p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")

@@ -49,6 +49,11 @@ class Chip:
         description="NVLink-class fabric per device, both directions summed")
     price_usd_per_hour: float = quantity("Price", "USD/hour", 1.0, "usd_h", minimum=0.0001, maximum=1e4, step=0.01,
                                          description="Rental price per device-hour")
+    tdp_w: float | None = quantity("TDP", "W", 1.0, "tdp_w", editable=False, required=False, minimum=1, maximum=1e5,
+                                   step=10, description="Maximum power of the device as sold (board or module)")
+    purchase_usd: float | None = quantity("Purchase price", "USD", 1.0, "purchase_usd", editable=False, required=False,
+                                          minimum=1, maximum=1e8, step=100,
+                                          description="Price of one device, to price an hour by ownership")
     assumed: frozenset = frozenset()
     notes: str = ""
     modified: frozenset = frozenset()

@@ -412,13 +412,13 @@ def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
     per_gpu = float(s.gpus) if s.deployment == "tp" else 1.0
     head_tokens = batch * per_gpu * (2 * s.mtp_tokens - 1)  # LM head per request: k main tokens + k - 1 drafts
     parts, step, two = timeline(s, ks, lambda b: _decode_runs(s, ks, b), batch, head_tokens)
-    memory, kv_per_request = _memory(s, batch)
+    memory_bytes, kv_per_request = memory(s, batch)
     return DecodePlan(setup=s, batch=batch, parts=parts, step_s=step,
-                      mode=np.where(two, "two-batch overlap", "one batch"), memory_bytes=memory,
+                      mode=np.where(two, "two-batch overlap", "one batch"), memory_bytes=memory_bytes,
                       kv_bytes_per_request=kv_per_request, notes=link_notes(s))
 
 
-def _memory(s: DecodeSetup, batch) -> tuple[np.ndarray, float]:
+def memory(s: DecodeSetup, batch) -> tuple[np.ndarray, float]:
     """(bytes per GPU: weights + KV of its requests, KV bytes per request over all layers)."""
     model = s.model
     w = bytes_per_element(s.weight_dtype)

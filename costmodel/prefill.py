@@ -29,6 +29,7 @@ import numpy as np
 
 from .attention import MLA, LinearAttention
 from .deploy import DecodeSetup, Part, Run, allreduce_s, link_notes, timeline
+from .deploy import memory as deploy_memory
 from .errors import InputError
 from .fields import declared, quantity
 from .kernels import KernelSet, deployment_defaults
@@ -172,7 +173,17 @@ class PrefillPlan:
     parts: tuple[Part, ...]
     step_s: np.ndarray
     mode: np.ndarray
+    memory_bytes: np.ndarray
     notes: tuple[str, ...] = ()
+
+    @property
+    def memory_capacity(self) -> float:
+        return self.prefill.deploy.chip.mem_bytes * self.prefill.deploy.memory_fraction
+
+    @property
+    def fits_memory(self) -> np.ndarray:
+        """Weights and the KV of the forward's prompts (their cached prefixes included) fit."""
+        return self.memory_bytes <= self.memory_capacity
 
     @property
     def tokens_per_gpu_s(self) -> np.ndarray:
@@ -195,7 +206,7 @@ class PrefillPlan:
     @property
     def bound(self) -> np.ndarray:
         seconds = np.stack([np.broadcast_to(p.seconds, self.tokens.shape) for p in self.parts])
-        return np.array([self.parts[i].name for i in np.argmax(seconds, axis=0)])
+        return np.array([p.name for p in self.parts])[np.argmax(seconds, axis=0)]
 
     @property
     def usd_per_mtok(self) -> np.ndarray:
@@ -207,7 +218,8 @@ class PrefillPlan:
 
         parts = tuple(replace(p, seconds=pick(p.seconds), bound=pick(p.bound) if np.ndim(p.bound) else p.bound)
                       for p in self.parts)
-        return replace(self, tokens=pick(self.tokens), parts=parts, step_s=pick(self.step_s), mode=pick(self.mode))
+        return replace(self, tokens=pick(self.tokens), parts=parts, step_s=pick(self.step_s), mode=pick(self.mode),
+                       memory_bytes=pick(self.memory_bytes))
 
 
 def evaluate(prefill: PrefillSetup, tokens_per_gpu=None) -> PrefillPlan:
@@ -225,5 +237,7 @@ def evaluate(prefill: PrefillSetup, tokens_per_gpu=None) -> PrefillPlan:
         return [Run(None, s.model.ffn_groups, t * g, _attention(prefill, ks, t * g), per_node=True)]
 
     parts, step, two = timeline(s, ks, runs_of, tokens, tokens * g / prefill.new_tokens)
-    return PrefillPlan(prefill, tokens, parts, step, np.where(two, "two-batch overlap", "one batch"), link_notes(s))
+    memory, _ = deploy_memory(s, tokens / prefill.new_tokens)  # the forward's prompts' KV at the prompt length
+    return PrefillPlan(prefill, tokens, parts, step, np.where(two, "two-batch overlap", "one batch"), memory,
+                       link_notes(s))
 

@@ -151,3 +151,46 @@ def test_decode_efficiency_flags_apply_with_efficiency_timing():
 def test_afd_efficiency_flag_is_refused_under_kernel_timing():
     out = run("afd", "--model", "step-3", "--attention-chip", "h800", "--context", "8k", "--hbm-efficiency", "1")
     assert out.returncode == 2 and "hbm_efficiency" in out.stderr and "'efficiency'" in out.stderr
+
+
+# -- prefill and serve (the whole request) ---------------------------------------------------------------
+SERVE_FIELDS = ("model", "prefill_chip", "decode_chip", "mode", "input_tokens", "output_tokens", "prefill_gpus",
+                "decode_gpus", "prefill_tokens_per_gpu_s", "decode_tokens_per_gpu_s", "ttft_ms", "tpot_ms",
+                "usd_per_request", "usd_per_mtok_input", "usd_per_mtok_input_cached", "usd_per_mtok_output",
+                "prefill_share")
+
+
+def test_serve_json_fields_both_modes():
+    for mode, gpus in (("disaggregated", "144"), ("colocated", "32")):
+        out = run("serve", "--model", "deepseek-v3", "--prefill-chip", "h800", "--gpus", gpus, "--prefill-gpus", "32",
+                  "--redundant-experts", "32", "--input-tokens", "2000", "--output-tokens", "500", "--cache-hit", "0.5",
+                  "--mode", mode, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        (row,) = json.loads(out.stdout)
+        assert all(field in row for field in SERVE_FIELDS) and row["mode"] == mode
+        assert row["ttft_ms"] <= 2000 and row["tpot_ms"] <= 50 and 0 < row["prefill_share"] < 1
+        assert row["usd_per_mtok_input_cached"] < row["usd_per_mtok_input"]
+        assert "rental" in row["pricing"]
+
+
+def test_prefill_json_fields():
+    out = run("prefill", "--model", "deepseek-v3", "--chip", "h800", "--gpus", "32", "--input-tokens", "4096",
+              "--tokens-per-gpu", "16384", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    (row,) = json.loads(out.stdout)
+    for field in ("tokens_per_gpu_s", "ttft_ms", "compute_ms", "comm_ms", "bound"):
+        assert field in row
+    assert row["tokens_per_gpu_s"] == pytest.approx(16384 / row["step_ms"] * 1000, rel=1e-9)
+
+
+@pytest.mark.parametrize("args,field", [
+    (("--ttft-ms", "1"), "ttft_ms"),
+    (("--mix", "100:50"), "mix"),
+    (("--pricing", "ownership", "--prefill-chip", "mtt-s4000", "--ttft-ms", "60000"), "chip mtt-s4000: purchase_usd"),
+    (("--prefill-deployment", "afd"), "prefill deployment"),
+])
+def test_serve_bad_input_exit_2(args, field):
+    out = run("serve", "--model", "qwen3-32b", "--prefill-chip", "h800", "--gpus", "8", "--deployment", "tp",
+              "--input-tokens", "2000", "--output-tokens", "200", *args)
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
