@@ -16,17 +16,20 @@ MODES = ("rental", "ownership")
 class Pricing:
     """How a device-hour is priced. ``rental``: the chip's rental price per hour. ``ownership``:
     purchase price / (years x hours per year) + TDP x PUE x electricity price + hosting per year
-    / hours per year. The defaults are estimates, each with its source in README.md."""
+    / hours per year. Defaults (estimates, sources in README.md): 5 years and PUE 1.25 (Epoch AI's
+    cost model, github epoch-research/training-cost-trends), $0.08/kWh (US industrial average,
+    2023-2025, the same model), $2,800 per device-year (CBRE's North American colocation rate,
+    $184/kW-month in H2 2024, for an 8-GPU 10.2 kW server's share)."""
 
     mode: str = choice("Pricing", MODES, "pricing", default="rental",
                        description="rental: the chip's hourly price; ownership: purchase, power and hosting")
-    years: float = quantity("Amortization", "years", 1.0, "years", default=4.0, minimum=0.5, maximum=20, step=0.5,
+    years: float = quantity("Amortization", "years", 1.0, "years", default=5.0, minimum=0.5, maximum=20, step=0.5,
                             description="Years over which the purchase is spread")
-    pue: float = quantity("PUE", "", 1.0, "pue", default=1.3, minimum=1.0, maximum=3.0, step=0.05,
+    pue: float = quantity("PUE", "", 1.0, "pue", default=1.25, minimum=1.0, maximum=3.0, step=0.05,
                           description="Facility power over IT power")
     electricity_usd_per_kwh: float = quantity("Electricity", "USD/kWh", 1.0, "usd_kwh", default=0.08, minimum=0.001,
                                               maximum=2.0, step=0.01, description="Price of a kilowatt-hour")
-    hosting_usd_per_year: float = quantity("Hosting", "USD/year per device", 1.0, "hosting_usd_year", default=1500.0,
+    hosting_usd_per_year: float = quantity("Hosting", "USD/year per device", 1.0, "hosting_usd_year", default=2800.0,
                                            minimum=0, maximum=1e6, step=100,
                                            description="Space, cooling plant and network per device per year")
 

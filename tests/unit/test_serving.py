@@ -97,9 +97,9 @@ def test_price_per_token_by_hand():
 
 
 def test_ownership_price_by_hand():
-    """A $30,000 device over 4 years, 700 W at PUE 1.3 and $0.08/kWh, $1,500/year hosting."""
+    """A $30,000 device over 5 years, 700 W at PUE 1.25 and $0.08/kWh, $2,800/year hosting."""
     chip = replace(H800, purchase_usd=30000.0, tdp_w=700.0)
-    by_hand = 30000 / (4 * HOURS_PER_YEAR) + 0.7 * 1.3 * 0.08 + 1500 / HOURS_PER_YEAR
+    by_hand = 30000 / (5 * HOURS_PER_YEAR) + 0.7 * 1.25 * 0.08 + 2800 / HOURS_PER_YEAR
     assert Pricing("ownership").usd_per_hour(chip) == pytest.approx(by_hand, rel=1e-12)
     assert "owned" in Pricing("ownership").label(chip) and "rental" in Pricing().label(chip)
     with pytest.raises(InputError, match="purchase_usd"):
