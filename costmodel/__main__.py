@@ -353,14 +353,6 @@ ATTENTION_TABLE = ("model", "chip", "context", "layout", "gpus", "batch", "laten
                    "comm_us", "overhead_us", "bound", "replication", "kernel_set", "kernels_assumed")
 
 
-def attention_command(args) -> int:
-    rows = attention_rows(args)
-    if args.format == "table":  # the main figures; csv and json carry every field
-        rows = [{k: r[k] for k in ATTENTION_TABLE} for r in rows]
-    _print_rows(rows, args.format)
-    return 0
-
-
 def validate_command(args) -> int:
     """Every measured row: measured, model in sample and held out, errors; exit 1 when a
     held-out row of a limited table (Table 9: 15%) is over its limit."""
@@ -497,14 +489,6 @@ DECODE_TABLE = ("model", "chip", "deployment", "gpus", "batch_per_gpu", "context
                 "step_ms", "compute_ms", "comm_ms", "memory_gb_per_gpu", "mode", "bound")
 
 
-def decode_command(args) -> int:
-    rows = decode_rows(args)
-    if args.format == "table":  # the main figures; csv and json carry every field
-        rows = [{k: r[k] for k in DECODE_TABLE} for r in rows]
-    _print_rows(rows, args.format)
-    return 0
-
-
 # -- prefill and serve (the whole request) ------------------------------------------------------------
 PREFILL_OPTIONS = {name: spec for name, spec in declared(PrefillSetup).items()}
 WORKLOAD_OPTIONS = declared(Workload)
@@ -617,6 +601,7 @@ PREFILL_TABLE = ("model", "chip", "deployment", "gpus", "input_tokens", "new_tok
 
 
 def _table_command(rows_of, table):
+    """A command printing ``rows_of(args)``: the ``table`` columns on screen, every field in CSV and JSON."""
     def command(args) -> int:
         rows = rows_of(args)
         if args.format == "table":  # the main figures; csv and json carry every field
@@ -627,7 +612,8 @@ def _table_command(rows_of, table):
     return command
 
 
-EXTRA_COMMANDS = {"attention": attention_command, "validate": validate_command, "decode": decode_command,
+EXTRA_COMMANDS = {"attention": _table_command(attention_rows, ATTENTION_TABLE), "validate": validate_command,
+                  "decode": _table_command(decode_rows, DECODE_TABLE),
                   "prefill": _table_command(prefill_rows, PREFILL_TABLE),
                   "serve": _table_command(serve_rows, SERVE_TABLE)}
 

@@ -44,7 +44,7 @@ from .errors import InputError, require_positive
 from .fields import Quantity, choice, declared, quantities, quantity
 from .ffn import MoEFFN
 from .kernels import KernelSet, kernel_range, kernel_set
-from .latency import LAYOUTS, layer_latency, link_bytes_per_s
+from .latency import LAYOUTS, check_tp_gpus, layer_latency, link_bytes_per_s
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
@@ -199,10 +199,7 @@ class AFDSetup:
             raise InputError("mtp_accept", f"accepted tokens per step ({self.mtp_accept:g}) cannot exceed the tokens "
                                            f"decoded per step ({self.mtp_tokens})")
         if self.layout == "tp":
-            heads = min(g.attention.query_heads for g in self.model.attention_groups)
-            if self.attention_gpus > heads:
-                raise InputError("attention_gpus", f"the tp layout splits {self.model.slug}'s {heads} query heads over "
-                                                   f"at most {heads} GPUs per attention instance, got {self.attention_gpus}")
+            check_tp_gpus(self.model, self.attention_gpus, "attention_gpus")
 
     @property
     def layers(self) -> int:

@@ -42,7 +42,7 @@ from .errors import InputError
 from .fields import choice, declared, quantity
 from .ffn import MoEFFN
 from .kernels import KernelSet, deployment_defaults, kernel_range, kernel_set
-from .latency import ACTIVATION_BYTES, layer_latency, link_bytes_per_s
+from .latency import ACTIVATION_BYTES, check_tp_gpus, layer_latency, link_bytes_per_s
 from .model import ModelSpec
 from .precision import bytes_per_element
 
@@ -118,10 +118,7 @@ class DecodeSetup:
             raise InputError("mtp_accept", f"accepted tokens per step ({self.mtp_accept:g}) cannot exceed the tokens "
                                            f"decoded per step ({self.mtp_tokens})")
         if self.deployment == "tp":
-            heads = min(g.attention.query_heads for g in self.model.attention_groups)
-            if self.gpus > heads:
-                raise InputError("gpus", f"tp splits {self.model.slug}'s {heads} query heads over at most {heads} "
-                                         f"GPUs, got {self.gpus}")
+            check_tp_gpus(self.model, self.gpus)
         if self.deployment == "afd" and (self.gpus % self.node_gpus or self.gpus < 2 * self.node_gpus):
             raise InputError("gpus", f"afd needs whole instances of {self.node_gpus} GPUs, at least one for attention "
                                      f"and one for the FFN: a multiple of {self.node_gpus} from {2 * self.node_gpus}, "

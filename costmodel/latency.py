@@ -77,6 +77,15 @@ def check_layout(layout: str, field: str = "layout") -> str:
     return value
 
 
+def check_tp_gpus(model: ModelSpec, gpus, field: str = "gpus") -> None:
+    """Tensor parallelism splits query heads: at most the fewest query heads of any layer group
+    GPUs (InputError naming ``field``)."""
+    least = min(g.attention.query_heads for g in model.attention_groups)
+    if np.any(np.asarray(gpus) > least):
+        raise InputError(field, f"the tp layout splits {model.slug}'s {least} query heads over at most {least} GPUs, "
+                                f"got {np.max(gpus):g}")
+
+
 def _whole(value, field: str, maximum: float = 1 << 20) -> np.ndarray:
     """``value`` (a number or an array) as floats, each a whole number from 1 to ``maximum``."""
     values = np.asarray(value, dtype=float)
@@ -212,10 +221,7 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
     zeros = np.zeros(shape)
 
     if layout == "tp":
-        least = min(grp.attention.query_heads for grp in model.attention_groups)
-        if np.any(g > least):
-            raise InputError("gpus", f"the tp layout splits {model.slug}'s {least} query heads over at most {least} "
-                                     f"GPUs, got {np.max(g):g}")
+        check_tp_gpus(model, g)
     requests = b if layout == "tp" else b / g  # requests whose attention each GPU computes
 
     maxima: list = []
