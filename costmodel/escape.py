@@ -12,9 +12,11 @@ keeping only the white space the output itself handles. Then, per output:
   ``&#10;``: white space in HTML, and inside Streamlit markdown a raw blank line would end the
   HTML block and turn the rest into markdown (a live link).
 - ``markdown``: Streamlit markdown (st.markdown, captions, messages, widget labels, tooltips)
-  and summary.md: every markdown, HTML and LaTeX character backslash-escaped, bare URLs,
+  and summary.md: every character that could start markdown, HTML, an entity, LaTeX or a
+  Streamlit directive backslash-escaped (a block marker only at the start), bare URLs,
   'www.' and e-mail addresses broken with an invisible space (no autolink), line breaks as
-  spaces (a name is one line: a line break would end a list item or start a heading).
+  spaces (a name is one line: a line break would end a list item or start a heading);
+  ``markdown_code`` the same as a code span (a path shown exactly).
 - ``plotly``: every text field of a Plotly figure (trace names, legend, hover, tick labels,
   point labels, titles, annotations). plotly.js draws a subset of HTML there (``<b>``,
   ``<a href>``, ``<br>``...) and fills ``%{...}`` templates, then decodes entities in the text
@@ -54,16 +56,27 @@ def html(text) -> str:
 pdf = html  # the PDF is the HTML report printed
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
-_AUTOLINK = re.compile(r"(\\:)(//)|(www)(\\\.)|(@)", re.IGNORECASE)
+_MARKDOWN = re.compile(r"[\\`*_\[\]<>&~|$]|:(?=\S)")  # inline markup, HTML, entities, LaTeX, Streamlit's :directives:
+_BLOCK_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")  # a heading, list item or underline if at a line's start
+_AUTOLINK = re.compile(r"(\\:)(//)|(www)(\.)|(@)", re.IGNORECASE)
 ZWSP = "\u200b"  # invisible: keeps a bare URL, www. or e-mail address from being turned into a link
 
 
 def markdown(text) -> str:
-    """``text`` shown as itself inside markdown."""
-    one_line = _LINE_BREAK.sub(" ", _visible(text, "\t\n\r"))
-    escaped = _MARKDOWN.sub(r"\\\1", one_line)
+    """``text`` shown as itself inside markdown: only the characters that could start markup are
+    escaped, so the text stays readable in a .md file too."""
+    escaped = _MARKDOWN.sub(lambda m: "\\" + m.group(), _LINE_BREAK.sub(" ", _visible(text, "\t\n\r")))
+    escaped = _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
     return _AUTOLINK.sub(lambda m: ZWSP.join(g for g in m.groups() if g) if not m.group(5) else ZWSP + "@", escaped)
+
+
+def markdown_code(text) -> str:
+    """``text`` as a markdown code span, shown exactly (a path, a file name): fenced with one
+    more backtick than its longest run of backticks, on one line."""
+    text = _LINE_BREAK.sub(" ", _visible(text, "\t\n\r"))
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def plotly(text) -> str:

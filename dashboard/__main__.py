@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from costmodel import __version__
+from costmodel import __version__, escape
 from costmodel.arguments import Parser
 from costmodel.errors import InputError
 
@@ -45,15 +45,15 @@ def report_command(args) -> int:
             raise InputError("--formats", report.INSTALL_HINT)
     scenario, warnings = report.read_scenario(args.scenario)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
     contents = [figures.build(page, scenario) for page in pages]
     try:
         files = report.bundle_files(contents, scenario, formats)
     except report.ImageExportError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
+    print(f"wrote {len(files)} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
           "scenario.json, summary.md)")
     return 0
 
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     try:
         return report_command(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape.terminal(exc)}", file=sys.stderr)
         return 2
 
 
