@@ -234,7 +234,7 @@ def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
 def test_url_value_is_text_never_markdown():
     at = open_app("overview", query={"h800_usd_h": "[CLICKME](https://evil.example/phish)"})
     (warning,) = at.warning
-    assert "\\[CLICKME\\]\\(https\\:\u200b//evil" in warning.value, "markdown escaped, the URL broken up"
+    assert "\\[CLICKME\\](https\\:\u200b//evil" in warning.value, "markdown escaped, the URL broken up"
     assert "[CLICKME](https:\u200b//evil.example/phish)" in shown(warning)
 
 
