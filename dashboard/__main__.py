@@ -58,19 +58,20 @@ def report_command(args) -> int:
     return 0
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = Path(__file__).resolve().parent / "server.py"
 
 
 def serve(streamlit_args: list[str]) -> int:
-    """`streamlit run app.py` with Streamlit's legacy `pages/` discovery off from the first
-    session on. app.py navigates with st.navigation (URL paths such as /context-sweep); until a
-    session has run it, Streamlit would treat the `pages/` folder beside it as file-named pages:
-    a link opened on a fresh server showed 'Page not found' and the files' own names first."""
+    """`streamlit run dashboard/server.py`: app.py behind the link guard (``dashboard.server``),
+    with Streamlit's legacy `pages/` discovery off from the first session on. app.py navigates
+    with st.navigation (URL paths such as /context-sweep); until a session has run it, Streamlit
+    would treat the `pages/` folder beside it as file-named pages: a link opened on a fresh
+    server showed 'Page not found' and the files' own names first."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    return cli.main(["run", str(APP), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
+    return cli.main(["run", str(SERVER), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
 def parser() -> Parser:

@@ -6,6 +6,7 @@ used, as text. Unknown parameters are reported too, so a mistyped link never sil
 another scenario."""
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -16,11 +17,11 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 from costmodel.fields import number_text
 
 from . import render
+from .link_guard import LEFT_OUT, NAMED  # NAMED: unknown parameters named in the warning; the rest counted
 
 PROBLEMS = "_url_problems"  # this run's problems: [Problem]
 MAX_CHARS = 200  # a longer value is shown cut
 STREAMLIT_OWN = ("embed", "embed_options")  # parameters Streamlit itself reads
-NAMED = 5  # unknown parameters named in the warning; the rest counted
 
 
 @dataclass(frozen=True)
@@ -113,16 +114,26 @@ def boolean(key: str) -> None:
 
 def unknown(known) -> None:
     """Report the parameters no input of the dashboard reads (a typo, an old link, a name left
-    empty) as one problem naming the first few, and drop them from the link in one update (each
-    update sends the whole link to the browser)."""
+    empty), and those the server left out of a link too long for Streamlit (``LEFT_OUT``, see
+    ``dashboard.link_guard``), as one problem naming the first few; drop them from the link in
+    one update (each update sends the whole link to the browser)."""
     extra = [key for key in st.query_params if key not in known and key not in STREAMLIT_OWN]
+    names, count, note = [key for key in extra if key != LEFT_OUT], len(extra), ""
+    if LEFT_OUT in extra:
+        try:
+            left, left_names = json.loads(st.query_params[LEFT_OUT])
+            names, count = names + [str(n) for n in left_names], count - 1 + int(left)
+            note = " (the link was longer than Streamlit reads: the server kept the inputs' parameters)"
+        except (ValueError, TypeError):
+            names.append(LEFT_OUT)
     if not extra:
         return
-    named = ", ".join(repr(key) for key in extra[:NAMED]) + (f" and {len(extra) - NAMED:,} more" if len(extra) > NAMED else "")
-    given = "" if len(extra) > 1 else _raw(extra[0])
-    what = f"{len(extra):,} parameters, none an input" if len(extra) > 1 else "not an input"
+    more = count - len(names[:NAMED])
+    named = ", ".join(repr(key) for key in names[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
+    given = "" if count > 1 else _raw(extra[0])
+    what = f"{count:,} parameters, none an input" if count > 1 else "not an input"
     st.session_state.setdefault(PROBLEMS, []).append(
-        Problem(named, given if isinstance(given, str) else ", ".join(given), f"{what} of this dashboard; ignored",
+        Problem(named, given if isinstance(given, str) else ", ".join(given), f"{what} of this dashboard; ignored{note}",
                 input=False))
     keep = {key: st.query_params.get_all(key) for key in st.query_params if key not in extra}
     try:

@@ -46,3 +46,19 @@ def test_many_unknown_parameters_are_ignored_at_once_with_one_short_warning(url_
     assert len(text) < 1000, "a few names, not all"
     assert len(url_updates) <= 2, f"{len(url_updates)} URL updates"
     assert not any(key.startswith("junk") for key in at.query_params), "dropped from the link"
+
+
+def test_what_the_server_left_out_of_a_too_long_link_is_said():
+    """Finding 7 (beyond Streamlit's limit): the server cuts such a link to the inputs' parameters
+    and says what it left out (``link_guard.LEFT_OUT``); the page reports it with the rest."""
+    import json
+
+    from dashboard.link_guard import LEFT_OUT
+
+    at = open_app("overview", query={"ctx": "32768", "typo": "1", LEFT_OUT: json.dumps([1500, ["junk0", "junk1"]])})
+    assert not at.exception and not at.error
+    assert at.number_input(key="ctx").value == 32768
+    (warning,) = at.warning
+    text = shown(warning)
+    assert "1,501 parameters" in text and "'typo', 'junk0', 'junk1' and 1,498 more" in text, text
+    assert "longer than Streamlit reads" in text and LEFT_OUT not in at.query_params
