@@ -381,3 +381,11 @@ def test_hostile_names_in_the_command_line(tmp_path, command):
         assert escape.csv_cell(name) in names
     shown = {r["name"] for r in json.loads(_cli(tmp_path, command, "--format", "json"))}
     assert set(HOSTILE_NAMES) <= shown, "JSON carries names exactly"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_argument_is_never_printed_raw(name):
+    """An unrecognized argument is named in the one-line error, its escape sequences written out."""
+    code, out, err = run_inproc(["chips", name])
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert_terminal_safe(err, "usage error")
