@@ -36,6 +36,7 @@ import re
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+WHITE = "\t\n\r"  # white space an output may keep
 
 
 def _visible(text, keep: str = "") -> str:
@@ -47,9 +48,14 @@ def _visible(text, keep: str = "") -> str:
     return _CONTROLS.sub(shown, str(text))
 
 
+def _one_line(text) -> str:
+    """``text`` with control characters written out and line breaks as spaces."""
+    return _LINE_BREAK.sub(" ", _visible(text, WHITE))
+
+
 def html(text) -> str:
     """``text`` as HTML text or an attribute value."""
-    escaped = _html.escape(_visible(text, "\t\n\r"), quote=True)
+    escaped = _html.escape(_visible(text, WHITE), quote=True)
     return escaped.replace("\r", "&#13;").replace("\n", "&#10;")
 
 
@@ -65,7 +71,7 @@ ZWSP = "\u200b"  # invisible: keeps a bare URL, www. or e-mail address from bein
 def markdown(text) -> str:
     """``text`` shown as itself inside markdown: only the characters that could start markup are
     escaped, so the text stays readable in a .md file too."""
-    escaped = _MARKDOWN.sub(lambda m: "\\" + m.group(), _LINE_BREAK.sub(" ", _visible(text, "\t\n\r")))
+    escaped = _MARKDOWN.sub(lambda m: "\\" + m.group(), _one_line(text))
     escaped = _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
     return _AUTOLINK.sub(lambda m: ZWSP.join(g for g in m.groups() if g) if not m.group(5) else ZWSP + "@", escaped)
 
@@ -73,7 +79,7 @@ def markdown(text) -> str:
 def markdown_code(text) -> str:
     """``text`` as a markdown code span, shown exactly (a path, a file name): fenced with one
     more backtick than its longest run of backticks, on one line."""
-    text = _LINE_BREAK.sub(" ", _visible(text, "\t\n\r"))
+    text = _one_line(text)
     fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -81,8 +87,7 @@ def markdown_code(text) -> str:
 
 def plotly(text) -> str:
     """``text`` shown as itself in a Plotly text field."""
-    one_line = _LINE_BREAK.sub(" ", _visible(text, "\t\n\r"))
-    return one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("%", "&#37;")
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("%", "&#37;")
 
 
 _PLOTLY_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -103,7 +108,7 @@ def csv_cell(value):
     anything but text (numbers, None) is returned as is."""
     if not isinstance(value, str):
         return value
-    value = _visible(value, "\t\n\r")
+    value = _visible(value, WHITE)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 

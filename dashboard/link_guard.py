@@ -108,7 +108,8 @@ class LinkGuard:
 
     async def __call__(self, scope, receive, send):
         base = self.base
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(base):
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or not (scope["path"] == base or scope["path"].startswith(base + "/"))):
             return await self.app(scope, receive, send)
         path = scope["path"][len(base):].strip("/")
         query = scope["query_string"].decode("latin-1")

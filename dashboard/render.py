@@ -2,8 +2,6 @@
 tables folded in an expander, tabs drawn lazily, and a row of key figures as one element."""
 from __future__ import annotations
 
-import re
-
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st

@@ -212,8 +212,7 @@ def test_scenario_file_that_is_a_folder_or_binary(tmp_path):
 from html.parser import HTMLParser  # noqa: E402
 
 from hostile_names import (HOSTILE_NAMES, assert_csv_safe, assert_html_safe, assert_markdown_safe,  # noqa: E402
-                           assert_no_controls, assert_plotly_safe, assert_terminal_safe, hostile_chips,
-                           hostile_models, strings)
+                           assert_plotly_safe, assert_terminal_safe, hostile_chips, hostile_models, strings)
 
 from costmodel import escape, library  # noqa: E402
 from dashboard import figures, userlib  # noqa: E402

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hostile_names import assert_html_safe
 
-from dashboard import link_guard, navigation, sidebar
-from dashboard.scenario import catalog
+from dashboard import link_guard, navigation
 
 APP_PAGE = b"<!DOCTYPE html><html><head><script type=module src=./static/js/index.js></script></head></html>"
 
@@ -29,8 +29,8 @@ async def streamlit_stand_in(scope, receive, send):
     await send({"type": "http.response.body", "body": body})
 
 
-def get(path: str, query: str = "", method: str = "GET", kind: str = "http") -> tuple[int, dict, bytes]:
-    """(status, headers, body) of a request through the guard."""
+def get(path: str, query: str = "", method: str = "GET", kind: str = "http", base: str = "") -> tuple[int, dict, bytes]:
+    """(status, headers, body) of a request through the guard (``base``: the server's base URL path)."""
     sent = []
 
     async def send(message):
@@ -40,7 +40,9 @@ def get(path: str, query: str = "", method: str = "GET", kind: str = "http") -> 
         return {"type": "http.request"}
 
     scope = {"type": kind, "method": method, "path": path, "query_string": query.encode(), "headers": []}
-    asyncio.run(link_guard.LinkGuard(streamlit_stand_in, base_url_path="")(scope, receive, send))
+    guard = link_guard.LinkGuard(streamlit_stand_in, base_url_path=base)
+    with ThreadPoolExecutor(1) as thread:  # an event loop of its own (the browser tests hold one in this thread)
+        thread.submit(asyncio.run, guard(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 
@@ -86,8 +88,10 @@ def test_streamlits_own_answers_pass():
     assert get("/_stcore/x", method="POST")[0] == 200, "only page requests (GET, HEAD) are looked at"
 
 
-def known() -> set[str]:
-    return sidebar.known_parameters(catalog()[0])
+def test_under_a_base_url_path():
+    assert get("/dash/afd/extra", base="/dash")[1][b"location"] == b"/dash/afd"
+    assert b'href="/dash/roofline"' in get("/dash/nosuch", base="/dash")[2]
+    assert get("/dashboard/afd/extra", base="/dash")[2] == APP_PAGE, "not under the base: not looked at"
 
 
 @pytest.mark.parametrize("junk", [1001, 5000])
