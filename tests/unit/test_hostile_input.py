@@ -388,3 +388,21 @@ def test_a_hostile_argument_is_never_printed_raw(name):
     code, out, err = run_inproc(["chips", name])
     assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
     assert_terminal_safe(err, "usage error")
+
+
+def test_hostile_names_from_a_scenario_file_through_the_headless_report(tmp_path, hostile_scenario):
+    """A scenario file carrying the hostile names (custom models and chips): `python -m dashboard
+    report` prints nothing raw, and its summary and CSVs are safe."""
+    from dashboard.__main__ import main as dashboard_main
+
+    scenario = tmp_path / "hostile.json"
+    scenario.write_bytes(report.scenario_json(hostile_scenario))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = dashboard_main(["report", "--scenario", str(scenario), "--out", str(tmp_path / "out"),
+                               "--pages", "overview", "--formats", "csv"])
+    assert code == 0, err.getvalue()
+    assert_terminal_safe(out.getvalue() + err.getvalue(), "report's output")
+    assert_markdown_safe((tmp_path / "out" / "summary.md").read_text(), "summary.md")
+    for path in (tmp_path / "out").rglob("*.csv"):
+        assert_csv_safe(path.read_bytes(), path.name)
