@@ -14,7 +14,7 @@ import io
 import json
 import sys
 
-from . import __version__, library
+from . import __version__, escape, library
 from .chips import CHIP_FIELDS
 from .cost import cost_grid
 from .decode import parse_context
@@ -37,11 +37,12 @@ FORMATS = ("table", "csv", "json")
 
 
 def _fmt(value) -> str:
+    """A table cell for the terminal."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if value is None:
         return "-"
-    return str(value)
+    return escape.terminal(value)
 
 
 def check_finite(rows: list[dict], inputs=("model", "chip", "attention_chip", "context")) -> None:
@@ -55,7 +56,8 @@ def check_finite(rows: list[dict], inputs=("model", "chip", "attention_chip", "c
 
 
 def render(rows: list[dict], fmt: str) -> str:
-    """Rows as an aligned text table, CSV or a JSON array of objects (strict: no NaN)."""
+    """Rows as an aligned text table (for a terminal), CSV (no cell a spreadsheet would run as a
+    formula) or a JSON array of objects (strict: no NaN; names exactly)."""
     check_finite(rows)
     if fmt == "json":
         return json.dumps(rows, indent=2, allow_nan=False)
@@ -66,7 +68,7 @@ def render(rows: list[dict], fmt: str) -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: escape.csv_cell(v) for k, v in row.items()} for row in rows)
         return out.getvalue().rstrip("\n")
     cells = [[_fmt(r[c]) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
@@ -755,7 +757,7 @@ def main(argv=None) -> int:
         print(render(rows, args.format))
         return 0
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape.terminal(exc)}", file=sys.stderr)
         return 2
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from costmodel import __version__
+from costmodel import __version__, escape
 from costmodel.arguments import Parser
 from costmodel.errors import InputError
 
@@ -45,32 +45,33 @@ def report_command(args) -> int:
             raise InputError("--formats", report.INSTALL_HINT)
     scenario, warnings = report.read_scenario(args.scenario)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
     contents = [figures.build(page, scenario) for page in pages]
     try:
         files = report.bundle_files(contents, scenario, formats)
     except report.ImageExportError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
+    print(f"wrote {len(files)} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
           "scenario.json, summary.md)")
     return 0
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = Path(__file__).resolve().parent / "server.py"
 
 
 def serve(streamlit_args: list[str]) -> int:
-    """`streamlit run app.py` with Streamlit's legacy `pages/` discovery off from the first
-    session on. app.py navigates with st.navigation (URL paths such as /context-sweep); until a
-    session has run it, Streamlit would treat the `pages/` folder beside it as file-named pages:
-    a link opened on a fresh server showed 'Page not found' and the files' own names first."""
+    """`streamlit run dashboard/server.py`: app.py behind the link guard (``dashboard.server``),
+    with Streamlit's legacy `pages/` discovery off from the first session on. app.py navigates
+    with st.navigation (URL paths such as /context-sweep); until a session has run it, Streamlit
+    would treat the `pages/` folder beside it as file-named pages: a link opened on a fresh
+    server showed 'Page not found' and the files' own names first."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    return cli.main(["run", str(APP), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
+    return cli.main(["run", str(SERVER), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
 def parser() -> Parser:
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     try:
         return report_command(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape.terminal(exc)}", file=sys.stderr)
         return 2
 
 

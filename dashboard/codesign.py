@@ -22,13 +22,12 @@ ridge, what a chip wants from a model, and what a model wants from a chip.
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from costmodel import __version__, cost_grid
+from costmodel import __version__, cost_grid, escape
 from costmodel.chips import Chip, editable_specs
 from costmodel.cost import SECONDS_PER_HOUR, TOKENS_PER_UNIT, attention_usd
 from costmodel.design_space import (FAMILIES, FAMILY_LABELS, DesignGrid, base_design, design_grid, design_model,
@@ -194,7 +193,7 @@ def resolve(scenario: Scenario, inputs: CodesignInputs) -> Resolved:
 
 def _what(r: Resolved) -> str:
     name = PARAM_LABELS[PLANES[r.family][2][0]]
-    return (f"{html.escape(r.base.name)} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
+    return (f"{escape.plotly(r.base.name)} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
             f"{r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per step, "
             f"{labels.tokens(r.context)} context")
 
@@ -238,7 +237,7 @@ def markers(scenario: Scenario, r: Resolved) -> list[dict]:
         fam = family_of(attn)
         same = (fam == r.family or {fam, r.family} <= {"gqa", "mfa"}) and eq[dim_name] == (
             attn.qk_rope_dim if fam == "mla" else getattr(attn, "head_dim", None))
-        name = html.escape(_short(model)) + (" (base)" if is_base else "")  # chart text: a name shows as itself
+        name = escape.plotly(_short(model)) + (" (base)" if is_base else "")  # chart text: a name shows as itself
         where = (f"its own design" if same else
                  f"the {FAMILY_LABELS[r.family]} design with the same KV bytes per token and intensity: "
                  f"{PARAM_LABELS[x]} {eq[x]:.3g}, {PARAM_LABELS[y]} {eq[y]:.3g}")
@@ -490,12 +489,12 @@ def codesign_view(scenario: Scenario, inputs: CodesignInputs | None = None) -> C
     p = _plane(scenario, r)
     refs = references(scenario, r)
     chip = labels.chip_label(r.chip)
-    what = f"{html.escape(r.base.name)} at {labels.tokens(r.context)} context"  # chart text
+    what = f"{escape.plotly(r.base.name)} at {labels.tokens(r.context)} context"  # chart text
     ladder_what = (f"{r.kv_bits}-bit KV, {r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per "
                    f"step; ridges in each chip's compute format")
-    designs = [{"name": html.escape(row["reference"]), "intensity": row["intensity now (FLOPs/byte)"],
+    designs = [{"name": escape.plotly(row["reference"]), "intensity": row["intensity now (FLOPs/byte)"],
                 "base": row["base"],
-                "note": (f"<b>{html.escape(row['model'])}</b> ({row['attention']}): {row['intensity now (FLOPs/byte)']:.0f} FLOPs "
+                "note": (f"<b>{escape.plotly(row['model'])}</b> ({row['attention']}): {row['intensity now (FLOPs/byte)']:.0f} FLOPs "
                          f"per KV byte now, {row['intensity, 8-bit KV (FLOPs/byte)']:.0f} as published (8-bit KV, "
                          "1 token per step)")} for row in refs]
     sens = lambda: sensitivity(scenario, r)  # noqa: E731

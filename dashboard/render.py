@@ -2,12 +2,13 @@
 tables folded in an expander, tabs drawn lazily, and a row of key figures as one element."""
 from __future__ import annotations
 
-import html
-import re
-
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
+
+from costmodel import escape as _escape
+
+escape = _escape.markdown  # a user's text in Streamlit markdown (st.error, a caption, a label, a tooltip)
 
 
 class _Prebuilt(go.Figure):
@@ -83,30 +84,15 @@ def metrics(items, width: int = 300, footnote: str = "") -> None:
     wide (300: three to a row beside the sidebar on a 1500 px window), wrapping onto more rows on a narrow screen (the help shows on hovering the card), and
     a ``footnote`` in caption style under them. Looks like a row of st.metric and a st.caption,
     at the cost of one element instead of one per figure (each element costs a rerun ~0.1 ms)."""
+    esc = _escape.html  # one line of HTML, whatever the text: a blank line would end the HTML block
     cards = []
     for label, value, note, *hint in items:
-        title = f' title="{html.escape(hint[0])}"' if hint else ""
+        title = f' title="{esc(hint[0])}"' if hint else ""
         cards.append(f'<div class="kpi" style="flex:0 1 {width}px;min-width:{width * 2 // 3}px"{title}>'
-                     f'<div class="kpi-label">{html.escape(label)}</div><div class="kpi-value">{html.escape(value)}'
-                     f'</div><div class="kpi-note">{html.escape(note)}</div></div>')
-    foot = f'<p class="kpi-foot">{html.escape(footnote)}</p>' if footnote else ""
+                     f'<div class="kpi-label">{esc(label)}</div><div class="kpi-value">{esc(value)}'
+                     f'</div><div class="kpi-note">{esc(note)}</div></div>')
+    foot = f'<p class="kpi-foot">{esc(footnote)}</p>' if footnote else ""
     st.markdown(f'<style>{KPI_CSS}</style><div class="kpis">{"".join(cards)}</div>{foot}', unsafe_allow_html=True)
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
-
-
-_AUTOLINK = re.compile(r"(\\:)(//)|(www)(\\\.)|(@)", re.IGNORECASE)
-ZWSP = "\u200b"  # invisible: keeps a bare URL, www. or e-mail address from being turned into a link
-
-
-def escape(text) -> str:
-    """``text`` shown as itself inside Streamlit markdown (st.error, st.caption, a button label,
-    a tooltip): every markdown, HTML and LaTeX character backslash-escaped, and bare URLs,
-    'www.' and e-mail addresses broken with an invisible space, so a user's value (a name, a URL
-    parameter) never becomes a link, a tag or formatting."""
-    escaped = _MARKDOWN.sub(r"\\\1", str(text))
-    return _AUTOLINK.sub(lambda m: ZWSP.join(g for g in m.groups() if g) if not m.group(5) else ZWSP + "@", escaped)
 
 
 def input_error(err) -> str:
@@ -114,10 +100,4 @@ def input_error(err) -> str:
     return f"{escape(err.field)}: {escape(err.message)}"
 
 
-def code(text) -> str:
-    """``text`` as a markdown code span, shown exactly (a path, a file name): fenced with one
-    more backtick than its longest run of backticks."""
-    text = str(text).replace("\n", " ")
-    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+code = _escape.markdown_code  # a path or file name in Streamlit markdown, shown exactly

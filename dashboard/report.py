@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from costmodel import __version__, library
+from costmodel import __version__, escape, library
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
@@ -140,7 +140,7 @@ def decorate(spec: dict, scenario: Scenario, page: str | None = None, width_px: 
     layout["margin"] = margin
     layout["height"] = margin["t"] + plot_h + margin["b"]
     layout["annotations"] = list(layout.get("annotations", [])) + [{
-        "text": caption(scenario, page), "showarrow": False, "xref": "paper", "yref": "paper",
+        "text": escape.plotly(caption(scenario, page)), "showarrow": False, "xref": "paper", "yref": "paper",
         "x": 0, "xanchor": "left", "y": -(margin["b"] - 8) / plot_h, "yanchor": "bottom",
         "font": {"size": 11, "color": "#4B5563"}, "name": "scenario-caption",
     }]
@@ -161,7 +161,7 @@ def html_bytes(spec: dict, scenario: Scenario, page: str | None = None, name: st
     fig = decorate(spec, scenario, page)
     body = pio.to_html(fig, include_plotlyjs=True, full_html=True, validate=False, div_id=_slug(name) or "chart",
                        config={"displaylogo": False, "responsive": True})
-    title = spec["layout"].get("title", {}).get("text", name)
+    title = escape.html(escape.plotly_plain(spec["layout"].get("title", {}).get("text", name)))
     return body.replace("<head>", f"<head><meta charset=\"utf-8\"><title>{title}</title>", 1).encode()
 
 
@@ -211,6 +211,8 @@ def _cell(value):
         return ""
     if isinstance(value, float):
         return repr(value)  # shortest text that reads back to the same float
+    if isinstance(value, str):
+        return escape.csv_cell(escape.plotly_plain(value))  # a chart's text (a name) as plain text
     return value
 
 
@@ -224,8 +226,9 @@ def chart_csv(spec: dict) -> bytes:
 
 
 def table_csv(table) -> bytes:
-    """A DataFrame as CSV (floats at full precision)."""
-    return table.to_csv(index=False, lineterminator="\n", float_format=lambda v: repr(float(v))).encode()
+    """A DataFrame as CSV (floats at full precision; no text cell a spreadsheet would run as a formula)."""
+    cells = table.rename(columns=escape.csv_cell).map(escape.csv_cell)
+    return cells.to_csv(index=False, lineterminator="\n", float_format=lambda v: repr(float(v))).encode()
 
 
 def chart_file(spec: dict, fmt: str, scenario: Scenario, page: str | None = None, name: str = "chart") -> bytes:
@@ -322,11 +325,11 @@ def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes
              "`python -m dashboard report --scenario scenario.json --out DIR`. `report.html` holds every chart "
              "(interactive, offline) and table in one page; `report.pdf` the same, a chart or table to a page.", "",
              "## Scenario", ""]
-    lines += [f"- {line}" for line in _summary_lines(contents, scenario)]
+    lines += [f"- {escape.markdown(line)}" for line in _summary_lines(contents, scenario)]
     for content in contents:
-        lines += ["", f"## {content.title}", ""] + [f"- {h}" for h in content.headlines]
+        lines += ["", f"## {content.title}", ""] + [f"- {escape.markdown(h)}" for h in content.headlines]
     if notes:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]  # the program's own markdown
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     return "\n".join(lines) + "\n"
 

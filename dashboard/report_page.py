@@ -5,10 +5,9 @@ chart or table to a page. No Streamlit here."""
 from __future__ import annotations
 
 import functools
-import html
 import json
 
-from costmodel import __version__
+from costmodel import __version__, escape
 
 from . import labels
 
@@ -45,15 +44,19 @@ def _script_json(value) -> str:
 
 
 def _table_html(table) -> str:
-    """A DataFrame as an HTML table, every cell escaped, numbers to 6 significant digits."""
-    return table.to_html(index=False, border=0, escape=True, na_rep="",
-                         float_format=lambda v: f"{v:,.6g}")
+    """A DataFrame as an HTML table, every text cell and header escaped (``escape.html``), numbers
+    to 6 significant digits."""
+    def cell(value):
+        return escape.html(value) if isinstance(value, str) else value
+
+    return table.rename(columns=cell).map(cell).to_html(index=False, border=0, escape=False, na_rep="",
+                                                         float_format=lambda v: f"{v:,.6g}")
 
 
 def report_html(contents: list, scenario, summary_lines: list[str], caption) -> bytes:
     """The whole report as one HTML page. ``summary_lines``: the scenario in plain lines;
     ``caption(page)``: the scenario caption under each of that page's charts and tables."""
-    esc = html.escape
+    esc = escape.html
     figures, body, figure_no, table_no = [], [], 0, 0
     toc = []
     for content in contents:
@@ -69,7 +72,7 @@ def report_html(contents: list, scenario, summary_lines: list[str], caption) -> 
             figures.append([plot_id, {"data": spec["data"], "layout": layout}])
             title = (spec["layout"].get("title") or {}).get("text", name)
             body.append(f'<figure class="chart"><div class="plot" id="{esc(plot_id)}"></div><figcaption>'
-                        f"<b>Figure {figure_no}.</b> {esc(_plain(title))} ({esc(content.title)}, chart "
+                        f"<b>Figure {figure_no}.</b> {esc(escape.plotly_plain(title))} ({esc(content.title)}, chart "
                         f"'{esc(name)}'). {page_caption}</figcaption></figure>")
         for name, table in content.tables.items():
             table_no += 1
@@ -91,13 +94,6 @@ def report_html(contents: list, scenario, summary_lines: list[str], caption) -> 
         "{displaylogo:false,responsive:false}))).then(()=>{document.body.dataset.ready='1'});</script>"
         "</body></html>")
     return page.encode()
-
-
-def _plain(text: str) -> str:
-    """A chart title without Plotly's HTML markup (<br>, <b>, <sup>)."""
-    import re
-
-    return re.sub(r"<br\s*/?>", " · ", re.sub(r"</?(b|i|sup|sub|span)[^>]*>", "", str(text)))
 
 
 def summary_lines(contents, scenario, afd_caption) -> list[str]:

@@ -6,15 +6,18 @@ used, as text. Unknown parameters are reported too, so a mistyped link never sil
 another scenario."""
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from costmodel.fields import number_text
 
 from . import render
+from .link_guard import LEFT_OUT, NAMED  # NAMED: unknown parameters named in the warning; the rest counted
 
 PROBLEMS = "_url_problems"  # this run's problems: [Problem]
 MAX_CHARS = 200  # a longer value is shown cut
@@ -27,6 +30,7 @@ class Problem:
     given: str
     reason: str
     show: object = None  # the widget's value as the widget shows it (a slug as its label), or None
+    input: bool = True  # the parameter of an input (whose value used is shown), else one no input reads
 
 
 def _raw(key: str):
@@ -109,11 +113,34 @@ def boolean(key: str) -> None:
 
 
 def unknown(known) -> None:
-    """Report the parameters no input of the dashboard reads (a typo, an old link)."""
-    for key in list(st.query_params):
-        if key not in known and key not in STREAMLIT_OWN:
-            _report(key, _raw(key), "not an input of this dashboard; ignored")
-            _drop(key)
+    """Report the parameters no input of the dashboard reads (a typo, an old link, a name left
+    empty), and those the server left out of a link too long for Streamlit (``LEFT_OUT``, see
+    ``dashboard.link_guard``), as one problem naming the first few; drop them from the link in
+    one update (each update sends the whole link to the browser)."""
+    extra = [key for key in st.query_params if key not in known and key not in STREAMLIT_OWN]
+    names, count, note = [key for key in extra if key != LEFT_OUT], len(extra), ""
+    if LEFT_OUT in extra:
+        try:
+            left, left_names = json.loads(st.query_params[LEFT_OUT])
+            names, count = names + [str(n) for n in left_names], count - 1 + int(left)
+            note = " (the link was longer than Streamlit reads: the server kept the inputs' parameters)"
+        except (ValueError, TypeError):
+            names.append(LEFT_OUT)
+    if not extra:
+        return
+    more = count - len(names[:NAMED])
+    named = ", ".join(repr(key) for key in names[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
+    given = "" if count > 1 else _raw(extra[0])
+    what = f"{count:,} parameters, none an input" if count > 1 else "not an input"
+    st.session_state.setdefault(PROBLEMS, []).append(
+        Problem(named, given if isinstance(given, str) else ", ".join(given), f"{what} of this dashboard; ignored{note}",
+                input=False))
+    keep = {key: st.query_params.get_all(key) for key in st.query_params if key not in extra}
+    try:
+        st.query_params.from_dict(keep)  # one update
+    except StreamlitAPIException:  # a kept parameter is bound to a widget already (a later run): one by one
+        for key in extra:
+            st.query_params.pop(key, None)
 
 
 def notice() -> None:
@@ -125,6 +152,10 @@ def notice() -> None:
     lines = []
     for p in problems:
         given = p.given if len(p.given) <= MAX_CHARS else p.given[:MAX_CHARS] + f"… ({len(p.given):,} characters)"
+        if not p.input:
+            lines.append(f"- {render.escape(p.key)}{' = ' + render.escape(repr(given)) if given else ''}: "
+                         f"{render.escape(p.reason)}")
+            continue
         value = st.session_state.get(p.key)
         if value is not None and p.show is not None:
             value = ", ".join(map(p.show, value)) if isinstance(value, list) else p.show(value)

@@ -3,6 +3,7 @@ decode step as a Gantt chart, the best A:F ratio over context, and three models 
 Times in microseconds on screen (seconds in the plans)."""
 from __future__ import annotations
 
+from costmodel import escape
 from costmodel.afd import STAGE_WORDS
 
 from .. import labels
@@ -203,7 +204,7 @@ def ratio_vs_context(rows, ffn_instances: int, micro_batch: int, objective: str)
 def models(rows, setup) -> dict:
     """Left: tokens per GPU per second of each model's best plan; right: USD per 1M tokens,
     attention and FFN stacked. Same chips, context and TPOT target for all."""
-    names = [m.name for m, _ in rows]
+    names = [escape.plotly(m.name) for m, _ in rows]
     plans = [p for _, p in rows]
     text = [("no feasible plan" if p is None else f"{p.layout}, mb {int(p.micro_batch):,}") for p in plans]
 

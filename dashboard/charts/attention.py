@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from costmodel import escape
+
 from .. import labels
 from ..theme import DASHES, NICE_LOG_TICKS, axis, axis_ref, color, context_axis, figure, grid_layout, xy
 
@@ -34,7 +36,8 @@ def profiles(named_tokens, chips, weight_dtype: str, log_x: bool, title: str):
     token (GFLOPs), and intensity (FLOPs/byte) with every chip's ridge point as a dashed line.
     ``named_tokens``: [(label, TokenCost)] sharing one context array."""
     data = []
-    for i, (name, token) in enumerate(named_tokens):
+    for i, (label, token) in enumerate(named_tokens):
+        name = escape.plotly(label)
         common = {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                   "line": {"color": color(i), "width": 2.5}}
         data.append({**common, **xy(token.context, token.kv_bytes / 1e9), **axis_ref(0),
@@ -59,14 +62,15 @@ def iso_costs(grid, context: int):
     data = []
     chips = [labels.chip_label(c) for c in grid.chips]
     for i, model in enumerate(grid.models):
-        data.append({"type": "bar", "name": f"{model.name} · attention", "x": chips, "offsetgroup": str(i),
+        name = escape.plotly(model.name)
+        data.append({"type": "bar", "name": f"{name} · attention", "x": chips, "offsetgroup": str(i),
                      "y": grid.attention_usd_per_mtok[i, :, 0].tolist(), "marker": {"color": color(i)},
-                     "hovertemplate": f"<b>{model.name}</b> on %{{x}}<br>attention $%{{y:.4f}} per 1M tokens<extra></extra>"})
-        data.append({"type": "bar", "name": f"{model.name} · FFN", "x": chips, "offsetgroup": str(i),
+                     "hovertemplate": f"<b>{name}</b> on %{{x}}<br>attention $%{{y:.4f}} per 1M tokens<extra></extra>"})
+        data.append({"type": "bar", "name": f"{name} · FFN", "x": chips, "offsetgroup": str(i),
                      "base": grid.attention_usd_per_mtok[i, :, 0].tolist(),
                      "y": grid.ffn_usd_per_mtok[i, :, 0].tolist(),
                      "marker": {"color": color(i), "opacity": 0.45, "pattern": {"shape": "."}},
-                     "hovertemplate": f"<b>{model.name}</b> on %{{x}}<br>FFN $%{{y:.4f}} per 1M tokens<extra></extra>"})
+                     "hovertemplate": f"<b>{name}</b> on %{{x}}<br>FFN $%{{y:.4f}} per 1M tokens<extra></extra>"})
     return figure(data, {"title": {"text": f"Same body, different attention: decode cost at {labels.tokens(context)} context"},
                          "barmode": "group", "xaxis": axis("Chip"), "yaxis": axis("Decode cost (USD per 1M tokens)"),
                          "height": 420})
@@ -80,7 +84,8 @@ def what_ifs(rows, chips, weight_dtype: str, context: int):
     data = []
     for k, case in enumerate(cases):
         ys = [next(r["intensity"] for r in rows if r["model"] == m and r["what_if"] == case) for m in models]
-        data.append({"type": "bar", "name": case, "x": models, "y": ys, "marker": {"color": color(k + 4)},
+        data.append({"type": "bar", "name": case, "x": [escape.plotly(m) for m in models], "y": ys,
+                     "marker": {"color": color(k + 4)},
                      "text": [f"{y:.0f}" for y in ys], "textposition": "outside",
                      "hovertemplate": f"<b>%{{x}}</b> · {case}<br>%{{y:.1f}} FLOPs per KV byte<extra></extra>"})
     shapes, notes = _ridge_shapes(chips, weight_dtype, "x", "y")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from costmodel import escape
 from costmodel.paper import PAPER_CHIPS
 
 from .. import labels
@@ -53,11 +54,12 @@ def latency_vs_context(curves: list[dict], chips, log_x: bool) -> dict:
     data = []
     for curve in curves:
         i = DESIGN_ORDER.index(curve["design"]) if curve["design"] in DESIGN_ORDER else 3
-        data.append({"type": "scatter", "mode": "lines", "name": curve["label"], "legendgroup": curve["label"],
+        name = escape.plotly(curve["label"])
+        data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                      "showlegend": curve["chip"] == 0, "line": {"color": color(i), "width": 2.2},
                      "x": values(curve["context"]), "y": values(np.asarray(curve["latency_s"]) * 1e6),
                      **axis_ref(curve["chip"]),
-                     "hovertemplate": f"<b>{curve['label']}</b> on {labels.chip_label(chips[curve['chip']])}<br>"
+                     "hovertemplate": f"<b>{name}</b> on {labels.chip_label(chips[curve['chip']])}<br>"
                                       "%{y:,.0f} µs per layer at %{x:,.0f} tokens<extra></extra>"})
     rows = 1 if len(chips) <= 3 else 2
     layout = grid_layout(titles, [context_axis(curves[0]["context"], log_x) for _ in chips],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from costmodel import escape
 from costmodel.cost import CostGrid
 
 from .. import labels
@@ -22,10 +23,11 @@ def params_vs_cost(grid: CostGrid, context: int):
     data = []
     for i, model in enumerate(grid.models):
         a, f = int(afd.attention_chip[i, 0]), int(afd.ffn_chip[i, 0])
+        name = escape.plotly(model.name)
         data.append({
-            "type": "scatter", "mode": "markers+text", "name": model.name,
+            "type": "scatter", "mode": "markers+text", "name": name,
             "x": [activated_params(model) / 1e9], "y": [float(afd.total_usd_per_mtok[i, 0])],
-            "text": [model.name], "textposition": "top center",
+            "text": [name], "textposition": "top center",
             "marker": {"size": 14, "color": color(i), "line": {"width": 1, "color": "white"}},
             "customdata": [[chips[a], chips[f], model.attention_label,
                             float(afd.attention_usd_per_mtok[i, 0]), float(afd.ffn_usd_per_mtok[i, 0])]],
@@ -48,7 +50,7 @@ def totals_bars(grid: CostGrid, context: int):
     """Figure 2: per model, attention + FFN on each single chip, and the AFD total."""
     afd = grid.afd()
     chips = [labels.chip_label(c) for c in grid.chips]
-    names = [m.name for m in grid.models]
+    names = [escape.plotly(m.name) for m in grid.models]
     data = []
     for j, chip in enumerate(chips):
         data.append({

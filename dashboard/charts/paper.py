@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
+from costmodel import escape
+
 from ..legend_room import slanted_ticks_bottom
 from ..theme import axis, figure
 
@@ -18,7 +20,7 @@ def afd_vs_paper(cells, model_names: dict, chip_labels: list[str]):
     data, names = [], []
     for k, (column, label) in enumerate(COLUMNS):
         part = [r for r in rows if r[0] == "figures" and r[2] == column]
-        names = [model_names.get(r[1], r[1]) for r in part]
+        names = [escape.plotly(model_names.get(r[1], r[1])) for r in part]
         data.append({"type": "bar", "name": f"{label} · paper", "x": names, "y": [float(r[3]) for r in part],
                      "marker": {"color": ("#9CA3AF", "#4B5563")[k]}, "offsetgroup": f"p{k}",
                      "hovertemplate": f"<b>%{{x}}</b> {label}<br>paper: $%{{y:.3f}} per 1M tokens<extra></extra>"})

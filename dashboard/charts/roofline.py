@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from costmodel import escape
+
 from .. import labels
 from ..theme import SYMBOLS, axis, axis_ref, color, figure, grid_layout
 
@@ -46,7 +48,7 @@ def _ridge(chip, weight_dtype, **trace):
 
 
 def _custom(p) -> list:
-    return [p["model"], p["kind"], p["chip"], labels.si(p["flops"]), labels.si(p["bytes"], "B"),
+    return [escape.plotly(p["model"]), p["kind"], p["chip"], labels.si(p["flops"]), labels.si(p["bytes"], "B"),
             f"{p['time_s'] * 1e6:.1f} µs", p["bound"]]
 
 
@@ -120,7 +122,7 @@ def faceted(chips, points, models, weight_dtype: str, context: int, batch: int):
         data += _points([p for p in points if p["chip"] == labels.chip_label(chip)],
                         lambda p: model_color[p["model"]], False, **ref)
     for i, m in enumerate(models):  # colour legend
-        data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": m.name,
+        data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": escape.plotly(m.name),
                      "legendgroup": "models", "legendgrouptitle": {"text": "Colour = model"} if i == 0 else None,
                      "marker": {"size": 11, "color": color(i)}})
     data += _symbol_legend()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from costmodel import escape
 from costmodel.cost import CostGrid
 
 from .. import labels
@@ -58,7 +59,7 @@ def costs(grid: CostGrid, log_x: bool):
         afd_lines = xy_rows(grid.context, per_afd)
         for i, model in enumerate(grid.models):
             for j, chip in enumerate(chips):
-                name = f"{model.name} · {chip}"
+                name = f"{escape.plotly(model.name)} · {chip}"
                 data.append({
                     "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
                     **lines[i * len(chips) + j],
@@ -66,7 +67,7 @@ def costs(grid: CostGrid, log_x: bool):
                     "hovertemplate": f"<b>{name}</b><br>{title}: $%{{y:.4f}} per 1M tokens at %{{x:,.0f}} tokens<extra></extra>",
                     **ref,
                 })
-            name = f"{model.name} · AFD"
+            name = f"{escape.plotly(model.name)} · AFD"
             data.append({
                 "type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": k == 0,
                 **afd_lines[i], "line": {"color": color(i), "width": 3.5},
@@ -81,7 +82,7 @@ def costs(grid: CostGrid, log_x: bool):
             if x is not None:
                 xs.append(x)
                 ys.append(float(np.interp(x, grid.context, grid.attention_usd_per_mtok[i, j])))
-                text.append(f"{model.name} · {chip}")
+                text.append(f"{escape.plotly(model.name)} · {chip}")
     data.append({"type": "scatter", "mode": "markers", "name": "attention cost = FFN cost", "x": xs, "y": ys,
                  "text": text, "marker": {"symbol": "diamond", "size": 11, "color": "#111827"},
                  "hovertemplate": "<b>%{text}</b><br>attention overtakes FFN at %{x:,.0f} tokens "
@@ -100,14 +101,14 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
     ctx = values(grid.context)
     data = []
     for i, model in enumerate(grid.models):
-        kv = grid.tokens[i].kv_bytes
-        data.append({"type": "scatter", "mode": "lines", "name": model.name, "legendgroup": model.name,
+        kv, name = grid.tokens[i].kv_bytes, escape.plotly(model.name)
+        data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                      **xy(grid.context, kv / grid.context), "line": {"color": color(i), "width": 2.5},
-                     "hovertemplate": f"<b>{model.name}</b><br>%{{y:,.0f}} bytes of KV per context token "
+                     "hovertemplate": f"<b>{name}</b><br>%{{y:,.0f}} bytes of KV per context token "
                                       f"at %{{x:,.0f}} tokens<extra></extra>"})
-        data.append({"type": "scatter", "mode": "lines", "name": model.name, "legendgroup": model.name,
+        data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
                      "showlegend": False, **xy(grid.context, kv / 1e9), "line": {"color": color(i), "width": 2.5},
-                     "hovertemplate": f"<b>{model.name}</b><br>%{{y:.3f}} GB of KV per request at %{{x:,.0f}} tokens<extra></extra>",
+                     "hovertemplate": f"<b>{name}</b><br>%{{y:.3f}} GB of KV per request at %{{x:,.0f}} tokens<extra></extra>",
                      "xaxis": "x2", "yaxis": "y2"})
     for j, chip in enumerate(grid.chips):
         name = labels.chip_label(chip)
@@ -125,7 +126,7 @@ def kv(grid: CostGrid, batch: int, log_x: bool):
             if x is not None:
                 xs.append(x)
                 ys.append(chip.mem_bytes / batch / 1e9)
-                text.append(f"{model.name} on {labels.chip_label(chip)}")
+                text.append(f"{escape.plotly(model.name)} on {labels.chip_label(chip)}")
     data.append({"type": "scatter", "mode": "markers", "name": f"KV of batch {batch} fills HBM", "x": xs, "y": ys,
                  "text": text, "marker": {"symbol": "x", "size": 12, "color": "#B91C1C"}, "xaxis": "x2", "yaxis": "y2",
                  "hovertemplate": "<b>%{text}</b>: beyond %{x:,.0f} tokens the chip's HBM holds fewer than "

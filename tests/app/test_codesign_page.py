@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_harness import open_app, open_tab, shown
+from hostile_names import assert_markdown_safe
 from costmodel import cost_grid, library
 from dashboard import codesign, figures, labels, render, report, sidebar, userlib
 from dashboard.codesign_inputs import LOAD_KEY, CodesignInputs
@@ -210,7 +211,7 @@ def test_a_bad_link_value_is_named_and_dropped(key, value):
     assert not at.error, [e.value for e in at.error]
     warning = shown(at.warning[0])
     assert key in warning and "cannot use" in warning
-    assert "<b>" not in at.warning[0].value and "](http" not in at.warning[0].value
+    assert_markdown_safe(at.warning[0].value, "the warning")
     assert charts(at), "the page still draws"
 
 
@@ -372,7 +373,7 @@ def test_a_custom_models_name_stays_text(user_library):
         at = open_tab(at, TAB, tab)
         assert not at.error and not at.exception
         for element in [*at.markdown, *at.caption]:
-            assert "<b>Evil" not in element.value and "](http" not in element.value
+            assert_markdown_safe(element.value, "a name in markdown")
         for spec in charts(at).values():
             assert "<b>Evil" not in json.dumps(spec), "a name in a chart is text (HTML-escaped)"
     assert any("<b>Evil</b> [click]" in shown(m) for m in at.markdown)

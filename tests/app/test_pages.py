@@ -223,7 +223,7 @@ def test_bad_url_chip_value_warns_with_the_value_used(value, reason):
     ({"models": ["Nope", "Step-3"]}, "models = 'Nope': not among DeepSeek-V3"),
     ({"kv": "FP3"}, "kv = 'FP3': choose one of model default (paper §4.1), BF16, FP8, FP4; using model default"),
     ({"axis": "cubic"}, "axis = 'cubic': choose one of linear, log; using linear"),
-    ({"cxt": "32768"}, "cxt = '32768': not an input of this dashboard; ignored"),
+    ({"cxt": "32768"}, "'cxt' = '32768': not an input of this dashboard; ignored"),
 ])
 def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
     at = open_app("overview", query=query)
@@ -234,7 +234,7 @@ def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
 def test_url_value_is_text_never_markdown():
     at = open_app("overview", query={"h800_usd_h": "[CLICKME](https://evil.example/phish)"})
     (warning,) = at.warning
-    assert "\\[CLICKME\\]\\(https\\:\u200b//evil" in warning.value, "markdown escaped, the URL broken up"
+    assert "\\[CLICKME\\](https\\:\u200b//evil" in warning.value, "markdown escaped, the URL broken up"
     assert "[CLICKME](https:\u200b//evil.example/phish)" in shown(warning)
 
 

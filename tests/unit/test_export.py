@@ -264,7 +264,7 @@ def test_headless_report_includes_the_afd_page(tmp_path):
     pairs = pd.read_csv(next((out / "afd").glob("afd-table-chip-pairs_*.csv")))
     assert ((pairs["attention chip"] == "H20") & (pairs["FFN chip"] == "H800*")).sum() == 1
     summary = (out / "summary.md").read_text()
-    assert "## AFD sizing" in summary and "- AFD sizing: Step-3 · H20 attention + H800* (Price) FFN" in summary
+    assert "## AFD sizing" in summary and "- AFD sizing: Step-3 · H20 attention + H800\\* (Price) FFN" in summary
     assert "45 ms TPOT target: 6A" in summary and "Best chip pair:" in summary
     caption = report.caption(SCENARIO, "afd")
     assert "TPOT target 45 ms" in caption and "context 8K tokens" in caption

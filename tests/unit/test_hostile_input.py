@@ -203,3 +203,206 @@ def test_scenario_file_that_is_a_folder_or_binary(tmp_path):
     (tmp_path / "s.json").write_bytes(b"\xff\xfe{}")
     with pytest.raises(InputError, match="UTF-8"):
         report.read_scenario(tmp_path / "s.json")
+
+
+# --- names per output (issue 22, findings 10 and 11) ---------------------------------------------------
+# The hostile names (tests/hostile_names.py) through every output: the escaping rules one by one, then
+# the report bundle (report.html, summary.md, every CSV, every chart's Plotly text), the command line's
+# tables and CSV. No markup, link, formula or escape sequence survives; the name stays readable.
+from html.parser import HTMLParser  # noqa: E402
+
+from hostile_names import (HOSTILE_NAMES, assert_csv_safe, assert_html_safe, assert_markdown_safe,  # noqa: E402
+                           assert_plotly_safe, assert_terminal_safe, hostile_chips, hostile_models, strings)
+
+from costmodel import escape, library  # noqa: E402
+from dashboard import figures, userlib  # noqa: E402
+from dashboard.scenario import AFDInputs, CodesignInputs  # noqa: E402
+
+NAMES = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Z", "Cc", "Cf")), max_size=40)
+
+
+def _text_of(page: str) -> str:
+    """The text an HTML fragment shows (entities decoded), refusing any element in it."""
+    parts = []
+
+    class Text(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            raise AssertionError(f"an element <{tag}>")
+
+        def handle_data(self, data):
+            parts.append(data)
+
+    Text(convert_charrefs=True).feed(page)
+    return "".join(parts)
+
+
+def _shown(name: str, line_break: str = " ") -> str:
+    """A name as every output shows it: control characters written out, line breaks as ``line_break``."""
+    visible = escape._visible(name, "\t\n\r")
+    return visible.replace("\r\n", line_break).replace("\r", line_break).replace("\n", line_break)
+
+
+def _check_rules(name: str) -> None:
+    visible = escape._visible(name, "\t\n\r")
+    shown = escape.html(name)
+    assert "\n" not in shown and "\r" not in shown, "no raw line break: a blank line would end an HTML block"
+    assert _text_of(shown) == visible, "HTML shows the name"
+    assert_markdown_safe(escape.markdown(name), "markdown")
+    plot = escape.plotly(name)
+    assert not set("<>%") & set(plot) and "\n" not in plot, plot
+    assert escape.plotly_plain(plot) == _shown(name), "Plotly shows the name, and plotly_plain reads it back"
+    cell = escape.csv_cell(name)
+    assert not cell.startswith(escape.FORMULA_START) and cell in (visible, "'" + visible), cell
+    assert_terminal_safe(escape.terminal(name), "terminal")
+    assert "\n" not in escape.terminal(name)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_each_escaping_rule_keeps_a_hostile_name_as_text(name):
+    _check_rules(name)
+    assert escape.csv_cell(1.5) == 1.5 and escape.csv_cell(-2) == -2 and escape.csv_cell(None) is None, "numbers stay"
+    assert escape.terminal("\x1b]0;pwned\x07") == "\\x1b]0;pwned\\x07"
+    assert escape.plotly("<b>x</b> 5%") == "&lt;b&gt;x&lt;/b&gt; 5&#37;"
+
+
+@given(NAMES)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fuzz_escaping_rules(name):
+    _check_rules(name)
+
+
+@pytest.fixture(scope="module")
+def hostile_scenario():
+    """Every hostile name as a custom model, all selected; the AFD page and the co-design explorer
+    on one of them; a custom chip named like each."""
+    models = hostile_models(library.model("qwen3-32b"))
+    chips = hostile_chips(library.chip("h20"))
+    return Scenario(models=tuple(m.slug for m in models), chips=("h800", chips[0].slug), custom_models=models,
+                    custom_chips=chips, afd=AFDInputs(model=models[5].slug),
+                    codesign=CodesignInputs(base=models[0].slug))
+
+
+@pytest.fixture(scope="module")
+def hostile_bundle(hostile_scenario):
+    contents = [figures.build(page, hostile_scenario) for page in figures.PAGES]
+    return contents, report.bundle_files(contents, hostile_scenario, ("html", "csv"))
+
+
+def test_hostile_names_in_every_chart_are_plotly_text(hostile_bundle, hostile_scenario):
+    """Finding 10: legend names, point labels, tick labels, hover and titles show a name as text."""
+    contents, _ = hostile_bundle
+    shown = set()
+    for content in contents:
+        for name, spec in content.charts.items():
+            assert_plotly_safe(spec, f"{content.page}/{name}")
+            assert_plotly_safe(report.decorate(spec, hostile_scenario, content.page), f"{content.page}/{name} export")
+            shown.update(strings(spec))
+            page = report.html_bytes(spec, hostile_scenario, content.page, name).decode()
+            assert_html_safe(page.split("<body>")[0] + "</head>", f"{content.page}/{name}.html head")
+    text = "\n".join(shown)
+    for name in HOSTILE_NAMES:
+        assert escape.plotly(name) in text, f"{name!r} is shown"
+
+
+def test_hostile_names_in_report_html(hostile_bundle):
+    """Finding 10 (report.html, and report.pdf printed from it): no element, link or script from a name."""
+    _, files = hostile_bundle
+    page = files["report.html"].decode()
+    assert_html_safe(page, "report.html", scripts=2)
+    head, figures_json = page.split("const FIGURES=")
+    for name in HOSTILE_NAMES:
+        assert escape.html(name) in head, f"{name!r} shown in the page's text"
+    assert_plotly_safe(json.loads(figures_json.split(";Promise.all")[0].replace("<\\/", "</")), "report.html charts")
+
+
+def test_hostile_names_in_summary_md(hostile_bundle):
+    """Finding 11: summary.md carries no HTML, no link, and a name's line breaks never break its lists."""
+    _, files = hostile_bundle
+    summary = files["summary.md"].decode()
+    assert_markdown_safe(summary, "summary.md")
+    lines = summary.splitlines()
+    assert all(not line or line.startswith(("# ", "## ", "- ", "Generated by")) for line in lines), \
+        [line for line in lines if line and not line.startswith(("# ", "## ", "- ", "Generated by"))][:3]
+    for name in HOSTILE_NAMES:
+        assert escape.markdown(name) in summary
+
+
+def test_hostile_names_in_every_csv(hostile_bundle):
+    """Finding 11: no CSV cell of the bundle starts a formula; numbers stay numbers and read back."""
+    _, files = hostile_bundle
+    cells = []
+    for path, data in files.items():
+        if path.endswith(".csv"):
+            cells += [cell for row in assert_csv_safe(data, path) for cell in row]
+    for name in HOSTILE_NAMES:
+        assert escape.csv_cell(name) in cells, f"{name!r} readable in a CSV"
+
+
+@pytest.mark.skipif(not report.images_available(), reason="Debian's chromium is not installed")
+def test_hostile_names_in_exported_svg_and_pdf(hostile_bundle, hostile_scenario):
+    """Finding 10 in exported images: an SVG with no link or bold from a name (and well-formed XML:
+    no control character); the report's PDF with no link to where a name points."""
+    import xml.etree.ElementTree as ET
+
+    contents, files = hostile_bundle
+    spec = contents[0].charts["fig2-single-chip-vs-afd"]
+    svg = report.chart_file(spec, "svg", hostile_scenario, "overview").decode()
+    root = ET.fromstring(svg)
+    assert not [e for e in root.iter() if e.tag.endswith("}a")], "no link element"
+    for element in root.iter():
+        if "bold" in (element.text or ""):
+            assert "bold" not in (element.get("style") or ""), "a name drawn bold"
+    pdf = report.ImageExporter.shared().print_pdf(files["report.html"])
+    assert b"evil.example" not in pdf, "no link annotation to a name's URL"
+
+
+def _cli(tmp_path, *args) -> str:
+    chips = hostile_chips(library.chip("h20"))
+    models = hostile_models(library.model("qwen3-32b"))
+    (tmp_path / "chips.toml").write_bytes(b"".join(userlib.chip_toml(c) for c in chips))
+    (tmp_path / "models.toml").write_bytes(b"".join(userlib.model_toml(m) for m in models))
+    code, out, err = run_inproc([*args, "--chip-file", str(tmp_path / "chips.toml"),
+                                 "--model-file", str(tmp_path / "models.toml")])
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("command", ["chips", "models"])
+def test_hostile_names_in_the_command_line(tmp_path, command):
+    """Finding 11: `chips` and `models` print no escape sequence (tables) and no formula (CSV); JSON
+    keeps every name exactly."""
+    table = _cli(tmp_path, command)
+    assert_terminal_safe(table, f"{command} table")
+    assert len(table.splitlines()) == len(json.loads(_cli(tmp_path, command, "--format", "json"))) + 2, "a row a line"
+    rows = assert_csv_safe(_cli(tmp_path, command, "--format", "csv"), f"{command} csv")
+    names = [row[1] for row in rows[1:]]
+    for name in HOSTILE_NAMES:
+        assert escape.csv_cell(name) in names
+    shown = {r["name"] for r in json.loads(_cli(tmp_path, command, "--format", "json"))}
+    assert set(HOSTILE_NAMES) <= shown, "JSON carries names exactly"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_argument_is_never_printed_raw(name):
+    """An unrecognized argument is named in the one-line error, its escape sequences written out."""
+    code, out, err = run_inproc(["chips", name])
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert_terminal_safe(err, "usage error")
+
+
+def test_hostile_names_from_a_scenario_file_through_the_headless_report(tmp_path, hostile_scenario):
+    """A scenario file carrying the hostile names (custom models and chips): `python -m dashboard
+    report` prints nothing raw, and its summary and CSVs are safe."""
+    from dashboard.__main__ import main as dashboard_main
+
+    scenario = tmp_path / "hostile.json"
+    scenario.write_bytes(report.scenario_json(hostile_scenario))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = dashboard_main(["report", "--scenario", str(scenario), "--out", str(tmp_path / "out"),
+                               "--pages", "overview", "--formats", "csv"])
+    assert code == 0, err.getvalue()
+    assert_terminal_safe(out.getvalue() + err.getvalue(), "report's output")
+    assert_markdown_safe((tmp_path / "out" / "summary.md").read_text(), "summary.md")
+    for path in (tmp_path / "out").rglob("*.csv"):
+        assert_csv_safe(path.read_bytes(), path.name)
