@@ -25,6 +25,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from . import files
 from .attention import GQA, MFA, MLA
 from .errors import InputError, check_slug
 from .ffn import DenseFFN, MoEFFN
@@ -68,15 +69,7 @@ def load_config(path, slug=None, name=None) -> ImportedModel:
     if not isinstance(path, (str, os.PathLike)):
         raise InputError("config file", f"expected a file path, got {_describe(path)}")
     where = f"config file {os.fspath(path)}"
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(where, "not found") from None
-    except IsADirectoryError:
-        raise InputError(where, "is a folder, not a file") from None
-    except (OSError, TypeError, ValueError) as exc:
-        raise InputError(where, f"cannot be read: {exc.__class__.__name__}") from None
+    raw = files.read_bytes(path, where, MAX_CONFIG_BYTES)
     return read_config(raw, slug=slug, name=name)
 
 

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from costmodel import library
 from costmodel.__main__ import main as costmodel_main
+from costmodel.hf_config import load_config
 from costmodel.errors import InputError
 from dashboard import report
 from dashboard.scenario import Scenario
@@ -203,3 +206,45 @@ def test_scenario_file_that_is_a_folder_or_binary(tmp_path):
     (tmp_path / "s.json").write_bytes(b"\xff\xfe{}")
     with pytest.raises(InputError, match="UTF-8"):
         report.read_scenario(tmp_path / "s.json")
+
+
+# --- FIFOs and special files: refused with a message naming the path, never waited on ---------------
+def run_cli(module: str, *args, env=None) -> subprocess.CompletedProcess:
+    """A command line in its own process, bounded in time: a read that blocks fails the test."""
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("make", ["fifo", "/dev/zero", "/dev/null"])
+@pytest.mark.parametrize("module, args", [
+    ("costmodel", ["models", "--model-file", "{path}"]),
+    ("costmodel", ["chips", "--chip-file", "{path}"]),
+    ("dashboard", ["report", "--scenario", "{path}", "--out", "{out}", "--formats", "csv", "--pages", "overview"]),
+])
+def test_fifos_and_devices_are_refused_not_waited_on(tmp_path, make, module, args):
+    if make == "fifo":
+        path = tmp_path / "pipe.toml"
+        os.mkfifo(path)
+    else:
+        path = Path(make)
+    result = run_cli(module, *(a.format(path=path, out=tmp_path / "out") for a in args))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert str(path) in result.stderr and "not a regular file" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_special_files_in_the_loaders(tmp_path):
+    """The loaders' one rule: a FIFO, a device, a socket or a folder is named and refused."""
+    import socket
+
+    os.mkfifo(tmp_path / "fifo")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    for path, words in ((tmp_path / "fifo", "a FIFO"), (Path("/dev/zero"), "character device"),
+                        (tmp_path / "sock", "socket"), (tmp_path, "is a folder")):
+        for load in (library.load_chip_file, library.load_model_file, load_config, report.read_scenario):
+            with pytest.raises(InputError) as err:
+                load(path)
+            assert str(path) in err.value.message and words in err.value.message, (load, err.value)
+    sock.close()
