@@ -22,9 +22,9 @@ from costmodel import __version__, library
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import labels, report_page, userlib
+from . import labels, report_page
 from .browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
-from .scenario import Scenario
+from .scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario, read_scenario  # noqa: F401
 
 FORMATS = IMAGE_FORMATS + ("html", "csv")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
@@ -261,58 +261,6 @@ def report_dict(scenario: Scenario) -> dict:
 
 def scenario_json(scenario: Scenario) -> bytes:
     return (json.dumps(report_dict(scenario), indent=2, allow_nan=False) + "\n").encode()
-
-
-MAX_SCENARIO_BYTES = 5_000_000
-
-
-def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[str]]:
-    """A Scenario from JSON text the dashboard wrote (``report_dict``) or a bare
-    ``Scenario.to_dict()``; also warnings. The file's specs are the ones used: a chip or model
-    whose embedded spec differs from the library's keeps the file's (with a warning saying
-    so), so a report regenerates the figures the file was written with."""
-    try:
-        data = userlib.strict_json(text)
-    except (ValueError, RecursionError) as err:
-        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
-    embedded = data if isinstance(data, dict) and "scenario" in data else {}
-    if embedded:
-        data = embedded["scenario"]
-    if not isinstance(data, dict):
-        raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 3:
-        embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
-    warnings = []
-    data = dict(data)
-    for key, kind, parse, entry_of, known in (
-            ("chips", "chip", library.parse_chip, library.chip_entry, library.chips()),
-            ("models", "model", library.parse_model, library.model_entry, library.models())):
-        entries = embedded.get(key, {})
-        if not isinstance(entries, dict):
-            raise InputError(f"{field}: {key}", "expected {slug: {spec: ...}}")
-        shadows = []
-        for slug, entry in entries.items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("spec"), dict):
-                raise InputError(f"{field}: {key}.{slug}", "expected an object with a 'spec'")
-            if entry.get("custom") or slug not in known:
-                continue  # carried in the scenario's own custom records
-            spec = parse(entry["spec"], f"{field}: {key}.{slug}")
-            if spec != known[slug]:
-                base = entry_of(known[slug])
-                changed = sorted(k for k in set(entry["spec"]) | set(base) if entry["spec"].get(k) != base.get(k))
-                warnings.append(f"{kind} {slug}: the file's {', '.join(changed)} differ from the library's; "
-                                "the file's are used")
-                shadows.append(entry["spec"])
-        if shadows:
-            data[f"custom_{key}"] = list(data.get(f"custom_{key}", [])) + shadows
-    return Scenario.from_dict(data), warnings
-
-
-def read_scenario(path) -> tuple[Scenario, list[str]]:
-    """``parse_scenario`` of a file (InputError naming it when unreadable)."""
-    return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")
 
 
 # --- summary and bundles ------------------------------------------------------------------------

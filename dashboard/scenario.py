@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 from dataclasses import dataclass, field, fields
 
@@ -286,6 +287,38 @@ class Scenario:
                                    codesign=codesign, custom_chips=tuple(custom_chips),
                                    custom_models=tuple(custom_models))
 
+    def kept_apart(self, taken_chips=(), taken_models=()) -> tuple["Scenario", list[str]]:
+        """This scenario with every custom record whose slug names a different record elsewhere
+        (a library one, or one of ``taken_*``: the user's saved records) under a new slug
+        ('h800-file'; the same record saved earlier under such a slug is reused), every input
+        that named it following; and a line per record so kept. A file never redefines a
+        library slug and a loaded record never replaces a saved one. A custom record equal to
+        the library's of its slug is the library's."""
+        renames, kept, notes = {}, {}, []
+        for kind, records, library_records, taken in (
+                ("chip", self.custom_chips, library.chips(), taken_chips),
+                ("model", self.custom_models, library.models(), taken_models)):
+            known = {**{r.slug: r for r in taken}, **library_records}
+            used = {r.slug for r in records}
+            renames[kind], kept[kind] = {}, []
+            for record in records:
+                other = known.get(record.slug)
+                if other == record and record.slug in library_records:
+                    continue
+                if other is not None and other != record:
+                    slug = next(s for s in slug_candidates(record.slug, "file") if s not in used
+                                and known.get(s) in (None, dataclasses.replace(record, slug=s)))
+                    whose = "a library" if record.slug in library_records else "your saved"
+                    notes.append(f"the file's own {kind} {record.slug} is kept as {slug} ({record.slug} is {whose} "
+                                 f"{kind}, which keeps its slug)")
+                    renames[kind][record.slug] = slug
+                    used.add(slug)
+                    record = dataclasses.replace(record, slug=slug)
+                kept[kind].append(record)
+        if (tuple(kept["chip"]), tuple(kept["model"])) == (self.custom_chips, self.custom_models):
+            return self, notes
+        return self.renamed(renames["chip"], renames["model"], kept["chip"], kept["model"]), notes
+
     # --- serialization ----------------------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-ready dict (overrides in SI units; custom records in the data files' shape)."""
@@ -371,3 +404,91 @@ def _afd_setup(inputs, context: int, weight_dtype: str, overrides: tuple, select
 def is_close(a: float, b: float) -> bool:
     """Equal up to float noise from unit conversion (slider values in TB/s etc.)."""
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+
+
+# --- slugs for records kept apart -------------------------------------------------------------
+def slug_candidates(slug: str, mark: str = ""):
+    """New slugs (or scenario names) for a record whose own is taken, in order: '<slug>-<mark>',
+    '<slug>-<mark>2', ... ('<slug>-2', '<slug>-3', ... without a mark), at most 64 characters."""
+    for n in range(1 if mark else 2, 1000):
+        tail = f"-{mark}{n if n > 1 else ''}"
+        yield slug[:64 - len(tail)] + tail
+
+
+def free_slug(slug: str, taken, mark: str = "") -> str:
+    """The first of ``slug_candidates`` not in ``taken``."""
+    for candidate in slug_candidates(slug, mark):
+        if candidate not in taken:
+            return candidate
+    raise InputError("slug", f"no free slug for {slug!r}")
+
+
+# --- scenario files ---------------------------------------------------------------------------
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+def strict_json(text):
+    """``json.loads`` that refuses NaN and Infinity (ValueError): strict JSON has neither."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_scenario(text: str, field: str = "scenario", taken_chips=(), taken_models=()) -> tuple[Scenario, list[str]]:
+    """A Scenario from JSON text the dashboard wrote (``report_dict``) or a bare
+    ``Scenario.to_dict()``; also warnings (``scenario_from_data``)."""
+    try:
+        data = strict_json(text)
+    except (ValueError, RecursionError) as err:
+        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
+    return scenario_from_data(data, field, taken_chips, taken_models)
+
+
+def scenario_from_data(data, field: str = "scenario", taken_chips=(), taken_models=()) -> tuple[Scenario, list[str]]:
+    """A Scenario from a parsed scenario file, and warnings. The file's specs are the ones used,
+    each under a slug of its own: a chip or model whose embedded spec differs from the library's,
+    or a custom record whose slug is a library one or one of ``taken_*`` (the user's saved
+    records), is kept under a new slug, with a warning saying so (``Scenario.kept_apart``); so a
+    report regenerates the figures the file was written with, and no file redefines a library
+    slug or replaces a saved record."""
+    embedded = data if isinstance(data, dict) and "scenario" in data else {}
+    if embedded:
+        data = embedded["scenario"]
+    if not isinstance(data, dict):
+        raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 3:
+        embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
+    warnings = []
+    data = dict(data)
+    for key, kind, parse, entry_of, known in (
+            ("chips", "chip", library.parse_chip, library.chip_entry, library.chips()),
+            ("models", "model", library.parse_model, library.model_entry, library.models())):
+        entries = embedded.get(key, {})
+        if not isinstance(entries, dict):
+            raise InputError(f"{field}: {key}", "expected {slug: {spec: ...}}")
+        shadows = []
+        for slug, entry in entries.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("spec"), dict):
+                raise InputError(f"{field}: {key}.{slug}", "expected an object with a 'spec'")
+            if entry.get("custom") or slug not in known:
+                continue  # carried in the scenario's own custom records
+            spec = parse(entry["spec"], f"{field}: {key}.{slug}")
+            if spec != known[slug]:
+                base = entry_of(known[slug])
+                changed = sorted(k for k in set(entry["spec"]) | set(base) if entry["spec"].get(k) != base.get(k))
+                warnings.append(f"{kind} {slug}: the file's {', '.join(changed)} differ from the library's; "
+                                "the file's are used")
+                shadows.append(entry["spec"])
+        if shadows:
+            data[f"custom_{key}"] = list(data.get(f"custom_{key}", [])) + shadows
+    scenario, notes = Scenario.from_dict(data).kept_apart(taken_chips, taken_models)
+    return scenario, warnings + notes
+
+
+def read_scenario(path) -> tuple[Scenario, list[str]]:
+    """``parse_scenario`` of a file (InputError naming it when unreadable)."""
+    return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")

@@ -237,3 +237,45 @@ def test_deleting_a_chip_chosen_on_the_afd_page_keeps_that_page_working(user_lib
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h800"
 
+
+
+def test_loading_a_file_never_replaces_a_saved_chip(user_library):
+    """Issue 22 #1: the user's chip cinj2 ($1/h) and a scenario file with its own cinj2 ($99/h):
+    the saved file is unchanged, the file's chip is kept as cinj2-file and selected, the page
+    says so."""
+    from dashboard import report
+    from dashboard.scenario import Scenario
+
+    entry = {**library.chip_entry(library.chip("h20")), "slug": "cinj2", "name": "Chip injection"}
+    userlib.save_chip(library.parse_chip({**entry, "price_usd_per_hour": 1.0}, "mine"), user_library)
+    before = (user_library / "chips" / "cinj2.toml").read_bytes()
+    theirs = Scenario(chips=("cinj2",), custom_chips=(library.parse_chip({**entry, "price_usd_per_hour": 99.0}, "f"),))
+    userlib.save_scenario("overwrite-user-chip", report.report_dict(theirs), user_library)
+    at = open_library("Scenarios and library file")
+    at.selectbox(key="sc_pick").set_value("overwrite-user-chip").run()
+    at.button(key="sc_load").click().run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    assert any("kept as cinj2-file (cinj2 is your saved chip" in shown(s) for s in at.success), \
+        [shown(s) for s in at.success]
+    assert (user_library / "chips" / "cinj2.toml").read_bytes() == before, "the user's chip is as they saved it"
+    (kept,) = library.load_chip_file(user_library / "chips" / "cinj2-file.toml")
+    assert kept.price_usd_per_hour == 99.0
+    assert at.multiselect(key="chips").value == ["cinj2-file"]
+
+
+def test_a_fifo_in_the_library_blanks_no_page(user_library):
+    """Issue 22 #4: FIFOs in chips/ and scenarios/ (reading one blocked every page): the pages
+    draw, the library page lists them as unreadable, the library export is built."""
+    import os
+
+    for name in ("chips/pipe.toml", "models/pipe.toml", "scenarios/pipe.json"):
+        (user_library / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(user_library / name)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    at = open_library("Scenarios and library file")
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    problems = [shown(w) for w in at.warning if "Not read" in shown(w)]
+    assert len(problems) == 3 and all("regular file" in p for p in problems), problems
+    assert json.loads(userlib.export_bytes())["scenarios"] == {}

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from costmodel import library
 from dashboard import browser, export, figures, report
 from dashboard.__main__ import main
 from dashboard.scenario import AFDInputs, Scenario
@@ -148,11 +149,13 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
     path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
     assert report.read_scenario(path)[0] == SCENARIO
-    data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used
+    data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used, as h20-file
     path.write_text(json.dumps(data))
     scenario, warnings = report.read_scenario(path)
-    assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used"]
-    assert scenario.chip_spec("h20").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20")
+    assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used",
+                        "the file's own chip h20 is kept as h20-file (h20 is a library chip, which keeps its slug)"]
+    assert scenario.chip_spec("h20-file").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20-file")
+    assert scenario.chips == ("h800", "h20-file") and scenario.chip_spec("h20") == library.chip("h20")
 
 
 def fake_images(monkeypatch):

@@ -3,11 +3,13 @@ it was, an earlier bundle is replaced (no stale files), other content is refused
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from costmodel import library
 from dashboard import report
 from dashboard.__main__ import main
 from dashboard.scenario import Scenario
@@ -96,3 +98,46 @@ def test_serve_takes_the_data_folder_before_it(monkeypatch, tmp_path):
     assert cli.main(["--data", str(tmp_path), "serve", "--server.port", "8599", "--server.headless", "true"]) == 0
     assert served == [["--server.port", "8599", "--server.headless", "true"]]
     assert os.environ["COSTMODEL_DATA"] == str(tmp_path)
+
+
+# --- issue 22: a file never redefines a library slug nor replaces a saved record ---------------------
+def custom(slug: str, price: float) -> dict:
+    return {**library.chip_entry(library.chip("h800")), "slug": slug, "price_usd_per_hour": price}
+
+
+def test_a_scenario_never_redefines_a_library_chip(tmp_path, capsys):
+    """A custom chip of slug h800 at $99/h used to price 'H800' with the file's spec, labelled
+    plain H800, silently: it is kept as h800-file, labelled so, and the command says so."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({**Scenario().to_dict(), "chips": ["h800", "h20"], "custom_chips": [custom("h800", 99.0)]}))
+    assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "b"), "--formats", "csv",
+                 "--pages", "overview"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the file's own chip h800 is kept as h800-file (h800 is a library chip" in err
+    names = [p.name for p in (tmp_path / "b" / "overview").iterdir()]
+    assert names and all("h800-file+h20" in n for n in names), names
+    saved = json.loads((tmp_path / "b" / "scenario.json").read_text())
+    assert saved["scenario"]["chips"] == ["h800-file", "h20"]
+    assert saved["chips"]["h800"]["spec"]["price_usd_per_hour"] == 2.0, "the library's H800 is the library's"
+    assert saved["chips"]["h800-file"]["spec"]["price_usd_per_hour"] == 99.0
+
+
+def test_a_loaded_scenario_keeps_a_clashing_record_apart_from_the_users(tmp_path):
+    """The user's saved chip cinj2 ($1/h) and a file's own cinj2 ($99/h): the file's is kept as
+    cinj2-file and every input follows it; the same record as the user's is the user's."""
+    from dashboard.scenario import AFDInputs, parse_scenario
+
+    mine = library.parse_chip(custom("cinj2", 1.0), "mine")
+    theirs = Scenario(chips=("cinj2", "h20"), custom_chips=(library.parse_chip(custom("cinj2", 99.0), "file"),),
+                      afd=AFDInputs(attention_chip="cinj2"), chip_overrides={"cinj2": {"mem_bytes": 1e11}})
+    text = json.dumps(report.report_dict(theirs))
+    loaded, warnings = parse_scenario(text, "file", taken_chips=(mine,))
+    assert warnings == ["the file's own chip cinj2 is kept as cinj2-file (cinj2 is your saved chip, which keeps "
+                        "its slug)"]
+    assert loaded.chips == ("cinj2-file", "h20") and loaded.afd.attention_chip == "cinj2-file"
+    assert loaded.chip_spec("cinj2-file").price_usd_per_hour == 99.0 and loaded.chip_spec("cinj2-file").mem_bytes == 1e11
+    assert parse_scenario(json.dumps(report.report_dict(Scenario(chips=("cinj2",), custom_chips=(mine,)))), "file",
+                          taken_chips=(mine,))[1] == [], "the user's own record: nothing to keep apart"
+    again = library.parse_chip(custom("cinj2-file", 99.0), "earlier load")
+    assert parse_scenario(text, "file", taken_chips=(mine, again))[0].chips == ("cinj2-file", "h20"), \
+        "loaded twice: the record saved by the first load is reused, not cinj2-file2"
