@@ -34,14 +34,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import os
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import library
+from . import files, library
 from .afd import (MEMORY_FRACTION, AFDSetup, Efficiency, _ffn_side, _network_side, a2f_bytes_per_token, evaluate,
                   f2a_bytes_per_token)
 from .errors import InputError
@@ -684,10 +683,9 @@ def kernels_toml(result: Fit, date: str | None = None, commit: str | None = None
 
 def write_kernels(target, result: Fit) -> None:
     """Write kernels.toml of the fit ``result`` (``fit`` or ``validate(...).fit``) to ``target``
-    atomically (temporary file, then rename)."""
-    text = kernels_toml(result)
-    target = Path(target)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    whole or not at all (``files.write_atomic``); InputError when it cannot be written."""
+    try:
+        files.write_atomic(Path(target), kernels_toml(result).encode())
+    except OSError as err:
+        raise InputError("--write-kernels", f"cannot write {target}: {err.strerror or err}") from None
 

@@ -2,20 +2,21 @@
 `make run` starts), and `python -m dashboard report`, the report bundle of the dashboard's pages
 for a scenario file, with no browser session (the same files as the dashboard's 'Download'
 menu). Exit status of `report`: 0 ok, 1 image export failed, 2 bad input (one message naming the
-field, no traceback)."""
+field, no traceback), 130 interrupted (Ctrl-C: one line, no traceback, no temporary file left).
+Only the standard library is imported before ``main`` runs, so an interrupt while the rest loads
+is caught too."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
-
-from costmodel import __version__
-from costmodel.arguments import Parser
-from costmodel.errors import InputError
 
 
 def _choices(values, known, field: str) -> list[str]:
     """Names from repeated and/or comma-separated arguments, each checked against ``known``."""
+    from costmodel.errors import InputError
+
     out = []
     for value in values:
         for name in filter(None, (v.strip() for v in value.split(","))):
@@ -30,6 +31,8 @@ def _choices(values, known, field: str) -> list[str]:
 
 def report_command(args) -> int:
     """Write the report bundle of the dashboard's pages for a scenario file."""
+    from costmodel.errors import InputError
+
     from . import figures, report
 
     pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
@@ -73,7 +76,10 @@ def serve(streamlit_args: list[str]) -> int:
     return cli.main(["run", str(APP), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
-def parser() -> Parser:
+def parser():
+    from costmodel import __version__
+    from costmodel.arguments import Parser
+
     top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
@@ -96,7 +102,18 @@ def parser() -> Parser:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """The command line; Ctrl-C ends it with one line and exit 130 (what a write had begun is
+    undone by the write itself)."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
+    from costmodel.errors import InputError
+
     top = parser()
     args, rest = top.parse_known_args(argv)
     if args.data:  # the library every part of the dashboard reads
@@ -113,4 +130,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: closing the export browser is not to be interrupted
+    sys.exit(code)

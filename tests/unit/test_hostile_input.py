@@ -248,3 +248,50 @@ def test_special_files_in_the_loaders(tmp_path):
                 load(path)
             assert str(path) in err.value.message and words in err.value.message, (load, err.value)
     sock.close()
+
+
+# --- issue 22 #9, #12: command-line tracebacks and wrong output ----------------------------------------
+@pytest.mark.parametrize("target", ["{tmp}", "/", "{tmp}/missing/kernels.toml"])
+def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_path, target):
+    target = target.format(tmp=tmp_path)
+    before = sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))
+    code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", target])
+    assert code == 2 and err.startswith("error: --write-kernels: cannot write") and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert (sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))) == before, "no <target>.tmp left"
+
+
+def test_write_kernels_writes_whole(tmp_path):
+    code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", str(tmp_path / "k.toml")])
+    assert code in (0, 1) and (tmp_path / "k.toml").read_text().strip() and os.listdir(tmp_path) == ["k.toml"]
+
+
+@pytest.mark.parametrize("top", ["-1", "0"])
+def test_chip_pairs_top_below_one_is_refused(top):
+    """--top -1 printed every row but the last, --top 0 said 'no chip pair meets the target'."""
+    code, out, err = run_inproc(["afd", "--model", "step-3", "--attention-chip", "h800", "--context", "4k",
+                                 "--chip-pairs", "--top", top])
+    assert code == 2 and "--top" in err and "from 1" in err and not out, err
+    assert_clean(code, out, err)
+
+
+def deep_model(tmp_path, groups: int, layers: int) -> Path:
+    import tomli_w
+
+    entry = library.model_entry(library.model("step-3"))
+    entry.update(slug="deep", attention=[dict(entry["attention"][0], layers=layers)] * groups,
+                 ffn=[dict(entry["ffn"][0], layers=layers)] * groups)
+    path = tmp_path / "deep.toml"
+    path.write_text(tomli_w.dumps({"model": [entry]}))
+    return path
+
+
+def test_a_model_of_16m_layers_is_refused_and_the_deepest_reports_sanely(tmp_path):
+    """16M layers gave 'exceeds the 0 us budget by ... (3048036385215166976%)': a model has at
+    most 65,536 layers in all, and a budget under a microsecond is said in ns."""
+    code, out, err = run_inproc(["afd", "--model", "deep", "--attention-chip", "h800", "--context", "8k",
+                                 "--model-file", str(deep_model(tmp_path, 256, 65536))])
+    assert code == 2 and "16,777,216 layers in all" in err, err
+    code, out, err = run_inproc(["afd", "--model", "deep", "--attention-chip", "h800", "--context", "8k",
+                                 "--model-file", str(deep_model(tmp_path, 1, 65536))])
+    assert code == 1 and "254 ns budget" in err and "times the budget" in err and " 0 us" not in err, err

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,7 @@ def test_rerun_replaces_the_earlier_bundle_without_stale_files(tmp_path):
     out = tmp_path / "bundle"
     assert write(out, "overview") == 0
     assert write(out, "roofline") == 0
-    assert sorted(p.name for p in out.iterdir()) == ["roofline", "scenario.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "roofline", "scenario.json", "summary.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folder left"
 
 
@@ -84,7 +86,7 @@ def test_bundle_check_before_building_the_figures(tmp_path, monkeypatch):
 def test_write_bundle_round_trip(tmp_path):
     files = report.bundle_files([], Scenario(), ("csv",))
     report.write_bundle(files, tmp_path / "b")
-    assert tree(tmp_path / "b") == files
+    assert tree(tmp_path / "b") == {**files, report.MANIFEST: report.manifest_bytes(files)}
 
 
 def test_serve_takes_the_data_folder_before_it(monkeypatch, tmp_path):
@@ -141,3 +143,93 @@ def test_a_loaded_scenario_keeps_a_clashing_record_apart_from_the_users(tmp_path
     again = library.parse_chip(custom("cinj2-file", 99.0), "earlier load")
     assert parse_scenario(text, "file", taken_chips=(mine, again))[0].chips == ("cinj2-file", "h20"), \
         "loaded twice: the record saved by the first load is reused, not cinj2-file2"
+
+
+# --- issue 22 #2: the report replaces only its own files (a manifest says which) -----------------------
+def test_a_users_file_added_to_an_earlier_bundle_is_kept(tmp_path, capsys):
+    out = tmp_path / "bundle"
+    assert write(out, "overview") == 0
+    manifest = json.loads((out / report.MANIFEST).read_text())
+    assert set(manifest["files"]) == set(tree(out)) - {report.MANIFEST}
+    (out / "overview" / "my-notes.txt").write_text("mine")
+    assert write(out, "roofline") == 2
+    err = capsys.readouterr().err
+    assert "overview/my-notes.txt is not a file this command wrote" in err and "--force" in err
+    assert (out / "overview" / "my-notes.txt").read_text() == "mine"
+    (out / "overview" / "my-notes.txt").unlink()
+    (out / "summary.md").write_text("my edits")
+    assert write(out, "roofline") == 2 and "summary.md was changed" in capsys.readouterr().err
+    assert (out / "summary.md").read_text() == "my edits"
+
+
+def test_a_project_folder_with_a_scenario_and_a_summary_is_not_a_bundle(tmp_path, capsys):
+    """A user's folder that merely holds scenario.json and summary.md was taken for a bundle and
+    its results/ subfolder deleted, exit 0."""
+    out = tmp_path / "project"
+    (out / "results").mkdir(parents=True)
+    (out / "results" / "run1.csv").write_text("1,2\n")
+    (out / "scenario.json").write_text("{}")
+    (out / "summary.md").write_text("# my project\n")
+    before = tree(out)
+    assert write(out, "overview") == 2
+    assert "no manifest.json" in capsys.readouterr().err and tree(out) == before
+
+
+# --- issue 22 #9, #14: --out odd paths, one message each, nothing left behind --------------------------
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.name.endswith(".tmp"))
+
+
+def test_out_that_is_a_symlink_is_refused_and_left_alone(tmp_path, capsys):
+    target = tmp_path / "real"
+    assert write(target, "overview") == 0
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    before = tree(target)
+    assert write(link, "roofline") == 2
+    err = capsys.readouterr().err
+    assert "is a symbolic link" in err and len(err.strip().splitlines()) == 1
+    assert link.is_symlink() and tree(target) == before and leftovers(tmp_path) == []
+
+
+def test_out_names_the_command_cannot_use_are_one_message(tmp_path, monkeypatch, capsys):
+    assert write(tmp_path / ("x" * 5000), "overview") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out: ") and "File name too long" in err and len(err.strip().splitlines()) == 1
+    assert "characters)" in err and len(err) < 400, "the name is cut in the message"
+    assert write(Path("/"), "overview") == 2 and "root folder" in capsys.readouterr().err
+    bundle = tmp_path / "bundle"
+    assert write(bundle, "overview") == 0
+    before = tree(bundle)
+    monkeypatch.chdir(bundle)
+    for inside in (".", str(bundle), "..", "./"):
+        assert write(Path(inside), "roofline") == 2, inside
+        err = capsys.readouterr().err
+        assert "the folder you are in" in err and len(err.strip().splitlines()) == 1, err
+    assert tree(bundle) == before and leftovers(tmp_path) == [] and leftovers(bundle) == []
+    monkeypatch.chdir(tmp_path)
+    assert write(Path("bundle"), "roofline") == 0, "still recognised as a bundle"
+
+
+def test_bundle_modes_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        assert write(tmp_path / "b", "overview") == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "b").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "b" / "overview").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "b" / "summary.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_temporary_folders_of_a_killed_report_go_on_the_next_run(tmp_path):
+    """A report killed while writing left '.<out>.<pid>.<random>.tmp' beside --out: the next
+    report to that folder removes it (its process is gone), and nothing else."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    stale = tmp_path / f".bundle.{child.pid}.0123abcd.tmp"
+    (stale / "overview").mkdir(parents=True)
+    other = tmp_path / f".other.{child.pid}.0123abcd.tmp"
+    other.mkdir()
+    assert write(tmp_path / "bundle", "overview") == 0
+    assert not stale.exists() and other.exists(), "only --out's own temporary folders"
