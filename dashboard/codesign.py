@@ -645,6 +645,9 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     dim_name, dim_label, _ = PLANES[family][2]
     options = list(dim_options(model, family))
     url.choice(KEYS[dim_name], map(str, options))
+    for other in {PLANES[f][2][0]: f for f in reversed(families)}.values():  # the other planes' dimension keys:
+        if PLANES[other][2][0] != dim_name:  # not drawn here, a bad value is still named and dropped
+            url.choice(KEYS[PLANES[other][2][0]], map(str, dim_options(model, other)))
     dim = row1[2].selectbox(f"{dim_label} of the plane", options,
                             index=_index(KEYS[dim_name], options, own_dim(model, family)),
                             key=KEYS[dim_name], bind=URL, format_func=str,

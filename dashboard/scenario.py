@@ -225,6 +225,9 @@ class Scenario:
                 where = f"chip_overrides: {slug}.{name}"
                 if name not in EDITABLE_FIELDS:
                     raise InputError(where, f"not an editable field; choose from {', '.join(EDITABLE_FIELDS)}")
+                if getattr(chips[slug], name) is None:
+                    raise InputError(where, f"{slug.upper()} has no {FIELD_BY_NAME[name].label}: a change cannot "
+                                            "add it (a custom chip can)")
                 values[name] = FIELD_BY_NAME[name].check(value, where)
             if slug in self.chips and values:
                 out[slug] = tuple(sorted(values.items()))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, Chip, editable_specs
+from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, PEAK_FIELDS, Chip
 from costmodel.errors import InputError
 from costmodel.fields import Quantity
 from costmodel.kernels import kernel_set
@@ -38,6 +38,12 @@ CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
 
 
+def slider_specs(chip: Chip) -> list[Quantity]:
+    """The chip's sliders: every editable field it has (every compute format it declares:
+    BF16, FP8, INT8, FP4; memory, network, scale-up, price), in declaration order."""
+    return [spec for spec in SLIDER_FIELDS if getattr(chip, spec.name) is not None]
+
+
 def slider_key(chip: Chip, spec: Quantity) -> str:
     """Widget key and URL query parameter, e.g. 'h800_hbm_tbps'."""
     return f"{chip.slug}_{spec.key}"
@@ -56,11 +62,11 @@ def url_overrides(chip: Chip, params: dict) -> dict:
     """{field: SI value} of ``chip``'s specs set in the URL query ``params`` (UI units there,
     e.g. TB/s); InputError naming the parameter for a value no slider can reach."""
     out = {}
-    for spec in SLIDER_FIELDS:
+    for spec in slider_specs(chip):
         key = slider_key(chip, spec)
         raw = params.get(key)
         default = _default(chip, spec)
-        if raw is None or default is None:
+        if raw is None:
             continue
         try:
             value = float(raw)
@@ -95,7 +101,7 @@ def _restore_params(chips: dict) -> None:
     """Every changed chip spec of the session back in the URL (a page switch may have dropped
     them); a valid one that a link brought is remembered."""
     remembered = st.session_state.setdefault(CHIP_PARAMS, {})
-    known = {slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS}
+    known = {slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip)}
     for key in [k for k in remembered if k not in known]:  # a chip deleted since
         del remembered[key]
     for key, value in remembered.items():
@@ -132,13 +138,16 @@ def chip_editor(chips: dict, chip_slugs: tuple[str, ...], weight_dtype: str) -> 
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     chip = chips[edit]
     overrides = url_overrides(chip, st.query_params.to_dict())
-    for spec in editable_specs(chip, weight_dtype):
+    computes_in = chip.compute_dtype(weight_dtype).upper()
+    for spec in slider_specs(chip):
         key, default = slider_key(chip, spec), _default(chip, spec)
         if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.name, default * spec.scale) / spec.scale
         value = st.slider(spec.title, min_value=spec.step, max_value=_maximum(default, spec), value=default,
                           step=spec.step, key=key,
-                          help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}")
+                          help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}"
+                          + (f". {chip.slug.upper()} computes {weight_dtype.upper()} weights in {computes_in}"
+                             if spec.name in PEAK_FIELDS.values() else ""))
         _write_url(chip, spec, value)
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(labels.field_label(f) for f in sorted(chip.assumed)))
@@ -164,7 +173,7 @@ def known_parameters(chips: dict) -> set[str]:
     from .afd_inputs import URL_KEYS
 
     return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS,
-            *(slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS)}
+            *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}
 
 
 def widget_state(scenario: Scenario) -> dict:
@@ -220,10 +229,8 @@ def render() -> Scenario:
     url.choice("weights", map(str.upper, WEIGHT_DTYPES), show=str.upper)
     url.choice("axis", SWEEP_AXES)
     for chip in chips.values():
-        for spec in SLIDER_FIELDS:
-            default = _default(chip, spec)
-            if default is not None:
-                url.number(slider_key(chip, spec), spec.step, _maximum(default, spec), what=spec.title)
+        for spec in slider_specs(chip):
+            url.number(slider_key(chip, spec), spec.step, _maximum(_default(chip, spec), spec), what=spec.title)
     _restore_params(chips)
     sb = st.sidebar
     sb.header("Scenario")

@@ -224,6 +224,8 @@ def test_bad_url_chip_value_warns_with_the_value_used(value, reason):
     ({"kv": "FP3"}, "kv = 'FP3': choose one of model default (paper §4.1), BF16, FP8, FP4; using model default"),
     ({"axis": "cubic"}, "axis = 'cubic': choose one of linear, log; using linear"),
     ({"cxt": "32768"}, "cxt = '32768': not an input of this dashboard; ignored"),
+    ({"h800_fp4_tflop": "garbage"}, "h800_fp4_tflop = 'garbage': not an input of this dashboard"),  # H800: no FP4
+    ({"h800_fp4_tflop": "1000"}, "h800_fp4_tflop = '1000': not an input of this dashboard"),
 ])
 def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
     at = open_app("overview", query=query)

@@ -295,3 +295,10 @@ def test_a_model_of_16m_layers_is_refused_and_the_deepest_reports_sanely(tmp_pat
     code, out, err = run_inproc(["afd", "--model", "deep", "--attention-chip", "h800", "--context", "8k",
                                  "--model-file", str(deep_model(tmp_path, 1, 65536))])
     assert code == 1 and "254 ns budget" in err and "times the budget" in err and " 0 us" not in err, err
+
+
+def test_an_override_of_a_format_the_chip_lacks_is_refused():
+    """H800 has no FP4: a file's change of its FP4 peak was taken silently (no slider can make one)."""
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "chip_overrides": {"h800": {"fp4_flops": 1e15}}})
+    assert err.value.field == "chip_overrides: h800.fp4_flops" and "H800 has no Peak FP4" in err.value.message
