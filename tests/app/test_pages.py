@@ -245,3 +245,14 @@ def test_a_huge_value_warns_instead_of_an_internal_error():
     assert not at.exception and not at.error
     assert "(400 characters)" in shown(at.warning[0]) and "sweep_to = '1e309'" in shown(at.warning[0])
     assert at.number_input(key="ctx").value == 8192
+
+
+def test_a_slider_for_every_compute_format_the_chip_declares():
+    """Issue 22: only the peak of the format a chip computes in had a slider (FP8 on H800); a
+    chip architect wants BF16 and INT8 too. FP4, which H800 lacks, has none."""
+    at = open_app("roofline")
+    keys = {s.key for s in at.sidebar.slider}
+    assert {"h800_bf16_tflop", "h800_fp8_tflop", "h800_int8_top"} <= keys and "h800_fp4_tflop" not in keys, keys
+    at.slider(key="h800_bf16_tflop").set_value(500.0).run()
+    assert not at.exception and "H800* (Peak BF16)" in " ".join(c.value for c in at.caption)
+    assert at.query_params.get("h800_bf16_tflop") == "500"
