@@ -232,6 +232,7 @@ def render() -> Scenario:
         for spec in slider_specs(chip):
             url.number(slider_key(chip, spec), spec.step, _maximum(_default(chip, spec), spec), what=spec.title)
     _restore_params(chips)
+    _select_saved(chips, models)
     sb = st.sidebar
     sb.header("Scenario")
     model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,
@@ -265,6 +266,18 @@ def render() -> Scenario:
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
+
+
+def _select_saved(chips: dict, models: dict) -> None:
+    """Add a record just saved in the library (``editors.SELECT``) to its sidebar selection."""
+    from .editors import SELECT
+
+    key, slug = st.session_state.pop(SELECT, (None, None))
+    defaults = {"chips": (chips, PAPER_CHIPS), "models": (models, PAPER_MODELS)}
+    if key in defaults and slug in defaults[key][0]:
+        selected = list(st.session_state.get(key) or defaults[key][1])
+        if slug not in selected:
+            st.session_state[key] = [*selected, slug]
 
 
 def base() -> Scenario:

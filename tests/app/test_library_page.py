@@ -56,7 +56,7 @@ def test_chip_editor_names_the_invalid_field_and_cannot_save():
     assert "chip slug" in shown(at.warning[0]) and "not a slug" in shown(at.warning[0])
     at.text_input(key="ce_slug").set_value("mine").run()
     at.text_area(key="ce_source").set_value(" ").run()
-    assert at.button(key="ce_save").disabled and "source" in shown(at.warning[0])
+    assert at.button(key="ce_save").disabled and "still empty: Source" in shown(at.info[0])
     at.text_area(key="ce_source").set_value("my own estimate").run()
     at.text_input(key="ce_slug").set_value("h800").run()
     at.button(key="ce_save").click().run()
@@ -279,3 +279,42 @@ def test_a_fifo_in_the_library_blanks_no_page(user_library):
     problems = [shown(w) for w in at.warning if "Not read" in shown(w)]
     assert len(problems) == 3 and all("regular file" in p for p in problems), problems
     assert json.loads(userlib.export_bytes())["scenarios"] == {}
+
+
+# --- issue 22: the chip editor as a chip architect expects ------------------------------------------
+def test_chip_editor_takes_the_network_in_gbit_too():
+    """A NIC is sold in Gb/s: a second input in Gb/s, kept equal to the GB/s one."""
+    at = clone_chip(open_library(), "h20")
+    assert at.number_input(key="ce_net_bytes_per_s").value == 50.0
+    assert at.number_input(key="ce_net_bytes_per_s_other_unit").value == 400.0, "400 Gb/s = 50 GB/s"
+    at.number_input(key="ce_net_bytes_per_s_other_unit").set_value(200.0).run()
+    assert at.number_input(key="ce_net_bytes_per_s").value == 25.0
+    at.number_input(key="ce_net_bytes_per_s").set_value(100.0).run()
+    assert at.number_input(key="ce_net_bytes_per_s_other_unit").value == 800.0
+
+
+def test_chip_editor_says_what_is_required_before_saving():
+    at = open_library()
+    (info,) = at.info
+    assert "Required before saving, still empty: Slug, Name, Vendor, Source, Peak BF16, HBM bandwidth" in shown(info)
+    at.text_input(key="ce_slug").set_value("mine").run()
+    assert "still empty: Name, Vendor, Source" in shown(at.info[0]), "said from the start, not at the end"
+
+
+def test_a_saved_chip_joins_the_sidebar_selection(user_library):
+    at = clone_chip(open_library(), "h20")
+    at.text_input(key="ce_slug").set_value("h20-mine").run()
+    at.button(key="ce_save").click().run()
+    from costmodel.paper import PAPER_CHIPS
+
+    assert not at.exception and at.sidebar.multiselect(key="chips").value == [*PAPER_CHIPS, "h20-mine"]
+    assert any("added to the sidebar's chips" in shown(s) for s in at.success)
+
+
+def test_an_empty_scale_up_link_is_warned_about():
+    at = clone_chip(open_library(), "h20")
+    assert not [w for w in at.warning if "scale-up" in shown(w)]
+    at.number_input(key="ce_scaleup_bytes_per_s").set_value(None).run()
+    (warning,) = [w for w in at.warning if "scale-up" in shown(w)]
+    assert "over the scale-out network (50 GB/s per GPU)" in shown(warning)
+    assert not at.button(key="ce_save").disabled, "a warning, not a refusal"
