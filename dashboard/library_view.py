@@ -4,6 +4,7 @@ user library. Everything a user supplies is checked by the core's loaders; a ref
 message naming the field, shown as text."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -59,13 +60,18 @@ def import_config(scenario: Scenario) -> None:
     name = right.text_input("Name (empty: from the config)", key="hf_name", max_chars=100).strip() or None
     source = f"Hugging Face config.json ({upload.name})" if upload is not None else "Hugging Face config.json (pasted)"
     try:
-        imported = read_config(text, slug=slug, name=name, source=source)
-        if imported.model.slug in library.models():
-            raise InputError("slug", f"{imported.model.slug!r} is a library model; give the import another slug")
+        imported = read_config(text, name=name, source=source)
     except InputError as err:
         _problem(err)
         return
-    model = imported.model
+    model, slug_problem = imported.model, None
+    try:  # a slug that cannot be used is said beside its field; the preview stays
+        model = dataclasses.replace(model, slug=check_slug(slug, "slug")) if slug else model
+        if model.slug in library.models():
+            raise InputError("slug", f"{model.slug!r} is a library model; give the import another slug")
+    except InputError as err:
+        slug_problem = err
+        left.error(render.input_error(err), icon=":material/error:")
     st.markdown(f"**{render.escape(model.name)}** ({render.code(model.slug)}): {render.escape(imported.family)}, "
                 f"architecture {render.code(imported.architecture)}.")
     editors.model_figures(model, scenario.context)
@@ -79,7 +85,8 @@ def import_config(scenario: Scenario) -> None:
         render.table(pd.DataFrame({"what": [w for w, _ in imported.assumed], "why": [y for _, y in imported.assumed]}),
                      height=240)
     save, edit = st.columns(2)
-    if save.button("Save to your library", key="hf_save", type="primary", width="stretch"):
+    if save.button("Save to your library", key="hf_save", type="primary", width="stretch",
+                   disabled=slug_problem is not None):
         editors.save_to_library(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
     edit.button("Open in the model editor", key="hf_edit", width="stretch",
                 on_click=functools.partial(editors.seed_model, model, False),

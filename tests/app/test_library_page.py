@@ -140,6 +140,13 @@ def test_import_refuses_a_library_slug():
     at.text_area(key="hf_paste").input((CONFIGS / "qwen3-32b" / "config.json").read_text()).run()
     at.text_input(key="hf_slug").set_value("qwen3-32b").run()
     assert at.error and "library model" in shown(at.error[0])
+    # issue 22: said beside the slug field; the preview stays (it used to hide it all), saving waits
+    assert metric(at, "KV per token").value and any("key" in t.value.columns for t in at.dataframe)
+    assert at.button(key="hf_save").disabled
+    at.text_input(key="hf_slug").set_value("Not A Slug").run()
+    assert "not a slug" in shown(at.error[0]) and metric(at, "KV per token").value
+    at.text_input(key="hf_slug").set_value("qwen3-32b-mine").run()
+    assert not at.error and not at.button(key="hf_save").disabled
 
 
 def test_scenario_save_and_load_restores_every_input(user_library):
