@@ -674,7 +674,8 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     url.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
     price = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
                                  step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL,
-                                 placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".")
+                                 placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".",
+                                 format=labels.NUMBER_FORMAT)
     return CodesignInputs(base=base, family=None if family == own else family,
                           dim=None if dim == own_dim(model, family) else int(dim), kv_bits=int(kv_bits),
                           tokens_per_step=int(mtp), chip=chip, price_usd_per_hour=price)

@@ -121,13 +121,13 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
         box.number_input(
             spec.title + ("" if spec.required else " (empty: not supported)"), min_value=float(spec.minimum),
             max_value=float(spec.maximum), value=None, step=float(spec.step), key=_chip_key(spec.name),
-            persist_state=KEEP, format="%g", help=spec.description + ".",
+            persist_state=KEEP, format=labels.NUMBER_FORMAT, help=spec.description + ".",
             on_change=_sync_other_unit if spec.name in OTHER_UNITS else None, args=(spec.name,))
         if spec.name in OTHER_UNITS:
             unit, scale = OTHER_UNITS[spec.name]
             other.number_input(f"…or in {unit}", min_value=spec.minimum * spec.scale / scale,
                                max_value=spec.maximum * spec.scale / scale, value=None, step=1.0,
-                               key=_other_key(spec.name), persist_state=KEEP, format="%g",
+                               key=_other_key(spec.name), persist_state=KEEP, format=labels.NUMBER_FORMAT,
                                on_change=_sync_declared_unit, args=(spec.name,),
                                help=f"The same figure in {unit}, as a NIC is sold (8 bits per byte).")
     st.text_area("Source (where each figure comes from)", key=_chip_key("source"), max_chars=2000,
@@ -260,7 +260,7 @@ def _number_field(box, key: str, label: str, default) -> None:
     if isinstance(default, bool):
         box.checkbox(label, key=key, persist_state=KEEP)
     elif isinstance(default, float):
-        box.number_input(label, min_value=0.0, step=1.0, key=key, persist_state=KEEP)
+        box.number_input(label, min_value=0.0, step=1.0, key=key, persist_state=KEEP, format=labels.NUMBER_FORMAT)
     else:
         box.number_input(label, min_value=0, step=1, key=key, persist_state=KEEP)
 

@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, PEAK_FIELDS, Chip
 from costmodel.errors import InputError
-from costmodel.fields import Quantity
+from costmodel.fields import Quantity, number_text
 from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
@@ -30,7 +30,7 @@ from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDI
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
 BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
-SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip editor, 'Modified' caption, export menu
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip editor, 'Modified' caption, export menu, context note
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
@@ -206,6 +206,15 @@ def load(scenario: Scenario) -> None:
     st.session_state[CODESIGN_KEY] = st.session_state[codesign_inputs.LOAD_KEY] = scenario.codesign
 
 
+def context_note(scenario: Scenario) -> None:
+    """Under the sidebar's context: the AFD page's own context, when it has one (it sizes at
+    that; every other page at the sidebar's)."""
+    own = scenario.afd.context
+    if own is not None and own != scenario.context:
+        st.caption(f"AFD sizing uses its own context, {number_text(own)} tokens (set on its page); the other pages "
+                   f"use {scenario.context:,}.")
+
+
 def modified_caption(scenario: Scenario) -> None:
     modified = [labels.modified_summary(c) for c in scenario.chip_specs() if c.is_modified]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
@@ -241,6 +250,7 @@ def render() -> Scenario:
                                 format_func=chip_label)
     context = sb.number_input(CONTEXT.title, min_value=1, max_value=CONTEXT.maximum, value=8192, step=CONTEXT.step,
                               key=CONTEXT.key, bind=URL, help=CONTEXT.description + ".")
+    context_slot = sb.container()  # which context the AFD page uses, said under this one (``context_note``)
     batch = sb.number_input(BATCH.title, min_value=1, max_value=BATCH.maximum, value=256, step=BATCH.step,
                             key=BATCH.key, bind=URL, help=BATCH.description + ".")
     kv = sb.selectbox("KV-cache precision", ["model", *KV_DTYPES[1:]], index=0, key="kv", bind=URL,
@@ -262,7 +272,7 @@ def render() -> Scenario:
         afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
         codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=user.chips,
         custom_models=user.models))
-    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container())  # chip editor; 'Modified'; export
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container(), context_slot)
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
@@ -312,14 +322,14 @@ def draw_page() -> None:
     draw = st.session_state.pop(DRAW_KEY, None)
     for key in (SCENARIO_KEY, export.PAGE_CONTENT_KEY):  # set by this run's page, or not at all
         st.session_state.pop(key, None)
-    editor_slot, modified_slot, export_slot = st.session_state[SLOTS_KEY]
-    _live(draw, st.session_state[BASE_KEY], editor_slot, modified_slot)
+    editor_slot, modified_slot, export_slot, context_slot = st.session_state[SLOTS_KEY]
+    _live(draw, st.session_state[BASE_KEY], editor_slot, modified_slot, context_slot)
     with export_slot:
         export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, st.session_state[BASE_KEY]))
 
 
 @st.fragment(key=PAGE)
-def _live(draw, scenario: Scenario, editor_slot, modified_slot) -> None:
+def _live(draw, scenario: Scenario, editor_slot, modified_slot, context_slot) -> None:
     """The chip editor (a slider move is this fragment's rerun, with no callback: measured in
     the browser, a callback calling ``st.rerun`` on the fragment costs ~27 ms more per move),
     the page's body (``draw``; None: a page that failed before its body), then the 'Modified'
@@ -335,6 +345,8 @@ def _live(draw, scenario: Scenario, editor_slot, modified_slot) -> None:
         finally:
             with modified_slot:
                 modified_caption(scenario)
+            with context_slot:
+                context_note(st.session_state.get(SCENARIO_KEY, scenario))  # with the page's own inputs
 
 
 def use(scenario: Scenario) -> Scenario:
