@@ -243,6 +243,7 @@ def render() -> Scenario:
     _restore_params(chips)
     _select_saved(chips, models)
     sb = st.sidebar
+    export_slot = sb.container()  # the export menu at the top: its popover opens with the sidebar's height below it
     sb.header("Scenario")
     model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,
                                  format_func=model_label)
@@ -272,7 +273,7 @@ def render() -> Scenario:
         afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
         codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=user.chips,
         custom_models=user.models))
-    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container(), context_slot)
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), export_slot, context_slot)
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
