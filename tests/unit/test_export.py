@@ -241,12 +241,12 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
                            "--formats", "html,csv"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == sorted(dashboard.namelist())
+    assert written == sorted([*dashboard.namelist(), report.MANIFEST]), "the folder has its manifest too"
     assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES) >= {"afd"}
     tag = "step-3_h20+h800mod_8k"  # the AFD page's model, chips (H800 repriced) and context
     assert {f"afd/afd-{c}_{tag}.csv" for c in ("balance", "pipeline", "ratio-vs-context", "models")} \
         | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} | {"report.html"} <= set(written)
-    for name in written:
+    for name in dashboard.namelist():
         assert (out / name).read_bytes() == dashboard.read(name), name
 
 
@@ -259,7 +259,7 @@ def test_headless_report_includes_the_afd_page(tmp_path):
     assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--pages", "afd",
                  "--formats", "csv"]) == 0
     out = tmp_path / "o"
-    assert sorted(p.name for p in out.iterdir()) == ["afd", "scenario.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["afd", "manifest.json", "scenario.json", "summary.md"]
     content = figures.build("afd", SCENARIO)
     plan = pd.read_csv(next((out / "afd").glob("afd-table-plan_*.csv")))
     assert plan["plan"].tolist() == ["chosen", "optimum"] and plan["layout"][0].startswith("6A")
