@@ -291,36 +291,14 @@ class Scenario:
                                    custom_models=tuple(custom_models))
 
     def kept_apart(self, taken_chips=(), taken_models=()) -> tuple["Scenario", list[str]]:
-        """This scenario with every custom record whose slug names a different record elsewhere
-        (a library one, or one of ``taken_*``: the user's saved records) under a new slug
-        ('h800-file'; the same record saved earlier under such a slug is reused), every input
-        that named it following; and a line per record so kept. A file never redefines a
-        library slug and a loaded record never replaces a saved one. A custom record equal to
-        the library's of its slug is the library's."""
-        renames, kept, notes = {}, {}, []
-        for kind, records, library_records, taken in (
-                ("chip", self.custom_chips, library.chips(), taken_chips),
-                ("model", self.custom_models, library.models(), taken_models)):
-            known = {**{r.slug: r for r in taken}, **library_records}
-            used = {r.slug for r in records}
-            renames[kind], kept[kind] = {}, []
-            for record in records:
-                other = known.get(record.slug)
-                if other == record and record.slug in library_records:
-                    continue
-                if other is not None and other != record:
-                    slug = next(s for s in slug_candidates(record.slug, "file") if s not in used
-                                and known.get(s) in (None, dataclasses.replace(record, slug=s)))
-                    whose = "a library" if record.slug in library_records else "your saved"
-                    notes.append(f"the file's own {kind} {record.slug} is kept as {slug} ({record.slug} is {whose} "
-                                 f"{kind}, which keeps its slug)")
-                    renames[kind][record.slug] = slug
-                    used.add(slug)
-                    record = dataclasses.replace(record, slug=slug)
-                kept[kind].append(record)
-        if (tuple(kept["chip"]), tuple(kept["model"])) == (self.custom_chips, self.custom_models):
+        """This scenario with its custom records kept apart from the library's and ``taken_*``
+        (the user's saved records; ``keep_apart``), every input that named a renamed one
+        following it; and a line per record renamed."""
+        (chips, chip_renames), (models, model_renames), notes = keep_apart(
+            self.custom_chips, self.custom_models, taken_chips, taken_models)
+        if (chips, models) == (self.custom_chips, self.custom_models):
             return self, notes
-        return self.renamed(renames["chip"], renames["model"], kept["chip"], kept["model"]), notes
+        return self.renamed(chip_renames, model_renames, chips, models), notes
 
     # --- serialization ----------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -407,6 +385,37 @@ def _afd_setup(inputs, context: int, weight_dtype: str, overrides: tuple, select
 def is_close(a: float, b: float) -> bool:
     """Equal up to float noise from unit conversion (slider values in TB/s etc.)."""
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+
+
+# --- records kept apart ------------------------------------------------------------------------
+def keep_apart(chips, models, taken_chips=(), taken_models=(), source: str = "file"):
+    """Custom records from a ``source`` (a file, a link) each under a slug of its own: one whose
+    slug names a different record elsewhere (a library one, or one of ``taken_*``: the user's
+    saved records) gets a new slug ('h800-file'; the same record saved earlier under such a slug
+    is reused); one equal to the library's record of its slug is the library's (dropped). A
+    source never redefines a library slug, and a loaded record never replaces a saved one.
+    Returns ((chips, {old: new slug}), (models, {old: new}), a line per record renamed)."""
+    out, notes = [], []
+    for kind, records, library_records, taken in (("chip", chips, library.chips(), taken_chips),
+                                                  ("model", models, library.models(), taken_models)):
+        known = {**{r.slug: r for r in taken}, **library_records}
+        used, renames, kept = {r.slug for r in records}, {}, []
+        for record in records:
+            other = known.get(record.slug)
+            if other == record and record.slug in library_records:
+                continue
+            if other is not None and other != record:
+                slug = next(s for s in slug_candidates(record.slug, source) if s not in used
+                            and known.get(s) in (None, dataclasses.replace(record, slug=s)))
+                whose = "a library" if record.slug in library_records else "your saved"
+                notes.append(f"the {source}'s own {kind} {record.slug} is kept as {slug} ({record.slug} is {whose} "
+                             f"{kind}, which keeps its slug)")
+                renames[record.slug] = slug
+                used.add(slug)
+                record = dataclasses.replace(record, slug=slug)
+            kept.append(record)
+        out.append((tuple(kept), renames))
+    return out[0], out[1], notes
 
 
 # --- slugs for records kept apart -------------------------------------------------------------

@@ -21,7 +21,7 @@ from costmodel.fields import Quantity, number_text
 from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import codesign_inputs, export, labels, url, userlib
+from . import codesign_inputs, export, labels, link_records, url, userlib
 from .codesign_inputs import CodesignInputs
 from .guard import errors_as_messages
 from .render import escape
@@ -172,7 +172,7 @@ def known_parameters(chips: dict) -> set[str]:
     sliders, the pages' (tabs, views) and the AFD page's inputs."""
     from .afd_inputs import URL_KEYS
 
-    return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS,
+    return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS, link_records.KEY,
             *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}
 
 
@@ -215,6 +215,14 @@ def context_note(scenario: Scenario) -> None:
                    f"use {scenario.context:,}.")
 
 
+def link_caption(text: str) -> None:
+    """Said when the custom chips and models in use are too large for the link to carry."""
+    if len(text) > link_records.MAX_CHARS:
+        st.caption(f"Your own chips and models in use are too large for a shared link ({len(text):,} characters; at "
+                   f"most {link_records.MAX_CHARS:,}): a colleague opening it is told what is missing. Share the "
+                   "Scenario (JSON) download instead (Export, above).")
+
+
 def modified_caption(scenario: Scenario) -> None:
     modified = [labels.modified_summary(c) for c in scenario.chip_specs() if c.is_modified]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
@@ -225,7 +233,8 @@ def render() -> Scenario:
     URL sets them (InputError if invalid). The chip editor, the 'Modified' caption and the
     export menu are drawn later, after the page (``draw_page``), into slots kept here."""
     user = userlib.load()
-    chips, models = catalog(user.chips, user.models)
+    own_chips, own_models = _with_link_records(user)
+    chips, models = catalog(own_chips, own_models)
     model_label, chip_label = labels.model_options(models), labels.chip_option
     kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
     url.unknown(known_parameters(chips))
@@ -271,8 +280,8 @@ def render() -> Scenario:
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
         afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
-        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=user.chips,
-        custom_models=user.models))
+        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=own_chips,
+        custom_models=own_models))
     st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), export_slot, context_slot)
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
@@ -346,6 +355,7 @@ def _live(draw, scenario: Scenario, editor_slot, modified_slot, context_slot) ->
         finally:
             with modified_slot:
                 modified_caption(scenario)
+                link_caption(st.session_state.get(LINK_TEXT) or "")
             with context_slot:
                 context_note(st.session_state.get(SCENARIO_KEY, scenario))  # with the page's own inputs
 
@@ -356,7 +366,42 @@ def use(scenario: Scenario) -> Scenario:
     st.session_state[SCENARIO_KEY] = scenario
     st.session_state[AFD_KEY] = scenario.afd
     st.session_state[CODESIGN_KEY] = scenario.codesign
+    text = link_records.encode(*link_records.in_use(scenario))
+    if text and len(text) <= link_records.MAX_CHARS:
+        if st.query_params.get(link_records.KEY) != text:
+            st.query_params[link_records.KEY] = text
+    elif link_records.KEY in st.query_params:
+        st.query_params.pop(link_records.KEY)
+    st.session_state[LINK_TEXT] = text
     return scenario
+
+
+LINK_RECORDS = "_link_records"  # (chips, models) the session's links brought (not in the user library)
+LINK_TEXT = "_link_text"  # the link parameter this session last wrote or read
+
+
+def _with_link_records(user) -> tuple[tuple, tuple]:
+    """The user's own chips and models, and those a link brought in this session (its
+    ``link_records.KEY`` parameter, read when it differs from what this session wrote): each
+    under a slug of its own; what the link brought is said above the page, a parameter that
+    cannot be read is named in the link's warning. One the user has saved since is theirs."""
+    session_chips, session_models = st.session_state.get(LINK_RECORDS, ((), ()))
+    text = st.query_params.get(link_records.KEY)
+    if text and text != st.session_state.get(LINK_TEXT):
+        st.session_state[LINK_TEXT] = text
+        try:
+            chips, models, notes = link_records.received(text, user.chips + session_chips,
+                                                         user.models + session_models)
+        except InputError as err:
+            url.refuse(link_records.KEY, f"{err.field}: {err.message}")
+        else:
+            session_chips, session_models = session_chips + chips, session_models + models
+            st.session_state[LINK_RECORDS] = (session_chips, session_models)
+            for note in notes:
+                st.info(escape(note[0].upper() + note[1:]), icon=":material/link:")
+    mine = {r.slug for r in (*user.chips, *user.models)}
+    return (user.chips + tuple(c for c in session_chips if c.slug not in mine),
+            user.models + tuple(m for m in session_models if m.slug not in mine))
 
 
 def _kept(key: str, default, known: dict):

@@ -302,3 +302,37 @@ def test_an_override_of_a_format_the_chip_lacks_is_refused():
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**Scenario().to_dict(), "chip_overrides": {"h800": {"fp4_flops": 1e15}}})
     assert err.value.field == "chip_overrides: h800.fp4_flops" and "H800 has no Peak FP4" in err.value.message
+
+
+# --- links that carry custom chips and models: size and hostile values ------------------------------
+def test_link_records_round_trip_within_the_size_limit():
+    from dashboard import link_records
+
+    chip = library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-cheap",
+                               "price_usd_per_hour": 0.4}, "x")
+    model = library.parse_model({**library.model_entry(library.model("step-3")), "slug": "step-3-wide"}, "x")
+    text = link_records.encode([chip], [model])
+    assert link_records.decode(text) == ((chip,), (model,))
+    assert len(text) <= link_records.MAX_CHARS and set(text) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), "URL-safe, no padding"
+    assert link_records.encode([], []) == ""
+    many = [library.parse_chip({**library.chip_entry(chip), "slug": f"c{i}"}, "x") for i in range(40)]
+    assert len(link_records.encode(many, [])) > link_records.MAX_CHARS, "the limit is reached by ~12 chips"
+    with pytest.raises(InputError, match="longer than 8,000 characters"):
+        link_records.decode(link_records.encode(many, []))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: __import__("base64").urlsafe_b64encode(b).decode())
+       | JSONISH.map(lambda d: __import__("base64").urlsafe_b64encode(json.dumps(d).encode()).decode())
+       | st.sampled_from(["eyJjaGlwcyI6" + "W" * 7000, "W3s=", "bnVsbA", "eyJjaGlwcyI6W3t9XX0"]))
+def test_fuzz_link_records(text):
+    """Any text in the link's parameter: records, or one InputError naming the parameter."""
+    from dashboard import link_records
+
+    try:
+        chips, models = link_records.decode(text)
+    except InputError as err:
+        assert err.field.startswith(link_records.FIELD)
+        return
+    assert all(c.slug for c in chips) and all(m.slug for m in models)
