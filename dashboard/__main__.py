@@ -56,8 +56,8 @@ def report_command(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files)} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
-          "scenario.json, summary.md)")
+    print(f"wrote {len(files) + 1} files to {args.out} ({', '.join(pages)}; {', '.join(formats)}; "
+          f"scenario.json, summary.md, {report.MANIFEST})")
     return 0
 
 

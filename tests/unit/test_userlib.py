@@ -293,3 +293,25 @@ def test_fuzz_slug_clashes(mine, theirs):
     assert all(dataclasses.replace(c, slug="x") == dataclasses.replace(r, slug="x") for c, r in zip(selected, records))
     renamed = [r for r, s in zip(records, loaded.chips) if r.slug != s]
     assert len(warnings) == len(renamed) and all(f"chip {r.slug} is kept as" in w for r, w in zip(renamed, warnings))
+
+
+def test_import_progress_shows_only_beyond_a_second(monkeypatch):
+    """The library page's import progress: nothing for a short import; a bar once it has taken
+    more than a second, then following the steps (a fake clock: no timing in the test)."""
+    from dashboard import library_view
+
+    clock, bars = [100.0], []
+
+    class Box:
+        def progress(self, value, text=None):
+            bars.append((value, text))
+            return self
+
+    monkeypatch.setattr(library_view.time, "monotonic", lambda: clock[0])
+    progress = library_view._progress(Box())
+    progress(50, 6000)
+    assert bars == [], "under a second: no bar"
+    clock[0] += 1.5
+    progress(100, 6000)
+    progress(6000, 6000)
+    assert bars[-1] == (1.0, "Importing: 6,000 of 6,000 steps") and len(bars) == 3
