@@ -102,13 +102,6 @@ def write_atomic(path, data: bytes) -> None:
         raise
 
 
-def make_temp_dir(target: Path) -> Path:
-    """A new empty temporary folder beside ``target`` (the umask's mode), to be renamed to it."""
-    tmp = temp_path(target)
-    os.mkdir(tmp, 0o777)
-    return tmp
-
-
 def remove(path: Path) -> None:
     """Remove a temporary file or folder of this program; absent is not an error."""
     try:

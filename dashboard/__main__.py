@@ -3,14 +3,14 @@
 for a scenario file, with no browser session (the same files as the dashboard's 'Download'
 menu). Exit status of `report`: 0 ok, 1 image export failed, 2 bad input (one message naming the
 field, no traceback), 130 interrupted (Ctrl-C: one line, no traceback, no temporary file left).
-Only the standard library is imported before ``main`` runs, so an interrupt while the rest loads
-is caught too."""
+Only modules Python has loaded at its start are imported before ``main`` runs, so an interrupt
+while the rest loads is caught too."""
 from __future__ import annotations
 
 import os
 import signal
 import sys
-from pathlib import Path
+import threading
 
 
 def _choices(values, known, field: str) -> list[str]:
@@ -61,7 +61,7 @@ def report_command(args) -> int:
     return 0
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
 
 
 def serve(streamlit_args: list[str]) -> int:
@@ -73,7 +73,7 @@ def serve(streamlit_args: list[str]) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    return cli.main(["run", str(APP), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
+    return cli.main(["run", APP, *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
 def parser():
@@ -103,12 +103,26 @@ def parser():
 
 def main(argv=None) -> int:
     """The command line; Ctrl-C ends it with one line and exit 130 (what a write had begun is
-    undone by the write itself)."""
+    undone by the write itself). An interrupt can surface as another error (numpy's C import
+    interrupted raises ImportError): any error after a Ctrl-C is the interrupt."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
         return _main(sys.argv[1:] if argv is None else list(argv))
-    except KeyboardInterrupt:
+    except BaseException as err:
+        if not interrupted and not isinstance(err, KeyboardInterrupt):
+            raise
         print("error: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _main(argv: list[str]) -> int:
@@ -132,4 +146,13 @@ def _main(argv: list[str]) -> int:
 if __name__ == "__main__":
     code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: closing the export browser is not to be interrupted
+    if code == 130:
+        # An interrupt that landed in Python code run from C (an extension's import) makes CPython end
+        # the process by SIGINT at exit, whatever was caught: end it here, after the exit handlers.
+        import atexit
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)

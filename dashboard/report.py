@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from costmodel import __version__, library
-from costmodel.files import clean_stale, is_regular, make_temp_dir, read_bytes, remove, temp_path
+from costmodel.files import clean_stale, is_regular, read_bytes, remove, temp_path
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
@@ -449,12 +449,12 @@ def write_bundle(files: dict[str, bytes], out_dir, force: bool = False) -> Path:
     out = check_out(out_dir, force)
     shown = _shown(out_dir)
     clean_stale(out.parent, out.name)
-    old = None
-    try:
-        tmp = make_temp_dir(out)
-    except OSError as err:
-        raise InputError("--out", f"cannot write beside {shown}: {err.strerror or err}") from None
-    try:
+    tmp, old = temp_path(out), None
+    try:  # every step inside: an interrupt anywhere (even right after a rename) is undone below
+        try:
+            os.mkdir(tmp, 0o777)
+        except OSError as err:
+            raise InputError("--out", f"cannot write beside {shown}: {err.strerror or err}") from None
         for name, data in sorted({**files, MANIFEST: manifest_bytes(files)}.items()):
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -463,15 +463,18 @@ def write_bundle(files: dict[str, bytes], out_dir, force: bool = False) -> Path:
             old = temp_path(out)
             os.replace(out, old)
         os.replace(tmp, out)
+        if old is not None:
+            remove(old)
     except BaseException as err:
         remove(tmp)
-        if old is not None and not out.exists():
-            os.replace(old, out)  # put the earlier content back
+        if old is not None:
+            if out.exists():
+                remove(old)  # the new bundle is in place
+            elif old.exists():
+                os.replace(old, out)  # put the earlier content back
         if isinstance(err, OSError):
             raise InputError("--out", f"cannot write {shown}: {err.strerror or err}; it was left as it was") from None
         raise
-    if old is not None:
-        remove(old)
     return out
 
 

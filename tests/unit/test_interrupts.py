@@ -42,6 +42,25 @@ def wait_for_temporary(folder: Path, proc: subprocess.Popen) -> bool:
     return False
 
 
+def wait_started(proc: subprocess.Popen) -> None:
+    """Poll until the command runs its own code (a package's extension module is mapped: past
+    the interpreter's start, where no program can catch Ctrl-C) or it ends."""
+    while proc.poll() is None:
+        try:
+            if "site-packages" in Path(f"/proc/{proc.pid}/maps").read_text():
+                return
+        except OSError:
+            return
+
+
+def let_run(proc: subprocess.Popen, seconds: float) -> None:
+    """Wait ``seconds`` (a random moment) or until ``proc`` ends, whichever comes first."""
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def test_ctrl_c_during_report_is_one_line_and_leaves_nothing(tmp_path):
     """Interrupted at every phase (loading, building, writing): never a traceback; exit 130 with
     'error: interrupted' (or 0 when it had finished); no temporary folder; --out absent or a
@@ -55,10 +74,8 @@ def test_ctrl_c_during_report_is_one_line_and_leaves_nothing(tmp_path):
         if attempt % 3 == 2:
             wait_for_temporary(tmp_path, proc)  # while the bundle is written
         else:
-            try:
-                proc.wait(rng.uniform(0, 2.5))  # anywhere: imports, figures, the write
-            except subprocess.TimeoutExpired:
-                pass
+            wait_started(proc)
+            let_run(proc, rng.uniform(0, 2.5))  # anywhere once it runs: imports, figures, the write
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
@@ -87,22 +104,29 @@ while True:
 """
 
 
+def kill_9(command: list[str], count: int, moment) -> list:
+    """``count`` runs of ``command``, each killed (-9) once ``moment(attempt, proc)`` returns;
+    what each moment returned."""
+    seen = []
+    for attempt in range(count):
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        seen.append(moment(attempt, proc))
+        proc.kill()
+        proc.wait()
+    return seen
+
+
 @pytest.mark.parametrize("count", kills(10))
 def test_kill_9_during_saves_leaves_no_temporary_file_after_the_next_start(tmp_path, count):
     base = tmp_path / "lib"
     rng = random.Random(count)
-    left = 0
-    for _ in range(count):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(base)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+    def moment(attempt, proc):
         assert proc.stdout.readline().strip() == "ready"
-        try:
-            proc.wait(rng.uniform(0.0, 0.05))
-        except subprocess.TimeoutExpired:
-            pass
-        proc.kill()
-        proc.wait()
-        left += len(temporaries(base))
-    assert left, "the kills landed during writes (temporary files were left)"
+        let_run(proc, rng.uniform(0.0, 0.05))
+
+    kill_9([sys.executable, "-c", SAVER, str(base)], count, moment)
+    assert temporaries(base), "the kills landed during writes (temporary files were left)"
     code = "import sys; from dashboard import userlib; lib = userlib.load(sys.argv[1]); print(len(lib.chips), len(lib.problems))"
     started = subprocess.run([sys.executable, "-c", code, str(base)], cwd=ROOT, capture_output=True, text=True,
                              timeout=60, env={**os.environ, userlib.ENV: str(base)})
@@ -116,20 +140,15 @@ def test_kill_9_during_saves_leaves_no_temporary_file_after_the_next_start(tmp_p
 def test_kill_9_during_reports_leaves_no_temporary_file_after_the_next_start(tmp_path, count):
     out = tmp_path / "out"
     rng = random.Random(count)
-    hits = 0
-    for attempt in range(count):
-        proc = subprocess.Popen([*REPORT, "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+
+    def moment(attempt, proc):
         if attempt % 2:
-            hits += wait_for_temporary(tmp_path, proc)
-        else:
-            try:
-                proc.wait(rng.uniform(0, 2.5))
-            except subprocess.TimeoutExpired:
-                pass
-        proc.kill()
-        proc.wait()
-    assert hits, "some kills landed while a bundle was being written"
+            return wait_for_temporary(tmp_path, proc)  # while the bundle is written
+        wait_started(proc)
+        let_run(proc, rng.uniform(0, 2.5))  # anywhere: imports, figures, the write
+        return False
+
+    assert any(kill_9([*REPORT, "--out", str(out)], count, moment)), "some kills landed while a bundle was written"
     assert subprocess.run([*REPORT, "--out", str(out)], cwd=ROOT, capture_output=True, timeout=300).returncode == 0
     assert temporaries(tmp_path) == [], "the next report removed every temporary folder"
     assert report._foreign(out) is None, "a whole bundle"
