@@ -126,7 +126,9 @@ def test_kill_9_during_saves_leaves_no_temporary_file_after_the_next_start(tmp_p
         let_run(proc, rng.uniform(0.0, 0.05))
 
     kill_9([sys.executable, "-c", SAVER, str(base)], count, moment)
-    assert temporaries(base), "the kills landed during writes (temporary files were left)"
+    left = temporaries(base)
+    print(f"{count} kills during saves left {len(left)} temporary files")  # shown with -s
+    assert left, "the kills landed during writes (temporary files were left)"
     code = "import sys; from dashboard import userlib; lib = userlib.load(sys.argv[1]); print(len(lib.chips), len(lib.problems))"
     started = subprocess.run([sys.executable, "-c", code, str(base)], cwd=ROOT, capture_output=True, text=True,
                              timeout=60, env={**os.environ, userlib.ENV: str(base)})
@@ -148,7 +150,10 @@ def test_kill_9_during_reports_leaves_no_temporary_file_after_the_next_start(tmp
         let_run(proc, rng.uniform(0, 2.5))  # anywhere: imports, figures, the write
         return False
 
-    assert any(kill_9([*REPORT, "--out", str(out)], count, moment)), "some kills landed while a bundle was written"
+    hits = sum(kill_9([*REPORT, "--out", str(out)], count, moment))
+    print(f"{count} kills during reports, {hits} while a bundle was written, left {len(temporaries(tmp_path))} "
+          "temporary folders")  # shown with -s
+    assert hits, "some kills landed while a bundle was written"
     assert subprocess.run([*REPORT, "--out", str(out)], cwd=ROOT, capture_output=True, timeout=300).returncode == 0
     assert temporaries(tmp_path) == [], "the next report removed every temporary folder"
     assert report._foreign(out) is None, "a whole bundle"
