@@ -64,8 +64,8 @@ def received(text: str, mine_chips, mine_models) -> tuple[tuple, tuple, list[str
     already left out. Also lines saying what the link brought."""
     chips, models = decode(text)
     (chips, _), (models, _), notes = keep_apart(chips, models, mine_chips, mine_models, "link")
-    chips = tuple(c for c in chips if c not in set(mine_chips))
-    models = tuple(m for m in models if m not in set(mine_models))
+    mine = {*mine_chips, *mine_models}
+    chips, models = tuple(c for c in chips if c not in mine), tuple(m for m in models if m not in mine)
     brought = [f"chip {c.slug}" for c in chips] + [f"model {m.slug}" for m in models]
     if brought:
         notes.insert(0, f"This link brings its own {', '.join(brought)} (not in your library): used in this session; "

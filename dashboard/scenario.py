@@ -137,8 +137,9 @@ def _slugs(values, known: dict, name: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=64)
 def catalog(custom_chips: tuple = (), custom_models: tuple = ()) -> tuple[dict, dict]:
-    """(chips, models) by slug: the library's, then the custom ones (which replace a library
-    record of the same slug). Cached: treat as read-only."""
+    """(chips, models) by slug: the library's, then the custom ones (a custom record of a library
+    slug would replace it: what a file or a link brings never has one, ``keep_apart``). Cached:
+    treat as read-only."""
     chips = {**library.chips(), **{c.slug: c for c in custom_chips}}
     models = {**library.models(), **{m.slug: m for m in custom_models}}
     return chips, models
