@@ -5,9 +5,11 @@ given number of bytes. Every file or folder is written whole or not at all: buil
 temporary name beside its target, ``.<name>.<pid>.<random>.tmp``, then renamed over it. Files
 and folders are created with the modes the user's umask gives (0644/0755 style: colleagues on
 a shared machine can read a report). A temporary file whose process has died (``kill -9``) is
-removed by the next writer in that folder (``clean_stale``); nothing else is ever removed."""
+removed the next time the program starts work there (``clean_stale``: the user library when it
+is read, a report's folder when it is written); nothing else is ever removed."""
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -88,7 +90,7 @@ def write_atomic(path, data: bytes) -> None:
     the temporary file is gone then, as after an interrupt."""
     path = Path(path)
     if path.is_dir() or not path.name:
-        raise IsADirectoryError(21, "Is a directory", str(path))
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     tmp = temp_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)

@@ -387,6 +387,7 @@ def _foreign(folder: Path) -> str | None:
             raise TypeError
     except (InputError, ValueError, KeyError, TypeError):
         return f"it has no {MANIFEST} of a bundle this command wrote"
+    folders = {parent.as_posix() for name in listed for parent in Path(name).parents}
     for root, dirs, names in os.walk(folder):
         for name in sorted(dirs + names):
             path = Path(root, name)
@@ -394,6 +395,8 @@ def _foreign(folder: Path) -> str | None:
             if path.is_symlink():
                 return f"{rel} is a link this command did not write"
             if name in dirs:
+                if rel not in folders:
+                    return f"{rel}/ is not a folder this command wrote"
                 continue
             if rel == MANIFEST:
                 continue

@@ -177,7 +177,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         expect(save).to_be_enabled()
         shot(page, "chip-h20-cheap-edited")
         save.click()
-        expect(page.get_by_text("Saved chip h20-cheap: selectable on every page.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Saved chip h20-cheap: added to the sidebar's chips")).to_be_visible(timeout=30_000)
         idle(page)
         expect(page.get_by_role("button", name="Delete h20-cheap from your library")).to_be_enabled()
         shot(page, "chip-h20-cheap-saved")

@@ -157,6 +157,9 @@ def test_a_users_file_added_to_an_earlier_bundle_is_kept(tmp_path, capsys):
     assert "overview/my-notes.txt is not a file this command wrote" in err and "--force" in err
     assert (out / "overview" / "my-notes.txt").read_text() == "mine"
     (out / "overview" / "my-notes.txt").unlink()
+    (out / "drafts").mkdir()
+    assert write(out, "roofline") == 2 and "drafts/ is not a folder this command wrote" in capsys.readouterr().err
+    (out / "drafts").rmdir()
     (out / "summary.md").write_text("my edits")
     assert write(out, "roofline") == 2 and "summary.md was changed" in capsys.readouterr().err
     assert (out / "summary.md").read_text() == "my edits"
