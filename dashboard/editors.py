@@ -85,13 +85,19 @@ def edit_chip(chip: Chip) -> None:
     st.session_state[_chip_key("slug")], st.session_state[_chip_key("name")] = chip.slug, chip.name
 
 
-def chip_from_editor() -> Chip:
-    """The chip the editor describes (InputError naming the first invalid field)."""
+def chip_from_editor(fill_missing: bool = False) -> Chip:
+    """The chip the editor describes (InputError naming the first invalid field). With
+    ``fill_missing``, a required field still empty takes a placeholder: the error then names a
+    value that was given."""
     state = st.session_state
     values = {name: (state.get(_chip_key(name)) or "").strip() for name in (*CHIP_TEXT, "source", "notes")}
     for spec in CHIP_FIELDS:
         value = state.get(_chip_key(spec.name))
+        if value is None and fill_missing and spec.required:
+            value = spec.minimum
         values[spec.name] = None if value is None else spec.check(value, spec.title, shown=True)
+    if fill_missing:
+        values.update({name: values[name] or "placeholder" for name in REQUIRED_TEXT})
     return Chip(**values, assumed=frozenset(state.get(_chip_key("assumed")) or ()))
 
 
@@ -142,12 +148,17 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
     try:
         chip = chip_from_editor()
     except InputError as err:
-        if missing:
+        chip = None
+        if missing:  # said from the start, and what is wrong with a value given (a slug that is not one)
             st.info(render.escape("Required before saving, still empty: " + ", ".join(missing) + "."),
                     icon=":material/edit:")
-        else:
+            try:
+                chip_from_editor(fill_missing=True)
+                err = None
+            except InputError as given:
+                err = given
+        if err is not None:
             st.warning(f"Not yet a valid chip · {render.input_error(err)}", icon=":material/edit:")
-        chip = None
     if chip is not None:
         ridges = [(fmt.upper(), chip.peak_flops(fmt) / chip.mem_bw_bytes_per_s) for fmt in PEAK_FIELDS
                   if chip.peak_flops(fmt) is not None]

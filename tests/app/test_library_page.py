@@ -306,6 +306,9 @@ def test_chip_editor_says_what_is_required_before_saving():
     assert "Required before saving, still empty: Slug, Name, Vendor, Source, Peak BF16, HBM bandwidth" in shown(info)
     at.text_input(key="ce_slug").set_value("mine").run()
     assert "still empty: Name, Vendor, Source" in shown(at.info[0]), "said from the start, not at the end"
+    assert not at.warning, "nothing wrong with what was given"
+    at.text_input(key="ce_slug").set_value("Not A Slug").run()
+    assert "still empty: Name" in shown(at.info[0]) and "is not a slug" in shown(at.warning[0]), "both said"
 
 
 def test_a_saved_chip_joins_the_sidebar_selection(user_library):

@@ -338,7 +338,7 @@ def test_hostile_chip_name_and_slug_stay_text(lib_server, new_page):
     commit(page.get_by_role("textbox", name="Slug (lower-case"), "hostile-name")  # a valid slug: saved as text
     expect(save).to_be_enabled(timeout=30_000)
     save.click()
-    expect(page.get_by_text("Saved chip hostile-name: selectable on every page.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Saved chip hostile-name: added to the sidebar's chips")).to_be_visible(timeout=30_000)
     idle(page)
     assert f"HOSTILE-NAME · {HOSTILE} · custom" in options(page, page.get_by_role("combobox", name="Start from"),
                                                             "hostile")
