@@ -250,6 +250,8 @@ def afd_setup(args) -> AFDSetup:
 
 
 def afd_command(args) -> int:
+    if args.top < 1:
+        raise InputError("--top", f"rows shown with --chip-pairs: a whole number from 1, got {args.top}")
     setup = afd_setup(args)
     x, y, batch = (None if getattr(args, name) is None else _option_value(spec, getattr(args, name), name.replace("_", "-"))
                    for name, spec in RATIO.items())

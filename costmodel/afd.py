@@ -597,6 +597,11 @@ STAGE_WORDS = {"attention": "attention", "network": "network (A->F + F->A)", "a2
                "f2a": "F->A network", "ffn": "FFN", "pipeline slot": "pipeline slot (the stages not hidden add up)"}
 
 
+def _duration(seconds: float) -> str:
+    """'140 us'; below a microsecond in ns ('254 ns'), not '0 us'."""
+    return f"{seconds * 1e6:.0f} us" if seconds >= 1e-6 else f"{seconds * 1e9:.3g} ns"
+
+
 def binding_constraint(plan: AFDPlan) -> str:
     """The constraint nearest to (or furthest past) its limit, in words, for a scalar plan."""
     use = {name: float(value) for name, value in plan.constraint_use().items()}
@@ -604,12 +609,14 @@ def binding_constraint(plan: AFDPlan) -> str:
     over = use[name] > 1 + 1e-12
     if name.endswith("time"):
         stage = name[: -len(" time")]
-        took = float(plan.slot_s if stage == "pipeline slot" else plan.stage_s[stage]) * 1e6
-        budget = plan.setup.per_layer_budget_s * 1e6
+        took = float(plan.slot_s if stage == "pipeline slot" else plan.stage_s[stage])
+        budget = plan.setup.per_layer_budget_s
         if over:
-            return (f"{STAGE_WORDS[stage]} time: {took:.0f} us per layer exceeds the {budget:.0f} us budget "
-                    f"by {took - budget:.0f} us ({100 * (use[name] - 1):.0f}%)")
-        return f"{STAGE_WORDS[stage]} time: {took:.0f} us per layer, {100 * use[name]:.0f}% of the {budget:.0f} us budget"
+            past = f"{100 * (use[name] - 1):.0f}%" if use[name] < 10 else f"{use[name]:,.0f} times the budget"
+            return (f"{STAGE_WORDS[stage]} time: {_duration(took)} per layer exceeds the {_duration(budget)} budget "
+                    f"by {_duration(took - budget)} ({past})")
+        return (f"{STAGE_WORDS[stage]} time: {_duration(took)} per layer, {100 * use[name]:.0f}% of the "
+                f"{_duration(budget)} budget")
     side = "attention" if name.startswith("attention") else "FFN"
     need = float(plan.attention_memory_bytes if side == "attention" else plan.ffn_memory_bytes) / 1e9
     have = (plan.attention_memory_capacity if side == "attention" else plan.ffn_memory_capacity) / 1e9

@@ -11,12 +11,11 @@ file ``costmodel.kernels`` reads.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import subprocess
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from . import files
 from .errors import InputError
 from .kernels import KernelEfficiency, KernelSet
 
@@ -218,22 +217,9 @@ def _family_lines(slug: str, ks: KernelSet) -> list[str]:
 
 
 def write_kernels(target, text: str) -> None:
-    """Write ``text`` (``kernels_toml``) to the file ``target`` whole or not at all (a temporary
-    file beside it, then a rename); InputError naming the path when it cannot be written."""
-    target = Path(target)
-    if target.is_dir():
-        raise InputError("write-kernels", f"{target} is a folder: give a file path")
-    if not target.parent.is_dir():
-        raise InputError("write-kernels", f"{target.parent} does not exist")
-    tmp = None
+    """Write ``text`` (``kernels_toml``) to the file ``target`` whole or not at all
+    (``files.write_atomic``); InputError naming the path when it cannot be written."""
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp", delete=False) as handle:
-            tmp = handle.name
-            handle.write(text)
-        os.replace(tmp, target)
+        files.write_atomic(Path(target), text.encode())
     except OSError as err:
-        raise InputError("write-kernels", f"cannot write {target}: {err.strerror or err}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        raise InputError("--write-kernels", f"cannot write {target}: {err.strerror or err}") from None

@@ -16,6 +16,7 @@ absurd size raises ``InputError`` whose field names the key (``config.json: num_
 Pure standard library + the core's model classes (no UI imports)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import numbers
@@ -25,6 +26,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from . import files
 from .attention import GQA, MFA, MLA
 from .errors import InputError, check_slug
 from .ffn import DenseFFN, MoEFFN
@@ -68,15 +70,7 @@ def load_config(path, slug=None, name=None) -> ImportedModel:
     if not isinstance(path, (str, os.PathLike)):
         raise InputError("config file", f"expected a file path, got {_describe(path)}")
     where = f"config file {os.fspath(path)}"
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(where, "not found") from None
-    except IsADirectoryError:
-        raise InputError(where, "is a folder, not a file") from None
-    except (OSError, TypeError, ValueError) as exc:
-        raise InputError(where, f"cannot be read: {exc.__class__.__name__}") from None
+    raw = files.read_bytes(path, where, MAX_CONFIG_BYTES)
     return read_config(raw, slug=slug, name=name)
 
 
@@ -883,13 +877,11 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
     log.assume(f"kv_dtype = {KV_DTYPE} on every attention layer",
                "the Step-3 paper's §4.1 convention: KV cache stored in FP8")
     names_from = _name_or_path(data, log)
-    model_name = _model_name(name, names_from, architecture)
-    model_slug = _model_slug(slug, name, names_from, architecture)
     model_source = _model_source(source, architecture)
     assumed = tuple(log.assumed.items())
     spec = ModelSpec(
-        slug=model_slug,
-        name=model_name,
+        slug=_model_slug(slug, None, None, "imported-model"),  # checked now; named below, from its size
+        name="Imported model",
         hidden=built.hidden,
         vocab=built.vocab,
         attention_groups=tuple(AttentionGroup(n, built.attention_of[k], KV_DTYPE) for k, n in Counter(built.attention).items()),
@@ -899,6 +891,12 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
         inferred=tuple(what for what, _ in assumed),
         notes=f"Imported from a Hugging Face config.json as {family_name}; {len(assumed)} values assumed.",
     )
+    # named by its content when the file names nothing: two sizes of one architecture differ
+    total = spec.params().total
+    size = f"{total / 1e9:.3g}B" if total >= 1e9 else f"{total / 1e6:.3g}M"
+    sized = f"{architecture} ({size}, {spec.layers} layers)"
+    spec = dataclasses.replace(spec, slug=_model_slug(slug, name, names_from, sized),
+                               name=_model_name(name, names_from, sized))
     return ImportedModel(model=spec, architecture=architecture, family=family_name,
                          read=tuple(log.read.items()), assumed=assumed)
 

@@ -14,7 +14,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from . import attention, ffn
+from . import attention, ffn, files
 from .chips import Chip
 from .errors import SLUG, InputError, check_size, check_slug
 from .model import MAX_LAYERS, AttentionGroup, FFNGroup, ModelSpec
@@ -40,20 +40,10 @@ def _read_toml(file: Path) -> dict:
 
 
 def read_text(path, field: str, limit: int | None = None) -> str:
-    """The UTF-8 text of the file ``path``; InputError naming ``field`` when it is missing, a
-    directory, unreadable, larger than ``limit`` bytes or not UTF-8."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise InputError(field, f"{path} is a folder, not a file")
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1) if limit else handle.read()
-    except FileNotFoundError:
-        raise InputError(field, f"{path} not found") from None
-    except OSError as err:
-        raise InputError(field, f"cannot read {path}: {err.strerror or err}") from None
-    if limit and len(data) > limit:
-        raise InputError(field, f"{path} is larger than {limit:,} bytes")
+    """The UTF-8 text of the regular file ``path``; InputError naming ``field`` when it is
+    missing, a folder, not a regular file (a FIFO, a device), unreadable, larger than ``limit``
+    bytes or not UTF-8 (``files.read_bytes``)."""
+    data = files.read_bytes(path, field, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -120,6 +120,8 @@ class ModelSpec:
                 raise InputError(f"{where}: ffn hidden", f"{group.ffn.hidden} differs from the model's {self.hidden}")
         attn_layers = sum(g.layers for g in self.attention_groups)
         ffn_layers = sum(g.layers for g in self.ffn_groups)
+        if attn_layers > MAX_LAYERS:
+            raise InputError(f"{where}: layers", f"{attn_layers:,} layers in all; a model has at most {MAX_LAYERS:,}")
         if attn_layers != ffn_layers:
             raise InputError(f"{where}: layers", f"attention groups cover {attn_layers} layers but FFN groups cover {ffn_layers}")
 

@@ -2,20 +2,21 @@
 `make run` starts), and `python -m dashboard report`, the report bundle of the dashboard's pages
 for a scenario file, with no browser session (the same files as the dashboard's 'Download'
 menu). Exit status of `report`: 0 ok, 1 image export failed, 2 bad input (one message naming the
-field, no traceback)."""
+field, no traceback), 130 interrupted (Ctrl-C: one line, no traceback, no temporary file left).
+Only modules Python has loaded at its start are imported before ``main`` runs, so an interrupt
+while the rest loads is caught too."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from pathlib import Path
-
-from costmodel import __version__, escape
-from costmodel.arguments import Parser
-from costmodel.errors import InputError
+import threading
 
 
 def _choices(values, known, field: str) -> list[str]:
     """Names from repeated and/or comma-separated arguments, each checked against ``known``."""
+    from costmodel.errors import InputError
+
     out = []
     for value in values:
         for name in filter(None, (v.strip() for v in value.split(","))):
@@ -30,6 +31,9 @@ def _choices(values, known, field: str) -> list[str]:
 
 def report_command(args) -> int:
     """Write the report bundle of the dashboard's pages for a scenario file."""
+    from costmodel import escape
+    from costmodel.errors import InputError
+
     from . import figures, report
 
     pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
@@ -53,12 +57,12 @@ def report_command(args) -> int:
         print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files)} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
-          "scenario.json, summary.md)")
+    print(f"wrote {len(files) + 1} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
+          f"scenario.json, summary.md, {report.MANIFEST})")
     return 0
 
 
-SERVER = Path(__file__).resolve().parent / "server.py"
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
 
 
 def serve(streamlit_args: list[str]) -> int:
@@ -71,10 +75,13 @@ def serve(streamlit_args: list[str]) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    return cli.main(["run", str(SERVER), *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
+    return cli.main(["run", SERVER, *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
-def parser() -> Parser:
+def parser():
+    from costmodel import __version__
+    from costmodel.arguments import Parser
+
     top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
@@ -97,7 +104,33 @@ def parser() -> Parser:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """The command line; Ctrl-C ends it with one line and exit 130 (what a write had begun is
+    undone by the write itself). An interrupt can surface as another error (numpy's C import
+    interrupted raises ImportError): any error after a Ctrl-C is the interrupt."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except BaseException as err:
+        if not interrupted and not isinstance(err, KeyboardInterrupt):
+            raise
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: list[str]) -> int:
+    from costmodel import escape
+    from costmodel.errors import InputError
+
     top = parser()
     args, rest = top.parse_known_args(argv)
     if args.data:  # the library every part of the dashboard reads
@@ -114,4 +147,15 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: closing the export browser is not to be interrupted
+    if code == 130:
+        # An interrupt that landed in Python code run from C (an extension's import) makes CPython end
+        # the process by SIGINT at exit, whatever was caught: end it here, after the exit handlers.
+        import atexit
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

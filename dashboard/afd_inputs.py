@@ -65,9 +65,13 @@ def _widget(box, key: str, scenario: Scenario):
     low = spec.minimum if spec.minimum is not None else spec.step
     url.number(PREFIX + key, low, spec.maximum, spec.integer, spec.label)
     placeholder = f"sidebar: {scenario.context:,}" if key == "context" else "each chip's own" if default is None else None
+    if key == "context":
+        help_ = (f"{help_} This page's own; empty: the sidebar's ({scenario.context:,} tokens), which the other "
+                 "pages use.")
     return box.number_input(spec.title, min_value=number(low), max_value=number(spec.maximum),
                             value=None if default is None else number(default), step=number(spec.step),
-                            key=PREFIX + key, bind=URL, placeholder=placeholder, help=help_)
+                            key=PREFIX + key, bind=URL, placeholder=placeholder, help=help_,
+                            format=None if spec.integer else labels.NUMBER_FORMAT)
 
 
 LOAD_KEY = "_afd_load"  # AFD inputs of a loaded scenario, put into the widgets when the page next draws

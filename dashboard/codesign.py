@@ -644,6 +644,9 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     dim_name, dim_label, _ = PLANES[family][2]
     options = list(dim_options(model, family))
     url.choice(KEYS[dim_name], map(str, options))
+    for other in {PLANES[f][2][0]: f for f in reversed(families)}.values():  # the other planes' dimension keys:
+        if PLANES[other][2][0] != dim_name:  # not drawn here, a bad value is still named and dropped
+            url.choice(KEYS[PLANES[other][2][0]], map(str, dim_options(model, other)))
     dim = row1[2].selectbox(f"{dim_label} of the plane", options,
                             index=_index(KEYS[dim_name], options, own_dim(model, family)),
                             key=KEYS[dim_name], bind=URL, format_func=str,
@@ -670,7 +673,8 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     url.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
     price = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
                                  step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL,
-                                 placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".")
+                                 placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".",
+                                 format=labels.NUMBER_FORMAT)
     return CodesignInputs(base=base, family=None if family == own else family,
                           dim=None if dim == own_dim(model, family) else int(dim), kv_bits=int(kv_bits),
                           tokens_per_step=int(mtp), chip=chip, price_usd_per_hour=price)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from costmodel import attention as attn_mod, ffn as ffn_mod
 from costmodel.attention import GQA, LinearAttention
-from costmodel.chips import CHIP_FIELDS, PEAK_FIELDS, Chip
+from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, PEAK_FIELDS, Chip
 from costmodel.decode import decode_token
 from costmodel.errors import InputError
 from costmodel.model import AttentionGroup, FFNGroup, ModelSpec
@@ -22,7 +22,11 @@ from costmodel.model import AttentionGroup, FFNGroup, ModelSpec
 from . import labels, render, userlib
 
 KEEP = "session"  # editor widgets keep their values across page switches
+# A second unit a user has at hand for a chip field: {field: (unit, SI value of one unit)}. A NIC
+# is sold in Gb/s; the field is declared in GB/s. Both inputs are drawn and kept equal.
+OTHER_UNITS = {"net_bytes_per_s": ("Gb/s", 1e9 / 8)}
 SAVED = "_library_message"  # a confirmation the library page shows after the rerun a save causes
+SELECT = "_select_saved"  # (sidebar selector, slug) a save adds to the selection on the next run
 CHIP_TEXT = {"slug": "Slug (lower-case, digits, '.', '_', '-')", "name": "Name", "vendor": "Vendor"}
 BLANK = "(blank)"
 
@@ -43,7 +47,36 @@ def seed_chip(chip: Chip | None) -> None:
         state[_chip_key("name")] = f"{chip.name} (custom)"
     for spec in CHIP_FIELDS:
         state[_chip_key(spec.name)] = None if chip is None else spec.shown(getattr(chip, spec.name))
+    for name in OTHER_UNITS:
+        _sync_other_unit(name)
     state[_chip_key("assumed")] = [] if chip is None else sorted(chip.assumed)
+
+
+def _other_key(name: str) -> str:
+    return _chip_key(f"{name}_other_unit")
+
+
+def _sync_other_unit(name: str) -> None:
+    """The field's value in its other unit from the declared one (a callback of the latter)."""
+    value, scale = st.session_state.get(_chip_key(name)), FIELD_BY_NAME[name].scale
+    st.session_state[_other_key(name)] = None if value is None else float(f"{value * scale / OTHER_UNITS[name][1]:.6g}")
+
+
+def _sync_declared_unit(name: str) -> None:
+    """The field's declared value from its other unit (a callback of the other unit's input)."""
+    value, spec = st.session_state.get(_other_key(name)), FIELD_BY_NAME[name]
+    st.session_state[_chip_key(name)] = None if value is None else spec.shown(value * OTHER_UNITS[name][1])
+
+
+REQUIRED_TEXT = tuple(f.name for f in dataclasses.fields(Chip) if f.name not in FIELD_BY_NAME
+                      and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)  # slug, ...
+
+
+def missing_fields() -> list[str]:
+    """The chip editor's required fields still empty, by label (what saving needs, said before)."""
+    state = st.session_state
+    text = [name.capitalize() for name in REQUIRED_TEXT if not (state.get(_chip_key(name)) or "").strip()]
+    return text + [spec.label for spec in CHIP_FIELDS if spec.required and state.get(_chip_key(spec.name)) is None]
 
 
 def edit_chip(chip: Chip) -> None:
@@ -52,13 +85,19 @@ def edit_chip(chip: Chip) -> None:
     st.session_state[_chip_key("slug")], st.session_state[_chip_key("name")] = chip.slug, chip.name
 
 
-def chip_from_editor() -> Chip:
-    """The chip the editor describes (InputError naming the first invalid field)."""
+def chip_from_editor(fill_missing: bool = False) -> Chip:
+    """The chip the editor describes (InputError naming the first invalid field). With
+    ``fill_missing``, a required field still empty takes a placeholder: the error then names a
+    value that was given."""
     state = st.session_state
     values = {name: (state.get(_chip_key(name)) or "").strip() for name in (*CHIP_TEXT, "source", "notes")}
     for spec in CHIP_FIELDS:
         value = state.get(_chip_key(spec.name))
+        if value is None and fill_missing and spec.required:
+            value = spec.minimum
         values[spec.name] = None if value is None else spec.check(value, spec.title, shown=True)
+    if fill_missing:
+        values.update({name: values[name] or "placeholder" for name in REQUIRED_TEXT})
     return Chip(**values, assumed=frozenset(state.get(_chip_key("assumed")) or ()))
 
 
@@ -74,16 +113,29 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                 help="Fills the fields below; a library chip is cloned under a new slug.")
     if _chip_key("slug") not in st.session_state:
         seed_chip(None)
+    for name in OTHER_UNITS:
+        if _other_key(name) not in st.session_state:
+            _sync_other_unit(name)
     cols = st.columns(3)
     for col, (name, label) in zip(cols, CHIP_TEXT.items()):
         col.text_input(label, key=_chip_key(name), max_chars=100 if name != "slug" else 64, persist_state=KEEP)
     cols = st.columns(3)
     for i, spec in enumerate(CHIP_FIELDS):
-        cols[i % 3].number_input(
+        box = cols[i % 3]
+        if spec.name in OTHER_UNITS:
+            box, other = box.columns(2)
+        box.number_input(
             spec.title + ("" if spec.required else " (empty: not supported)"), min_value=float(spec.minimum),
             max_value=float(spec.maximum), value=None, step=float(spec.step), key=_chip_key(spec.name),
-            persist_state=KEEP, format="%g",
-            help=spec.description + ".")
+            persist_state=KEEP, format=labels.NUMBER_FORMAT, help=spec.description + ".",
+            on_change=_sync_other_unit if spec.name in OTHER_UNITS else None, args=(spec.name,))
+        if spec.name in OTHER_UNITS:
+            unit, scale = OTHER_UNITS[spec.name]
+            other.number_input(f"…or in {unit}", min_value=spec.minimum * spec.scale / scale,
+                               max_value=spec.maximum * spec.scale / scale, value=None, step=1.0,
+                               key=_other_key(spec.name), persist_state=KEEP, format=labels.NUMBER_FORMAT,
+                               on_change=_sync_declared_unit, args=(spec.name,),
+                               help=f"The same figure in {unit}, as a NIC is sold (8 bits per byte).")
     st.text_area("Source (where each figure comes from)", key=_chip_key("source"), max_chars=2000,
                  persist_state=KEEP, height=80)
     left, right = st.columns(2)
@@ -92,34 +144,47 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                      help="Fields that are estimates rather than published figures.")
     right.text_input("Notes", key=_chip_key("notes"), max_chars=500, persist_state=KEEP)
     slug = (st.session_state.get(_chip_key("slug")) or "").strip()
+    missing = missing_fields()
     try:
         chip = chip_from_editor()
     except InputError as err:
-        if slug:
-            st.warning(f"Not yet a valid chip · {render.input_error(err)}",
-                       icon=":material/edit:")
-        else:
-            st.info("Start from a library chip (above), or give the chip a slug and its figures.",
-                    icon=":material/edit:")
         chip = None
+        if missing:  # said from the start, and what is wrong with a value given (a slug that is not one)
+            st.info(render.escape("Required before saving, still empty: " + ", ".join(missing) + "."),
+                    icon=":material/edit:")
+            try:
+                chip_from_editor(fill_missing=True)
+                err = None
+            except InputError as given:
+                err = given
+        if err is not None:
+            st.warning(f"Not yet a valid chip · {render.input_error(err)}", icon=":material/edit:")
     if chip is not None:
         ridges = [(fmt.upper(), chip.peak_flops(fmt) / chip.mem_bw_bytes_per_s) for fmt in PEAK_FIELDS
                   if chip.peak_flops(fmt) is not None]
         render.metrics([(f"Ridge point {fmt}", f"{ridge:,.0f}", "FLOPs per byte of HBM traffic")
                         for fmt, ridge in ridges], width=200,
                        footnote="Attention or FFN work below a ridge point is memory-bound on this chip.")
+        if chip.scaleup_bytes_per_s is None:
+            st.warning(render.escape(
+                f"No scale-up link figure: what an attention layout splits across an instance's GPUs (tp, afd) then "
+                f"goes over the scale-out network ({chip.net_bytes_per_s / 1e9:g} GB/s per GPU), as the model "
+                "assumes for a chip without one. Give the NVLink-class figure if the chip has a scale-up fabric."),
+                icon=":material/warning:")
     save, delete = st.columns(2)
     if save.button("Save to your library", key="ce_save", type="primary", disabled=chip is None, width="stretch"):
-        save_to_library(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: selectable on every page.")
+        save_to_library(lambda: userlib.save_chip(chip), f"Saved chip {chip.slug}: added to the sidebar's chips, "
+                                                         "selectable on every page.", select=("chips", chip.slug))
     if delete.button(f"Delete {render.escape(slug) or 'chip'} from your library", key="ce_delete",
                      disabled=slug not in custom,
                      width="stretch", help="Only your own chips can be deleted."):
         save_to_library(lambda: userlib.delete("chip", slug), f"Deleted chip {slug}.")
 
 
-def save_to_library(action, message: str, key: str = SAVED) -> None:
+def save_to_library(action, message: str, key: str = SAVED, select: tuple[str, str] | None = None) -> None:
     """Run a user-library write (``action``); on success keep ``message`` under ``key`` for the
-    next run to show and rerun the app, else show a clear error (never a traceback)."""
+    next run to show and rerun the app, else show a clear error (never a traceback).
+    ``select``: (sidebar selector, slug) to add to that selection on the next run."""
     try:
         action()
     except InputError as err:
@@ -130,6 +195,8 @@ def save_to_library(action, message: str, key: str = SAVED) -> None:
                  f"{render.escape(err.strerror or str(err))}", icon=":material/error:")
         return
     st.session_state[key] = message
+    if select is not None:
+        st.session_state[SELECT] = select
     st.rerun()
 
 
@@ -204,7 +271,7 @@ def _number_field(box, key: str, label: str, default) -> None:
     if isinstance(default, bool):
         box.checkbox(label, key=key, persist_state=KEEP)
     elif isinstance(default, float):
-        box.number_input(label, min_value=0.0, step=1.0, key=key, persist_state=KEEP)
+        box.number_input(label, min_value=0.0, step=1.0, key=key, persist_state=KEEP, format=labels.NUMBER_FORMAT)
     else:
         box.number_input(label, min_value=0, step=1, key=key, persist_state=KEEP)
 

@@ -5,6 +5,7 @@ from costmodel.chips import FIELD_BY_NAME, Chip
 from costmodel.model import ModelSpec
 
 MODIFIED_MARK = "*"
+NUMBER_FORMAT = "%.10g"  # a number input's display: whole numbers whole (32768, not 32768.00), others as typed
 
 
 def chip_label(chip: Chip) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import time
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from costmodel.errors import InputError, check_slug
 from costmodel.hf_config import MAX_CONFIG_BYTES, read_config
 
 from . import editors, render, report, sidebar, userlib
-from .scenario import Scenario
+from .scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario
 
 MESSAGE = editors.SAVED  # a confirmation to show after the rerun a save or load causes
 RERUN = "_library_rerun_app"  # a load's callback asks for one run of the whole app (the sidebar shows what it set)
@@ -59,13 +60,18 @@ def import_config(scenario: Scenario) -> None:
     name = right.text_input("Name (empty: from the config)", key="hf_name", max_chars=100).strip() or None
     source = f"Hugging Face config.json ({upload.name})" if upload is not None else "Hugging Face config.json (pasted)"
     try:
-        imported = read_config(text, slug=slug, name=name, source=source)
-        if imported.model.slug in library.models():
-            raise InputError("slug", f"{imported.model.slug!r} is a library model; give the import another slug")
+        imported = read_config(text, name=name, source=source)
     except InputError as err:
         _problem(err)
         return
-    model = imported.model
+    model, slug_problem = imported.model, None
+    try:  # a slug that cannot be used is said beside its field; the preview stays
+        model = dataclasses.replace(model, slug=check_slug(slug, "slug")) if slug else model
+        if model.slug in library.models():
+            raise InputError("slug", f"{model.slug!r} is a library model; give the import another slug")
+    except InputError as err:
+        slug_problem = err
+        left.error(render.input_error(err), icon=":material/error:")
     st.markdown(f"**{render.escape(model.name)}** ({render.code(model.slug)}): {render.escape(imported.family)}, "
                 f"architecture {render.code(imported.architecture)}.")
     editors.model_figures(model, scenario.context)
@@ -79,7 +85,8 @@ def import_config(scenario: Scenario) -> None:
         render.table(pd.DataFrame({"what": [w for w, _ in imported.assumed], "why": [y for _, y in imported.assumed]}),
                      height=240)
     save, edit = st.columns(2)
-    if save.button("Save to your library", key="hf_save", type="primary", width="stretch"):
+    if save.button("Save to your library", key="hf_save", type="primary", width="stretch",
+                   disabled=slug_problem is not None):
         editors.save_to_library(lambda: userlib.save_model(model), f"Saved model {model.slug}: selectable on every page.")
     edit.button("Open in the model editor", key="hf_edit", width="stretch",
                 on_click=functools.partial(editors.seed_model, model, False),
@@ -122,7 +129,7 @@ def scenarios(scenario: Scenario) -> None:
     upload = right.file_uploader("Import a library file", type=["json"], key="lib_upload", max_upload_size=5)
     if upload is not None and right.button("Import", key="lib_import", width="stretch"):
         try:
-            done = userlib.import_bytes(upload.getvalue())
+            done = userlib.import_bytes(upload.getvalue(), progress=_progress(right))
         except InputError as err:
             _problem(err)
             return
@@ -133,28 +140,47 @@ def scenarios(scenario: Scenario) -> None:
         st.rerun()
 
 
+PROGRESS_AFTER_S = 1.0  # a progress bar for work that takes longer than this
+
+
+def _progress(box):
+    """A ``progress(done, total)`` callback that shows a progress bar in ``box`` once the work
+    has taken more than PROGRESS_AFTER_S (a short import shows none)."""
+    start, bar = time.monotonic(), []
+
+    def progress(done: int, total: int) -> None:
+        if not bar and time.monotonic() - start > PROGRESS_AFTER_S:
+            bar.append(box.progress(0.0))
+        if bar:
+            bar[0].progress(min(done / max(total, 1), 1.0), text=f"Importing: {done:,} of {total:,} steps")
+
+    return progress
+
+
 def _load_saved(name: str) -> None:
     try:
-        data = userlib.scenario_path(name).read_bytes()
-    except OSError as err:
-        st.session_state[PROBLEM] = f"scenario {name}: cannot read it ({err.strerror or err})"
+        data = userlib.read_scenario(name)
+    except InputError as err:
+        st.session_state[PROBLEM] = f"{err.field}: {err.message}"
         return
     _load_file(data, f"scenario {name}")
 
 
 def _load_file(data: bytes, label: str) -> None:
     """Load a scenario file (a button's callback: before the widgets are drawn): its own chips
-    and models join the user library (a file's version of a library record under a new slug),
+    and models join the user library, each under a slug of its own (a file's version of a
+    library record, or of one the user saved, under a new slug: nothing saved is replaced),
     then every input is set from it. A refusal is kept for the next run to show."""
     try:
-        if len(data) > report.MAX_SCENARIO_BYTES:
-            raise InputError(label, f"larger than {report.MAX_SCENARIO_BYTES:,} bytes")
+        if len(data) > MAX_SCENARIO_BYTES:
+            raise InputError(label, f"larger than {MAX_SCENARIO_BYTES:,} bytes")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(label, "not UTF-8 text") from None
-        loaded, warnings = report.parse_scenario(text, label)
-        loaded = _keep_customs(loaded, warnings)
+        lib = userlib.load()
+        loaded, warnings = parse_scenario(text, label, lib.chips, lib.models)
+        _keep_customs(loaded, lib)
     except InputError as err:
         st.session_state[PROBLEM] = f"{err.field}: {err.message}"
         return
@@ -166,27 +192,12 @@ def _load_file(data: bytes, label: str) -> None:
     st.session_state[RERUN] = True
 
 
-def _keep_customs(loaded: Scenario, warnings: list[str]) -> Scenario:
-    """Save a loaded scenario's custom records in the user library. A record that replaces a
-    library one (the file's own version of a library chip or model) is saved under a new slug
-    ('h800-file') and the scenario follows it."""
-    lib = userlib.load()
-    renamed = {"chip": {}, "model": {}}
-    kept = {"chip": [], "model": []}
-    for kind, records, have, save, known in (
-            ("chip", loaded.custom_chips, lib.chips, userlib.save_chip, library.chips()),
-            ("model", loaded.custom_models, lib.models, userlib.save_model, library.models())):
-        taken = {r.slug: r for r in have}
+def _keep_customs(loaded: Scenario, lib: userlib.UserLibrary) -> None:
+    """Save a loaded scenario's custom records in the user library (each under a slug of its
+    own already: ``Scenario.kept_apart``), those not saved yet."""
+    for records, have, save in ((loaded.custom_chips, lib.chips, userlib.save_chip),
+                                (loaded.custom_models, lib.models, userlib.save_model)):
+        saved = set(have)
         for record in records:
-            if record.slug in known:
-                slug = next(s for s in (f"{record.slug[:55]}-file{n or ''}" for n in range(1000))
-                            if taken.get(s) in (None, dataclasses.replace(record, slug=s)) and s not in known)
-                warnings.append(f"the file's own {kind} {record.slug} is kept as {slug} (the library keeps its own)")
-                renamed[kind][record.slug] = slug
-                record = dataclasses.replace(record, slug=slug)
-            if taken.get(record.slug) != record:
+            if record not in saved:
                 save(record)
-            kept[kind].append(record)
-    if not renamed["chip"] and not renamed["model"]:
-        return loaded
-    return loaded.renamed(renamed["chip"], renamed["model"], kept["chip"], kept["model"])

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import json
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 from costmodel import __version__, escape, library
+from costmodel.files import clean_stale, is_regular, read_bytes, remove, temp_path
 from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import labels, report_page, userlib
+from . import labels, report_page
 from .browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
-from .scenario import Scenario
+from .scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario, read_scenario  # noqa: F401
 
 FORMATS = IMAGE_FORMATS + ("html", "csv")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
@@ -266,58 +266,6 @@ def scenario_json(scenario: Scenario) -> bytes:
     return (json.dumps(report_dict(scenario), indent=2, allow_nan=False) + "\n").encode()
 
 
-MAX_SCENARIO_BYTES = 5_000_000
-
-
-def parse_scenario(text: str, field: str = "scenario") -> tuple[Scenario, list[str]]:
-    """A Scenario from JSON text the dashboard wrote (``report_dict``) or a bare
-    ``Scenario.to_dict()``; also warnings. The file's specs are the ones used: a chip or model
-    whose embedded spec differs from the library's keeps the file's (with a warning saying
-    so), so a report regenerates the figures the file was written with."""
-    try:
-        data = userlib.strict_json(text)
-    except (ValueError, RecursionError) as err:
-        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
-    embedded = data if isinstance(data, dict) and "scenario" in data else {}
-    if embedded:
-        data = embedded["scenario"]
-    if not isinstance(data, dict):
-        raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 3:
-        embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
-    warnings = []
-    data = dict(data)
-    for key, kind, parse, entry_of, known in (
-            ("chips", "chip", library.parse_chip, library.chip_entry, library.chips()),
-            ("models", "model", library.parse_model, library.model_entry, library.models())):
-        entries = embedded.get(key, {})
-        if not isinstance(entries, dict):
-            raise InputError(f"{field}: {key}", "expected {slug: {spec: ...}}")
-        shadows = []
-        for slug, entry in entries.items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("spec"), dict):
-                raise InputError(f"{field}: {key}.{slug}", "expected an object with a 'spec'")
-            if entry.get("custom") or slug not in known:
-                continue  # carried in the scenario's own custom records
-            spec = parse(entry["spec"], f"{field}: {key}.{slug}")
-            if spec != known[slug]:
-                base = entry_of(known[slug])
-                changed = sorted(k for k in set(entry["spec"]) | set(base) if entry["spec"].get(k) != base.get(k))
-                warnings.append(f"{kind} {slug}: the file's {', '.join(changed)} differ from the library's; "
-                                "the file's are used")
-                shadows.append(entry["spec"])
-        if shadows:
-            data[f"custom_{key}"] = list(data.get(f"custom_{key}", [])) + shadows
-    return Scenario.from_dict(data), warnings
-
-
-def read_scenario(path) -> tuple[Scenario, list[str]]:
-    """``parse_scenario`` of a file (InputError naming it when unreadable)."""
-    return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")
-
-
 # --- summary and bundles ------------------------------------------------------------------------
 def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes: list[str] = ()) -> str:
     lines = [f"# Decode cost report ({', '.join(c.title for c in contents)})", "",
@@ -421,69 +369,118 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-BUNDLE_MARK = "summary.md"  # every bundle has it at its top: what tells an earlier bundle from other files
+MANIFEST = "manifest.json"  # in every bundle folder: each file the command wrote, with its SHA-256
+MAX_MANIFEST_BYTES = 1_000_000
 
 
-def _is_bundle(folder: Path) -> bool:
-    """Whether ``folder`` holds a bundle this command wrote (and nothing else): summary.md and
-    scenario.json at the top (and the one-file report), otherwise only page folders of CSV,
-    HTML and image files."""
-    names = {p.name for p in folder.iterdir()}
-    if not {BUNDLE_MARK, "scenario.json"} <= names:
-        return False
-    for path in folder.iterdir():
-        if path.is_dir():
-            if not all(f.is_file() and f.suffix.lstrip(".") in FORMATS for f in path.iterdir()):
-                return False
-        elif path.name not in (BUNDLE_MARK, "scenario.json", *REPORT_FILES.values()):
-            return False
-    return True
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """The manifest of a bundle folder: every file written (path in the folder: SHA-256)."""
+    listed = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    return (json.dumps({"tool": "decode co-design dashboard report", "version": __version__, "files": listed},
+                       indent=2) + "\n").encode()
+
+
+def _foreign(folder: Path) -> str | None:
+    """Why ``folder`` is not a bundle this command wrote and nobody changed since (a file it did
+    not write, a changed file, a link, no manifest), or None: then it is the command's own to
+    replace."""
+    try:
+        listed = json.loads(read_bytes(folder / MANIFEST, MANIFEST, MAX_MANIFEST_BYTES))["files"]
+        if not isinstance(listed, dict):
+            raise TypeError
+    except (InputError, ValueError, KeyError, TypeError):
+        return f"it has no {MANIFEST} of a bundle this command wrote"
+    folders = {parent.as_posix() for name in listed for parent in Path(name).parents}
+    for root, dirs, names in os.walk(folder):
+        for name in sorted(dirs + names):
+            path = Path(root, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                return f"{rel} is a link this command did not write"
+            if name in dirs:
+                if rel not in folders:
+                    return f"{rel}/ is not a folder this command wrote"
+                continue
+            if rel == MANIFEST:
+                continue
+            if rel not in listed:
+                return f"{rel} is not a file this command wrote"
+            if not is_regular(path) or hashlib.sha256(path.read_bytes()).hexdigest() != listed[rel]:
+                return f"{rel} was changed since this command wrote it"
+    return None
+
+
+def _shown(path) -> str:
+    """A path for a message: a very long one cut (its length said)."""
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:120]}… ({len(text):,} characters)"
 
 
 def check_out(out_dir, force: bool = False, field: str = "--out") -> Path:
-    """``out_dir`` if a bundle may be written there (new, empty, an earlier bundle, or anything
-    with ``force``), else InputError naming ``field``."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(field, f"{out} is a file, not a folder")
+    """``out_dir`` as an absolute path if a bundle may be written there: new, empty, or an
+    earlier bundle of this command that nobody changed since (its manifest says which files it
+    wrote); anything else only with ``force``. Never the root, the current folder or a folder
+    holding it (a bundle replaces its folder whole), nor a symbolic link. Else InputError
+    naming ``field``."""
+    shown = _shown(out_dir)
     try:
-        if out.is_dir() and any(out.iterdir()) and not force and not _is_bundle(out):
-            raise InputError(field, f"{out} holds other files; choose an empty or new folder, or add --force to "
-                                    "replace its content")
+        out = Path(os.path.abspath(out_dir))
+        if Path(out_dir).is_symlink():
+            raise InputError(field, f"{shown} is a symbolic link (to {_shown(os.readlink(out_dir))}); give the "
+                                    "folder itself")
+        if not out.name:
+            raise InputError(field, f"{shown} is the root folder; choose a folder for the bundle")
+        if out == Path.cwd() or out in Path.cwd().parents:
+            raise InputError(field, f"{shown} is the folder you are in, or holds it: the bundle replaces its folder "
+                                    "whole; run the command from outside it, or choose another folder")
+        if out.exists() and not out.is_dir():
+            raise InputError(field, f"{shown} is a file, not a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            reason = _foreign(out)
+            if reason:
+                raise InputError(field, f"{shown} holds other files ({reason}); choose an empty or new folder, or add "
+                                        "--force to replace its content")
     except OSError as err:
-        raise InputError(field, f"cannot read {out}: {err.strerror or err}") from None
+        raise InputError(field, f"cannot use {shown}: {err.strerror or err}") from None
     return out
 
 
 def write_bundle(files: dict[str, bytes], out_dir, force: bool = False) -> Path:
-    """Write the bundle to the folder ``out_dir`` whole or not at all: built in a temporary
-    folder beside it, then moved into place. An earlier bundle there is replaced (its stale
-    files go); a folder with anything else in it is refused unless ``force``; a failure (a file
-    in the way, a full disk, no permission) leaves ``out_dir`` as it was and raises InputError."""
+    """Write the bundle to the folder ``out_dir`` whole or not at all, with its manifest: built
+    in a temporary folder beside it, then moved into place (modes from the umask). An earlier
+    bundle there is replaced (its stale files go); a folder with anything else is refused unless
+    ``force`` (``check_out``). Temporary folders of an earlier run that was killed are removed
+    first. A failure or an interrupt (a file in the way, a full disk, Ctrl-C) leaves ``out_dir``
+    as it was and no temporary folder; a failure raises InputError."""
     out = check_out(out_dir, force)
-    field = "--out"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as err:
-        raise InputError(field, f"cannot write beside {out}: {err.strerror or err}") from None
-    old = None
-    try:
-        for name, data in sorted(files.items()):
+    shown = _shown(out_dir)
+    clean_stale(out.parent, out.name)
+    tmp, old = temp_path(out), None
+    try:  # every step inside: an interrupt anywhere (even right after a rename) is undone below
+        try:
+            os.mkdir(tmp, 0o777)
+        except OSError as err:
+            raise InputError("--out", f"cannot write beside {shown}: {err.strerror or err}") from None
+        for name, data in sorted({**files, MANIFEST: manifest_bytes(files)}.items()):
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            old = temp_path(out)
             os.replace(out, old)
         os.replace(tmp, out)
-    except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out.exists():
-            os.replace(old, out)  # put the earlier content back
-        raise InputError(field, f"cannot write {out}: {err.strerror or err}; it was left as it was") from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if old is not None:
+            remove(old)
+    except BaseException as err:
+        remove(tmp)
+        if old is not None:
+            if out.exists():
+                remove(old)  # the new bundle is in place
+            elif old.exists():
+                os.replace(old, out)  # put the earlier content back
+        if isinstance(err, OSError):
+            raise InputError("--out", f"cannot write {shown}: {err.strerror or err}; it was left as it was") from None
+        raise
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 from dataclasses import dataclass, field, fields
 
@@ -136,8 +137,9 @@ def _slugs(values, known: dict, name: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=64)
 def catalog(custom_chips: tuple = (), custom_models: tuple = ()) -> tuple[dict, dict]:
-    """(chips, models) by slug: the library's, then the custom ones (which replace a library
-    record of the same slug). Cached: treat as read-only."""
+    """(chips, models) by slug: the library's, then the custom ones (a custom record of a library
+    slug would replace it: what a file or a link brings never has one, ``keep_apart``). Cached:
+    treat as read-only."""
     chips = {**library.chips(), **{c.slug: c for c in custom_chips}}
     models = {**library.models(), **{m.slug: m for m in custom_models}}
     return chips, models
@@ -224,6 +226,9 @@ class Scenario:
                 where = f"chip_overrides: {slug}.{name}"
                 if name not in EDITABLE_FIELDS:
                     raise InputError(where, f"not an editable field; choose from {', '.join(EDITABLE_FIELDS)}")
+                if getattr(chips[slug], name) is None:
+                    raise InputError(where, f"{slug.upper()} has no {FIELD_BY_NAME[name].label}: a change cannot "
+                                            "add it (a custom chip can)")
                 values[name] = FIELD_BY_NAME[name].check(value, where)
             if slug in self.chips and values:
                 out[slug] = tuple(sorted(values.items()))
@@ -285,6 +290,16 @@ class Scenario:
                                    chip_overrides=tuple((chip(s), c) for s, c in self.chip_overrides), afd=afd,
                                    codesign=codesign, custom_chips=tuple(custom_chips),
                                    custom_models=tuple(custom_models))
+
+    def kept_apart(self, taken_chips=(), taken_models=()) -> tuple["Scenario", list[str]]:
+        """This scenario with its custom records kept apart from the library's and ``taken_*``
+        (the user's saved records; ``keep_apart``), every input that named a renamed one
+        following it; and a line per record renamed."""
+        (chips, chip_renames), (models, model_renames), notes = keep_apart(
+            self.custom_chips, self.custom_models, taken_chips, taken_models)
+        if (chips, models) == (self.custom_chips, self.custom_models):
+            return self, notes
+        return self.renamed(chip_renames, model_renames, chips, models), notes
 
     # --- serialization ----------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -371,3 +386,122 @@ def _afd_setup(inputs, context: int, weight_dtype: str, overrides: tuple, select
 def is_close(a: float, b: float) -> bool:
     """Equal up to float noise from unit conversion (slider values in TB/s etc.)."""
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+
+
+# --- records kept apart ------------------------------------------------------------------------
+def keep_apart(chips, models, taken_chips=(), taken_models=(), source: str = "file"):
+    """Custom records from a ``source`` (a file, a link) each under a slug of its own: one whose
+    slug names a different record elsewhere (a library one, or one of ``taken_*``: the user's
+    saved records) gets a new slug ('h800-file'; the same record saved earlier under such a slug
+    is reused); one equal to the library's record of its slug is the library's (dropped). A
+    source never redefines a library slug, and a loaded record never replaces a saved one.
+    Returns ((chips, {old: new slug}), (models, {old: new}), a line per record renamed)."""
+    out, notes = [], []
+    for kind, records, library_records, taken in (("chip", chips, library.chips(), taken_chips),
+                                                  ("model", models, library.models(), taken_models)):
+        known = {**{r.slug: r for r in taken}, **library_records}
+        used, renames, kept = {r.slug for r in records}, {}, []
+        for record in records:
+            other = known.get(record.slug)
+            if other == record and record.slug in library_records:
+                continue
+            if other is not None and other != record:
+                slug = next(s for s in slug_candidates(record.slug, source) if s not in used
+                            and known.get(s) in (None, dataclasses.replace(record, slug=s)))
+                whose = "a library" if record.slug in library_records else "your saved"
+                notes.append(f"the {source}'s own {kind} {record.slug} is kept as {slug} ({record.slug} is {whose} "
+                             f"{kind}, which keeps its slug)")
+                renames[record.slug] = slug
+                used.add(slug)
+                record = dataclasses.replace(record, slug=slug)
+            kept.append(record)
+        out.append((tuple(kept), renames))
+    return out[0], out[1], notes
+
+
+# --- slugs for records kept apart -------------------------------------------------------------
+def slug_candidates(slug: str, mark: str = ""):
+    """New slugs (or scenario names) for a record whose own is taken, in order: '<slug>-<mark>',
+    '<slug>-<mark>2', ... ('<slug>-2', '<slug>-3', ... without a mark), at most 64 characters."""
+    for n in range(1 if mark else 2, 1000):
+        tail = f"-{mark}{n if n > 1 else ''}"
+        yield slug[:64 - len(tail)] + tail
+
+
+def free_slug(slug: str, taken, mark: str = "") -> str:
+    """The first of ``slug_candidates`` not in ``taken``."""
+    for candidate in slug_candidates(slug, mark):
+        if candidate not in taken:
+            return candidate
+    raise InputError("slug", f"no free slug for {slug!r}")
+
+
+# --- scenario files ---------------------------------------------------------------------------
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+def strict_json(text):
+    """``json.loads`` that refuses NaN and Infinity (ValueError): strict JSON has neither."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_scenario(text: str, field: str = "scenario", taken_chips=(), taken_models=()) -> tuple[Scenario, list[str]]:
+    """A Scenario from JSON text the dashboard wrote (``report_dict``) or a bare
+    ``Scenario.to_dict()``; also warnings (``scenario_from_data``)."""
+    try:
+        data = strict_json(text)
+    except (ValueError, RecursionError) as err:
+        where = f" at line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise InputError(field, f"not valid JSON: {getattr(err, 'msg', err)}{where}") from None
+    return scenario_from_data(data, field, taken_chips, taken_models)
+
+
+def scenario_from_data(data, field: str = "scenario", taken_chips=(), taken_models=()) -> tuple[Scenario, list[str]]:
+    """A Scenario from a parsed scenario file, and warnings. The file's specs are the ones used,
+    each under a slug of its own: a chip or model whose embedded spec differs from the library's,
+    or a custom record whose slug is a library one or one of ``taken_*`` (the user's saved
+    records), is kept under a new slug, with a warning saying so (``Scenario.kept_apart``); so a
+    report regenerates the figures the file was written with, and no file redefines a library
+    slug or replaces a saved record."""
+    embedded = data if isinstance(data, dict) and "scenario" in data else {}
+    if embedded:
+        data = embedded["scenario"]
+    if not isinstance(data, dict):
+        raise InputError(field, f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 3:
+        embedded = {}  # before version 3 the embedded specs were a record only: the library's are used
+    warnings = []
+    data = dict(data)
+    for key, kind, parse, entry_of, known in (
+            ("chips", "chip", library.parse_chip, library.chip_entry, library.chips()),
+            ("models", "model", library.parse_model, library.model_entry, library.models())):
+        entries = embedded.get(key, {})
+        if not isinstance(entries, dict):
+            raise InputError(f"{field}: {key}", "expected {slug: {spec: ...}}")
+        shadows = []
+        for slug, entry in entries.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("spec"), dict):
+                raise InputError(f"{field}: {key}.{slug}", "expected an object with a 'spec'")
+            if entry.get("custom") or slug not in known:
+                continue  # carried in the scenario's own custom records
+            spec = parse(entry["spec"], f"{field}: {key}.{slug}")
+            if spec != known[slug]:
+                base = entry_of(known[slug])
+                changed = sorted(k for k in set(entry["spec"]) | set(base) if entry["spec"].get(k) != base.get(k))
+                warnings.append(f"{kind} {slug}: the file's {', '.join(changed)} differ from the library's; "
+                                "the file's are used")
+                shadows.append(entry["spec"])
+        if shadows:
+            data[f"custom_{key}"] = list(data.get(f"custom_{key}", [])) + shadows
+    scenario, notes = Scenario.from_dict(data).kept_apart(taken_chips, taken_models)
+    return scenario, warnings + notes
+
+
+def read_scenario(path) -> tuple[Scenario, list[str]]:
+    """``parse_scenario`` of a file (InputError naming it when unreadable)."""
+    return parse_scenario(library.read_text(path, "--scenario", MAX_SCENARIO_BYTES), "--scenario")

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, Chip, editable_specs
+from costmodel.chips import CHIP_FIELDS, FIELD_BY_NAME, PEAK_FIELDS, Chip
 from costmodel.errors import InputError
-from costmodel.fields import Quantity
+from costmodel.fields import Quantity, number_text
 from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import codesign_inputs, export, labels, url, userlib
+from . import codesign_inputs, export, labels, link_records, url, userlib
 from .codesign_inputs import CodesignInputs
 from .guard import errors_as_messages
 from .render import escape
@@ -30,12 +30,18 @@ from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDI
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
 BASE_KEY = "_base_scenario"  # this full run's Scenario before the chip sliders
-SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip editor, 'Modified' caption, export menu
+SLOTS_KEY = "_sidebar_slots"  # sidebar containers: chip editor, 'Modified' caption, export menu, context note
 DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
 CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
+
+
+def slider_specs(chip: Chip) -> list[Quantity]:
+    """The chip's sliders: every editable field it has (every compute format it declares:
+    BF16, FP8, INT8, FP4; memory, network, scale-up, price), in declaration order."""
+    return [spec for spec in SLIDER_FIELDS if getattr(chip, spec.name) is not None]
 
 
 def slider_key(chip: Chip, spec: Quantity) -> str:
@@ -56,11 +62,11 @@ def url_overrides(chip: Chip, params: dict) -> dict:
     """{field: SI value} of ``chip``'s specs set in the URL query ``params`` (UI units there,
     e.g. TB/s); InputError naming the parameter for a value no slider can reach."""
     out = {}
-    for spec in SLIDER_FIELDS:
+    for spec in slider_specs(chip):
         key = slider_key(chip, spec)
         raw = params.get(key)
         default = _default(chip, spec)
-        if raw is None or default is None:
+        if raw is None:
             continue
         try:
             value = float(raw)
@@ -95,7 +101,7 @@ def _restore_params(chips: dict) -> None:
     """Every changed chip spec of the session back in the URL (a page switch may have dropped
     them); a valid one that a link brought is remembered."""
     remembered = st.session_state.setdefault(CHIP_PARAMS, {})
-    known = {slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS}
+    known = {slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip)}
     for key in [k for k in remembered if k not in known]:  # a chip deleted since
         del remembered[key]
     for key, value in remembered.items():
@@ -132,13 +138,16 @@ def chip_editor(chips: dict, chip_slugs: tuple[str, ...], weight_dtype: str) -> 
     edit = st.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     chip = chips[edit]
     overrides = url_overrides(chip, st.query_params.to_dict())
-    for spec in editable_specs(chip, weight_dtype):
+    computes_in = chip.compute_dtype(weight_dtype).upper()
+    for spec in slider_specs(chip):
         key, default = slider_key(chip, spec), _default(chip, spec)
         if key not in st.session_state:  # first draw (or after a reset): start from the URL value
             st.session_state[key] = overrides.get(spec.name, default * spec.scale) / spec.scale
         value = st.slider(spec.title, min_value=spec.step, max_value=_maximum(default, spec), value=default,
                           step=spec.step, key=key,
-                          help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}")
+                          help=f"{spec.description}. Library value {default:g}; source: {escape(chip.source)}"
+                          + (f". {chip.slug.upper()} computes {weight_dtype.upper()} weights in {computes_in}"
+                             if spec.name in PEAK_FIELDS.values() else ""))
         _write_url(chip, spec, value)
     if chip.assumed:
         st.caption("Estimated in the library: " + ", ".join(labels.field_label(f) for f in sorted(chip.assumed)))
@@ -163,8 +172,8 @@ def known_parameters(chips: dict) -> set[str]:
     sliders, the pages' (tabs, views) and the AFD page's inputs."""
     from .afd_inputs import URL_KEYS
 
-    return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS,
-            *(slider_key(chip, spec) for chip in chips.values() for spec in SLIDER_FIELDS)}
+    return {*SIDEBAR_KEYS, *PAGE_KEYS, *URL_KEYS, link_records.KEY,
+            *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}
 
 
 def widget_state(scenario: Scenario) -> dict:
@@ -197,6 +206,23 @@ def load(scenario: Scenario) -> None:
     st.session_state[CODESIGN_KEY] = st.session_state[codesign_inputs.LOAD_KEY] = scenario.codesign
 
 
+def context_note(scenario: Scenario) -> None:
+    """Under the sidebar's context: the AFD page's own context, when it has one (it sizes at
+    that; every other page at the sidebar's)."""
+    own = scenario.afd.context
+    if own is not None and own != scenario.context:
+        st.caption(f"AFD sizing uses its own context, {number_text(own)} tokens (set on its page); the other pages "
+                   f"use {scenario.context:,}.")
+
+
+def link_caption(text: str) -> None:
+    """Said when the custom chips and models in use are too large for the link to carry."""
+    if len(text) > link_records.MAX_CHARS:
+        st.caption(f"Your own chips and models in use are too large for a shared link ({len(text):,} characters; at "
+                   f"most {link_records.MAX_CHARS:,}): a colleague opening it is told what is missing. Share the "
+                   "Scenario (JSON) download instead (Export, above).")
+
+
 def modified_caption(scenario: Scenario) -> None:
     modified = [labels.modified_summary(c) for c in scenario.chip_specs() if c.is_modified]
     st.caption("Modified: " + "; ".join(modified) if modified else "No chip modified.")
@@ -207,7 +233,8 @@ def render() -> Scenario:
     URL sets them (InputError if invalid). The chip editor, the 'Modified' caption and the
     export menu are drawn later, after the page (``draw_page``), into slots kept here."""
     user = userlib.load()
-    chips, models = catalog(user.chips, user.models)
+    own_chips, own_models = _with_link_records(user)
+    chips, models = catalog(own_chips, own_models)
     model_label, chip_label = labels.model_options(models), labels.chip_option
     kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
     url.unknown(known_parameters(chips))
@@ -220,12 +247,12 @@ def render() -> Scenario:
     url.choice("weights", map(str.upper, WEIGHT_DTYPES), show=str.upper)
     url.choice("axis", SWEEP_AXES)
     for chip in chips.values():
-        for spec in SLIDER_FIELDS:
-            default = _default(chip, spec)
-            if default is not None:
-                url.number(slider_key(chip, spec), spec.step, _maximum(default, spec), what=spec.title)
+        for spec in slider_specs(chip):
+            url.number(slider_key(chip, spec), spec.step, _maximum(_default(chip, spec), spec), what=spec.title)
     _restore_params(chips)
+    _select_saved(chips, models)
     sb = st.sidebar
+    export_slot = sb.container()  # the export menu at the top: its popover opens with the sidebar's height below it
     sb.header("Scenario")
     model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,
                                  format_func=model_label)
@@ -233,6 +260,7 @@ def render() -> Scenario:
                                 format_func=chip_label)
     context = sb.number_input(CONTEXT.title, min_value=1, max_value=CONTEXT.maximum, value=8192, step=CONTEXT.step,
                               key=CONTEXT.key, bind=URL, help=CONTEXT.description + ".")
+    context_slot = sb.container()  # which context the AFD page uses, said under this one (``context_note``)
     batch = sb.number_input(BATCH.title, min_value=1, max_value=BATCH.maximum, value=256, step=BATCH.step,
                             key=BATCH.key, bind=URL, help=BATCH.description + ".")
     kv = sb.selectbox("KV-cache precision", ["model", *KV_DTYPES[1:]], index=0, key="kv", bind=URL,
@@ -252,12 +280,24 @@ def render() -> Scenario:
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
         afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
-        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=user.chips,
-        custom_models=user.models))
-    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), sb.container())  # chip editor; 'Modified'; export
+        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=own_chips,
+        custom_models=own_models))
+    st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), export_slot, context_slot)
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
     return scenario
+
+
+def _select_saved(chips: dict, models: dict) -> None:
+    """Add a record just saved in the library (``editors.SELECT``) to its sidebar selection."""
+    from .editors import SELECT
+
+    key, slug = st.session_state.pop(SELECT, (None, None))
+    defaults = {"chips": (chips, PAPER_CHIPS), "models": (models, PAPER_MODELS)}
+    if key in defaults and slug in defaults[key][0]:
+        selected = list(st.session_state.get(key) or defaults[key][1])
+        if slug not in selected:
+            st.session_state[key] = [*selected, slug]
 
 
 def base() -> Scenario:
@@ -292,14 +332,14 @@ def draw_page() -> None:
     draw = st.session_state.pop(DRAW_KEY, None)
     for key in (SCENARIO_KEY, export.PAGE_CONTENT_KEY):  # set by this run's page, or not at all
         st.session_state.pop(key, None)
-    editor_slot, modified_slot, export_slot = st.session_state[SLOTS_KEY]
-    _live(draw, st.session_state[BASE_KEY], editor_slot, modified_slot)
+    editor_slot, modified_slot, export_slot, context_slot = st.session_state[SLOTS_KEY]
+    _live(draw, st.session_state[BASE_KEY], editor_slot, modified_slot, context_slot)
     with export_slot:
         export.sidebar_downloads(st.session_state.get(SCENARIO_KEY, st.session_state[BASE_KEY]))
 
 
 @st.fragment(key=PAGE)
-def _live(draw, scenario: Scenario, editor_slot, modified_slot) -> None:
+def _live(draw, scenario: Scenario, editor_slot, modified_slot, context_slot) -> None:
     """The chip editor (a slider move is this fragment's rerun, with no callback: measured in
     the browser, a callback calling ``st.rerun`` on the fragment costs ~27 ms more per move),
     the page's body (``draw``; None: a page that failed before its body), then the 'Modified'
@@ -315,6 +355,9 @@ def _live(draw, scenario: Scenario, editor_slot, modified_slot) -> None:
         finally:
             with modified_slot:
                 modified_caption(scenario)
+                link_caption(st.session_state.get(LINK_TEXT) or "")
+            with context_slot:
+                context_note(st.session_state.get(SCENARIO_KEY, scenario))  # with the page's own inputs
 
 
 def use(scenario: Scenario) -> Scenario:
@@ -323,7 +366,42 @@ def use(scenario: Scenario) -> Scenario:
     st.session_state[SCENARIO_KEY] = scenario
     st.session_state[AFD_KEY] = scenario.afd
     st.session_state[CODESIGN_KEY] = scenario.codesign
+    text = link_records.encode(*link_records.in_use(scenario))
+    if text and len(text) <= link_records.MAX_CHARS:
+        if st.query_params.get(link_records.KEY) != text:
+            st.query_params[link_records.KEY] = text
+    elif link_records.KEY in st.query_params:
+        st.query_params.pop(link_records.KEY)
+    st.session_state[LINK_TEXT] = text
     return scenario
+
+
+LINK_RECORDS = "_link_records"  # (chips, models) the session's links brought (not in the user library)
+LINK_TEXT = "_link_text"  # the link parameter this session last wrote or read
+
+
+def _with_link_records(user) -> tuple[tuple, tuple]:
+    """The user's own chips and models, and those a link brought in this session (its
+    ``link_records.KEY`` parameter, read when it differs from what this session wrote): each
+    under a slug of its own; what the link brought is said above the page, a parameter that
+    cannot be read is named in the link's warning. One the user has saved since is theirs."""
+    session_chips, session_models = st.session_state.get(LINK_RECORDS, ((), ()))
+    text = st.query_params.get(link_records.KEY)
+    if text and text != st.session_state.get(LINK_TEXT):
+        st.session_state[LINK_TEXT] = text
+        try:
+            chips, models, notes = link_records.received(text, user.chips + session_chips,
+                                                         user.models + session_models)
+        except InputError as err:
+            url.refuse(link_records.KEY, f"{err.field}: {err.message}")
+        else:
+            session_chips, session_models = session_chips + chips, session_models + models
+            st.session_state[LINK_RECORDS] = (session_chips, session_models)
+            for note in notes:
+                st.info(escape(note[0].upper() + note[1:]), icon=":material/link:")
+    mine = {r.slug for r in (*user.chips, *user.models)}
+    return (user.chips + tuple(c for c in session_chips if c.slug not in mine),
+            user.models + tuple(m for m in session_models if m.slug not in mine))
 
 
 def _kept(key: str, default, known: dict):

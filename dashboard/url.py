@@ -112,6 +112,14 @@ def boolean(key: str) -> None:
         _drop(key)
 
 
+def refuse(key: str, reason: str) -> None:
+    """Report parameter ``key`` as unusable (``reason``) and remove it from the link."""
+    raw = _raw(key)
+    if raw is not None:
+        _report(key, raw, reason)
+        _drop(key)
+
+
 def unknown(known) -> None:
     """Report the parameters no input of the dashboard reads (a typo, an old link, a name left
     empty), and those the server left out of a link too long for Streamlit (``LEFT_OUT``, see

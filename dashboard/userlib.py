@@ -5,31 +5,34 @@ folder (``DECODE_CODESIGN_HOME``, default ``~/.decode-codesign``):
     models/<slug>.toml     one [[model]] table with its layer groups, data/models.toml's shape
     scenarios/<name>.json  a Scenario as the dashboard's 'Scenario (JSON)' download writes it
 
-One file per entry, each written whole or not at all (a temporary file in the same folder,
-flushed, then renamed over the old one), so two sessions saving at once never lose an entry
-and a crash never leaves half a file. The whole library exports to, and imports from, one
-JSON file."""
+One file per entry, each written whole or not at all (``costmodel.files``: a temporary file in
+the same folder, flushed, then renamed over the old one; the temporary files of a killed save
+are removed when the library is next read), so two sessions saving at once never lose an entry
+and a crash never leaves half a file. Only regular files are read. The whole library exports
+to, and imports from, one JSON file."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
-from costmodel import library
+from costmodel import files, library
 from costmodel.chips import Chip
 from costmodel.errors import InputError, check_slug
 from costmodel.model import ModelSpec
+
+from .scenario import MAX_SCENARIO_BYTES, free_slug, scenario_from_data, strict_json
 
 ENV = "DECODE_CODESIGN_HOME"
 EXPORT_FORMAT = "decode-codesign user library"
 EXPORT_VERSION = 1
 MAX_IMPORT_BYTES = 5_000_000
+SUBFOLDERS = ("chips", "models", "scenarios")
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 
 
@@ -38,23 +41,11 @@ def folder() -> Path:
     return Path(os.environ.get(ENV) or Path.home() / ".decode-codesign")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, flushed to
-    disk, then renamed over ``path`` (atomic on one file system)."""
+def _write(path: Path, data: bytes) -> None:
+    """Write a library file whole or not at all (``files.write_atomic``), its folder made if
+    missing; files and folders get the modes the umask gives (readable by colleagues)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    files.write_atomic(path, data)
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class UserLibrary:
 def _stamp(base: Path) -> tuple:
     """Modification times of the three subfolders: a save, a rename or a delete changes one."""
     out = []
-    for name in ("chips", "models", "scenarios"):
+    for name in SUBFOLDERS:
         try:
             out.append((name, (base / name).stat().st_mtime_ns))
         except OSError:
@@ -84,11 +75,14 @@ _cache: dict = {}
 
 def load(base: Path | None = None) -> UserLibrary:
     """The user library in ``base`` (default ``folder()``), read again only when a subfolder
-    changed. A library slug may not be reused; such files are reported, not read."""
+    changed; then the temporary files a killed save left are removed first. A library slug may
+    not be reused; such files are reported, not read. Only regular files are read: anything
+    else (a FIFO, a device) is reported as unreadable."""
     base = Path(base or folder())
-    stamp = (str(base), _stamp(base))
-    if _cache.get("stamp") != stamp:
-        _cache.update(stamp=stamp, value=_read(base))
+    if _cache.get("stamp") != (str(base), _stamp(base)):
+        for name in SUBFOLDERS:
+            files.clean_stale(base / name)
+        _cache.update(stamp=(str(base), _stamp(base)), value=_read(base))
     return _cache["value"]
 
 
@@ -107,8 +101,15 @@ def _read(base: Path) -> UserLibrary:
                     problems.append(f"{kind}s/{path.name}: {record.slug} is a library {kind}; give it another slug")
                 else:
                     out.append(record)
-    scenarios = tuple(sorted(p.stem for p in (base / "scenarios").glob("*.json") if SCENARIO_NAME.fullmatch(p.stem)))
-    return UserLibrary(tuple(chips), tuple(models), scenarios, tuple(problems))
+    scenarios = []
+    for path in sorted((base / "scenarios").glob("*.json")):
+        if not SCENARIO_NAME.fullmatch(path.stem):
+            continue
+        if files.is_regular(path):
+            scenarios.append(path.stem)
+        else:
+            problems.append(f"scenarios/{path.name}: not a regular file; only regular files are read")
+    return UserLibrary(tuple(chips), tuple(models), tuple(scenarios), tuple(problems))
 
 
 def _path(kind: str, slug: str, base: Path | None) -> Path:
@@ -135,7 +136,7 @@ def save_chip(chip: Chip, base: Path | None = None) -> Path:
     """Save (or replace) a custom chip; its slug may not be a library chip's."""
     _check_new(chip, "chip")
     path = _path("chip", chip.slug, base)
-    write_atomic(path, chip_toml(chip))
+    _write(path, chip_toml(chip))
     return path
 
 
@@ -143,7 +144,7 @@ def save_model(model: ModelSpec, base: Path | None = None) -> Path:
     """Save (or replace) a custom model; its slug may not be a library model's."""
     _check_new(model, "model")
     path = _path("model", model.slug, base)
-    write_atomic(path, model_toml(model))
+    _write(path, model_toml(model))
     return path
 
 
@@ -165,8 +166,14 @@ def check_scenario_name(name) -> str:
 def save_scenario(name: str, data: dict, base: Path | None = None) -> Path:
     """Save a scenario (the dict the 'Scenario (JSON)' download holds) under ``name``."""
     path = scenario_path(name, base)
-    write_atomic(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode())
+    _write(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode())
     return path
+
+
+def read_scenario(name: str, base: Path | None = None) -> bytes:
+    """The bytes of saved scenario ``name`` (InputError naming it when it is not a regular file,
+    is larger than a scenario may be, or cannot be read)."""
+    return files.read_bytes(scenario_path(name, base), f"scenario {name}", MAX_SCENARIO_BYTES)
 
 
 def scenario_path(name: str, base: Path | None = None) -> Path:
@@ -187,8 +194,8 @@ def export_bytes(base: Path | None = None) -> bytes:
     scenarios = {}
     for name in lib.scenarios:
         try:
-            scenarios[name] = json.loads(scenario_path(name, base).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            scenarios[name] = json.loads(read_scenario(name, base))
+        except (InputError, ValueError):
             continue  # unreadable: reported when it is loaded, not exported
     doc = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
            "chips": [library.chip_entry(c) for c in lib.chips],
@@ -196,18 +203,18 @@ def export_bytes(base: Path | None = None) -> bytes:
     return (json.dumps(doc, indent=2, allow_nan=False) + "\n").encode()
 
 
-def _free_slug(slug: str, taken) -> str:
-    for n in range(2, 1000):
-        candidate = f"{slug[:58]}-{n}"
-        if candidate not in taken:
-            return candidate
-    raise InputError("slug", f"no free slug for {slug!r}")
+def _same(record):
+    """What makes two records the same entry whatever their slugs (hashable: an index key)."""
+    return dataclasses.replace(record, slug="same")
 
 
-def import_bytes(data: bytes, base: Path | None = None) -> list[str]:
+def import_bytes(data: bytes, base: Path | None = None, progress=None) -> list[str]:
     """Read an exported library file and add its entries. Everything is checked before anything
-    is written; an entry whose slug or name is taken by a different one is saved under a new
-    slug or name (nothing of the user's is replaced). Returns one line per entry written."""
+    is written (a scenario as a scenario file is); an entry whose slug or name is taken (by the
+    user's, or an earlier entry of the file) is saved under a new slug or name and its line
+    says so: nothing of the user's is replaced. An entry already there (under any slug) is
+    skipped. Linear in the entries (indexes by slug and by content); ``progress(done, total)``,
+    if given, is called as entries are checked and written. Returns a line per entry written."""
     if len(data) > MAX_IMPORT_BYTES:
         raise InputError("library file", f"larger than {MAX_IMPORT_BYTES:,} bytes")
     try:
@@ -221,42 +228,68 @@ def import_bytes(data: bytes, base: Path | None = None) -> list[str]:
     for key, kind in (("chips", list), ("models", list), ("scenarios", dict)):
         if not isinstance(doc.get(key, kind()), kind):
             raise InputError(f"library file: {key}", f"expected a {kind.__name__}")
-    chips = [library.parse_chip(e, f"library file: chips[{i}]") for i, e in enumerate(doc.get("chips", []))]
-    models = [library.parse_model(e, f"library file: models[{i}]") for i, e in enumerate(doc.get("models", []))]
-    scenarios = {check_scenario_name(name): value for name, value in doc.get("scenarios", {}).items()}
-    for name, value in scenarios.items():
+    tick = _ticker(2 * sum(len(doc.get(key, ())) for key in ("chips", "models", "scenarios")), progress)
+    records = {"chip": [], "model": []}
+    for kind, parse in (("chip", library.parse_chip), ("model", library.parse_model)):
+        for i, entry in enumerate(doc.get(f"{kind}s", [])):
+            records[kind].append(parse(entry, f"library file: {kind}s[{i}]"))
+            tick()
+    scenarios = []
+    for given, value in doc.get("scenarios", {}).items():
+        where = f"library file: scenarios.{given}"
+        name = check_scenario_name(given)
         if not isinstance(value, dict):
-            raise InputError(f"library file: scenarios.{name}", "expected a scenario object")
+            raise InputError(where, "expected a scenario object")
+        try:
+            scenario_from_data(value, where)  # what is saved as a scenario loads as one
+        except InputError as err:
+            raise InputError(err.field if err.field.startswith(where) else f"{where}: {err.field}", err.message) from None
+        scenarios.append((given, name, value))
+        tick()
     mine = load(base)
     done = []
-    for kind, records, have, save in (("chip", chips, mine.chips, save_chip), ("model", models, mine.models, save_model)):
-        taken = {r.slug: r for r in have} | dict.fromkeys(library.chips() if kind == "chip" else library.models())
-        for record in records:
-            if any(dataclasses.replace(record, slug=r.slug) == r for r in taken.values() if r is not None):
-                continue  # the same entry is there already (perhaps under the slug an earlier import gave it)
-            if record.slug in taken:
-                record = dataclasses.replace(record, slug=_free_slug(record.slug, taken))
+    for kind, have, save, library_records in (("chip", mine.chips, save_chip, library.chips()),
+                                              ("model", mine.models, save_model, library.models())):
+        taken = {*library_records, *(r.slug for r in have)}
+        index = {_same(r) for r in have}  # the user's entries, whatever their slugs
+        for record in records[kind]:
+            tick()
+            if _same(record) in index:
+                continue  # there already (perhaps under the slug an earlier import gave it)
+            given = record.slug
+            if given in taken:
+                record = dataclasses.replace(record, slug=free_slug(given, taken))
             save(record, base)
-            taken[record.slug] = record
-            done.append(f"{kind} {record.slug}")
+            taken.add(record.slug)
+            index.add(_same(record))
+            done.append(f"{kind} {record.slug}" + ("" if record.slug == given else f" (the file's {given}: that "
+                                                                                   "slug is taken)"))
     names = set(mine.scenarios)
-    for name, value in scenarios.items():
+    for given, name, value in scenarios:
+        tick()
         target = name
         if name in names:
-            existing = scenario_path(name, base).read_text(encoding="utf-8")
-            if json.loads(existing) == value:
-                continue
-            target = _free_slug(name, names)
+            try:
+                if json.loads(read_scenario(name, base)) == value:
+                    continue
+            except (InputError, ValueError):
+                pass
+            target = free_slug(name, names)
         save_scenario(target, value, base)
         names.add(target)
-        done.append(f"scenario {target}")
+        done.append(f"scenario {target}" + ("" if target == name else f" (the file's {given!r}: the name {name} "
+                                                                        "is taken)"))
     return done
 
 
-def strict_json(text):
-    """``json.loads`` that refuses NaN and Infinity (ValueError): strict JSON has neither."""
-    return json.loads(text, parse_constant=_no_constant)
+def _ticker(total: int, progress):
+    """A function to call once per step of ``total``; calls ``progress(done, total)`` now and then."""
+    count = 0
 
+    def tick():
+        nonlocal count
+        count += 1
+        if progress is not None and (count % 50 == 0 or count == total):
+            progress(count, total)
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+    return tick

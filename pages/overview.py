@@ -23,7 +23,8 @@ def draw(scenario) -> None:
         export.chart_downloads(content.charts[name], name, scenario, content.page)
     caption.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
                     f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
-    render.folded_table("Costs as a table", content, "costs", scenario)
+    render.folded_table("Costs as a table: total decode cost (attention + FFN) per 1M tokens", content, "costs",
+                        scenario)
     export.page_bundle(content)
 
 

@@ -270,3 +270,36 @@ def test_every_declared_afd_input_has_a_widget():
     assert set(AFD_SPECS) <= placed | set(afd_inputs.FOLDED)
     at = open_afd({"afd_layout": "DP"})
     assert at.radio(key="afd_layout").value == "dp" and session_scenario(at).layout == "dp"
+
+
+def test_number_inputs_show_whole_numbers_whole():
+    """Issue 22: the AFD page's context showed '32768.00' tokens (Streamlit's default float
+    format). Every number input of the pages takes the dashboard's format: 32768 shows as 32768."""
+    from dashboard.labels import NUMBER_FORMAT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["afd_context"] = "32768"
+    at.run()
+    seen = {}
+    for page, tab in (("pages/afd.py", None), ("pages/codesign.py", None), ("pages/library.py", "Chips"),
+                      ("pages/library.py", "Models")):
+        at.switch_page(page).run()
+        if tab:
+            open_tab(at, "lib_tab", tab)
+        seen.update({n.key: n.proto.format for n in at.number_input})
+    assert seen["afd_context"] == NUMBER_FORMAT and NUMBER_FORMAT % 32768.0 == "32768"
+    assert not [key for key, fmt in seen.items() if fmt == "%0.2f"], seen
+
+
+def test_the_sidebar_says_which_context_the_afd_page_uses():
+    """Issue 22: the sidebar said 8,192 while the AFD page sized at its own 32K, unsaid."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/afd.py").run()
+    note = "AFD sizing uses its own context"
+    assert not [c for c in at.sidebar.caption if note in c.value]
+    at.number_input(key="afd_context").set_value(32768).run()
+    assert any(f"{note}, 32,768 tokens (set on its page); the other pages use 8,192" in c.value for c in at.sidebar.caption)
+    assert "the other pages use" in at.number_input(key="afd_context").help
+    at.switch_page("pages/overview.py").run()
+    assert any(note in c.value for c in at.sidebar.caption), "said on every page"

@@ -205,8 +205,9 @@ def test_the_scenario_carries_the_inputs_to_exports_and_back():
 @pytest.mark.parametrize("key, value", [("cod_mtp", "9"), ("cod_mtp", "1e309"), ("cod_kv", "5"),
                                         ("cod_family", "<b>MQA</b>"), ("cod_base", "Nope [x](http://e.vil)"),
                                         ("cod_hd", "77"), ("cod_price", "-2"), ("cod_chip", "H801"),
-                                        ("cod_tab", "Nothing")])
+                                        ("cod_tab", "Nothing"), ("cod_rope", "garbage"), ("cod_rope", "7")])
 def test_a_bad_link_value_is_named_and_dropped(key, value):
+    """cod_rope on the default (MFA) plane, which has no RoPE dim, was dropped silently (issue 22 #12)."""
     at = open_codesign({key: value})
     assert not at.error, [e.value for e in at.error]
     warning = shown(at.warning[0])

@@ -56,7 +56,7 @@ def test_chip_editor_names_the_invalid_field_and_cannot_save():
     assert "chip slug" in shown(at.warning[0]) and "not a slug" in shown(at.warning[0])
     at.text_input(key="ce_slug").set_value("mine").run()
     at.text_area(key="ce_source").set_value(" ").run()
-    assert at.button(key="ce_save").disabled and "source" in shown(at.warning[0])
+    assert at.button(key="ce_save").disabled and "still empty: Source" in shown(at.info[0])
     at.text_area(key="ce_source").set_value("my own estimate").run()
     at.text_input(key="ce_slug").set_value("h800").run()
     at.button(key="ce_save").click().run()
@@ -140,6 +140,13 @@ def test_import_refuses_a_library_slug():
     at.text_area(key="hf_paste").input((CONFIGS / "qwen3-32b" / "config.json").read_text()).run()
     at.text_input(key="hf_slug").set_value("qwen3-32b").run()
     assert at.error and "library model" in shown(at.error[0])
+    # issue 22: said beside the slug field; the preview stays (it used to hide it all), saving waits
+    assert metric(at, "KV per token").value and any("key" in t.value.columns for t in at.dataframe)
+    assert at.button(key="hf_save").disabled
+    at.text_input(key="hf_slug").set_value("Not A Slug").run()
+    assert "not a slug" in shown(at.error[0]) and metric(at, "KV per token").value
+    at.text_input(key="hf_slug").set_value("qwen3-32b-mine").run()
+    assert not at.error and not at.button(key="hf_save").disabled
 
 
 def test_scenario_save_and_load_restores_every_input(user_library):
@@ -237,3 +244,87 @@ def test_deleting_a_chip_chosen_on_the_afd_page_keeps_that_page_working(user_lib
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h800"
 
+
+
+def test_loading_a_file_never_replaces_a_saved_chip(user_library):
+    """Issue 22 #1: the user's chip cinj2 ($1/h) and a scenario file with its own cinj2 ($99/h):
+    the saved file is unchanged, the file's chip is kept as cinj2-file and selected, the page
+    says so."""
+    from dashboard import report
+    from dashboard.scenario import Scenario
+
+    entry = {**library.chip_entry(library.chip("h20")), "slug": "cinj2", "name": "Chip injection"}
+    userlib.save_chip(library.parse_chip({**entry, "price_usd_per_hour": 1.0}, "mine"), user_library)
+    before = (user_library / "chips" / "cinj2.toml").read_bytes()
+    theirs = Scenario(chips=("cinj2",), custom_chips=(library.parse_chip({**entry, "price_usd_per_hour": 99.0}, "f"),))
+    userlib.save_scenario("overwrite-user-chip", report.report_dict(theirs), user_library)
+    at = open_library("Scenarios and library file")
+    at.selectbox(key="sc_pick").set_value("overwrite-user-chip").run()
+    at.button(key="sc_load").click().run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    assert any("kept as cinj2-file (cinj2 is your saved chip" in shown(s) for s in at.success), \
+        [shown(s) for s in at.success]
+    assert (user_library / "chips" / "cinj2.toml").read_bytes() == before, "the user's chip is as they saved it"
+    (kept,) = library.load_chip_file(user_library / "chips" / "cinj2-file.toml")
+    assert kept.price_usd_per_hour == 99.0
+    assert at.multiselect(key="chips").value == ["cinj2-file"]
+
+
+def test_a_fifo_in_the_library_blanks_no_page(user_library):
+    """Issue 22 #4: FIFOs in chips/ and scenarios/ (reading one blocked every page): the pages
+    draw, the library page lists them as unreadable, the library export is built."""
+    import os
+
+    for name in ("chips/pipe.toml", "models/pipe.toml", "scenarios/pipe.json"):
+        (user_library / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(user_library / name)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    at = open_library("Scenarios and library file")
+    assert not at.exception and not at.error, [shown(e) for e in at.error]
+    problems = [shown(w) for w in at.warning if "Not read" in shown(w)]
+    assert len(problems) == 3 and all("regular file" in p for p in problems), problems
+    assert json.loads(userlib.export_bytes())["scenarios"] == {}
+
+
+# --- issue 22: the chip editor as a chip architect expects ------------------------------------------
+def test_chip_editor_takes_the_network_in_gbit_too():
+    """A NIC is sold in Gb/s: a second input in Gb/s, kept equal to the GB/s one."""
+    at = clone_chip(open_library(), "h20")
+    assert at.number_input(key="ce_net_bytes_per_s").value == 50.0
+    assert at.number_input(key="ce_net_bytes_per_s_other_unit").value == 400.0, "400 Gb/s = 50 GB/s"
+    at.number_input(key="ce_net_bytes_per_s_other_unit").set_value(200.0).run()
+    assert at.number_input(key="ce_net_bytes_per_s").value == 25.0
+    at.number_input(key="ce_net_bytes_per_s").set_value(100.0).run()
+    assert at.number_input(key="ce_net_bytes_per_s_other_unit").value == 800.0
+
+
+def test_chip_editor_says_what_is_required_before_saving():
+    at = open_library()
+    (info,) = at.info
+    assert "Required before saving, still empty: Slug, Name, Vendor, Source, Peak BF16, HBM bandwidth" in shown(info)
+    at.text_input(key="ce_slug").set_value("mine").run()
+    assert "still empty: Name, Vendor, Source" in shown(at.info[0]), "said from the start, not at the end"
+    assert not at.warning, "nothing wrong with what was given"
+    at.text_input(key="ce_slug").set_value("Not A Slug").run()
+    assert "still empty: Name" in shown(at.info[0]) and "is not a slug" in shown(at.warning[0]), "both said"
+
+
+def test_a_saved_chip_joins_the_sidebar_selection(user_library):
+    at = clone_chip(open_library(), "h20")
+    at.text_input(key="ce_slug").set_value("h20-mine").run()
+    at.button(key="ce_save").click().run()
+    from costmodel.paper import PAPER_CHIPS
+
+    assert not at.exception and at.sidebar.multiselect(key="chips").value == [*PAPER_CHIPS, "h20-mine"]
+    assert any("added to the sidebar's chips" in shown(s) for s in at.success)
+
+
+def test_an_empty_scale_up_link_is_warned_about():
+    at = clone_chip(open_library(), "h20")
+    assert not [w for w in at.warning if "scale-up" in shown(w)]
+    at.number_input(key="ce_scaleup_bytes_per_s").set_value(None).run()
+    (warning,) = [w for w in at.warning if "scale-up" in shown(w)]
+    assert "over the scale-out network (50 GB/s per GPU)" in shown(warning)
+    assert not at.button(key="ce_save").disabled, "a warning, not a refusal"

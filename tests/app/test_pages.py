@@ -224,6 +224,8 @@ def test_bad_url_chip_value_warns_with_the_value_used(value, reason):
     ({"kv": "FP3"}, "kv = 'FP3': choose one of model default (paper §4.1), BF16, FP8, FP4; using model default"),
     ({"axis": "cubic"}, "axis = 'cubic': choose one of linear, log; using linear"),
     ({"cxt": "32768"}, "'cxt' = '32768': not an input of this dashboard; ignored"),
+    ({"h800_fp4_tflop": "garbage"}, "'h800_fp4_tflop' = 'garbage': not an input of this dashboard"),  # H800: no FP4
+    ({"h800_fp4_tflop": "1000"}, "'h800_fp4_tflop' = '1000': not an input of this dashboard"),
 ])
 def test_bad_url_values_warn_instead_of_silently_falling_back(query, text):
     at = open_app("overview", query=query)
@@ -243,3 +245,83 @@ def test_a_huge_value_warns_instead_of_an_internal_error():
     assert not at.exception and not at.error
     assert "(400 characters)" in shown(at.warning[0]) and "sweep_to = '1e309'" in shown(at.warning[0])
     assert at.number_input(key="ctx").value == 8192
+
+
+def test_a_slider_for_every_compute_format_the_chip_declares():
+    """Issue 22: only the peak of the format a chip computes in had a slider (FP8 on H800); a
+    chip architect wants BF16 and INT8 too. FP4, which H800 lacks, has none."""
+    at = open_app("roofline")
+    keys = {s.key for s in at.sidebar.slider}
+    assert {"h800_bf16_tflop", "h800_fp8_tflop", "h800_int8_top"} <= keys and "h800_fp4_tflop" not in keys, keys
+    at.slider(key="h800_bf16_tflop").set_value(500.0).run()
+    assert not at.exception and "H800* (Peak BF16)" in " ".join(c.value for c in at.caption)
+    assert at.query_params.get("h800_bf16_tflop") == "500"
+
+
+# --- issue 22: a shared link carries the custom chips and models it uses -------------------------------
+def cheap_h20(price: float = 0.4):
+    from costmodel import library
+
+    return library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-cheap",
+                               "name": "H20 at a discount", "price_usd_per_hour": price}, "mine")
+
+
+def test_a_link_carries_the_custom_chips_it_uses(user_library, tmp_path, monkeypatch):
+    """A colleague without my chip h20-cheap opens my link: the chip comes with it (for the
+    session: nothing is written to their library), is selected, and the page says so. Before,
+    the link named it by slug only and the colleague fell back to the defaults."""
+    from dashboard import link_records, userlib
+
+    userlib.save_chip(cheap_h20(), user_library)
+    mine = open_app("overview", query={"chips": ["H800", "H20-CHEAP"]})
+    assert not mine.exception and mine.multiselect(key="chips").value == ["h800", "h20-cheap"]
+    link = mine.query_params[link_records.KEY]
+    assert link_records.decode(link) == ((cheap_h20(),), ())
+    colleague = tmp_path / "colleague"
+    monkeypatch.setenv(userlib.ENV, str(colleague))
+    theirs = open_app("overview", query={"chips": ["H800", "H20-CHEAP"], link_records.KEY: link})
+    assert not theirs.exception and not theirs.warning, [shown(w) for w in theirs.warning]
+    assert theirs.multiselect(key="chips").value == ["h800", "h20-cheap"]
+    assert any("This link brings its own chip h20-cheap (not in your library)" in shown(i) for i in theirs.info)
+    assert "H20-CHEAP" in json.dumps(specs(theirs)) and not colleague.exists(), "used, not saved"
+    theirs.switch_page(PAGES["roofline"]).run()
+    assert theirs.multiselect(key="chips").value == ["h800", "h20-cheap"] and not theirs.info, "said once"
+
+
+def test_a_links_chip_never_replaces_a_saved_one(user_library):
+    """The colleague has a different chip of that slug: theirs keeps the slug (the link's
+    selection names it), the link's record is kept apart and the page says so."""
+    from dashboard import link_records, userlib
+
+    userlib.save_chip(cheap_h20(price=9.0), user_library)
+    link = link_records.encode([cheap_h20()], [])
+    at = open_app("overview", query={"chips": ["H20-CHEAP"], link_records.KEY: link})
+    assert not at.exception and at.multiselect(key="chips").value == ["h20-cheap"]
+    assert any("The link's own chip h20-cheap is kept as h20-cheap-link (h20-cheap is your saved chip" in shown(i)
+               for i in at.info), [shown(i) for i in at.info]
+    assert (user_library / "chips" / "h20-cheap.toml").exists() and not (user_library / "chips" / "h20-cheap-link.toml").exists()
+
+
+@pytest.mark.parametrize("value, reason", [("not base64 !", "not the chip and model specs"),
+                                           ("x" * 9000, "longer than 8,000 characters"),
+                                           ("eyJjaGlwcyI6W3sic2x1ZyI6IlgifV19", "chip slug")])
+def test_a_bad_link_record_parameter_is_named(value, reason):
+    from dashboard import link_records
+
+    at = open_app("overview", query={link_records.KEY: value, "chips": ["H800", "MISSING"]})
+    assert not at.exception and not at.error
+    warning = shown(at.warning[0])
+    assert f"{link_records.KEY} = " in warning and reason in warning, warning
+    assert "chips = 'MISSING': not among" in warning and "using H800" in warning, "what is missing, what is used"
+
+
+def test_custom_records_too_large_for_a_link_are_said(user_library):
+    from costmodel import library
+    from dashboard import link_records, userlib
+
+    slugs = [f"c{i}" for i in range(20)]
+    for slug in slugs:
+        userlib.save_chip(library.parse_chip({**library.chip_entry(cheap_h20()), "slug": slug}, "x"), user_library)
+    at = open_app("overview", query={"chips": [s.upper() for s in slugs]})
+    assert not at.exception and link_records.KEY not in at.query_params
+    assert any("too large for a shared link" in c.value for c in at.sidebar.caption)

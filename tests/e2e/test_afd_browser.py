@@ -53,6 +53,9 @@ def test_afd_page_draws_its_charts(page, warm):
     assert not page.locator('[data-testid="stException"]').count()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert page.get_by_text("4A2F meets the 50 ms target").count() == 1
+    # issue 22: whole numbers shown whole (was '4096.00' tokens), other numbers as typed
+    assert page.get_by_role("spinbutton", name="Average context (tokens)").input_value() == "4096"
+    assert page.get_by_role("spinbutton", name="TPOT target (ms)").input_value() == "50"
     shot(page, "afd")
     page.get_by_role("tab", name="Three models, one SLA").click()  # drawn only once open
     page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))

@@ -91,3 +91,23 @@ def test_page_bundle_builds_with_progress_and_its_report_opens_offline(page, war
         assert all(url.startswith("file:") for url in requests), requests
     finally:
         offline.close()
+
+
+def test_the_export_menu_opens_on_screen(page, warm):
+    """Issue 22: the sidebar's Download menu, at the sidebar's bottom, opened half off-screen.
+    At the top of the sidebar its popover is whole inside the window."""
+    open_overview(page, warm, "")
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Download").click()
+    last = page.get_by_role("button", name="Scenario (JSON)")
+    last.wait_for(timeout=60_000)
+    box, height = last.bounding_box(), page.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+
+
+def test_the_overview_table_fits_a_1500_px_window(page, warm):
+    """Issue 22: the overview's cost table was cut off at 1,500 px (its long headers scrolled)."""
+    open_overview(page, warm, "")
+    page.get_by_text("Costs as a table").click()
+    page.wait_for_selector('[data-testid="stDataFrame"] .dvn-scroller', timeout=60_000)
+    page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+        return s && s.clientWidth > 0 && s.scrollWidth <= s.clientWidth + 1; }""", timeout=10_000)

@@ -177,7 +177,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         expect(save).to_be_enabled()
         shot(page, "chip-h20-cheap-edited")
         save.click()
-        expect(page.get_by_text("Saved chip h20-cheap: selectable on every page.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Saved chip h20-cheap: added to the sidebar's chips")).to_be_visible(timeout=30_000)
         idle(page)
         expect(page.get_by_role("button", name="Delete h20-cheap from your library")).to_be_enabled()
         shot(page, "chip-h20-cheap-saved")
@@ -338,7 +338,7 @@ def test_hostile_chip_name_and_slug_stay_text(lib_server, new_page):
     commit(page.get_by_role("textbox", name="Slug (lower-case"), "hostile-name")  # a valid slug: saved as text
     expect(save).to_be_enabled(timeout=30_000)
     save.click()
-    expect(page.get_by_text("Saved chip hostile-name: selectable on every page.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Saved chip hostile-name: added to the sidebar's chips")).to_be_visible(timeout=30_000)
     idle(page)
     assert f"HOSTILE-NAME · {HOSTILE} · custom" in options(page, page.get_by_role("combobox", name="Start from"),
                                                             "hostile")
@@ -380,3 +380,28 @@ def test_library_folder_is_shown_as_is(lib_server, home, new_page):
     text = page.get_by_text("Your library is in").inner_text()
     shot(page, "library-folder")
     assert f"Your library is in {home} (" in text, text  # the module's folder has '-' in its name
+
+
+def test_a_shared_link_brings_its_custom_chip(lib_server, home, new_page, tmp_path):
+    """Issue 22: my link with my own chip opens on a colleague's server (an empty library) with
+    that chip selected and priced, and says the link brought it; before, the colleague fell back
+    to the default chips without knowing why."""
+    from costmodel import library
+    from dashboard import userlib
+
+    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-linked",
+                                          "price_usd_per_hour": 0.4}, "x"), home)
+    page = new_page()
+    open_charts(page, lib_server + "/?chips=H800&chips=H20-LINKED")
+    page.wait_for_function("() => location.search.includes('custom=')", timeout=30_000)
+    shared = urlsplit(page.url)
+    with running_server(tmp_path / "colleague") as colleague:
+        theirs = new_page()
+        open_charts(theirs, f"{colleague}/?{shared.query}")
+        expect(theirs.get_by_text("This link brings its own chip h20-linked")).to_be_visible(timeout=30_000)
+        assert "H20-LINKED" in json.dumps(settled_charts(theirs, 2, "H20-LINKED"))
+        assert not theirs.locator('[data-testid="stAlertContentWarning"]').count(), "nothing missing"
+        no_errors(theirs)
+        idle(theirs)
+        theirs.close()
+    assert not (tmp_path / "colleague" / "chips").exists(), "a link writes no file"

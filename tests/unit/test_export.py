@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from costmodel import library
 from dashboard import browser, export, figures, report
 from dashboard.__main__ import main
 from dashboard.scenario import AFDInputs, Scenario
@@ -148,11 +149,13 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
     path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
     assert report.read_scenario(path)[0] == SCENARIO
-    data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used
+    data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used, as h20-file
     path.write_text(json.dumps(data))
     scenario, warnings = report.read_scenario(path)
-    assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used"]
-    assert scenario.chip_spec("h20").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20")
+    assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used",
+                        "the file's own chip h20 is kept as h20-file (h20 is a library chip, which keeps its slug)"]
+    assert scenario.chip_spec("h20-file").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20-file")
+    assert scenario.chips == ("h800", "h20-file") and scenario.chip_spec("h20") == library.chip("h20")
 
 
 def fake_images(monkeypatch):
@@ -238,12 +241,12 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
                            "--formats", "html,csv"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == sorted(dashboard.namelist())
+    assert written == sorted([*dashboard.namelist(), report.MANIFEST]), "the folder has its manifest too"
     assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES) >= {"afd"}
     tag = "step-3_h20+h800mod_8k"  # the AFD page's model, chips (H800 repriced) and context
     assert {f"afd/afd-{c}_{tag}.csv" for c in ("balance", "pipeline", "ratio-vs-context", "models")} \
         | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} | {"report.html"} <= set(written)
-    for name in written:
+    for name in dashboard.namelist():
         assert (out / name).read_bytes() == dashboard.read(name), name
 
 
@@ -256,7 +259,7 @@ def test_headless_report_includes_the_afd_page(tmp_path):
     assert main(["report", "--scenario", str(path), "--out", str(tmp_path / "o"), "--pages", "afd",
                  "--formats", "csv"]) == 0
     out = tmp_path / "o"
-    assert sorted(p.name for p in out.iterdir()) == ["afd", "scenario.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["afd", "manifest.json", "scenario.json", "summary.md"]
     content = figures.build("afd", SCENARIO)
     plan = pd.read_csv(next((out / "afd").glob("afd-table-plan_*.csv")))
     assert plan["plan"].tolist() == ["chosen", "optimum"] and plan["layout"][0].startswith("6A")

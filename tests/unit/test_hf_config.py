@@ -215,7 +215,9 @@ def test_llama4_flat_text_config_and_no_chunking():
 def test_deepseek_and_kimi():
     deepseek = load_config(_path("deepseek-v3"))
     assert deepseek.family == "DeepSeek-V3 (MLA + MoE)"
-    assert deepseek.model.slug == "deepseekv3forcausallm"  # no _name_or_path: from the architecture
+    # no _name_or_path: from the architecture and the size (two sizes of one architecture differ)
+    assert (deepseek.model.slug, deepseek.model.name) == ("deepseekv3forcausallm-671b-61-layers",
+                                                          "DeepseekV3ForCausalLM (671B, 61 layers)")
     [(layers, mla)] = _groups(deepseek.model)[0]
     assert layers == 61
     assert mla == MLA(hidden=7168, n_heads=128, q_lora_rank=1536, kv_lora_rank=512, qk_nope_dim=128,
@@ -414,7 +416,17 @@ def test_slug_name_source():
     imported = parse_config(data, slug="my.model-1", name="My  model", source="my notes")
     assert (imported.model.slug, imported.model.name, imported.model.source) == ("my.model-1", "My  model", "my notes")
     assert parse_config(_data("qwen3-32b"), name="Llama 3.1 70B (ours)!").model.slug == "llama-3.1-70b-ours"
-    assert parse_config(dict(_standard(), architectures=[], model_type="weird_type")).model.slug == "weird_type".replace("_", "-")
+    assert parse_config(dict(_standard(), architectures=[], model_type="weird_type")).model.slug == \
+        "weird-type-12.6m-4-layers"
+
+
+def test_two_sizes_of_one_architecture_are_named_apart():
+    """Issue 22: a config.json without _name_or_path was named after its architecture alone
+    ('qwen3forcausallm'): two sizes of one family collided. Now the size and depth are in it."""
+    big = parse_config(_data("qwen3-32b")).model
+    small = parse_config(dict(_data("qwen3-32b"), num_hidden_layers=28, hidden_size=2048, intermediate_size=6144)).model
+    assert big.slug == "qwen3forcausallm-32.8b-64-layers" and big.name == "Qwen3ForCausalLM (32.8B, 64 layers)"
+    assert small.slug != big.slug and small.slug.startswith("qwen3forcausallm-") and "28-layers" in small.slug
 
 
 @pytest.mark.parametrize("slug", ["Bad Slug", "-lead", ".lead", "a" * 65, "UPPER", "semi;colon", "", 7])
@@ -428,7 +440,7 @@ def test_names_are_plain_text():
     imported = parse_config(_standard(), name="Evil\x1b[31m\u202eName\n" + "x" * 300)
     assert "\x1b" not in imported.model.name and "\u202e" not in imported.model.name and "\n" not in imported.model.name
     assert imported.model.name.startswith("Evil[31mName") and len(imported.model.name) <= 100
-    assert parse_config(_standard(_name_or_path="\x00\x01")).model.name == "FooForCausalLM"
+    assert parse_config(_standard(_name_or_path="\x00\x01")).model.name == "FooForCausalLM (12.6M, 4 layers)"
     with pytest.raises(InputError):
         parse_config(_standard(), name=5)
     with pytest.raises(InputError) as err:

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from costmodel import library
 from costmodel.__main__ import main as costmodel_main
+from costmodel.hf_config import load_config
 from costmodel.errors import InputError
 from dashboard import report
 from dashboard.scenario import Scenario
@@ -406,3 +409,133 @@ def test_hostile_names_from_a_scenario_file_through_the_headless_report(tmp_path
     assert_markdown_safe((tmp_path / "out" / "summary.md").read_text(), "summary.md")
     for path in (tmp_path / "out").rglob("*.csv"):
         assert_csv_safe(path.read_bytes(), path.name)
+
+
+# --- FIFOs and special files: refused with a message naming the path, never waited on ---------------
+def run_cli(module: str, *args, env=None) -> subprocess.CompletedProcess:
+    """A command line in its own process, bounded in time: a read that blocks fails the test."""
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("make", ["fifo", "/dev/zero", "/dev/null"])
+@pytest.mark.parametrize("module, args", [
+    ("costmodel", ["models", "--model-file", "{path}"]),
+    ("costmodel", ["chips", "--chip-file", "{path}"]),
+    ("dashboard", ["report", "--scenario", "{path}", "--out", "{out}", "--formats", "csv", "--pages", "overview"]),
+])
+def test_fifos_and_devices_are_refused_not_waited_on(tmp_path, make, module, args):
+    if make == "fifo":
+        path = tmp_path / "pipe.toml"
+        os.mkfifo(path)
+    else:
+        path = Path(make)
+    result = run_cli(module, *(a.format(path=path, out=tmp_path / "out") for a in args))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert str(path) in result.stderr and "not a regular file" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_special_files_in_the_loaders(tmp_path):
+    """The loaders' one rule: a FIFO, a device, a socket or a folder is named and refused."""
+    import socket
+
+    os.mkfifo(tmp_path / "fifo")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    for path, words in ((tmp_path / "fifo", "a FIFO"), (Path("/dev/zero"), "character device"),
+                        (tmp_path / "sock", "socket"), (tmp_path, "is a folder")):
+        for load in (library.load_chip_file, library.load_model_file, load_config, report.read_scenario):
+            with pytest.raises(InputError) as err:
+                load(path)
+            assert str(path) in err.value.message and words in err.value.message, (load, err.value)
+    sock.close()
+
+
+# --- issue 22 #9, #12: command-line tracebacks and wrong output ----------------------------------------
+@pytest.mark.parametrize("target", ["{tmp}", "/", "{tmp}/missing/kernels.toml"])
+def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_path, target):
+    target = target.format(tmp=tmp_path)
+    before = sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))
+    code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", target])
+    assert code == 2 and err.startswith("error: --write-kernels: cannot write") and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert (sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))) == before, "no <target>.tmp left"
+
+
+def test_write_kernels_writes_whole(tmp_path):
+    code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", str(tmp_path / "k.toml")])
+    assert code in (0, 1) and (tmp_path / "k.toml").read_text().strip() and os.listdir(tmp_path) == ["k.toml"]
+
+
+@pytest.mark.parametrize("top", ["-1", "0"])
+def test_chip_pairs_top_below_one_is_refused(top):
+    """--top -1 printed every row but the last, --top 0 said 'no chip pair meets the target'."""
+    code, out, err = run_inproc(["afd", "--model", "step-3", "--attention-chip", "h800", "--context", "4k",
+                                 "--chip-pairs", "--top", top])
+    assert code == 2 and "--top" in err and "from 1" in err and not out, err
+    assert_clean(code, out, err)
+
+
+def deep_model(tmp_path, groups: int, layers: int) -> Path:
+    import tomli_w
+
+    entry = library.model_entry(library.model("step-3"))
+    entry.update(slug="deep", attention=[dict(entry["attention"][0], layers=layers)] * groups,
+                 ffn=[dict(entry["ffn"][0], layers=layers)] * groups)
+    path = tmp_path / "deep.toml"
+    path.write_text(tomli_w.dumps({"model": [entry]}))
+    return path
+
+
+def test_a_model_of_16m_layers_is_refused_and_the_deepest_reports_sanely(tmp_path):
+    """16M layers gave 'exceeds the 0 us budget by ... (3048036385215166976%)': a model has at
+    most 65,536 layers in all, and a budget under a microsecond is said in ns."""
+    code, out, err = run_inproc(["afd", "--model", "deep", "--attention-chip", "h800", "--context", "8k",
+                                 "--model-file", str(deep_model(tmp_path, 256, 65536))])
+    assert code == 2 and "16,777,216 layers in all" in err, err
+    code, out, err = run_inproc(["afd", "--model", "deep", "--attention-chip", "h800", "--context", "8k",
+                                 "--model-file", str(deep_model(tmp_path, 1, 65536))])
+    assert code == 1 and "254 ns budget" in err and "times the budget" in err and " 0 us" not in err, err
+
+
+def test_an_override_of_a_format_the_chip_lacks_is_refused():
+    """H800 has no FP4: a file's change of its FP4 peak was taken silently (no slider can make one)."""
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "chip_overrides": {"h800": {"fp4_flops": 1e15}}})
+    assert err.value.field == "chip_overrides: h800.fp4_flops" and "H800 has no Peak FP4" in err.value.message
+
+
+# --- links that carry custom chips and models: size and hostile values ------------------------------
+def test_link_records_round_trip_within_the_size_limit():
+    from dashboard import link_records
+
+    chip = library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-cheap",
+                               "price_usd_per_hour": 0.4}, "x")
+    model = library.parse_model({**library.model_entry(library.model("step-3")), "slug": "step-3-wide"}, "x")
+    text = link_records.encode([chip], [model])
+    assert link_records.decode(text) == ((chip,), (model,))
+    assert len(text) <= link_records.MAX_CHARS and set(text) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), "URL-safe, no padding"
+    assert link_records.encode([], []) == ""
+    many = [library.parse_chip({**library.chip_entry(chip), "slug": f"c{i}"}, "x") for i in range(40)]
+    assert len(link_records.encode(many, [])) > link_records.MAX_CHARS, "the limit is reached by ~12 chips"
+    with pytest.raises(InputError, match="longer than 8,000 characters"):
+        link_records.decode(link_records.encode(many, []))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: __import__("base64").urlsafe_b64encode(b).decode())
+       | JSONISH.map(lambda d: __import__("base64").urlsafe_b64encode(json.dumps(d).encode()).decode())
+       | st.sampled_from(["eyJjaGlwcyI6" + "W" * 7000, "W3s=", "bnVsbA", "eyJjaGlwcyI6W3t9XX0"]))
+def test_fuzz_link_records(text):
+    """Any text in the link's parameter: records, or one InputError naming the parameter."""
+    from dashboard import link_records
+
+    try:
+        chips, models = link_records.decode(text)
+    except InputError as err:
+        assert err.field.startswith(link_records.FIELD)
+        return
+    assert all(c.slug for c in chips) and all(m.slug for m in models)

@@ -13,14 +13,19 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from costmodel import library
 from costmodel.errors import InputError
 from dashboard import userlib
+from dashboard.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 H20 = library.chip("h20")
 STEP3 = library.model("step-3")
+
+
+PLAN = {"scenario": Scenario(context=1024).to_dict()}  # a saved scenario as the dashboard writes it (in short)
 
 
 def custom_chip(slug="h20-cheap", price=0.4):
@@ -113,7 +118,7 @@ def test_several_processes_saving_at_once_lose_nothing(tmp_path):
 
 def test_a_restart_keeps_everything(tmp_path):
     userlib.save_chip(custom_chip(), tmp_path)
-    userlib.save_scenario("my plan", {"scenario": {"schema_version": 3}}, tmp_path)
+    userlib.save_scenario("my plan", PLAN, tmp_path)
     code = ("import json; from dashboard import userlib; lib = userlib.load(); "
             "print(json.dumps([[c.slug for c in lib.chips], list(lib.scenarios)]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -125,7 +130,7 @@ def test_export_import_round_trip_and_nothing_of_the_users_replaced(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     userlib.save_chip(custom_chip(), a)
     userlib.save_model(custom_model(), a)
-    userlib.save_scenario("plan", {"scenario": {"context": 1}}, a)
+    userlib.save_scenario("plan", PLAN, a)
     data = userlib.export_bytes(a)
     assert json.loads(data)["format"] == userlib.EXPORT_FORMAT
     userlib.save_chip(custom_chip(price=9.0), b)  # b has its own h20-cheap, different
@@ -133,7 +138,7 @@ def test_export_import_round_trip_and_nothing_of_the_users_replaced(tmp_path):
     lib = userlib.load(b)
     assert {c.slug: c.price_usd_per_hour for c in lib.chips} == {"h20-cheap": 9.0, "h20-cheap-2": 0.4}
     assert lib.models == (custom_model(),) and lib.scenarios == ("plan",)
-    assert done == ["chip h20-cheap-2", "model step-3-wide", "scenario plan"]
+    assert done == ["chip h20-cheap-2 (the file's h20-cheap: that slug is taken)", "model step-3-wide", "scenario plan"]
     assert userlib.import_bytes(data, b) == [], "importing the same file again adds nothing"
 
 
@@ -161,3 +166,152 @@ def test_scenario_names_cannot_leave_the_folder(tmp_path):
         with pytest.raises(InputError, match="scenario name"):
             userlib.save_scenario(name, {}, tmp_path)
     assert not list(tmp_path.rglob("*.json"))
+
+
+# --- issue 22: nothing blocks, nothing of the user's replaced, import linear -------------------------
+def library_file(chips=(), models=(), scenarios=None) -> bytes:
+    return json.dumps({"format": userlib.EXPORT_FORMAT, "version": userlib.EXPORT_VERSION,
+                       "chips": [library.chip_entry(c) for c in chips],
+                       "models": [library.model_entry(m) for m in models], "scenarios": scenarios or {}}).encode()
+
+
+def test_special_files_in_the_library_are_listed_as_unreadable_not_waited_on(tmp_path):
+    """A FIFO (or a device, a folder) named like a library file in chips/, models/ or scenarios/:
+    reading the library and exporting it neither block nor fail; the file is listed as
+    unreadable; the good entries are there."""
+    userlib.save_chip(custom_chip(), tmp_path)
+    userlib.save_scenario("plan", PLAN, tmp_path)
+    for name in ("chips/pipe.toml", "models/pipe.toml", "scenarios/pipe.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        os.mkfifo(tmp_path / name)
+    os.symlink("/dev/zero", tmp_path / "chips" / "zero.toml")
+    (tmp_path / "scenarios" / "folder.json").mkdir()
+    lib = userlib.load(tmp_path)
+    assert lib.chips == (custom_chip(),) and lib.scenarios == ("plan",)
+    assert len(lib.problems) == 5 and all("regular file" in p or "folder" in p for p in lib.problems), lib.problems
+    assert any(p.startswith("scenarios/pipe.json") for p in lib.problems)
+    assert list(json.loads(userlib.export_bytes(tmp_path))["scenarios"]) == ["plan"]
+    with pytest.raises(InputError, match="not a regular file"):
+        userlib.read_scenario("pipe", tmp_path)
+
+
+def test_files_and_folders_take_the_umask_modes(tmp_path):
+    """Colleagues may read what is saved (umask 022: files 0644, folders 0755), not 0600/0700."""
+    old = os.umask(0o022)
+    try:
+        userlib.save_chip(custom_chip(), tmp_path / "lib")
+        userlib.save_scenario("plan", PLAN, tmp_path / "lib")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "lib" / "chips" / "h20-cheap.toml").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "lib" / "scenarios" / "plan.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "lib" / "chips").stat().st_mode & 0o777 == 0o755
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temporary_files_of_a_killed_save_go_on_the_next_start(tmp_path):
+    """A save killed between writing its temporary file and renaming it leaves
+    '.<name>.<pid>.<random>.tmp'; the next read of the library removes it. A temporary file of a
+    live process and files the program did not write stay."""
+    userlib.save_chip(custom_chip(), tmp_path)
+    chips = tmp_path / "chips"
+    stale = chips / f".h20-cheap.toml.{dead_pid()}.0123abcd.tmp"
+    stale.write_text("half a chip")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = chips / f".other.toml.{sleeper.pid}.89abcdef.tmp"
+        live.write_text("being written")
+        mine = [chips / ".notes.tmp", chips / f".x.{dead_pid()}.tmp", chips / "draft.toml.tmp"]
+        for path in mine:
+            path.write_text("the user's")
+        userlib._cache.clear()
+        assert userlib.load(tmp_path).chips == (custom_chip(),)
+        assert not stale.exists() and live.exists() and all(p.exists() for p in mine)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_import_is_linear_in_the_entries(tmp_path, monkeypatch):
+    """3,000 chips took 55 s: each entry was compared with every earlier one. Now an index by
+    content: the records are compared a few times per entry, not once per pair."""
+    from costmodel.chips import Chip
+
+    n = 300
+    data = library_file([custom_chip(slug=f"c{i}", price=1 + i / 1000) for i in range(n)])
+    userlib.save_chip(custom_chip(slug="c0", price=5.0), tmp_path)  # one slug taken
+    real, calls = Chip.__eq__, []
+    monkeypatch.setattr(Chip, "__eq__", lambda a, b: calls.append(1) or real(a, b))
+    seen = []
+    done = userlib.import_bytes(data, tmp_path, progress=lambda k, total: seen.append((k, total)))
+    assert len(done) == n and done[0] == "chip c0-2 (the file's c0: that slug is taken)"
+    assert len(calls) < 5 * n, f"{len(calls)} comparisons for {n} chips"
+    assert seen[-1] == (2 * n, 2 * n) and [k for k, _ in seen] == sorted(k for k, _ in seen)
+
+
+def test_import_says_which_duplicate_scenario_was_renamed_and_refuses_invalid_ones(tmp_path):
+    other = {"scenario": Scenario(context=2048).to_dict()}
+    done = userlib.import_bytes(library_file(scenarios={"dup": PLAN, "dup ": other}), tmp_path)
+    assert done == ["scenario dup", "scenario dup-2 (the file's 'dup ': the name dup is taken)"]
+    assert json.loads(userlib.read_scenario("dup-2", tmp_path)) == other
+    for bad in ({"a": 2}, {"scenario": {"schema_version": 4, "chips": ["nope"]}}, {"scenario": []}):
+        with pytest.raises(InputError) as err:
+            userlib.import_bytes(library_file([custom_chip(slug="new")], scenarios={"x": bad}), tmp_path / "b")
+        assert err.value.field.startswith("library file: scenarios.x"), err.value
+        assert not (tmp_path / "b").exists(), "nothing written"
+
+
+LIBRARY_SLUGS = ["h800", "h20"]
+OWN_SLUGS = ["cinj2", "cinj2-file", "mine", "mine-file", "mine-file2"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mine=st.lists(st.sampled_from(OWN_SLUGS), unique=True, max_size=4),
+       theirs=st.lists(st.tuples(st.sampled_from(LIBRARY_SLUGS + OWN_SLUGS), st.sampled_from([1.0, 2.0, 0.8, 99.0])),
+                       min_size=1, max_size=4, unique_by=lambda t: t[0]))
+def test_fuzz_slug_clashes(mine, theirs):
+    """Any mix of a file's own chips (some named like library chips, some like the user's, some
+    the same records) loaded over the user's: no library slug is redefined, no saved record is
+    replaced, every record of the file is kept and selected, and each rename is said."""
+    from dashboard import report
+    from dashboard.scenario import parse_scenario
+
+    saved = tuple(custom_chip(slug=s, price=1.0) for s in mine)
+    records = tuple(custom_chip(slug=s, price=p) for s, p in theirs)
+    text = json.dumps(report.report_dict(Scenario(chips=tuple(s for s, _ in theirs), custom_chips=records)))
+    loaded, warnings = parse_scenario(text, "file", taken_chips=saved)
+    others = {**library.chips(), **{c.slug: c for c in saved}}
+    for record in loaded.custom_chips:
+        assert others.get(record.slug) in (None, record), f"{record.slug} redefined"
+    selected = [loaded.chip_spec(s) for s in loaded.chips]
+    assert [c.price_usd_per_hour for c in selected] == [p for _, p in theirs], "the file's records, in its order"
+    assert all(dataclasses.replace(c, slug="x") == dataclasses.replace(r, slug="x") for c, r in zip(selected, records))
+    renamed = [r for r, s in zip(records, loaded.chips) if r.slug != s]
+    assert len(warnings) == len(renamed) and all(f"chip {r.slug} is kept as" in w for r, w in zip(renamed, warnings))
+
+
+def test_import_progress_shows_only_beyond_a_second(monkeypatch):
+    """The library page's import progress: nothing for a short import; a bar once it has taken
+    more than a second, then following the steps (a fake clock: no timing in the test)."""
+    from dashboard import library_view
+
+    clock, bars = [100.0], []
+
+    class Box:
+        def progress(self, value, text=None):
+            bars.append((value, text))
+            return self
+
+    monkeypatch.setattr(library_view.time, "monotonic", lambda: clock[0])
+    progress = library_view._progress(Box())
+    progress(50, 6000)
+    assert bars == [], "under a second: no bar"
+    clock[0] += 1.5
+    progress(100, 6000)
+    progress(6000, 6000)
+    assert bars[-1] == (1.0, "Importing: 6,000 of 6,000 steps") and len(bars) == 3
