@@ -191,6 +191,16 @@ def afd_plan(setup, attention_instances: int, ffn_instances: int, micro_batch: i
 
 
 @cache
+def afd_range(setup, attention_instances: int, ffn_instances: int, micro_batch: int):
+    """(low, high) scalar plans of one choice at the ends of the chips' assumed kernel
+    efficiencies, or None when both chips' kernels were measured (``afd.range_plans``)."""
+    from costmodel import afd
+
+    ends = afd.range_plans(afd_plan(setup, attention_instances, ffn_instances, micro_batch))
+    return None if ends is None else tuple(end.at(()) for end in ends)
+
+
+@cache
 def afd_search(setup, attention_instances=None, ffn_instances=None, micro_batch=None,
                objective: str = "tokens_per_gpu_s"):
     """afd.search, cached on the frozen setup: the best plan over what is not fixed, or None."""

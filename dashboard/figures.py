@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow.compute as pc
 
-from costmodel.afd import MAX_LAYOUT, binding_constraint
+from costmodel.afd import MAX_LAYOUT, binding_constraint, notes as afd_notes
 from costmodel.kernels import chip_kernel_rows
 from costmodel.paper import PAPER_MODELS
 
@@ -165,8 +165,19 @@ def paper_counts(cells) -> tuple[int, int, int]:
     return cells.num_rows, pc.sum(cells["match"]).as_py() or 0, pc.sum(cells["still matches"]).as_py() or 0
 
 
-def _afd_row(label: str, plan, binding: str) -> dict:
-    """One plan as a table row, units in the column names."""
+def span(values, fmt: str) -> str:
+    """'a–b' of two numbers, smaller first, each formatted with ``fmt`` ('{:,.0f}')."""
+    low, high = sorted(float(v) for v in values)
+    return f"{fmt.format(low)}–{fmt.format(high)}"
+
+
+def _afd_row(label: str, plan, binding: str, ends=None) -> dict:
+    """One plan as a table row, units in the column names; ``ends``: its (low, high) plans at
+    the ends of assumed kernel efficiencies (None: measured, no range)."""
+    def at_ends(attr, scale=1.0):
+        return (None, None) if ends is None else tuple(float(getattr(e, attr)) * scale for e in ends)
+
+    tpot, tokens = at_ends("tpot_s", 1e3), at_ends("tokens_per_gpu_s")
     return {
         "plan": label, "layout": plan.layout, "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
         "total batch": int(plan.total_batch), "TPOT (ms)": float(plan.tpot_s) * 1e3,
@@ -178,6 +189,8 @@ def _afd_row(label: str, plan, binding: str) -> dict:
         "FFN GPU memory (GB)": float(plan.ffn_memory_bytes) / 1e9,
         "max context per attention GPU (tokens)": float(plan.attention_max_context_tokens_per_gpu),
         "meets the target": bool(plan.feasible), "binding constraint": binding,
+        "TPOT at low kernel efficiency (ms)": tpot[0], "TPOT at high kernel efficiency (ms)": tpot[1],
+        "tokens/GPU/s at low kernel efficiency": tokens[0], "tokens/GPU/s at high kernel efficiency": tokens[1],
     }
 
 
@@ -196,8 +209,10 @@ def afd_pairs_table(plans) -> pd.DataFrame:
 class AFDView:
     """The AFD page as computed from a Scenario: the setup, the search's optimum (None: nothing
     feasible), the A:F choice (x, y, micro-batch: the scenario's, else the optimum's), its plan,
-    binding constraint and nearest feasible alternative (None when it meets the target), and
-    the exportable content."""
+    binding constraint and nearest feasible alternative (None when it meets the target), the
+    plan at the ends of assumed kernel efficiencies (``ranges``: (low, high), None when both
+    chips' kernels were measured), what the plan assumes (``notes``), and the exportable
+    content."""
 
     setup: object
     optimum: object
@@ -206,6 +221,8 @@ class AFDView:
     binding: str
     nearest: str | None
     content: PageContent
+    ranges: tuple | None = None
+    notes: tuple = ()
 
 
 def afd_view(scenario: Scenario) -> AFDView:
@@ -219,18 +236,25 @@ def afd_view(scenario: Scenario) -> AFDView:
     else:
         plan = compute.afd_plan(setup, x, y, mb)
         binding, nearest = compute.afd_explain(setup, x, y, mb)
-    rows = [_afd_row("chosen", plan, binding)]
+    ranges = compute.afd_range(setup, x, y, mb)
+    notes = afd_notes(setup)
+    rows = [_afd_row("chosen", plan, binding, ranges)]
     lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
              f"{plan.layout} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
              + ("meets the target" if nearest is None else "misses the target")
              + f": TPOT {float(plan.tpot_s) * 1e3:.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                f"{_usd(float(plan.usd_per_mtok))} per 1M tokens; binding constraint: {binding}"]
+    if ranges is not None:
+        lines.append(f"On assumed kernel efficiencies: TPOT {span((r.tpot_s * 1e3 for r in ranges), '{:.1f}')} ms, "
+                     f"{span((r.tokens_per_gpu_s for r in ranges), '{:,.0f}')} tokens/GPU/s")
+    lines += [note[0].upper() + note[1:] for note in notes]
     if nearest is not None:
         lines.append(nearest[0].upper() + nearest[1:])
     if optimum is None:
         lines.append(f"No ratio up to {MAX_LAYOUT} meets the target")
     else:
-        rows.append(_afd_row("optimum", optimum, binding_constraint(optimum)))
+        rows.append(_afd_row("optimum", optimum, binding_constraint(optimum),
+                             compute.afd_range(setup, *compute.afd_optimum_ratio(optimum))))
         lines.append(f"Optimum: {optimum.layout} with micro-batch {int(optimum.micro_batch):,}, "
                      f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
     charts = Lazy({
@@ -251,7 +275,7 @@ def afd_view(scenario: Scenario) -> AFDView:
                          f"{int(top.micro_batch):,}: {float(top.sla_tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                          f"{_usd(float(top.sla_usd_per_mtok))} per 1M tokens at the SLA")
     content = PageContent("afd", "AFD sizing", charts, Lazy(tables), lines)
-    return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content)
+    return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content, ranges, notes)
 
 
 def afd_page(scenario: Scenario) -> PageContent:

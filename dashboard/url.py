@@ -108,6 +108,14 @@ def boolean(key: str) -> None:
         _drop(key)
 
 
+def refuse(key: str, reason: str) -> None:
+    """Report parameter ``key``'s value as one the input cannot take (``reason``) and drop it."""
+    raw = _raw(key)
+    if raw is not None:
+        _report(key, raw, reason)
+        _drop(key)
+
+
 def unknown(known) -> None:
     """Report the parameters no input of the dashboard reads (a typo, an old link)."""
     for key in list(st.query_params):
