@@ -129,7 +129,7 @@ def attention_page(scenario: Scenario) -> PageContent:
         "what-ifs": lambda: attention.what_ifs(what_ifs, chips, scenario.weight_dtype, scenario.context),
         "table9": lambda: latency.table9(compute.table9_rows()),
         "latency-vs-context": lambda: latency.latency_vs_context(curves(), chips, log_x),
-        "validation-parity": lambda: latency.parity(compute.validation_rows()),
+        "validation-ratio": lambda: latency.parity(compute.validation_rows(), compute.KIND_TARGETS),
     }), Lazy({"swapped-attention": lambda: pd.DataFrame([variants.describe(m) for m in swaps]),
               "what-ifs": lambda: pd.DataFrame(what_ifs),
               "table9": lambda: pd.DataFrame(compute.table9_rows()),
