@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/context_sweep.py", title="Context sweep", icon=":material/timeline:", url_path="context-sweep"),
     st.Page("pages/attention.py", title="MFA vs MLA vs GQA", icon=":material/compare_arrows:", url_path="attention"),
     st.Page("pages/afd.py", title="AFD sizing", icon=":material/balance:", url_path="afd"),
+    st.Page("pages/deployments.py", title="Deployments", icon=":material/lan:", url_path="deployments"),
     st.Page("pages/paper.py", title="Paper reproduction", icon=":material/fact_check:", url_path="paper"),
     st.Page("pages/codesign.py", title="Co-design explorer", icon=":material/join_inner:", url_path="co-design"),
     st.Page("pages/library.py", title="Your chips and models", icon=":material/library_add:", url_path="library"),

@@ -371,3 +371,78 @@ def kernel_factor_rows() -> list[dict]:
                          "ceiling": 1.0, "meaning": f"{deployment}: {DEPLOYMENT_MEANING[name]}",
                          "source": entry["source"]})
     return rows
+
+
+# -- deployments (pages/deployments.py) -------------------------------------------------------------
+DEPLOY_BATCHES = tuple(np.unique(np.round(np.geomspace(1, 1 << 16, 97))))  # requests per GPU, ~12% apart
+
+
+@functools.lru_cache(maxsize=512)
+def deploy_curve(setup):
+    """(plan over the batches that fit in memory, (low, high) plans there at the ends of assumed
+    kernel efficiencies or None, the smallest batch of DEPLOY_BATCHES that does not fit or
+    None); the plan is None when not even one request fits."""
+    from costmodel import deploy
+
+    batches = np.asarray(DEPLOY_BATCHES)
+    plan = deploy.evaluate(setup, batches)
+    fits = np.flatnonzero(plan.fits_memory)
+    last = int(fits[-1]) + 1 if fits.size else 0
+    cut = float(batches[last]) if last < batches.size else None
+    if last == 0:
+        return None, None, cut
+    kept = batches[:last]
+    return deploy.evaluate(setup, kept), deploy.range_plans(setup, kept), cut
+
+
+@functools.lru_cache(maxsize=512)
+def deploy_point(setup, batch_per_gpu, tpot_s: float):
+    """The chosen point: the scalar plan at ``batch_per_gpu`` requests per GPU, or (None) the
+    largest batch meeting ``tpot_s`` whose KV fits (None when none does)."""
+    from costmodel import deploy
+
+    if batch_per_gpu is None:
+        return deploy.best_batch(setup, tpot_s)
+    return deploy.evaluate(setup, float(batch_per_gpu)).at(0)
+
+
+@functools.lru_cache(maxsize=512)
+def deploy_row(setup, batch_per_gpu, tpot_s: float) -> dict | None:
+    """The chosen point (``deploy_point``) as the decode command's JSON row (``deploy.as_row``)."""
+    from costmodel import deploy
+
+    point = deploy_point(setup, batch_per_gpu, tpot_s)
+    return None if point is None else deploy.as_row(point)
+
+
+@functools.cache
+def public_deployments() -> tuple:
+    """The public expert-parallel deployments of data/measurements.toml as points of the
+    throughput-interactivity frontier: measured tokens/GPU/s and tokens/s/user with how the
+    latter was had (published: 1000 / the row's TPOT; measured tokens/GPU/s / requests per
+    GPU; or, with neither, the model's TPOT at the row's setup: ``validation.deployment_plan``)."""
+    from costmodel import library
+    from costmodel.kernels import deployment_defaults
+    from costmodel.measurements import load_measurements
+    from costmodel.validation import deployment_plan, deployment_setup
+
+    chips, models, ep = library.chips(), library.models(), deployment_defaults()["ep"]
+    out = []
+    for row in load_measurements():
+        s = row.setup
+        if s.get("deployment") != "ep":
+            continue
+        if "tpot_ms" in s:
+            per_user, how = 1e3 / float(s["tpot_ms"]), f"published: {1e3 / float(s['tpot_ms']):.0f} tokens/s per user"
+        elif "batch_per_gpu" in s:
+            per_user = row.value / float(s["batch_per_gpu"])
+            how = f"measured tokens/GPU/s / {int(s['batch_per_gpu']):,} requests per GPU"
+        else:
+            plan = deployment_plan(deployment_setup(row, chips, models, None, ep["overlap"], ep["balance"]), row)
+            per_user = float(plan.tokens_per_user_s)
+            how = (f"not published: placed at the model's TPOT for this setup ({float(plan.tpot_s) * 1e3:.1f} ms at "
+                   f"{int(plan.batch):,} requests per GPU, the most that fit)")
+        out.append({"id": row.id, "cell": row.cell, "tokens_per_gpu_s": row.value, "tokens_per_user_s": per_user,
+                    "how": how, "model": s["model"], "chip": s["chip"], "gpus": s.get("gpus"),
+                    "context": s.get("context"), "source": row.source})
+    return tuple(out)

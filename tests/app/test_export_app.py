@@ -20,6 +20,7 @@ CHARTS = {
                   "validation-ratio"],
     "paper": ["afd-vs-paper"],
     "co-design": ["sweet-spots", "cost", "intensity", "kv-context", "sensitivity", "iso-cost", "chips-ranked"],
+    "deployments": ["vs-batch", "vs-tpot", "frontier", "timeline"],
 }
 
 
