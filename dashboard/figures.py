@@ -313,6 +313,10 @@ def deployments_view(scenario: Scenario) -> DeployView:
                     reasons.setdefault(f"{err.field}: {err.message}", []).append(
                         f"{model.name} on {labels.chip_label(chip)}")
                     continue
+                if plan is None:  # the weights leave no room for one request's KV
+                    reasons = left_out.setdefault(deployment, {})
+                    reasons.setdefault("memory: the weights leave no room for one request's KV cache", []).append(
+                        f"{model.name} on {labels.chip_label(chip)}")
                 setups.append(setup)
                 lines.append(deploy_charts.Line(deployment, model.name, labels.chip_label(chip), j, i, plan, ends, cut,
                                                 point))
@@ -326,7 +330,8 @@ def deployments_view(scenario: Scenario) -> DeployView:
                         "lines carry a shaded range, the model at the low and high ends of the assumed efficiencies")
     notes = tuple(dict.fromkeys(notes))
     deployments = tuple(DEPLOYMENTS)
-    empty = {dep: "; ".join(reasons) for dep, reasons in left_out.items() if not any(ln.deployment == dep for ln in lines)}
+    empty = {dep: "; ".join(reasons) for dep, reasons in left_out.items()
+             if not any(ln.deployment == dep and ln.plan is not None for ln in lines)}  # said in the empty panels
     setup_words = labels.deploy_setup(d, scenario.context)
     headlines = []
     for deployment in deployments:

@@ -90,14 +90,14 @@ def deploy_caption(scenario: Scenario) -> str:
     """The Deployments page's inputs in one line (deployments, GPUs, context, chosen point,
     overlap, balance, precisions, timing, network)."""
     d = scenario.deploy
-    overlap = "each deployment's default" if d.overlap is None else f"{d.overlap:g}"
-    balance = "default" if d.balance is None else f"{d.balance:g}"
-    network = "each chip's own" if d.net_gbps is None else f"{d.net_gbps:g} GB/s per GPU"
-    parts = [f"Deployments ep, tp, afd over {labels.deploy_setup(d, scenario.context)}",
-             f"chosen point: {labels.chosen_point(d)}",
-             f"overlap {overlap}, expert balance {balance}, {d.redundant_experts} redundant experts",
+    point = f"{d.batch_per_gpu:,} requests per GPU" if d.batch_per_gpu is not None else f"{d.tpot_ms:g} ms target"
+    chips = ", ".join(labels.modified_summary(c) if c.is_modified else labels.chip_label(c)
+                      for c in scenario.chip_specs())
+    parts = [f"ep, tp, afd over {labels.deploy_setup(d, scenario.context)}", f"chips {chips}", point,
+             f"overlap {'default' if d.overlap is None else f'{d.overlap:g}'}, balance "
+             f"{'default' if d.balance is None else f'{d.balance:g}'}, {d.redundant_experts} redundant experts",
              f"{d.kv_dtype.upper()} KV, {d.attention_dtype.upper()} attention, {scenario.weight_dtype.upper()} weights",
-             f"timing {d.timing}", f"network {network}"]
+             f"{d.timing} timing" + ("" if d.net_gbps is None else f", {d.net_gbps:g} GB/s network per GPU")]
     return " · ".join(parts + [f"costmodel {__version__}"])
 
 

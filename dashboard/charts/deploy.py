@@ -19,6 +19,7 @@ DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 PANEL = {"ep": "ep: expert parallel", "tp": "tp: tensor parallel", "afd": "afd: attention-FFN disaggregation"}
 TOKENS_AXIS = "Tokens per GPU per second (tokens/s)"
 COMM = "comm"
+PART_NAMES = {"ffn": "FFN"}  # a part's name as shown (the core's, else)
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,9 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
             notes.append({"xref": f"x{suffix}", "yref": f"y{suffix} domain", "x": float(np.log10(target_ms)), "y": 1,
                           "text": f"target {target_ms:g} ms", "showarrow": False, "xanchor": "left", "yanchor": "top",
                           "font": {"size": 11, "color": "#B91C1C"}})
-        if deployment in left_out:
-            notes.append({"xref": f"x{suffix} domain", "yref": f"y{suffix} domain", "x": 0.5, "y": 0.5,
+        if deployment in left_out:  # in paper coordinates: the panel's centre
+            xd, yd = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
+            notes.append({"xref": "paper", "yref": "paper", "x": sum(xd) / 2, "y": sum(yd) / 2,
                           "text": "<br>".join(textwrap.wrap(html.escape(left_out[deployment]), 40)), "showarrow": False,
                           "font": {"size": 11, "color": "#6B7280"}})
     layout["annotations"] += notes
@@ -198,30 +200,33 @@ def timeline(points: list[Line], deployment: str, title: str) -> dict:
     names = [f"{p.name}<br>{int(p.point.batch):,} per GPU" for p in rows]
     data = []
     parts = list(dict.fromkeys(part.name for p in rows for part in p.point.parts))
+    shown = {name: PART_NAMES.get(name, name.replace("->", "→")) for name in parts}
     for i, name in enumerate(parts):
         kind = next(part.kind for p in rows for part in p.point.parts if part.name == name)
         ms = [next((float(part.seconds) * 1e3 for part in p.point.parts if part.name == name), 0.0) for p in rows]
         bound = [next((str(part.bound) for part in p.point.parts if part.name == name), "") for p in rows]
-        data.append({"type": "bar", "orientation": "h", "name": f"{name} ({'communication' if kind == COMM else 'compute'})",
+        data.append({"type": "bar", "orientation": "h",
+                     "name": f"{shown[name]} ({'communication' if kind == COMM else 'compute'})",
                      "y": names, "x": ms, "customdata": [[b or "-"] for b in bound],
                      "marker": {"color": color(i), "line": {"color": "white", "width": 0.5},
                                 **({"pattern": {"shape": "/", "fgcolor": "white", "size": 7, "fillmode": "overlay"}}
                                    if kind == COMM else {})},
-                     "hovertemplate": f"<b>{html.escape(name)}</b> (%{{y}})<br>%{{x:.2f}} ms per step"
+                     "hovertemplate": f"<b>{html.escape(shown[name])}</b> (%{{y}})<br>%{{x:.2f}} ms per step"
                                       "<br>bound: %{customdata[0]}<extra></extra>"})
     steps = [float(p.point.step_s) * 1e3 for p in rows]
     modes = [str(p.point.mode) + (f" {p.point.layout}" if str(p.point.layout) else "") for p in rows]
-    data.append({"type": "scatter", "mode": "markers+text", "name": "step as run (after overlap)", "y": names, "x": steps,
-                 "text": [f"{s:.1f} ms · {m}" for s, m in zip(steps, modes)], "textposition": "middle right",
-                 "textfont": {"size": 11}, "cliponaxis": False,
+    ends = [max(sum(float(part.seconds) for part in p.point.parts) * 1e3, s) for p, s in zip(rows, steps)]
+    notes = [{"x": end, "y": name, "xref": "x", "yref": "y", "text": f"step {s:.1f} ms · {m}", "showarrow": False,
+              "xanchor": "left", "xshift": 8, "font": {"size": 11}} for end, name, s, m in zip(ends, names, steps, modes)]
+    data.append({"type": "scatter", "mode": "markers", "name": "step as run (after overlap)", "y": names, "x": steps,
                  "marker": {"symbol": "diamond", "size": 12, "color": "#111827", "line": {"color": "white", "width": 1}},
                  "customdata": [[m, float(p.point.tpot_s) * 1e3] for m, p in zip(modes, rows)],
                  "hovertemplate": "<b>%{y}</b><br>step %{x:.2f} ms (%{customdata[0]}); TPOT %{customdata[1]:.2f} ms"
                                   "<extra></extra>"})
-    total = max([sum(float(part.seconds) for part in p.point.parts) * 1e3 for p in rows] + steps + [1.0])
+    total = max(ends + [1.0])
     return figure(data, {
-        "title": {"text": title}, "barmode": "stack", "height": max(360, 120 + 46 * len(rows)),
-        "xaxis": axis("Time per decode step (ms; parts before overlap)", range=[0, total * 1.3]),
+        "title": {"text": title}, "barmode": "stack", "height": max(360, 120 + 46 * len(rows)), "annotations": notes,
+        "xaxis": axis("Time per decode step (ms; parts before overlap)", range=[0, total * 1.35]),
         "yaxis": axis("Model · chip at the chosen point", categoryorder="array", categoryarray=names[::-1]),
         "legend": {"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
         "margin": {"l": 200, "r": 40, "t": 90, "b": 60}})
