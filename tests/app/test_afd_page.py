@@ -313,3 +313,55 @@ def test_every_declared_afd_input_has_a_widget():
     assert set(AFD_SPECS) <= placed | set(afd_inputs.FOLDED)
     at = open_afd({"afd_layout": "DP"})
     assert at.radio(key="afd_layout").value == "dp" and session_scenario(at).layout == "dp"
+
+
+def test_mtp_and_overlap_inputs_move_the_plan():
+    """More tokens accepted per step buy time per layer (TPOT x accepted / (slots x layers per
+    step)); less pipeline overlap makes the stages add up (slower at the same choice)."""
+    base = open_afd({**PAPER_2A2F})
+    budget = float(re.search(r"Per-layer budget ([\d.]+) µs", footnote(base)).group(1))
+    mtp = open_afd({**PAPER_2A2F, "afd_mtp_tokens": "2", "afd_mtp_accept": "1.8"})
+    assert not mtp.error, [e.value for e in mtp.error]
+    assert float(re.search(r"Per-layer budget ([\d.]+) µs", footnote(mtp)).group(1)) == pytest.approx(
+        50e3 * 1.8 / (3 * 62), abs=0.05), "50 ms x 1.8 accepted / (3 slots x (61 + 1 MTP) layers)"
+    assert "the MTP layer 1x" in footnote(mtp) and budget == pytest.approx(50e3 / (3 * 61), abs=0.05)
+    slower = open_afd({**PAPER_2A2F, "afd_overlap": "0"})
+    assert float(metric(slower, "TPOT").value) > float(metric(base, "TPOT").value)
+    assert session_scenario(slower).overlap == 0.0 and session_scenario(mtp).mtp_accept == 1.8
+    refused = open_afd({**PAPER_2A2F, "afd_mtp_tokens": "2", "afd_mtp_accept": "2.5"})
+    errors = [shown(e) for e in refused.error]
+    assert len(errors) == 1 and "afd.mtp_accept" in errors[0], errors
+
+
+def test_efficiency_factors_are_disabled_unless_efficiency_timing():
+    at = open_afd({"afd_context": "4096"})
+    for key in ("afd_hbm_efficiency", "afd_lowbit_kv_efficiency", "afd_flops_efficiency"):
+        assert at.number_input(key=key).disabled, key
+    assert not at.number_input(key="afd_network_efficiency").disabled
+    assert any("apply only with timing 'efficiency'" in c.value for c in at.caption)
+    linked = open_afd({"afd_context": "4096", "afd_flops_efficiency": "0.5"})  # a link setting one: told
+    assert any("afd_flops_efficiency = '0.5': FLOP/s efficiency applies only with timing 'efficiency'" in shown(w)
+               for w in linked.warning), [shown(w) for w in linked.warning]
+    assert session_scenario(linked).flops_efficiency == 0.7
+    timed = open_afd({"afd_context": "4096", "afd_attention_timing": "EFFICIENCY", "afd_flops_efficiency": "0.5"})
+    assert not timed.number_input(key="afd_flops_efficiency").disabled and not timed.warning
+    assert session_scenario(timed).flops_efficiency == 0.5
+
+
+def test_assumed_kernels_give_every_timed_figure_a_range_and_a_note():
+    """The 910B has no measured kernels: TPOT, tokens/GPU/s, cost and max context show the
+    range between the assumed efficiencies' ends, the value inside it, and the page says why."""
+    at = open_afd({"afd_context": "4096", "afd_attention_chip": "910B"})
+    assert not at.error
+    for label in ("TPOT", "Tokens per GPU per s", "USD per 1M tokens", "Max context per attention GPU"):
+        figure_ = metric(at, label)
+        low, high = (float(v.replace(",", "")) for v in
+                     re.search(r"assumed kernels: ([\d.,]+)–([\d.,]+)", figure_.delta).groups())
+        value = float(figure_.value.replace(",", ""))
+        assert low < high and low * 0.999 <= value <= high * 1.001, (label, figure_)
+    assert "assumed kernels" not in metric(at, "Attention GPU memory").delta, "memory does not rest on kernels"
+    assert any("Assumed: attention chip 910b: kernel efficiencies assumed" in shown(c) for c in at.caption)
+    plan = next(d.value for d in afd_tab(at, "The plan as a table").dataframe if "plan" in d.value.columns)
+    assert plan["TPOT at low kernel efficiency (ms)"].iloc[0] > plan["TPOT at high kernel efficiency (ms)"].iloc[0]
+    measured = open_afd({"afd_context": "4096"})
+    assert "assumed kernels" not in metric(measured, "TPOT").delta, "H800: measured kernels, no range"

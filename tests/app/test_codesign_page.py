@@ -387,3 +387,26 @@ def test_a_body_with_recurrent_layers_draws_its_ridges_as_contours():
     contours = [t for t in cost["data"] if t["type"] == "contour"]
     assert len(contours) == 2 * 4 and {t["contours"]["operation"] for t in contours} == {"][", "="}
     assert not [s for s in cost["layout"]["shapes"] if s["type"] == "line"]
+
+
+def test_accepted_tokens_per_step_price_the_decode_cost():
+    """Per decoded token everything (KV reads, FLOPs, the MTP layer's drafts) is divided by the
+    tokens accepted per step: at 2 tokens per step the published 1.92 accepted costs 2 / 1.92 of
+    every draft accepted; one token per step leaves the input off."""
+    def cost(query):
+        at = open_codesign(query)
+        assert not at.error, [e.value for e in at.error]
+        heat = next(t for t in charts(at)["cost"]["data"] if t["type"] == "heatmap")
+        return at, np.array([[np.nan if v is None else v for v in row] for row in heat["z"]], dtype=float)
+
+    one, _ = cost({})
+    assert one.number_input(key=codesign.KEYS["mtp_accept"]).disabled, "one token per step: nothing to accept"
+    published, z_published = cost({codesign.KEYS["tokens_per_step"]: "2"})
+    assert "published: 1.92" in published.number_input(key=codesign.KEYS["mtp_accept"]).placeholder
+    every, z_every = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "2"})
+    fewer, z_fewer = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "1.5"})
+    ok = np.isfinite(z_published)  # the heatmap's colour is log10 of the cost, to 4 decimals
+    assert np.allclose(z_every[ok] - z_published[ok], math.log10(1.92 / 2.0), atol=2e-4)
+    assert np.allclose(z_fewer[ok] - z_published[ok], math.log10(1.92 / 1.5), atol=2e-4)
+    assert every.session_state[sidebar.CODESIGN_KEY].mtp_accept == 2.0
+    assert "every predicted token is accepted" not in " ".join(c.value for c in every.caption)
