@@ -25,6 +25,8 @@ FOLDED = ("hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network
 SPECS = {**DEPLOY_SPECS, **DEPLOY_POINT}
 URL_KEYS = (*(PREFIX + key for key in SPECS), TAB)
 LOAD_KEY = "_deploy_load"  # inputs of a loaded scenario, put into the widgets when the page next draws
+HELP = {"deployment": "The deployment whose chosen points the step timeline shows (the other charts and the table "
+                      "show all three). " + DEPLOY_SPECS["deployment"].description + "."}
 
 
 def defaults_text() -> dict:
@@ -69,9 +71,9 @@ def inputs(scenario: Scenario) -> DeployInputs:
     def draw(box, key: str) -> None:
         spec, default = SPECS[key], getattr(defaults, key)
         unused = input_widgets.unused_factor(PREFIX + key, spec, default, values.get("timing", defaults.timing))
+        help_ = f"{spec.label} {input_widgets.UNUSED_FACTOR}." if unused else HELP.get(key)
         values[key] = input_widgets.widget(box, PREFIX + key, spec, default, placeholder(key, scenario),
-                                           disabled=unused,
-                                           help_=f"{spec.label} {input_widgets.UNUSED_FACTOR}." if unused else None)
+                                           disabled=unused, help_=help_)
 
     for row in ROWS:
         for column, key in zip(st.columns(4), row):
