@@ -64,21 +64,15 @@ def draw(scenario) -> None:
 def views(view, scenario) -> None:
     """The open tab: a chart, the plan as a table or the chip-pair table."""
     content = view.content
-
-    def chart(name: str, key: str) -> None:
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
-
     tab, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
     with box:  # only the open tab is computed and drawn
         if tab == PAIRS:
             pairs_table(content, scenario, view.setup)
         elif tab == PLAN:
             st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
-            render.table(content.tables["plan"])
-            export.table_download(content.tables["plan"], "plan", scenario, content.page)
+            export.table(content, "plan", scenario)
         else:
-            chart(*VIEWS[tab])
+            export.chart(content, *VIEWS[tab], scenario)
     export.page_bundle(content)
 
 

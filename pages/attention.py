@@ -23,8 +23,7 @@ def draw(scenario) -> None:
     content = figures.attention_page(scenario)
 
     def chart(name: str, key: str) -> None:
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
+        export.chart(content, name, key, scenario)
 
     tab, box = render.open_tab(TABS, "att_tab")
     with box:
@@ -87,20 +86,17 @@ def validation_view(content, scenario, chart) -> None:
                 "efficiencies.")
     chart("validation-ratio", "att_parity")
     rows = content.tables["validation"]
-    render.table(rows[["kind", "table", "cell", "unit", "measured", "model_in_sample", "error_in_sample",
-                       "model_held_out", "error_held_out", "model_low", "model_high", "fitted", "assumed", "source"]],
-                 column_config={c: st.column_config.NumberColumn(format="percent")
-                                for c in ("error_in_sample", "error_held_out")}
-                 | {c: st.column_config.NumberColumn(format="%.4g") for c in ("measured", "model_in_sample",
-                                                                              "model_held_out", "model_low",
-                                                                              "model_high")})
-    export.table_download(rows, "validation", scenario, content.page)
+    export.table(content, "validation", scenario, rows[[
+        "kind", "table", "cell", "unit", "measured", "model_in_sample", "error_in_sample", "model_held_out",
+        "error_held_out", "model_low", "model_high", "fitted", "assumed", "source"]],
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in ("error_in_sample", "error_held_out")}
+        | {c: st.column_config.NumberColumn(format="%.4g")
+           for c in ("measured", "model_in_sample", "model_held_out", "model_low", "model_high")})
     st.caption("Fitted factors (data/kernels.toml; `python -m costmodel validate` prints the same and checks them), "
                "each under the ceiling public kernels reach; then the deployments' default overlap and expert "
                "balance, with their sources:")
-    render.table(content.tables["kernel-factors"], column_config={
-        c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ceiling")})
-    export.table_download(content.tables["kernel-factors"], "kernel-factors", scenario, content.page)
+    export.table(content, "kernel-factors", scenario,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ceiling")})
 
 
 sidebar.show(draw)

@@ -34,12 +34,10 @@ def draw(scenario) -> None:
             st.caption(f"Every chosen point ({labels.chosen_point(scenario.deploy)}) with every field of `python -m "
                        "costmodel decode --format json`: times in ms, memory in GB per GPU, `*_low`/`*_high` at the "
                        "ends of assumed kernel efficiencies.")
-            render.table(content.tables["points"])
-            export.table_download(content.tables["points"], "points", scenario, content.page)
+            export.table(content, "points", scenario)
         else:
             name, key = TABS[tab]
-            render.plotly(content.charts[name], key)
-            export.chart_downloads(content.charts[name], name, scenario, content.page)
+            export.chart(content, name, key, scenario)
             if name == "frontier":
                 render.folded_table("The public deployments drawn (measured; where tokens/s per user comes from)",
                                     content, "public-deployments", scenario)
