@@ -386,8 +386,8 @@ def deploy_curve(setup):
 
     batches = np.asarray(DEPLOY_BATCHES)
     plan = deploy.evaluate(setup, batches)
-    fits = np.flatnonzero(plan.fits_memory)
-    last = int(fits[-1]) + 1 if fits.size else 0
+    full = np.flatnonzero(~plan.fits_memory)
+    last = int(full[0]) if full.size else batches.size  # the line stops at the first batch that does not fit
     cut = float(batches[last]) if last < batches.size else None
     if last == 0:
         return None, None, cut

@@ -52,11 +52,12 @@ def widget(box, key: str, spec, default, placeholder: str | None = None, disable
 def unused_factor(key: str, spec, default, timing: str) -> bool:
     """Whether the efficiency factor ``spec`` (widget key ``key``) goes unused under ``timing``;
     if so, call before its widget: a link's other value is reported and dropped, the widget
-    held at ``default``."""
+    held at ``default`` (a value it held before the timing changed is replaced quietly: the
+    widget then writes the link)."""
     if timing == EFFICIENCY_TIMING or spec.name not in KERNEL_TIMED:
         return False
     given = st.query_params.get(key)
-    if given is not None:
+    if given is not None and key not in st.session_state:  # a link's value (a widget's own follows its state)
         try:
             changed = float(given) != default
         except ValueError:

@@ -91,6 +91,22 @@ def test_direct_link_slider_frontier_link_and_csv_on_a_fresh_server(browser, tmp
             finally:
                 again.close()
 
+            # a factor set under 'efficiency' timing is held at its default, quietly, when the timing goes back
+            page.get_by_text("EFFICIENCY", exact=True).click()
+            page.wait_for_function("() => window.location.search.includes('dep_timing=')", timeout=30_000)
+            page.get_by_text("Efficiency factors (fractions of peak reached)").click()
+            hbm = page.get_by_label("HBM efficiency", exact=True)
+            expect(hbm).to_be_enabled(timeout=30_000)
+            hbm.fill("0.5")
+            hbm.press("Enter")
+            page.wait_for_function("() => window.location.search.includes('dep_hbm_efficiency=0.5')", timeout=30_000)
+            page.get_by_text("KERNELS", exact=True).click()
+            expect(hbm).to_be_disabled(timeout=30_000)
+            expect(hbm).to_have_value("0.63")
+            page.wait_for_function("() => !window.location.search.includes('dep_hbm_efficiency')", timeout=30_000)
+            assert not page.get_by_text("cannot use").count(), "no warning: the user changed the timing"
+            no_errors(page)
+
             page.get_by_role("tab", name="Chosen points (table)").click()
             page.wait_for_selector("text=Table (CSV)", timeout=60_000)
             with page.expect_download(timeout=60_000) as info:
