@@ -81,9 +81,9 @@ def validation_view(content, scenario, chart) -> None:
                 "(attention-layer latency, µs), Table 8 (Step-3 with AFD, tokens/GPU/s), kernel benchmarks (FlashMLA, "
                 "DeepGEMM: TFLOPS or GB/s) and public expert-parallel deployments (DeepSeek, SGLang, Kimi K2: "
                 "tokens/GPU/s). 'Held out': the kernel efficiencies (or, for a deployment, the overlap) refitted "
-                "without the row, then the row predicted (leave one out). Rows on chips without measured kernels "
-                "(GB200) are checks, not fitted: their bars span the model at the low and high ends of the assumed "
-                "efficiencies.")
+                "without the row, then the row predicted (leave one out). Rows on chips whose kernel efficiencies are "
+                "assumed (no kernel measurements of their own) carry bars: the model at the low and high ends of the "
+                "assumed efficiencies. Rows not fitted (GB200) are checks.")
     chart("validation-ratio", "att_parity")
     rows = content.tables["validation"]
     export.table(content, "validation", scenario, rows[[
