@@ -486,10 +486,11 @@ def max_batch_in_memory(setup: DecodeSetup) -> float:
     return max(0.0, (probe.memory_capacity - weights) / per_request) if per_request > 0 else float(MAX_BATCH)
 
 
-def best_batch(setup: DecodeSetup, tpot_s: float) -> DecodePlan | None:
+def best_batch(setup: DecodeSetup, tpot_s: float, most: float | None = None) -> DecodePlan | None:
     """The largest whole batch per GPU whose TPOT meets ``tpot_s`` and whose KV fits (None if
-    not even one request does)."""
-    most = min(float(MAX_BATCH), np.floor(max_batch_in_memory(setup)))
+    not even one request does). ``most``: the batch per GPU the search goes up to (default: the
+    most whose KV fits, ``max_batch_in_memory``), when the caller knows no larger one fits."""
+    most = min(float(MAX_BATCH), np.floor(max_batch_in_memory(setup) if most is None else most))
     if most < 1:
         return None
     grid = np.unique(np.concatenate([np.arange(1.0, min(most, 512.0) + 1), np.floor(np.geomspace(512, most, 256))

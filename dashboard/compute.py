@@ -401,8 +401,9 @@ def deploy_point(setup, batch_per_gpu, tpot_s: float):
     largest batch meeting ``tpot_s`` whose KV fits (None when none does)."""
     from costmodel import deploy
 
-    if batch_per_gpu is None:
-        return deploy.best_batch(setup, tpot_s)
+    if batch_per_gpu is None:  # no batch from the curve's cut on fits: the search stops there
+        plan, _, cut = deploy_curve(setup)
+        return None if plan is None else deploy.best_batch(setup, tpot_s, cut)
     return deploy.evaluate(setup, float(batch_per_gpu)).at(0)
 
 

@@ -69,11 +69,19 @@ VIEWS = {  # chart -> (x of a plan, x axis title, what the x is in the hover)
 
 
 def _hover(line: Line, what: str) -> str:
+    """A line's hover: its name, the point's x (``what``), tokens/GPU/s, requests per GPU and
+    TPOT (from ``customdata``: a small per-point array, rounded: the hover only)."""
     return (f"<b>{line.name}</b> · {line.deployment}<br>{what}<br>%{{y:,.0f}} tokens/GPU/s<br>"
-            "%{customdata[0]:,.0f} requests per GPU · TPOT %{customdata[1]:.1f} ms<br>%{customdata[2]}<extra></extra>")
+            "%{customdata[0]:,.0f} requests per GPU · TPOT %{customdata[1]:.1f} ms<extra></extra>")
+
+
+def _batch_tpot(plan) -> list:
+    """[requests per GPU, TPOT in ms] of each point, 4 significant digits."""
+    return [[float(f"{b:.4g}"), float(f"{t * 1e3:.4g}")] for b, t in zip(np.ravel(plan.batch), np.ravel(plan.tpot_s))]
 
 
 def _custom(plan) -> list:
+    """[requests per GPU, TPOT in ms, mode and bound] of each point (the chosen points' hover)."""
     layout = np.broadcast_to(np.asarray(plan.layout, dtype=str), np.shape(plan.batch))
     mode, bound = np.asarray(plan.mode, dtype=str), np.asarray(plan.bound, dtype=str)
     return [[float(b), float(t) * 1e3, f"{m}{' ' + lay if lay else ''}; bound: {bd}"]
@@ -95,6 +103,21 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
         new = group not in shown
         shown.add(group)
         return new
+
+    bands = {}  # (panel, chip): the bands of its lines as one trace (polygons apart by gaps), under the lines
+    for line in lines:
+        if line.plan is not None and line.ends is not None:
+            low, high = line.ends
+            bx, by = bands.setdefault((deployments.index(line.deployment), line.chip_index, line.chip), ([], []))
+            bx += values(np.concatenate([x_of(low), x_of(high)[::-1], x_of(low)[:1]])) + [None]
+            by += values(np.concatenate([low.tokens_per_gpu_s, np.asarray(high.tokens_per_gpu_s)[::-1],
+                                         np.asarray(low.tokens_per_gpu_s)[:1]])) + [None]
+            top.append(float(np.max(high.tokens_per_gpu_s)))
+    for (k, j, chip), (bx, by) in bands.items():
+        data.append({"type": "scatter", "mode": "lines", "x": bx, "y": by, "fill": "toself",
+                     "fillcolor": _rgba(color(j), 0.12), "line": {"width": 0}, "hoverinfo": "skip",
+                     "name": f"{html.escape(chip)}: assumed kernels, low to high", "showlegend": False,
+                     **axis_ref(k)})
     for line in lines:
         k = deployments.index(line.deployment)
         c = color(line.chip_index)
@@ -102,22 +125,12 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
         if line.plan is None:
             continue
         x, y = x_of(line.plan), np.asarray(line.plan.tokens_per_gpu_s, dtype=float)
-        if line.ends is not None:
-            low, high = line.ends
-            bx = np.concatenate([x_of(low), x_of(high)[::-1], x_of(low)[:1]])
-            by = np.concatenate([low.tokens_per_gpu_s, np.asarray(high.tokens_per_gpu_s)[::-1],
-                                 np.asarray(low.tokens_per_gpu_s)[:1]])
-            top.append(float(np.max(by)))
-            data.append({"type": "scatter", "mode": "lines", "x": values(bx), "y": values(by), "fill": "toself",
-                         "fillcolor": _rgba(c, 0.12), "line": {"width": 0}, "hoverinfo": "skip",
-                         "name": f"{line.name}: assumed kernels, low to high", "legendgroup": group,
-                         "showlegend": False, **axis_ref(k)})
         top.append(float(np.max(y)))
         bottom.append(float(np.min(y)))
         data.append({"type": "scatter", "mode": "lines", "x": values(x), "y": values(y), "name": line.name,
                      "legendgroup": group, "showlegend": first(group),
                      "line": {"color": c, "width": 2, "dash": DASH[line.model_index % len(DASH)]},
-                     "customdata": _custom(line.plan), "hovertemplate": _hover(line, what), **axis_ref(k)})
+                     "customdata": _batch_tpot(line.plan), "hovertemplate": _hover(line, what), **axis_ref(k)})
     for k, deployment in enumerate(deployments):
         mine = [ln for ln in lines if ln.deployment == deployment and ln.plan is not None]
         walls = [ln for ln in mine if ln.cut is not None]
