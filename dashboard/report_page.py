@@ -114,5 +114,5 @@ def summary_lines(contents, scenario, afd_caption, deploy_caption="") -> list[st
     if any(c.page == "afd" for c in contents):
         lines.append(f"AFD sizing: {afd_caption}")
     if any(c.page == "deployments" for c in contents):
-        lines.append(deploy_caption)
+        lines.append(f"Deployments: {deploy_caption}")
     return lines

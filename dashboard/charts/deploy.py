@@ -179,8 +179,10 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
                       range=[np.log10(max(1.0, min(bottom) / 1.5)), np.log10(max(top) * 1.5)])
     else:
         y_axis = axis(TOKENS_AXIS, range=[0, max(top) * 1.08], tickformat="~s")
-    layout = grid_layout([PANEL.get(d, d) for d in deployments], [dict(x_axis) for _ in deployments],
-                         [dict(y_axis) for _ in deployments], gap_x=0.06)
+    # each panel's x axis names its deployment: a chart's CSV rows say which panel a line is in
+    x_axes = [{**x_axis, "title": {**x_axis["title"], "text": f"{x_axis['title']['text']} · {d}"}} for d in deployments]
+    layout = grid_layout([PANEL.get(d, d) for d in deployments], x_axes, [dict(y_axis) for _ in deployments],
+                         gap_x=0.06)
     shapes, notes = [], []
     for k, deployment in enumerate(deployments):
         suffix = "" if k == 0 else str(k + 1)
