@@ -52,7 +52,7 @@ from browser_harness import ARGS, CHROMIUM, free_port, wait_until_up  # noqa: E4
 
 # page -> URL path (overview is the default page, at the root)
 PAGES = {"overview": "/", "roofline": "/roofline", "context-sweep": "/context-sweep", "attention": "/attention",
-         "afd": "/afd", "paper": "/paper", "co-design": "/co-design"}
+         "afd": "/afd", "paper": "/paper", "co-design": "/co-design", "deployments": "/deployments"}
 SLIDER = "h800_hbm_tbps"  # widget key of the H800 HBM-bandwidth slider (also its URL parameter)
 FLOOR_SLIDER = "x"
 # The floor: a bare page with one slider and one single-trace Plotly chart it moves, drawn as the

@@ -35,7 +35,8 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData  # no
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner  # noqa: E402
 
 PAGES = {"overview": None, "roofline": "pages/roofline.py", "context-sweep": "pages/context_sweep.py",
-         "attention": "pages/attention.py", "paper": "pages/paper.py", "afd": "pages/afd.py"}
+         "attention": "pages/attention.py", "paper": "pages/paper.py", "afd": "pages/afd.py",
+         "deployments": "pages/deployments.py"}
 SLIDER = "h800_hbm_tbps"
 CONTEXT = "ctx"  # the sidebar's context input: a full rerun
 FLOOR_APP = '''

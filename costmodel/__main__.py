@@ -23,7 +23,7 @@ from .arguments import Parser
 from .afd import (KERNEL_TIMED, RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, layout_label,
                   nearest_feasible, search, search_chip_pairs)
 from .afd import notes as afd_notes, range_plans as afd_range_plans
-from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, best_batch, range_plans
+from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, as_row, best_batch, part_key
 from .deploy import evaluate as evaluate_deployment
 from .prefill import PrefillSetup, evaluate as evaluate_prefill
 from .pricing import Pricing
@@ -464,29 +464,7 @@ def _decode_row(setup: DecodeSetup, batch, tpot) -> dict:
                                         f"{tpot * 1e3:g} ms per token (or one request's KV does not fit)")
     else:
         plan = evaluate_deployment(setup, batch).at(0)
-    ks = setup.kernel_set
-    row = {"model": setup.model.slug, "chip": setup.chip.slug, "deployment": setup.deployment, "gpus": setup.gpus,
-           "batch_per_gpu": int(plan.batch), "context": int(setup.context),
-           "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "tpot_ms": float(plan.tpot_s) * 1e3,
-           "step_ms": float(plan.step_s) * 1e3, "compute_ms": float(plan.compute_s) * 1e3,
-           "comm_ms": float(plan.comm_s) * 1e3, "memory_gb_per_gpu": float(plan.memory_bytes) / 1e9,
-           "memory_capacity_gb": plan.memory_capacity / 1e9, "fits_memory": bool(plan.fits_memory),
-           "bound": str(plan.bound), "mode": str(plan.mode), "layout": str(plan.layout),
-           "tokens_per_user_s": float(plan.tokens_per_user_s), "usd_per_mtok": float(plan.usd_per_mtok),
-           "overlap": setup.overlap_value, "balance": setup.balance_value, "mtp_tokens": setup.mtp_tokens,
-           "mtp_accept": setup.mtp_accept, "kv_dtype": setup.kv_dtype, "weight_dtype": setup.weight_dtype,
-           "kernel_set": ks.label, "kernels_assumed": ks.assumed}
-    row.update({f"{p.name.split(',')[0].replace(' + ', '_').replace(' ', '_').replace('->', '2').lower()}_ms":
-                float(p.seconds) * 1e3 for p in plan.parts})
-    ends = range_plans(setup, plan.batch)
-    if ends is not None:
-        for name, end in zip(("low", "high"), ends):
-            end = end.at(0)
-            row[f"tokens_per_gpu_s_{name}"] = float(end.tokens_per_gpu_s)
-            row[f"tpot_ms_{name}"] = float(end.tpot_s) * 1e3
-    row["assumed"] = "; ".join(assumptions(setup.chip, ks))
-    row["notes"] = "; ".join(plan.notes)
-    return row
+    return as_row(plan)
 
 
 DECODE_TABLE = ("model", "chip", "deployment", "gpus", "batch_per_gpu", "context", "tokens_per_gpu_s", "tpot_ms",
@@ -527,15 +505,11 @@ def prefill_rows(args) -> list[dict]:
                    "step_ms": float(plan.step_s) * 1e3, "compute_ms": float(plan.compute_s) * 1e3,
                    "comm_ms": float(plan.comm_s) * 1e3, "bound": str(plan.bound), "mode": str(plan.mode),
                    "overlap": setup.overlap_value, "usd_per_mtok": float(plan.usd_per_mtok),
-                   **{f"{_part_key(p.name)}_ms": float(p.seconds) * 1e3 for p in plan.parts},
+                   **{f"{part_key(p.name)}_ms": float(p.seconds) * 1e3 for p in plan.parts},
                    "kernel_set": deploy.kernel_set.label, "kernels_assumed": deploy.kernel_set.assumed,
                    "assumed": "; ".join(assumptions(chip, deploy.kernel_set)), "notes": "; ".join(plan.notes)}
             rows.append(row)
     return rows
-
-
-def _part_key(name: str) -> str:
-    return name.split(",")[0].replace(" + ", "_").replace(" ", "_").replace("->", "2").lower()
 
 
 def serve_rows(args) -> list[dict]:

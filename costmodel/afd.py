@@ -122,6 +122,13 @@ def check_timing(timing: str, efficiency: Efficiency, field: str) -> None:
                                        f"'efficiency' to use it)")
 
 
+def check_mtp(tokens: int, accept: float, field: str = "mtp_accept") -> None:
+    """Refuse more accepted tokens per step than decoded (InputError naming ``field``)."""
+    if accept > tokens:
+        raise InputError(field, f"accepted tokens per step ({accept:g}) cannot exceed the tokens decoded per step "
+                                f"({tokens})")
+
+
 @dataclass(frozen=True)
 class AFDSetup:
     """Everything but the instance counts and the micro-batch. Each value is declared once
@@ -195,9 +202,7 @@ class AFDSetup:
         if self.kv_dtype is None:
             object.__setattr__(self, "kv_dtype", self.attention_dtype)
         check_timing(self.attention_timing, self.efficiency, "attention_timing")
-        if self.mtp_accept > self.mtp_tokens:
-            raise InputError("mtp_accept", f"accepted tokens per step ({self.mtp_accept:g}) cannot exceed the tokens "
-                                           f"decoded per step ({self.mtp_tokens})")
+        check_mtp(self.mtp_tokens, self.mtp_accept)
         if self.layout == "tp":
             check_tp_gpus(self.model, self.attention_gpus, "attention_gpus")
 

@@ -29,19 +29,20 @@ The MTP module's own layer runs k - 1 times per step at one token per request; t
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .afd import MEMORY_FRACTION, AFDSetup, Efficiency, check_timing, a2f_bytes_per_token, attention_weights_per_gpu, f2a_bytes_per_token
+from .afd import MEMORY_FRACTION, AFDSetup, Efficiency, check_mtp, check_timing, a2f_bytes_per_token, attention_weights_per_gpu, f2a_bytes_per_token
 from .afd import evaluate as evaluate_afd
 from .batch import expected_experts_touched
 from .chips import Chip
 from .decode import MAX_CONTEXT
 from .errors import InputError
-from .fields import choice, declared, quantity
+from .fields import Quantity, choice, declared, quantity
 from .ffn import MoEFFN
-from .kernels import KernelSet, deployment_defaults, kernel_range, kernel_set
+from .kernels import KernelSet, assumptions, deployment_defaults, kernel_range, kernel_set
 from .latency import ACTIVATION_BYTES, check_tp_gpus, layer_latency, link_bytes_per_s
 from .model import ModelSpec
 from .precision import bytes_per_element
@@ -56,6 +57,8 @@ DEPLOYMENTS = {
 TIMING = ("kernels", "efficiency")
 HEAD_DTYPE = "bf16"  # embedding and LM head: FP8 releases keep them in BF16 (DeepSeek-V3 report §3.3)
 MAX_BATCH = 1 << 16  # requests per GPU a search considers
+BATCH = Quantity("batch_per_gpu", "Requests per GPU", "requests", 1.0, "batch_per_gpu", minimum=1, maximum=MAX_BATCH,
+                 integer=True, step=1, description="Requests decoded together per GPU (tp: the group's requests / G)")
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,7 @@ class DecodeSetup:
             raise InputError("chip", f"expected a chip, got {type(self.chip).__name__}")
         for name, spec in declared(DecodeSetup).items():
             object.__setattr__(self, name, spec.check(getattr(self, name)))
-        if self.mtp_accept > self.mtp_tokens:
-            raise InputError("mtp_accept", f"accepted tokens per step ({self.mtp_accept:g}) cannot exceed the tokens "
-                                           f"decoded per step ({self.mtp_tokens})")
+        check_mtp(self.mtp_tokens, self.mtp_accept)
         if self.deployment == "tp":
             check_tp_gpus(self.model, self.gpus)
         if self.deployment == "afd" and (self.gpus % self.node_gpus or self.gpus < 2 * self.node_gpus):
@@ -506,10 +507,11 @@ def max_batch_in_memory(setup: DecodeSetup) -> float:
     return max(0.0, (probe.memory_capacity - weights) / per_request) if per_request > 0 else float(MAX_BATCH)
 
 
-def best_batch(setup: DecodeSetup, tpot_s: float) -> DecodePlan | None:
+def best_batch(setup: DecodeSetup, tpot_s: float, most: float | None = None) -> DecodePlan | None:
     """The largest whole batch per GPU whose TPOT meets ``tpot_s`` and whose KV fits (None if
-    not even one request does)."""
-    most = min(float(MAX_BATCH), np.floor(max_batch_in_memory(setup)))
+    not even one request does). ``most``: the batch per GPU the search goes up to (default: the
+    most whose KV fits, ``max_batch_in_memory``), when the caller knows no larger one fits."""
+    most = min(float(MAX_BATCH), np.floor(max_batch_in_memory(setup) if most is None else most))
     if most < 1:
         return None
     grid = np.unique(np.concatenate([np.arange(1.0, min(most, 512.0) + 1), np.floor(np.geomspace(512, most, 256))
@@ -538,3 +540,37 @@ def range_plans(setup: DecodeSetup, batch_per_gpu) -> tuple[DecodePlan, DecodePl
         return None
     low, high = (evaluate(replace(setup, kernels=ks), batch_per_gpu) for ks in ends)
     return low, high
+
+
+def as_row(plan: DecodePlan) -> dict:
+    """A scalar plan (``DecodePlan.at``) as the decode command's JSON row: the setup, the
+    figures, the timeline's parts (``<part>_ms``), ``*_low``/``*_high`` at the ends of assumed
+    kernel efficiencies (when the chip's are assumed) and the notes."""
+    setup = plan.setup
+    ks = setup.kernel_set
+    row = {"model": setup.model.slug, "chip": setup.chip.slug, "deployment": setup.deployment, "gpus": setup.gpus,
+           "batch_per_gpu": int(plan.batch), "context": int(setup.context),
+           "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "tpot_ms": float(plan.tpot_s) * 1e3,
+           "step_ms": float(plan.step_s) * 1e3, "compute_ms": float(plan.compute_s) * 1e3,
+           "comm_ms": float(plan.comm_s) * 1e3, "memory_gb_per_gpu": float(plan.memory_bytes) / 1e9,
+           "memory_capacity_gb": plan.memory_capacity / 1e9, "fits_memory": bool(plan.fits_memory),
+           "bound": str(plan.bound), "mode": str(plan.mode), "layout": str(plan.layout),
+           "tokens_per_user_s": float(plan.tokens_per_user_s), "usd_per_mtok": float(plan.usd_per_mtok),
+           "overlap": setup.overlap_value, "balance": setup.balance_value, "mtp_tokens": setup.mtp_tokens,
+           "mtp_accept": setup.mtp_accept, "kv_dtype": setup.kv_dtype, "weight_dtype": setup.weight_dtype,
+           "kernel_set": ks.label, "kernels_assumed": ks.assumed}
+    row.update({f"{part_key(p.name)}_ms": float(p.seconds) * 1e3 for p in plan.parts})
+    ends = range_plans(setup, plan.batch)
+    if ends is not None:
+        for name, end in zip(("low", "high"), ends):
+            end = end.at(0)
+            row[f"tokens_per_gpu_s_{name}"] = float(end.tokens_per_gpu_s)
+            row[f"tpot_ms_{name}"] = float(end.tpot_s) * 1e3
+    row["assumed"] = "; ".join(assumptions(setup.chip, ks))
+    row["notes"] = "; ".join(plan.notes)
+    return row
+
+
+def part_key(name: str) -> str:
+    """A timeline part's name as a JSON key: 'dispatch + combine' -> 'dispatch_combine'."""
+    return re.sub(r"[^a-z0-9]+", "_", name.split(",")[0].replace("->", "2").lower()).strip("_")

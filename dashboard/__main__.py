@@ -96,8 +96,8 @@ def parser():
                    help="folder to write into: new, empty or an earlier bundle (replaced whole); written whole or not at all")
     p.add_argument("--force", action="store_true", help="replace --out even when it holds other files")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
-                   help="overview, roofline, context-sweep, attention, afd, paper, co-design (default: all; commas "
-                        "allowed)")
+                   help="overview, roofline, context-sweep, attention, afd, deployments, paper, co-design (default: "
+                        "all; commas allowed)")
     p.add_argument("--formats", metavar="LIST",
                    help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     return top

@@ -13,19 +13,19 @@ from costmodel import afd
 from costmodel.errors import InputError
 from costmodel.fields import Choice
 
-from . import compute, labels, url
+from . import compute, input_widgets, labels, url
 from .scenario import AFD_OBJECTIVES, AFD_RATIO, AFD_RECORDS, AFD_SPECS, AFDInputs, Scenario
 
-URL = "query-params"
+URL = input_widgets.URL
 PREFIX = "afd_"
 OBJECTIVES = {"tokens_per_gpu_s": "max tokens/GPU/s", "usd_per_mtok": "min USD per 1M tokens"}
-NONE_OPTION = "default"  # a Choice's None (e.g. KV precision: as the attention precision) in a widget and the URL
+NONE_OPTION = input_widgets.NONE_OPTION
 # Where each input sits on the page: rows of four columns (a tuple shares its column); the
-# efficiency factors are folded in an expander. What each widget is comes from its declaration.
+# timing, the efficiency factors and the usable memory are folded in an expander. What each widget is comes from its declaration.
 ROWS = (("model", "attention_chip", "ffn_chip", "context"),
         ("tpot_ms", "stages", "micro_batches", ("attention_gpus", "ffn_gpus")),
         ("attention_dtype", "kv_dtype", "layout", "ffn_parallel"),
-        (("attention_net_gbps", "ffn_net_gbps"),))
+        (("attention_net_gbps", "ffn_net_gbps"), ("mtp_tokens", "mtp_accept"), "overlap"))
 FOLDED = ("attention_timing", "hbm_efficiency", "lowbit_kv_efficiency", "flops_efficiency", "network_efficiency",
           "memory_fraction")
 RATIO_KEYS = tuple(PREFIX + key for key in AFD_RATIO)
@@ -37,8 +37,9 @@ RECORD_LABELS = {"model": ("Model", "The model to deploy."),
                  "ffn_chip": ("FFN chip", "Holds the MoE experts (TP/EP).")}
 
 
-def _widget(box, key: str, scenario: Scenario):
-    """The widget of input ``key`` in ``box``, from its declaration; returns its value."""
+def _widget(box, key: str, scenario: Scenario, timing: str | None = None):
+    """The widget of input ``key`` in ``box``, from its declaration; returns its value.
+    ``timing``: the attention timing chosen, for the efficiency factors it may leave unused."""
     default = getattr(AFDInputs(), key)
     if key in AFD_RECORDS:
         label, text = RECORD_LABELS[key]
@@ -49,29 +50,16 @@ def _widget(box, key: str, scenario: Scenario):
         return box.selectbox(label, options, index=options.index(default), key=PREFIX + key, bind=URL, help=text,
                              format_func=show)
     spec = AFD_SPECS[key]
-    help_ = spec.description + "." if spec.description else None
-    if isinstance(spec, Choice):
-        options = [NONE_OPTION if o is None else o for o in spec.options]
-        show = lambda o: o if o == NONE_OPTION else str(o).upper()  # noqa: E731
-        url.choice(PREFIX + key, map(show, options), show=show)
-        if len(options) <= 3:
-            value = box.radio(spec.label, options, index=options.index(NONE_OPTION if default is None else default),
-                              horizontal=True, key=PREFIX + key, bind=URL, format_func=show, help=help_)
-        else:
-            value = box.selectbox(spec.label, options, index=options.index(NONE_OPTION if default is None else default),
-                                  key=PREFIX + key, bind=URL, format_func=show, help=help_)
-        return None if value == NONE_OPTION else value
-    number = int if spec.integer else float
-    low = spec.minimum if spec.minimum is not None else spec.step
-    url.number(PREFIX + key, low, spec.maximum, spec.integer, spec.label)
+    unused = timing is not None and input_widgets.unused_factor(PREFIX + key, spec, default, timing)
     placeholder = f"sidebar: {scenario.context:,}" if key == "context" else "each chip's own" if default is None else None
-    if key == "context":
-        help_ = (f"{help_} This page's own; empty: the sidebar's ({scenario.context:,} tokens), which the other "
-                 "pages use.")
-    return box.number_input(spec.title, min_value=number(low), max_value=number(spec.maximum),
-                            value=None if default is None else number(default), step=number(spec.step),
-                            key=PREFIX + key, bind=URL, placeholder=placeholder, help=help_,
-                            format=None if spec.integer else labels.NUMBER_FORMAT)
+    if unused:
+        help_ = f"{spec.label} {input_widgets.UNUSED_FACTOR}."
+    elif key == "context":
+        help_ = (f"{spec.description}. This page's own; empty: the sidebar's ({scenario.context:,} tokens), which the "
+                 "other pages use.")
+    else:
+        help_ = None
+    return input_widgets.widget(box, PREFIX + key, spec, default, placeholder, disabled=unused, help_=help_)
 
 
 LOAD_KEY = "_afd_load"  # AFD inputs of a loaded scenario, put into the widgets when the page next draws
@@ -114,12 +102,13 @@ def deployment(scenario: Scenario) -> AFDInputs:
             boxes = column.columns(len(keys)) if len(keys) > 1 else (column,)
             for box, key in zip(boxes, keys):
                 values[key] = _widget(box, key, scenario)
-    with st.expander("Attention timing, efficiency factors (fractions of peak reached) and usable memory"):
+    with st.expander("Timing, efficiency factors (fractions of peak reached) and usable memory"):
         for box, key in zip(st.columns(len(FOLDED)), FOLDED):
-            values[key] = _widget(box, key, scenario)
-        st.caption("Attention timing 'kernels' (the default) uses the attention chip's kernel efficiencies, fitted to "
-                   "the paper's Tables 8 and 9 (data/kernels.toml); 'efficiency' times attention with the factors "
-                   "here instead. The FFN and the network always use the factors (README, 'AFD sizing').")
+            values[key] = _widget(box, key, scenario, values.get("attention_timing"))
+        st.caption("Timing 'kernels' (the default) uses each chip's kernel efficiencies, fitted to the paper's Tables "
+                   "8 and 9 and public kernel benchmarks (data/kernels.toml; assumed for chips without "
+                   "measurements): attention on the attention chip, the FFN's GEMMs on the FFN chip. "
+                   + input_widgets.unused_note("timing"))
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     url.choice(PREFIX + "objective", OBJECTIVES.values(), show=OBJECTIVES.get)
     url.boolean(PREFIX + "chip_pairs")

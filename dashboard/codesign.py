@@ -2,11 +2,12 @@
 ridge, what a chip wants from a model, and what a model wants from a chip.
 
 - Page inputs (``CodesignInputs`` in ``dashboard.codesign_inputs``, each field declared once:
-  label, range, URL key; carried by the Scenario as ``codesign``): the base
-  model, the attention family of the plane (MFA, GQA, MLA), the plane's fixed dimension (head
-  dim; MLA: RoPE dim), KV precision, tokens per decode step (MTP), the chip the chip and model
-  views look at, and the price of the iso-cost view. Context, chips, KV and weight precision of
-  the "model" views come from the sidebar's Scenario.
+  label, range, URL key; carried by the Scenario as ``codesign``): the base model, the
+  attention family of the plane (MFA, GQA, MLA), the plane's fixed dimension (head dim; MLA:
+  RoPE dim), KV precision, tokens per decode step (MTP) and the tokens accepted of them
+  (default: the published acceptance), the chip the chip and model views look at, and the
+  price of the iso-cost view. Context, chips, KV and weight precision of the "model" views
+  come from the sidebar's Scenario.
 - Compute: ``costmodel.design_space.design_grid`` over the whole space of the base (x, y, the
   fixed dimension's options, KV bits 16/8/4, 1-4 tokens per step) for the selected chips in one
   vectorized call, memoized (lru_cache) on frozen inputs; a plane is a slice of it, so the
@@ -30,8 +31,8 @@ import pandas as pd
 from costmodel import __version__, cost_grid, escape
 from costmodel.chips import Chip, editable_specs
 from costmodel.cost import SECONDS_PER_HOUR, TOKENS_PER_UNIT, attention_usd
-from costmodel.design_space import (FAMILIES, FAMILY_LABELS, DesignGrid, base_design, design_grid, design_model,
-                                    equivalent, family_of, own_family)
+from costmodel.design_space import (FAMILIES, FAMILY_LABELS, MTP_ACCEPTED, DesignGrid, base_design, design_grid,
+                                    design_model, equivalent, family_of, own_family)
 from costmodel.errors import InputError
 from costmodel.fields import declared
 from costmodel.model import ModelSpec
@@ -75,9 +76,10 @@ PERTURBATIONS = (-50, -10, 10, 50)  # % change of each chip spec in the tornado
 PARTS = ("attention", "FFN", "AFD")
 OBJECTIVE = "usd_per_mtok"  # the AFD search ranks plans by cost here
 ASSUMPTIONS = (
-    "Multi-token prediction: the T tokens of a decode step attend to the same cache, read once for all of them, "
-    "and every predicted token is accepted; per decoded token the KV bytes read fall by T, the FLOPs stay: "
-    "intensity x T. KV precision is storage only (low-bit storage, high-bit compute): FLOPs are priced in the "
+    "Multi-token prediction: the T tokens of a decode step attend to the same cache, read once for all of them, and "
+    "a of them are accepted (the published acceptance for T unless set); per decoded token the KV bytes read are "
+    "1/a of a step's, the FLOPs T/a of one token's (intensity x T), and the MTP layer drafts T - 1 tokens at its own "
+    "cost. KV precision is storage only (low-bit storage, high-bit compute): FLOPs are priced in the "
     "chip's compute format for the weights. Context one GPU holds: HBM minus the attention projections, embedding "
     "and LM head at the weight precision (one GPU of an AFD attention instance, dp layout; FFN weights on the FFN "
     "instances; no activation reserve), over the KV bytes cached per context token.")
@@ -106,13 +108,16 @@ def own_dim(base: ModelSpec, family: str) -> int:
 
 
 @cache
-def full_grid(base: ModelSpec, family: str, chips: tuple, context: int, weight_dtype: str, dim: int) -> DesignGrid:
+def full_grid(base: ModelSpec, family: str, chips: tuple, context: int, weight_dtype: str, dim: int,
+              mtp_accept: float | None = None) -> DesignGrid:
     """The whole design space of ``base`` in ``family`` (x, y, fixed dimension, KV bits,
-    tokens per step) on ``chips``: one vectorized call."""
+    tokens per step) on ``chips``, ``mtp_accept`` tokens accepted per step (None: the published
+    acceptance): one vectorized call."""
     (x, _, _), (y, _, _), (t, _, _) = PLANES[family]
     xs, ys, ts = axes_of(base, family, dim)
     return design_grid(base, chips, context, family, {x: xs, y: ys, t: ts, "kv_bits": KV_BITS,
-                                                       "tokens_per_step": TOKENS_PER_STEP}, weight_dtype)
+                                                       "tokens_per_step": TOKENS_PER_STEP}, weight_dtype,
+                       mtp_accept=mtp_accept)
 
 
 def valid_designs(grid: DesignGrid) -> np.ndarray:
@@ -167,12 +172,20 @@ class Resolved:
     dim: int
     kv_bits: int
     tokens_per_step: int
+    mtp_accept: float | None  # accepted tokens per step (None: the published acceptance)
     chips: tuple  # the sidebar's chips (with slider changes): the plane's panels
     chip: Chip  # the chip of the chip and model views
     price: float  # of the iso-cost view
     context: int
     weight_dtype: str
     kv_dtype: str | None  # the sidebar's, for the model views
+
+    @property
+    def accepted(self) -> float:
+        """Tokens accepted per step at the plane's tokens per step (as ``design_grid`` takes them)."""
+        if self.mtp_accept is None:
+            return MTP_ACCEPTED.get(self.tokens_per_step, float(self.tokens_per_step))
+        return min(self.mtp_accept, float(self.tokens_per_step))
 
 
 def resolve(scenario: Scenario, inputs: CodesignInputs) -> Resolved:
@@ -187,15 +200,16 @@ def resolve(scenario: Scenario, inputs: CodesignInputs) -> Resolved:
         raise InputError("co-design chip", f"unknown chip {chip_slug!r}")
     chip = scenario.chip_spec(chip_slug)
     price = inputs.price_usd_per_hour or chip.price_usd_per_hour
-    return Resolved(base, family, int(dim), inputs.kv_bits, inputs.tokens_per_step, scenario.chip_specs(), chip,
+    return Resolved(base, family, int(dim), inputs.kv_bits, inputs.tokens_per_step, inputs.mtp_accept,
+                    scenario.chip_specs(), chip,
                     float(price), scenario.context, scenario.weight_dtype, scenario.kv_dtype)
 
 
 def _what(r: Resolved) -> str:
     name = PARAM_LABELS[PLANES[r.family][2][0]]
     return (f"{escape.plotly(r.base.name)} body, {FAMILY_LABELS[r.family]} with {name} {r.dim}, {r.kv_bits}-bit KV, "
-            f"{r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per step, "
-            f"{labels.tokens(r.context)} context")
+            f"{r.tokens_per_step} token{'s' if r.tokens_per_step > 1 else ''} per step"
+            + (f" ({r.accepted:g} accepted)" if r.tokens_per_step > 1 else "") + f", {labels.tokens(r.context)} context")
 
 
 # --- the plane ------------------------------------------------------------------------------------
@@ -248,7 +262,7 @@ def markers(scenario: Scenario, r: Resolved) -> list[dict]:
 
 @cache
 def _plane(scenario: Scenario, r: Resolved) -> charts.Plane:
-    grid = full_grid(r.base, r.family, r.chips, r.context, r.weight_dtype, r.dim)
+    grid = full_grid(r.base, r.family, r.chips, r.context, r.weight_dtype, r.dim, r.mtp_accept)
     index = _slice(r)
     (x, xt, _), (y, yt, _), _ = PLANES[r.family]
     xs, ys, _ = axes_of(r.base, r.family, r.dim)
@@ -273,9 +287,10 @@ WHAT_IFS = (("8-bit KV", 8, 1), ("4-bit KV", 4, 1), ("8-bit KV, 2 tokens per ste
 
 
 @cache
-def _reference_grid(model: ModelSpec, chips: tuple, context: int, weight_dtype: str) -> DesignGrid:
+def _reference_grid(model: ModelSpec, chips: tuple, context: int, weight_dtype: str,
+                    mtp_accept: float | None) -> DesignGrid:
     return design_grid(model, chips, context, None, {"kv_bits": KV_BITS, "tokens_per_step": TOKENS_PER_STEP},
-                       weight_dtype)
+                       weight_dtype, mtp_accept=mtp_accept)
 
 
 def references(scenario: Scenario, r: Resolved) -> list[dict]:
@@ -284,7 +299,7 @@ def references(scenario: Scenario, r: Resolved) -> list[dict]:
     sweet spot holds it now."""
     rows = []
     for model, is_base in reference_models(scenario, r.base):
-        grid = _reference_grid(model, r.chips, r.context, r.weight_dtype)
+        grid = _reference_grid(model, r.chips, r.context, r.weight_dtype, r.mtp_accept)
         at = lambda bits, t: (KV_BITS.index(bits), TOKENS_PER_STEP.index(t))  # noqa: E731
         now = at(r.kv_bits, r.tokens_per_step)
         group = next(g for g in model.attention_groups if family_of(g.attention) is not None)
@@ -322,7 +337,7 @@ def _design_columns(grid: DesignGrid, mask: np.ndarray) -> dict:
 @cache
 def chip_wants(r: Resolved) -> pd.DataFrame:
     """Designs of the grid inside ``r.chip``'s sweet spot, cheapest first."""
-    grid = full_grid(r.base, r.family, (r.chip,), r.context, r.weight_dtype, r.dim)
+    grid = full_grid(r.base, r.family, (r.chip,), r.context, r.weight_dtype, r.dim, r.mtp_accept)
     mask = valid_designs(grid) & grid.sweet_spot[..., 0]
     order = np.argsort(grid.total_usd_per_mtok[..., 0][mask], kind="stable")
     cols = _design_columns(grid, mask)
@@ -342,7 +357,7 @@ def design_table(r: Resolved) -> pd.DataFrame:
     at every KV precision and tokens per step, with its per-token figures and, per selected
     chip, the cost, whether it is in the sweet spot and the context one GPU holds. (Other
     dimensions: choose them above; every dimension would quintuple the report's table.)"""
-    grid = full_grid(r.base, r.family, r.chips, r.context, r.weight_dtype, r.dim)
+    grid = full_grid(r.base, r.family, r.chips, r.context, r.weight_dtype, r.dim, r.mtp_accept)
     third = np.zeros(grid.shape, dtype=bool)
     third[:, :, axes_of(r.base, r.family, r.dim)[2].index(r.dim)] = True
     mask = valid_designs(grid) & third
@@ -593,7 +608,7 @@ def widget_state(inputs: CodesignInputs, scenario: Scenario) -> dict:
     family = inputs.family or own_family(model)
     return {KEYS["base"]: inputs.base, KEYS["family"]: family, **_own_dims(model),
             KEYS[PLANES[family][2][0]]: inputs.dim or own_dim(model, family), KEYS["kv_bits"]: inputs.kv_bits,
-            KEYS["tokens_per_step"]: inputs.tokens_per_step, KEYS["chip"]: inputs.chip or scenario.chips[0],
+            KEYS["tokens_per_step"]: inputs.tokens_per_step, KEYS["mtp_accept"]: inputs.mtp_accept, KEYS["chip"]: inputs.chip or scenario.chips[0],
             KEYS["price_usd_per_hour"]: inputs.price_usd_per_hour}
 
 
@@ -669,15 +684,22 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     url.number(KEYS["tokens_per_step"], spec.minimum, spec.maximum, True, spec.label)
     mtp = row2[1].slider(spec.title, int(spec.minimum), int(spec.maximum), step=1, key=KEYS["tokens_per_step"],
                          bind=URL, help=spec.description + ".")
+    spec = SPECS["mtp_accept"]
+    url.number(KEYS["mtp_accept"], spec.minimum, spec.maximum, False, spec.label)
+    accept = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
+                                  step=float(spec.step), key=KEYS["mtp_accept"], bind=URL, disabled=mtp == 1,
+                                  placeholder=f"published: {MTP_ACCEPTED.get(int(mtp), float(mtp)):g}",
+                                  help=spec.description + ". Capped at the tokens per step.")
     spec = SPECS["price_usd_per_hour"]
     url.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
-    price = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
+    price = row2[3].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
                                  step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL,
                                  placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".",
                                  format=labels.NUMBER_FORMAT)
     return CodesignInputs(base=base, family=None if family == own else family,
                           dim=None if dim == own_dim(model, family) else int(dim), kv_bits=int(kv_bits),
-                          tokens_per_step=int(mtp), chip=chip, price_usd_per_hour=price)
+                          tokens_per_step=int(mtp), mtp_accept=None if mtp == 1 else accept, chip=chip,
+                          price_usd_per_hour=price)
 
 
 SAVED = "_codesign_saved"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from costmodel.design_space import FAMILIES
+from costmodel.design_space import FAMILIES, MTP_ACCEPTED
 from costmodel.errors import InputError
 from costmodel.fields import Choice, choice, declared, from_object, quantity
 
@@ -15,7 +15,7 @@ LOAD_KEY = "_codesign_load"  # inputs of a loaded scenario, put into the widgets
 PREFIX = "cod_"
 KEYS = {name: PREFIX + key for name, key in (("base", "base"), ("family", "family"), ("head_dim", "hd"),
                                              ("qk_rope_dim", "rope"), ("kv_bits", "kv"), ("tokens_per_step", "mtp"),
-                                             ("chip", "chip"), ("price_usd_per_hour", "price"), ("tab", "tab"))}
+                                             ("mtp_accept", "accept"), ("chip", "chip"), ("price_usd_per_hour", "price"), ("tab", "tab"))}
 URL_KEYS = tuple(KEYS.values())  # the page's bound inputs (widget key = URL parameter)
 
 
@@ -24,7 +24,8 @@ class CodesignInputs:
     """The page's own inputs, each declared once (label, range, URL key ``cod_`` + key):
     ``base`` model slug; ``family`` of the plane (None: the base's own); ``dim``: the plane's
     fixed dimension, head dim (MFA/GQA) or RoPE dim (MLA) (None: the base's own); ``kv_bits``;
-    ``tokens_per_step``; ``chip`` the chip and model views look at (None: the sidebar's first);
+    ``tokens_per_step``; ``mtp_accept`` accepted tokens per step (None: the published acceptance
+    for the tokens per step; a number: that, capped at the tokens per step); ``chip`` the chip and model views look at (None: the sidebar's first);
     ``price_usd_per_hour`` of the iso-cost view (None: that chip's own)."""
 
     base: str = "step-3"
@@ -38,7 +39,12 @@ class CodesignInputs:
     tokens_per_step: int = quantity("Tokens per decode step (MTP)", "", 1.0, "mtp", default=1, minimum=1,
                                     maximum=max(TOKENS_PER_STEP), integer=True, step=1,
                                     description="Multi-token prediction: query tokens that share one read of the "
-                                                "KV cache per step (all assumed accepted)")
+                                                "KV cache per step (1 + the MTP layer's drafts)")
+    mtp_accept: float | None = quantity(
+        "Accepted tokens per step", "", 1.0, "accept", required=False, minimum=1, maximum=max(TOKENS_PER_STEP),
+        step=0.05, description="Mean tokens emitted per step, at most the tokens per step; empty: the published "
+                               "acceptance (" + ", ".join(f"{a:g} of {t}" for t, a in MTP_ACCEPTED.items() if t > 1)
+                               + " tokens, TensorRT-LLM's DeepSeek-R1 MTP)")
     chip: str | None = None
     price_usd_per_hour: float | None = quantity("Price for the iso-cost view", "USD/hour", 1.0, "price",
                                                 required=False, minimum=0.01, maximum=1000, step=0.1,

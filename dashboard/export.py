@@ -54,6 +54,19 @@ def chart_downloads(spec: dict, name: str, scenario: Scenario, page: str = "char
             st.caption(report.INSTALL_HINT)
 
 
+def chart(content: figures.PageContent, name: str, key: str, scenario: Scenario) -> None:
+    """Chart ``name`` of a page's content (widget key ``key``) with its download menu under it."""
+    render.plotly(content.charts[name], key)
+    chart_downloads(content.charts[name], name, scenario, content.page)
+
+
+def table(content: figures.PageContent, name: str, scenario: Scenario, shown=None, **kwargs) -> None:
+    """Table ``name`` of a page's content (``shown``: the rows or columns drawn, default all; the
+    CSV holds the whole table) with its CSV button; ``kwargs`` go to ``render.table``."""
+    render.table(content.tables[name] if shown is None else shown, **kwargs)
+    table_download(content.tables[name], name, scenario, content.page)
+
+
 def popover_key(page: str, name: str) -> str:
     """Widget key of a chart's download popover (its state: open or not)."""
     return f"pop_{page}_{name}"

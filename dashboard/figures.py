@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow.compute as pc
 
-from costmodel.afd import MAX_LAYOUT, binding_constraint
+from costmodel.afd import MAX_LAYOUT, binding_constraint, notes as afd_notes
+from costmodel.deploy import DEPLOYMENTS
+from costmodel.errors import InputError
+from costmodel.latency import link_bytes_per_s
 from costmodel.kernels import chip_kernel_rows
 from costmodel.paper import PAPER_MODELS
 
 from . import codesign, compute, labels, variants
 from .charts import afd as afd_charts
+from .charts import deploy as deploy_charts
 from .charts import attention, latency, overview, paper, roofline, sweep
 from .scenario import Scenario
 
@@ -128,7 +132,7 @@ def attention_page(scenario: Scenario) -> PageContent:
         "what-ifs": lambda: attention.what_ifs(what_ifs, chips, scenario.weight_dtype, scenario.context),
         "table9": lambda: latency.table9(compute.table9_rows()),
         "latency-vs-context": lambda: latency.latency_vs_context(curves(), chips, log_x),
-        "validation-parity": lambda: latency.parity(compute.validation_rows()),
+        "validation-ratio": lambda: latency.parity(compute.validation_rows(), compute.KIND_TARGETS),
     }), Lazy({"swapped-attention": lambda: pd.DataFrame([variants.describe(m) for m in swaps]),
               "what-ifs": lambda: pd.DataFrame(what_ifs),
               "table9": lambda: pd.DataFrame(compute.table9_rows()),
@@ -164,8 +168,19 @@ def paper_counts(cells) -> tuple[int, int, int]:
     return cells.num_rows, pc.sum(cells["match"]).as_py() or 0, pc.sum(cells["still matches"]).as_py() or 0
 
 
-def _afd_row(label: str, plan, binding: str) -> dict:
-    """One plan as a table row, units in the column names."""
+def span(values, fmt: str) -> str:
+    """'a–b' of two numbers, smaller first, each formatted with ``fmt`` ('{:,.0f}')."""
+    low, high = sorted(float(v) for v in values)
+    return f"{fmt.format(low)}–{fmt.format(high)}"
+
+
+def _afd_row(label: str, plan, binding: str, ends=None) -> dict:
+    """One plan as a table row, units in the column names; ``ends``: its (low, high) plans at
+    the ends of assumed kernel efficiencies (None: measured, no range)."""
+    def at_ends(attr, scale=1.0):
+        return (None, None) if ends is None else tuple(float(getattr(e, attr)) * scale for e in ends)
+
+    tpot, tokens = at_ends("tpot_s", 1e3), at_ends("tokens_per_gpu_s")
     return {
         "plan": label, "layout": plan.layout, "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
         "total batch": int(plan.total_batch), "TPOT (ms)": float(plan.tpot_s) * 1e3,
@@ -177,6 +192,8 @@ def _afd_row(label: str, plan, binding: str) -> dict:
         "FFN GPU memory (GB)": float(plan.ffn_memory_bytes) / 1e9,
         "max context per attention GPU (tokens)": float(plan.attention_max_context_tokens_per_gpu),
         "meets the target": bool(plan.feasible), "binding constraint": binding,
+        "TPOT at low kernel efficiency (ms)": tpot[0], "TPOT at high kernel efficiency (ms)": tpot[1],
+        "tokens/GPU/s at low kernel efficiency": tokens[0], "tokens/GPU/s at high kernel efficiency": tokens[1],
     }
 
 
@@ -195,8 +212,10 @@ def afd_pairs_table(plans) -> pd.DataFrame:
 class AFDView:
     """The AFD page as computed from a Scenario: the setup, the search's optimum (None: nothing
     feasible), the A:F choice (x, y, micro-batch: the scenario's, else the optimum's), its plan,
-    binding constraint and nearest feasible alternative (None when it meets the target), and
-    the exportable content."""
+    binding constraint and nearest feasible alternative (None when it meets the target), the
+    plan at the ends of assumed kernel efficiencies (``ranges``: (low, high), None when both
+    chips' kernels were measured), what the plan assumes (``notes``), and the exportable
+    content."""
 
     setup: object
     optimum: object
@@ -205,6 +224,8 @@ class AFDView:
     binding: str
     nearest: str | None
     content: PageContent
+    ranges: tuple | None = None
+    notes: tuple = ()
 
 
 def afd_view(scenario: Scenario) -> AFDView:
@@ -218,18 +239,25 @@ def afd_view(scenario: Scenario) -> AFDView:
     else:
         plan = compute.afd_plan(setup, x, y, mb)
         binding, nearest = compute.afd_explain(setup, x, y, mb)
-    rows = [_afd_row("chosen", plan, binding)]
+    ranges = compute.afd_range(setup, x, y, mb)
+    notes = afd_notes(setup)
+    rows = [_afd_row("chosen", plan, binding, ranges)]
     lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
              f"{plan.layout} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
              + ("meets the target" if nearest is None else "misses the target")
              + f": TPOT {float(plan.tpot_s) * 1e3:.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                f"{_usd(float(plan.usd_per_mtok))} per 1M tokens; binding constraint: {binding}"]
+    if ranges is not None:
+        lines.append(f"On assumed kernel efficiencies: TPOT {span((r.tpot_s * 1e3 for r in ranges), '{:.1f}')} ms, "
+                     f"{span((r.tokens_per_gpu_s for r in ranges), '{:,.0f}')} tokens/GPU/s")
+    lines += [note[0].upper() + note[1:] for note in notes]
     if nearest is not None:
         lines.append(nearest[0].upper() + nearest[1:])
     if optimum is None:
         lines.append(f"No ratio up to {MAX_LAYOUT} meets the target")
     else:
-        rows.append(_afd_row("optimum", optimum, binding_constraint(optimum)))
+        rows.append(_afd_row("optimum", optimum, binding_constraint(optimum),
+                             compute.afd_range(setup, *compute.afd_optimum_ratio(optimum))))
         lines.append(f"Optimum: {optimum.layout} with micro-batch {int(optimum.micro_batch):,}, "
                      f"{float(optimum.tokens_per_gpu_s):,.0f} tokens/GPU/s")
     charts = Lazy({
@@ -250,11 +278,101 @@ def afd_view(scenario: Scenario) -> AFDView:
                          f"{int(top.micro_batch):,}: {float(top.sla_tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                          f"{_usd(float(top.sla_usd_per_mtok))} per 1M tokens at the SLA")
     content = PageContent("afd", "AFD sizing", charts, Lazy(tables), lines)
-    return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content)
+    return AFDView(setup, optimum, (x, y, mb), plan, binding, nearest, content, ranges, notes)
 
 
 def afd_page(scenario: Scenario) -> PageContent:
     return afd_view(scenario).content
+
+
+@dataclass
+class DeployView:
+    """The Deployments page as computed from a Scenario: one line per (deployment, model, chip)
+    (``deploy_charts.Line``), what was left out and why ({deployment: {reason: [model on chip]}}),
+    what the figures assume (``notes``), and the exportable content."""
+
+    lines: list
+    left_out: dict
+    notes: tuple
+    content: PageContent
+
+
+def deployments_view(scenario: Scenario) -> DeployView:
+    d = scenario.deploy
+    lines, setups, left_out, notes, assumed = [], [], {}, [], []
+    for deployment in DEPLOYMENTS:
+        for i, model in enumerate(scenario.model_specs()):
+            for j, chip in enumerate(scenario.chip_specs()):
+                try:
+                    setup = scenario.deploy_setup(model, chip, deployment)
+                    plan, ends, cut = compute.deploy_curve(setup)
+                    point = compute.deploy_point(setup, d.batch_per_gpu, d.tpot_ms / 1e3)
+                except InputError as err:  # this deployment cannot run this model on these GPUs
+                    reasons = left_out.setdefault(deployment, {})
+                    reasons.setdefault(f"{err.field}: {err.message}", []).append(
+                        f"{model.name} on {labels.chip_label(chip)}")
+                    continue
+                if plan is None:  # the weights leave no room for one request's KV
+                    reasons = left_out.setdefault(deployment, {})
+                    reasons.setdefault("memory: the weights leave no room for one request's KV cache", []).append(
+                        f"{model.name} on {labels.chip_label(chip)}")
+                setups.append(setup)
+                lines.append(deploy_charts.Line(deployment, model.name, labels.chip_label(chip), j, i, plan, ends, cut,
+                                                point))
+                if ends is not None:
+                    assumed.append(labels.chip_label(chip))
+                link = link_bytes_per_s(chip)[1]
+                if link and min(setup.gpus, setup.node_gpus) > 1:
+                    notes.append(link)
+    if assumed:
+        notes.insert(0, f"kernel efficiencies assumed (no measurements) for {', '.join(dict.fromkeys(assumed))}: their "
+                        "lines carry a shaded range, the model at the low and high ends of the assumed efficiencies")
+    notes = tuple(dict.fromkeys(notes))
+    deployments = tuple(DEPLOYMENTS)
+    empty = {dep: "; ".join(reasons) for dep, reasons in left_out.items()
+             if not any(ln.deployment == dep and ln.plan is not None for ln in lines)}  # said in the empty panels
+    setup_words = labels.deploy_setup(d, scenario.context)
+    headlines = []
+    for deployment in deployments:
+        chosen = [ln for ln in lines if ln.deployment == deployment and ln.point is not None]
+        mine = [ln for ln in lines if ln.deployment == deployment]
+        if chosen:
+            best = max(chosen, key=lambda ln: float(ln.point.tokens_per_gpu_s))
+            headlines.append(
+                f"{deployment} over {setup_words}: {len(chosen)} of {len(mine)} (model, chip) have a chosen point "
+                f"({labels.chosen_point(scenario.deploy)}); best {best.model} on {best.chip}: "
+                f"{float(best.point.tokens_per_gpu_s):,.0f} tokens/GPU/s at {int(best.point.batch):,} requests per GPU, "
+                f"TPOT {float(best.point.tpot_s) * 1e3:.1f} ms, bound: {best.point.bound}")
+        elif deployment not in empty:
+            headlines.append(f"{deployment}: no (model, chip) meets {d.tpot_ms:g} ms TPOT with its KV in memory")
+    headlines += [f"Left out, {dep}: {reason} ({', '.join(who)})" for dep, reasons in left_out.items()
+                  for reason, who in reasons.items()]
+    headlines += [n[0].upper() + n[1:] for n in notes]
+    public = compute.public_deployments()
+    title = f"{{}}<br><sup>{setup_words}; ★ the chosen point ({labels.chosen_point(scenario.deploy)})</sup>"
+    charts = Lazy({
+        "vs-batch": lambda: deploy_charts.throughput(
+            lines, deployments, "batch", empty, title.format("Tokens per GPU per second vs requests per GPU")),
+        "vs-tpot": lambda: deploy_charts.throughput(
+            lines, deployments, "tpot", empty, title.format("Tokens per GPU per second vs TPOT"), target_ms=d.tpot_ms),
+        "frontier": lambda: deploy_charts.throughput(
+            lines, deployments, "frontier", empty,
+            title.format("Throughput vs interactivity: tokens/s per GPU vs tokens/s per user (◆ public ep "
+                         "deployments, measured, each at its own setup)"), public=public),
+        "timeline": lambda: deploy_charts.timeline(
+            lines, d.deployment, f"Step timeline at the chosen points: {d.deployment} over {setup_words}<br><sup>"
+                                 f"each part summed over the step's layers, before overlap; ◆ the step as run</sup>"),
+    })
+    tables = Lazy({"points": lambda: pd.DataFrame([compute.deploy_row(setup, d.batch_per_gpu, d.tpot_ms / 1e3)
+                                                   for setup in setups if compute.deploy_point(
+                                                       setup, d.batch_per_gpu, d.tpot_ms / 1e3) is not None]),
+                   "public-deployments": lambda: pd.DataFrame(list(public))})
+    content = PageContent("deployments", "Deployments", charts, tables, headlines)
+    return DeployView(lines, left_out, notes, content)
+
+
+def deployments_page(scenario: Scenario) -> PageContent:
+    return deployments_view(scenario).content
 
 
 # page slug (as in the URL) -> builder. A new page joins the report by adding its builder here.
@@ -264,6 +382,7 @@ PAGES = {
     "context-sweep": sweep_page,
     "attention": attention_page,
     "afd": afd_page,
+    "deployments": deployments_page,
     "paper": paper_page,
     "co-design": codesign.codesign_page,
 }

@@ -79,3 +79,18 @@ def network_label(setup) -> str:
     a = setup.attention_net_bytes_per_s or setup.attention_chip.net_bytes_per_s
     f = setup.ffn_net_bytes_per_s or setup.ffn_chip.net_bytes_per_s
     return f"{a / 1e9:g} GB/s per GPU" if a == f else f"{a / 1e9:g} / {f / 1e9:g} GB/s per GPU (attention / FFN)"
+
+
+def chosen_point(deploy) -> str:
+    """How the Deployments page chooses its points (``deploy``: the DeployInputs), in words."""
+    if deploy.batch_per_gpu is not None:
+        return f"{deploy.batch_per_gpu:,} requests per GPU"
+    return f"the most requests per GPU meeting {deploy.tpot_ms:g} ms TPOT with the KV in memory"
+
+
+def deploy_setup(deploy, context: int) -> str:
+    """The Deployments page's GPUs, context and MTP in words (``context``: the sidebar's, used
+    when the page leaves its own empty)."""
+    return (f"{deploy.gpus} GPUs ({deploy.node_gpus} per scale-up domain), {tokens(deploy.context or context)} context"
+            + (f", {deploy.mtp_tokens} MTP tokens per step ({deploy.mtp_accept:g} accepted)"
+               if deploy.mtp_tokens > 1 else ""))

@@ -20,6 +20,7 @@ PAGES = (
     Page("context-sweep", "Context sweep", "pages/context_sweep.py", ":material/timeline:"),
     Page("attention", "MFA vs MLA vs GQA", "pages/attention.py", ":material/compare_arrows:"),
     Page("afd", "AFD sizing", "pages/afd.py", ":material/balance:"),
+    Page("deployments", "Deployments", "pages/deployments.py", ":material/lan:"),
     Page("paper", "Paper reproduction", "pages/paper.py", ":material/fact_check:"),
     Page("co-design", "Co-design explorer", "pages/codesign.py", ":material/join_inner:"),
     Page("library", "Your chips and models", "pages/library.py", ":material/library_add:"),

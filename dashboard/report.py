@@ -43,7 +43,8 @@ def _slug(text: str) -> str:
 
 def scenario_tag(scenario: Scenario, page: str | None = None) -> str:
     """'step-3+deepseek-v3_h800mod+h20_8k' : models, chips (modified ones marked), context. On
-    the AFD page: its model, attention+FFN chips and context ('step-3_h20+h800_4k')."""
+    the AFD page: its model, attention+FFN chips and context ('step-3_h20+h800_4k'); on the
+    Deployments page the context is the page's (and the GPUs are added: '_32gpus')."""
     def chip(c):
         return c.slug + ("mod" if c.is_modified else "")
 
@@ -56,6 +57,10 @@ def scenario_tag(scenario: Scenario, page: str | None = None) -> str:
     chips = "+".join(chip(c) for c in scenario.chip_specs())
     if len(scenario.chips) > 4:
         chips = f"{len(scenario.chips)}chips" + ("mod" if scenario.chip_overrides else "")
+    if page == "deployments":
+        d = scenario.deploy
+        return "_".join(_slug(part) for part in (models, chips, labels.tokens(d.context or scenario.context),
+                                                 f"{d.gpus}gpus"))
     return "_".join(_slug(part) for part in (models, chips, labels.tokens(scenario.context)))
 
 
@@ -81,10 +86,28 @@ def afd_caption(scenario: Scenario) -> str:
     return " · ".join(parts + [f"costmodel {__version__}"])
 
 
+def deploy_caption(scenario: Scenario) -> str:
+    """The Deployments page's inputs in one line (deployments, GPUs, context, chosen point,
+    overlap, balance, precisions, timing, network)."""
+    d = scenario.deploy
+    point = f"{d.batch_per_gpu:,} requests per GPU" if d.batch_per_gpu is not None else f"{d.tpot_ms:g} ms target"
+    chips = ", ".join(labels.modified_summary(c) if c.is_modified else labels.chip_label(c)
+                      for c in scenario.chip_specs())
+    parts = [f"ep, tp, afd over {labels.deploy_setup(d, scenario.context)}", f"chips {chips}", point,
+             f"overlap {'default' if d.overlap is None else f'{d.overlap:g}'}, balance "
+             f"{'default' if d.balance is None else f'{d.balance:g}'}, {d.redundant_experts} redundant experts",
+             f"{d.kv_dtype.upper()} KV, {d.attention_dtype.upper()} attention, {scenario.weight_dtype.upper()} weights",
+             f"{d.timing} timing" + ("" if d.net_gbps is None else f", {d.net_gbps:g} GB/s network per GPU")]
+    return " · ".join(parts + [f"costmodel {__version__}"])
+
+
+PAGE_CAPTIONS = {"afd": afd_caption, "deployments": deploy_caption}  # pages whose own inputs make their caption
+
+
 def caption(scenario: Scenario, page: str | None = None) -> str:
     """The scenario in one line, printed under every exported figure."""
-    if page == "afd":
-        return afd_caption(scenario)
+    if page in PAGE_CAPTIONS:
+        return PAGE_CAPTIONS[page](scenario)
     chips = scenario.chip_specs()
     modified = [labels.modified_summary(c) for c in chips if c.is_modified]
     parts = [f"Chips {', '.join(labels.chip_label(c) for c in chips)}"
@@ -283,8 +306,9 @@ def summary_markdown(contents: list, scenario: Scenario, files: list[str], notes
 
 
 def _summary_lines(contents: list, scenario: Scenario) -> list[str]:
-    afd = afd_caption(scenario).rsplit(" · ", 1)[0] if any(c.page == "afd" for c in contents) else ""
-    return report_page.summary_lines(contents, scenario, afd)
+    afd, deploy = ("" if all(c.page != page for c in contents) else caption(scenario, page).rsplit(" · ", 1)[0]
+                   for page in ("afd", "deployments"))
+    return report_page.summary_lines(contents, scenario, afd, deploy)
 
 
 def check_formats(formats) -> tuple[str, ...]:

@@ -96,8 +96,9 @@ def report_html(contents: list, scenario, summary_lines: list[str], caption) -> 
     return page.encode()
 
 
-def summary_lines(contents, scenario, afd_caption) -> list[str]:
-    """The scenario in plain lines (the summary's 'Scenario' section)."""
+def summary_lines(contents, scenario, afd_caption, deploy_caption="") -> list[str]:
+    """The scenario in plain lines (the summary's 'Scenario' section); ``afd_caption``,
+    ``deploy_caption``: the AFD and Deployments pages' inputs in a line."""
     chips = scenario.chip_specs()
     names = {s: m.name for s, m in scenario.known_models().items()}
     lines = [f"Models: {', '.join(names.get(s, s) for s in scenario.models)}",
@@ -108,4 +109,6 @@ def summary_lines(contents, scenario, afd_caption) -> list[str]:
              f"weight precision: {scenario.weight_dtype}"]
     if any(c.page == "afd" for c in contents):
         lines.append(f"AFD sizing: {afd_caption}")
+    if any(c.page == "deployments" for c in contents):
+        lines.append(f"Deployments: {deploy_caption}")
     return lines

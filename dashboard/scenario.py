@@ -1,11 +1,12 @@
 """The dashboard's state: one frozen Scenario (models, chips and their overrides, context,
-sweep, batch, precisions, the AFD sizing and co-design inputs, and the full specs of any chip
-or model that is not the library's), validated in one place and serialized with a schema
+sweep, batch, precisions, the AFD sizing, co-design and deployment inputs, and the full specs of
+any chip or model that is not the library's), validated in one place and serialized with a schema
 version.
 
 Units: contexts and batch in tokens/requests; chip overrides in the SI units of the Chip
-fields they replace; AFD inputs in the display units of the AFDSetup fields they come from
-(``AFDInputs``: each declared AFDSetup value under its key, e.g. ``tpot_ms``)."""
+fields they replace; the AFD and deployment inputs in the display units of the core's fields
+they come from (``AFDInputs``, ``DeployInputs``: each declared AFDSetup or DecodeSetup value
+under its key, e.g. ``tpot_ms``)."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from costmodel import afd as afd_model, library
+from costmodel import afd as afd_model, deploy as deploy_model, library
 from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME, Chip
 from costmodel.decode import MAX_CONTEXT
 from costmodel.errors import InputError
@@ -27,8 +28,8 @@ from costmodel.precision import check_dtype
 
 from .codesign_inputs import CodesignInputs
 
-SCHEMA_VERSION = 4  # 4: the co-design explorer's inputs; 3: custom chips and models, AFD network per pool
-READABLE_VERSIONS = (1, 2, 3, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+SCHEMA_VERSION = 5  # 5: the Deployments page's inputs; 4: the co-design explorer's; 3: custom chips and models
+READABLE_VERSIONS = (1, 2, 3, 4, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
 SWEEP_AXES = ("linear", "log")
 KV_DTYPES = (None, "bf16", "fp8", "fp4")  # None: each model's own per-layer formats (the paper's)
 WEIGHT_DTYPES = ("fp8", "bf16", "fp4")
@@ -39,82 +40,143 @@ BATCH = Quantity("batch", "Decode batch", "requests", 1.0, "batch", minimum=1, m
                  step=32, description="Requests decoded together: tokens sharing one read of the weights per step")
 
 
-# --- AFD inputs: derived from the core's AFDSetup declarations ---------------------------------
+# --- page inputs: records derived from the core's declarations -------------------------------------
+def _shown(spec, value):
+    return spec.shown(value) if isinstance(spec, Quantity) else value
+
+
+def _defaults(*classes) -> dict:
+    """{field name: default} of dataclasses (SI units)."""
+    return {f.name: f.default for cls in classes for f in fields(cls)}
+
+
+def _inputs_class(name: str, where: str, what: str, columns: list, check, doc: str):
+    """A frozen dataclass of a page's inputs: ``columns`` [(field, default, declaration or None)]
+    in order, values in display units. Every declared value is checked against its declaration
+    (None passes where the field may be empty or its default is None: 'use the default'), then
+    ``check(self)``; InputError names '<where>.<field>'. ``from_dict`` reads a JSON object
+    (missing keys: the defaults; an unknown one is named), ``to_dict`` writes one."""
+    specs = {key: spec for key, _, spec in columns if spec is not None}
+    defaults = {key: default for key, default, _ in columns}
+
+    def post_init(self):
+        for key, spec in specs.items():
+            value = getattr(self, key)
+            if isinstance(spec, Choice):
+                object.__setattr__(self, key, spec.check(value, f"{where}.{key}"))
+            elif value is not None or (spec.required and defaults[key] is not None):
+                spec.check(value, f"{where}.{key}", shown=True)
+                object.__setattr__(self, key, int(value) if spec.integer else float(value))
+        check(self)
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data):
+        return from_object(cls, data, where, what)
+
+    made = dataclasses.make_dataclass(
+        name, [(key, object, field(default=default)) for key, default, _ in columns], frozen=True,
+        namespace={"__post_init__": post_init, "to_dict": to_dict, "from_dict": from_dict, "__doc__": doc})
+    made.__module__ = __name__
+    return made
+
+
+def _setup_values(inputs, setup_cls, skip=()) -> dict:
+    """``inputs``' values of ``setup_cls``'s declared fields and of the Efficiency factors as the
+    setup's keyword arguments in SI units (``efficiency`` built), but the names in ``skip``."""
+    values, efficiency = {}, {}
+    for name, spec in {**declared(setup_cls), **declared(afd_model.Efficiency)}.items():
+        if name in skip:
+            continue
+        value = getattr(inputs, spec.key)
+        si = value if isinstance(spec, Choice) or value is None else value * spec.scale
+        (efficiency if name in _EFFICIENCY_NAMES else values)[name] = si
+    return {**values, "efficiency": afd_model.Efficiency(**efficiency)}
+
+
+def _check_models(inputs, where: str, timing: str) -> None:
+    """What the setups refuse, named '<where>.<field>': efficiency factors that ``timing`` would
+    not use, more accepted tokens per step than decoded."""
+    try:
+        afd_model.check_timing(getattr(inputs, timing), afd_model.Efficiency(**{
+            spec.name: getattr(inputs, spec.key) for spec in declared(afd_model.Efficiency).values()}), timing)
+        afd_model.check_mtp(inputs.mtp_tokens, inputs.mtp_accept)
+    except InputError as err:
+        raise InputError(f"{where}.{err.field}", err.message) from None
+
+
+_EFFICIENCY_NAMES = {f.name for f in fields(afd_model.Efficiency)}
+
+
+# AFD sizing (Scenario.afd)
 AFD_OBJECTIVES = ("tokens_per_gpu_s", "usd_per_mtok")
 AFD_RECORDS = {"model": "step-3", "attention_chip": "h800", "ffn_chip": "h800"}  # slugs, and their defaults
 AFD_FROM_SCENARIO = ("weight_dtype",)  # AFDSetup values the scenario sets, not the AFD inputs
 AFD_SPECS = {spec.key: spec for name, spec in {**declared(afd_model.AFDSetup), **declared(afd_model.Efficiency)}.items()
              if name not in AFD_FROM_SCENARIO}  # input key -> its declaration (context: None = the scenario's)
 AFD_RATIO = {spec.key: spec for spec in afd_model.RATIO.values()}  # None: the search's optimum
-_DEFAULTS = {f.name: f.default for cls in (afd_model.AFDSetup, afd_model.Efficiency) for f in fields(cls)}
-
-
-def _shown(spec, value):
-    return spec.shown(value) if isinstance(spec, Quantity) else value
+_AFD_DEFAULTS = _defaults(afd_model.AFDSetup, afd_model.Efficiency)
 
 
 def _check_afd(self) -> None:
-    """Every AFD input against its declaration (in display units); InputError naming 'afd.<key>'."""
-    set_ = functools.partial(object.__setattr__, self)
     where = "afd.{}".format
     for name in AFD_RECORDS:
         if not isinstance(getattr(self, name), str):
             raise InputError(where(name), f"expected a slug, got {getattr(self, name)!r}")
-    for key, spec in {**AFD_SPECS, **AFD_RATIO}.items():
-        value = getattr(self, key)
-        if isinstance(spec, Choice):
-            set_(key, spec.check(value, where(key)))
-        elif value is not None or (spec.required and key != "context" and key not in AFD_RATIO):
-            spec.check(value, where(key), shown=True)
-            set_(key, int(value) if spec.integer else float(value))
     if self.objective not in AFD_OBJECTIVES:
         raise InputError(where("objective"), f"choose one of {', '.join(AFD_OBJECTIVES)}, got {self.objective!r}")
     if not isinstance(self.chip_pairs, bool):
         raise InputError(where("chip_pairs"), f"expected true or false, got {self.chip_pairs!r}")
+    _check_models(self, "afd", "attention_timing")
 
 
-def _afd_to_dict(self) -> dict:
-    return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@classmethod
-def _afd_from_dict(cls, data) -> "AFDInputs":
-    """Inverse of ``to_dict``; missing keys take the defaults, unknown keys raise InputError."""
-    return from_object(cls, data, "afd", "AFD input")
-
-
-def _afd_setup_values(self) -> dict:
-    """The inputs as AFDSetup keyword arguments in SI units (``efficiency`` built), without the
-    model, the chips, the context and the weight precision."""
-    values, efficiency = {}, {}
-    for name, spec in {**declared(afd_model.AFDSetup), **declared(afd_model.Efficiency)}.items():
-        if name in AFD_FROM_SCENARIO or name == "context":
-            continue
-        value = getattr(self, spec.key)
-        si = value if isinstance(spec, Choice) or value is None else value * spec.scale
-        (efficiency if name in _EFFICIENCY_NAMES else values)[name] = si
-    return {**values, "efficiency": afd_model.Efficiency(**efficiency)}
-
-
-_EFFICIENCY_NAMES = {f.name for f in fields(afd_model.Efficiency)}
-AFDInputs = dataclasses.make_dataclass(
-    "AFDInputs",
-    [(name, str, field(default=default)) for name, default in AFD_RECORDS.items()]
-    + [(key, object, field(default=None if spec.name == "context" else _shown(spec, _DEFAULTS[spec.name])))
+AFDInputs = _inputs_class(
+    "AFDInputs", "afd", "AFD input",
+    [(name, default, None) for name, default in AFD_RECORDS.items()]
+    + [(key, None if spec.name == "context" else _shown(spec, _AFD_DEFAULTS[spec.name]), spec)
        for key, spec in AFD_SPECS.items()]
-    + [("objective", str, field(default=AFD_OBJECTIVES[0]))]
-    + [(key, object, field(default=None)) for key in AFD_RATIO]
-    + [("chip_pairs", bool, field(default=False))],
-    frozen=True,
-    namespace={"__post_init__": _check_afd, "to_dict": _afd_to_dict, "from_dict": _afd_from_dict,
-               "setup_values": _afd_setup_values,
-               "__doc__": "The AFD sizing page's inputs (Scenario.afd), derived from the core's declarations: the "
-                          "model and chips as slugs; each declared AFDSetup and Efficiency value under its key in "
-                          "its display unit (``tpot_ms``; ``context`` None: the scenario's; network None: each "
-                          "chip's own); the search's ``objective``; the A:F choice (``attention_instances``, "
-                          "``ffn_instances``, ``micro_batch``; None: the search's optimum); ``chip_pairs``: also "
-                          "search every chip pair. Invalid values raise InputError naming 'afd.<key>'."})
-AFDInputs.__module__ = __name__
+    + [("objective", AFD_OBJECTIVES[0], None)]
+    + [(key, None, spec) for key, spec in AFD_RATIO.items()]
+    + [("chip_pairs", False, None)],
+    _check_afd,
+    "The AFD sizing page's inputs (Scenario.afd), derived from the core's declarations: the model and chips as "
+    "slugs; each declared AFDSetup and Efficiency value under its key in its display unit (``tpot_ms``; ``context`` "
+    "None: the scenario's; network None: each chip's own); the search's ``objective``; the A:F choice "
+    "(``attention_instances``, ``ffn_instances``, ``micro_batch``; None: the search's optimum); ``chip_pairs``: also "
+    "search every chip pair. Invalid values raise InputError naming 'afd.<key>'.")
+AFDInputs.setup_values = lambda self: _setup_values(self, afd_model.AFDSetup, ("context", *AFD_FROM_SCENARIO))
+AFDInputs.setup_values.__doc__ = ("The inputs as AFDSetup keyword arguments in SI units (``efficiency`` built), "
+                                  "without the model, the chips, the context and the weight precision.")
+
+
+# Deployments (Scenario.deploy): every declared DecodeSetup value, with the chosen point's target
+DEPLOY_FROM_SCENARIO = ("weight_dtype",)  # as the AFD page: the sidebar's weight precision
+DEPLOY_SPECS = {spec.key: spec for name, spec in {**declared(deploy_model.DecodeSetup),
+                                                  **declared(afd_model.Efficiency)}.items()
+                if name not in DEPLOY_FROM_SCENARIO}
+DEPLOY_POINT = {"tpot_ms": declared(afd_model.AFDSetup)["tpot_s"], "batch_per_gpu": deploy_model.BATCH}
+DEPLOY_PAGE_DEFAULTS = {"gpus": 32}  # four 8-GPU nodes: the paper's 2A2F for afd; ep and tp over the same GPUs
+_DEPLOY_DEFAULTS = {**_defaults(deploy_model.DecodeSetup, afd_model.Efficiency), "tpot_s": _AFD_DEFAULTS["tpot_s"]}
+
+DeployInputs = _inputs_class(
+    "DeployInputs", "deploy", "deployment input",
+    [(key, None if spec.name == "context" else DEPLOY_PAGE_DEFAULTS.get(key, _shown(spec, _DEPLOY_DEFAULTS[spec.name])),
+      spec) for key, spec in DEPLOY_SPECS.items()]
+    + [(key, None if spec is deploy_model.BATCH else _shown(spec, _DEPLOY_DEFAULTS[spec.name]), spec)
+       for key, spec in DEPLOY_POINT.items()],
+    lambda self: _check_models(self, "deploy", "timing"),
+    "The Deployments page's inputs (Scenario.deploy), derived from the core's declarations: each declared "
+    "DecodeSetup and Efficiency value under its key in its display unit (``context`` None: the scenario's; "
+    "``overlap``, ``balance`` None: each deployment's default; ``net_gbps`` None: each chip's own); the chosen "
+    "point: ``batch_per_gpu`` requests per GPU, or (None) the largest batch meeting ``tpot_ms``. Invalid values "
+    "raise InputError naming 'deploy.<key>'.")
+DeployInputs.setup_values = lambda self: _setup_values(self, deploy_model.DecodeSetup,
+                                                       ("context", "deployment", *DEPLOY_FROM_SCENARIO))
+DeployInputs.setup_values.__doc__ = ("The inputs as DecodeSetup keyword arguments in SI units (``efficiency`` "
+                                     "built), without the model, the chip, the deployment, the context and the "
+                                     "weight precision.")
 
 
 # --- the Scenario -----------------------------------------------------------------------------
@@ -178,6 +240,7 @@ class Scenario:
     weight_dtype: str = "fp8"
     afd: AFDInputs = field(default_factory=AFDInputs)
     codesign: CodesignInputs = field(default_factory=CodesignInputs)
+    deploy: DeployInputs = field(default_factory=DeployInputs)
     custom_chips: tuple[Chip, ...] = ()
     custom_models: tuple[ModelSpec, ...] = ()
     schema_version: int = field(default=SCHEMA_VERSION, compare=False)
@@ -212,6 +275,7 @@ class Scenario:
                                  {"model": model, "attention_chip": chip, "ffn_chip": chip}))
         set_("codesign", _page_inputs(self.codesign, CodesignInputs, "codesign", "the co-design inputs",
                                       {"base": model, "chip": chip}, optional=("chip",)))
+        set_("deploy", _page_inputs(self.deploy, DeployInputs, "deploy", "the deployment inputs", {}))
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
@@ -271,6 +335,14 @@ class Scenario:
         return _afd_setup(self.afd, self.context, self.weight_dtype, self.chip_overrides, self.chips,
                           self.custom_chips, self.custom_models)
 
+    def deploy_setup(self, model: ModelSpec, chip: Chip, deployment: str) -> deploy_model.DecodeSetup:
+        """The DecodeSetup the deployment inputs describe for ``model`` on ``chip`` (with the
+        scenario's overrides): the scenario's context when ``deploy.context`` is None, the
+        scenario's weight precision. InputError where ``deployment`` cannot run on these GPUs."""
+        d = self.deploy
+        return deploy_model.DecodeSetup(model, chip, deployment, context=self.context if d.context is None else d.context,
+                                        weight_dtype=self.weight_dtype, **d.setup_values())
+
     def sweep_contexts(self, points: int = 40) -> np.ndarray:
         """Context values (tokens) over the sweep range, spaced on the sweep axis."""
         if self.sweep_axis == "log":
@@ -318,6 +390,7 @@ class Scenario:
             "weight_dtype": self.weight_dtype,
             "afd": self.afd.to_dict(),
             "codesign": self.codesign.to_dict(),
+            "deploy": self.deploy.to_dict(),
             "custom_chips": [library.chip_entry(c) for c in self.custom_chips],
             "custom_models": [library.model_entry(m) for m in self.custom_models],
         }
@@ -325,8 +398,9 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
         """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
-        Files before version 4 read with the co-design defaults, version 1 (before ``afd``) with
-        the AFD defaults; version 2's one network figure (``afd.net_gbps``) sets both pools."""
+        Files before version 5 read with the deployment defaults, before version 4 with the
+        co-design defaults, version 1 (before ``afd``) with the AFD defaults; version 2's one
+        network figure (``afd.net_gbps``) sets both pools."""
         if not isinstance(data, dict):
             raise InputError("scenario", f"expected a JSON object, got {type(data).__name__}")
         data = dict(data)
@@ -337,6 +411,8 @@ class Scenario:
         known = {f.name for f in fields(cls) if f.name != "schema_version"}
         if version < 3:
             known -= {"custom_chips", "custom_models"}
+        if version < 5:
+            known.discard("deploy")
         if version < 4:
             known.discard("codesign")
         if version == 1:

@@ -3,8 +3,8 @@ widget key), plus per-chip spec sliders with a reset button. Units shown in the 
 values converted to SI once, here. The chip editor (sliders, reset), the page body and the
 'Modified' caption run as one fragment (``show``, ``draw_page``; the editor drawn into its
 sidebar slot): a chip slider reruns only that fragment, any other sidebar input the whole app.
-The AFD and co-design pages set their inputs in the Scenario (``use``); the sidebar keeps the
-last ones for the other pages. The
+The AFD, co-design and Deployments pages set their inputs in the Scenario (``use``); the
+sidebar keeps the last ones for the other pages. The
 export menu is drawn after the page in a full run, for the page's final Scenario; opening it
 is a full run, so its files always carry the chips as the sliders set them."""
 from __future__ import annotations
@@ -21,11 +21,12 @@ from costmodel.fields import Quantity, number_text
 from costmodel.kernels import kernel_set
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from . import codesign_inputs, export, labels, link_records, url, userlib
+from . import codesign_inputs, deploy_inputs, export, labels, link_records, url, userlib
 from .codesign_inputs import CodesignInputs
 from .guard import errors_as_messages
 from .render import escape
-from .scenario import BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, Scenario, catalog, is_close
+from .scenario import (BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, DeployInputs, Scenario, catalog,
+                       is_close)
 
 URL = "query-params"
 SCENARIO_KEY = "_scenario"  # the page's final Scenario, for the sidebar's export buttons
@@ -35,6 +36,7 @@ DRAW_KEY = "_page_body"  # the page's body (``show``), run by ``draw_page``
 PAGE = "page"  # key of the page's fragment: what a chip slider reruns
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
 CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
+DEPLOY_KEY = "_deploy_inputs"  # the Deployments page's last inputs, likewise
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
 
 
@@ -164,7 +166,7 @@ def with_url_chips(scenario: Scenario) -> Scenario:
 
 SIDEBAR_KEYS = ("models", "chips", CONTEXT.key, BATCH.key, "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
 PAGE_KEYS = ("att_tab", "sweep_tab", "paper_tab", "afd_tab", "lib_tab", "roof_view",  # the pages' own bound inputs
-             *codesign_inputs.URL_KEYS)
+             *codesign_inputs.URL_KEYS, *deploy_inputs.URL_KEYS)
 
 
 def known_parameters(chips: dict) -> set[str]:
@@ -204,6 +206,7 @@ def load(scenario: Scenario) -> None:
     st.session_state[AFD_KEY] = scenario.afd
     st.session_state[afd_inputs.LOAD_KEY] = scenario.afd
     st.session_state[CODESIGN_KEY] = st.session_state[codesign_inputs.LOAD_KEY] = scenario.codesign
+    st.session_state[DEPLOY_KEY] = st.session_state[deploy_inputs.LOAD_KEY] = scenario.deploy
 
 
 def context_note(scenario: Scenario) -> None:
@@ -280,8 +283,8 @@ def render() -> Scenario:
         models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
         sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
         afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
-        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}), custom_chips=own_chips,
-        custom_models=own_models))
+        codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}),
+        deploy=st.session_state.get(DEPLOY_KEY, DeployInputs()), custom_chips=own_chips, custom_models=own_models))
     st.session_state[SLOTS_KEY] = (sb.container(), sb.container(), export_slot, context_slot)
     st.session_state[SLOTS_KEY][2].subheader("Export")
     st.session_state[BASE_KEY] = scenario
@@ -361,7 +364,7 @@ def _live(draw, scenario: Scenario, editor_slot, modified_slot, context_slot) ->
 
 
 def use(scenario: Scenario) -> Scenario:
-    """A page's final Scenario (the AFD and co-design pages add their inputs): what the
+    """A page's final Scenario (the AFD, co-design and Deployments pages add their inputs): what the
     sidebar's export buttons write, and the page inputs the other pages keep."""
     st.session_state[SCENARIO_KEY] = scenario
     st.session_state[AFD_KEY] = scenario.afd
@@ -373,6 +376,7 @@ def use(scenario: Scenario) -> Scenario:
     elif link_records.KEY in st.query_params:
         st.query_params.pop(link_records.KEY)
     st.session_state[LINK_TEXT] = text
+    st.session_state[DEPLOY_KEY] = scenario.deploy
     return scenario
 
 

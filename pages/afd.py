@@ -64,21 +64,15 @@ def draw(scenario) -> None:
 def views(view, scenario) -> None:
     """The open tab: a chart, the plan as a table or the chip-pair table."""
     content = view.content
-
-    def chart(name: str, key: str) -> None:
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
-
     tab, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
     with box:  # only the open tab is computed and drawn
         if tab == PAIRS:
             pairs_table(content, scenario, view.setup)
         elif tab == PLAN:
             st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
-            render.table(content.tables["plan"])
-            export.table_download(content.tables["plan"], "plan", scenario, content.page)
+            export.table(content, "plan", scenario)
         else:
-            chart(*VIEWS[tab])
+            export.chart(content, *VIEWS[tab], scenario)
     export.page_bundle(content)
 
 
@@ -109,30 +103,47 @@ def status_line(view) -> None:
 
 
 def figures_of(view) -> None:
-    """The chosen plan's key figures and the budget they are held to."""
-    setup, plan = view.setup, view.plan
+    """The chosen plan's key figures and the budget they are held to; a figure that rests on
+    assumed kernel efficiencies shows its range, and what the plan assumes is said below."""
+    setup, plan, ends = view.setup, view.plan, view.ranges
     use = plan.constraint_use()
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
+
+    def assumed(attr: str, fmt: str, scale: float = 1.0, unit: str = "") -> str:
+        """' · assumed kernels: a–b' (the range of ``attr`` over the kernel-efficiency ends), or ''."""
+        if ends is None:
+            return ""
+        return f" · assumed kernels: {figures.span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
+
     render.metrics([
-        ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}", f"target {setup.tpot_s * 1e3:g} ms"),
+        ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}",
+         f"target {setup.tpot_s * 1e3:g} ms" + assumed("tpot_s", "{:.1f}", 1e3, " ms")),
         ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-         f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT",
+         f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT" + assumed("tokens_per_gpu_s", "{:,.0f}"),
          "Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA)."),
         ("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-         f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}"),
+         f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}"
+         + assumed("usd_per_mtok", "{:.4f}")),
         ("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
          f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)"),
         ("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
          f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
         ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-         "tokens (requests x context)",
+         "tokens (requests x context)" + assumed("attention_max_context_tokens_per_gpu", "{:,.0f}"),
          "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
     ], footnote=(
-        f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms / "
-        f"({setup.slots_per_layer} slots x {setup.layers} layers)). Stage utilization: {utilization}. "
+        f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms"
+        + (f" x {setup.mtp_accept:g} accepted tokens" if setup.mtp_accept != 1 else "")
+        + f" / ({setup.slots_per_layer} slots x {setup.step_layers} layers"
+        + (f": {setup.layers} + the MTP layer {setup.mtp_tokens - 1}x" if setup.mtp_tokens > 1 else "")
+        + f")). Stage utilization: {utilization}. "
         f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."))
+    for note in view.notes:
+        st.caption(render.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
+                   "assumed kernel efficiencies (bracketed by the measured chip families' fits, under the public "
+                   "kernels' ceilings).")
 
 
 sidebar.show(draw)

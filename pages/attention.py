@@ -23,8 +23,7 @@ def draw(scenario) -> None:
     content = figures.attention_page(scenario)
 
     def chart(name: str, key: str) -> None:
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
+        export.chart(content, name, key, scenario)
 
     tab, box = render.open_tab(TABS, "att_tab")
     with box:
@@ -75,21 +74,29 @@ def measured_vs_modeled(content, scenario, chart) -> None:
 
 
 def validation_view(content, scenario, chart) -> None:
-    """Parity plot, every measured row with its source and errors, the fitted factors."""
-    st.markdown("Every measured row the model is checked against: the paper's Table 9 (attention-layer latency), "
-                "Table 8 (Step-3 with AFD) and DeepSeek-V3's own throughputs the paper quotes. 'Held out': the "
-                "kernel efficiencies refitted without the row, then the row predicted (leave one out).")
-    chart("validation-parity", "att_parity")
+    """Model / measured per kind of row, every measured row with its source and errors (and the
+    model's range where a chip's kernels are assumed), the fitted factors and the deployments'
+    defaults with their sources."""
+    st.markdown("Every measured row the model is checked against (data/measurements.toml): the paper's Table 9 "
+                "(attention-layer latency, µs), Table 8 (Step-3 with AFD, tokens/GPU/s), kernel benchmarks (FlashMLA, "
+                "DeepGEMM: TFLOPS or GB/s) and public expert-parallel deployments (DeepSeek, SGLang, Kimi K2: "
+                "tokens/GPU/s). 'Held out': the kernel efficiencies (or, for a deployment, the overlap) refitted "
+                "without the row, then the row predicted (leave one out). Rows on chips whose kernel efficiencies are "
+                "assumed (no kernel measurements of their own) carry bars: the model at the low and high ends of the "
+                "assumed efficiencies. Rows not fitted (GB200) are checks.")
+    chart("validation-ratio", "att_parity")
     rows = content.tables["validation"]
-    render.table(rows[["table", "cell", "unit", "measured", "model_in_sample", "error_in_sample", "model_held_out",
-                       "error_held_out", "fitted", "assumed", "source"]],
-                 column_config={c: st.column_config.NumberColumn(format="percent")
-                                for c in ("error_in_sample", "error_held_out")}
-                 | {c: st.column_config.NumberColumn(format="%.0f") for c in ("model_in_sample", "model_held_out")})
-    export.table_download(rows, "validation", scenario, content.page)
-    st.caption("Fitted factors (data/kernels.toml; `python -m costmodel validate` prints the same and checks them):")
-    render.table(content.tables["kernel-factors"], column_config={"value": st.column_config.NumberColumn(format="%.3f")})
-    export.table_download(content.tables["kernel-factors"], "kernel-factors", scenario, content.page)
+    export.table(content, "validation", scenario, rows[[
+        "kind", "table", "cell", "unit", "measured", "model_in_sample", "error_in_sample", "model_held_out",
+        "error_held_out", "model_low", "model_high", "fitted", "assumed", "source"]],
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in ("error_in_sample", "error_held_out")}
+        | {c: st.column_config.NumberColumn(format="%.4g")
+           for c in ("measured", "model_in_sample", "model_held_out", "model_low", "model_high")})
+    st.caption("Fitted factors (data/kernels.toml; `python -m costmodel validate` prints the same and checks them), "
+               "each under the ceiling public kernels reach; then the deployments' default overlap and expert "
+               "balance, with their sources:")
+    export.table(content, "kernel-factors", scenario,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ceiling")})
 
 
 sidebar.show(draw)

@@ -1,6 +1,7 @@
 """Attention-layer latency charts: the paper's Table 9 measured beside the fitted model, the
 modeled latency of each design over context on the selected chips, and the validation parity
-plot (model vs measured, every measured row, with the ±15% band). Times in microseconds."""
+plot (model / measured for every measured row, each kind against its held-out target band).
+Times in microseconds."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,10 +10,9 @@ from costmodel import escape
 from costmodel.paper import PAPER_CHIPS
 
 from .. import labels
-from ..theme import NICE_LOG_TICKS, axis, axis_ref, color, context_axis, figure, grid_layout, values
+from ..theme import SYMBOLS, axis, axis_ref, color, context_axis, figure, grid_layout, values
 
 DESIGN_ORDER = ("MFA", "MLA", "GQA")
-BAND = 0.15  # the issue's held-out target for Table 9 cells
 
 
 def table9(rows: list[dict]) -> dict:
@@ -76,40 +76,80 @@ def _kernel_note(chip) -> str:
     return f"{ks.family} kernels" + (" (assumed)" if ks.assumed else "")
 
 
-def parity(rows: list[dict]) -> dict:
-    """Model vs measured on log axes for every measured row (held out, and in sample), with
-    y = x and the ±15% band. ``rows``: validation rows (as_dict) with a 'kind' label."""
-    measured = [r["measured"] for r in rows]
-    low, high = min(measured) / 1.6, max(max(measured), max(r["model_held_out"] for r in rows)) * 1.6
-    line = [low, high]
-    data = [
-        {"type": "scatter", "mode": "lines", "x": line, "y": [v * (1 + BAND) for v in line], "name": "±15%",
-         "line": {"color": "#9CA3AF", "width": 1, "dash": "dot"}, "hoverinfo": "skip", "legendgroup": "band"},
-        {"type": "scatter", "mode": "lines", "x": line, "y": [v * (1 - BAND) for v in line], "name": "±15%",
-         "showlegend": False, "line": {"color": "#9CA3AF", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
-         "fill": "tonexty", "fillcolor": "rgba(156,163,175,0.12)", "legendgroup": "band"},
-        {"type": "scatter", "mode": "lines", "x": line, "y": line, "name": "model = measured",
-         "line": {"color": "#374151", "width": 1.2}, "hoverinfo": "skip"},
-    ]
-    kinds = list(dict.fromkeys(r["kind"] for r in rows))
-    symbols = ("circle", "square", "diamond", "triangle-up")
+RATIO_TICKS = (0.4, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)
+
+
+def parity(rows: list[dict], targets: dict) -> dict:
+    """Model / measured for every measured row on one log axis, a column per kind of row
+    (``targets``: {kind: held-out target, e.g. 0.15}, in order): the kinds are measured in
+    different units (µs per layer, tokens/GPU/s, TFLOPS, GB/s), their ratios are not. Filled:
+    held out; open: in sample; shaded: each kind's ±target band; error bars: the model at the
+    ends of assumed kernel efficiencies (rows on chips without measurements). ``rows``:
+    validation rows (as_dict) with a 'kind' label."""
+    kinds = [k for k in targets if any(r["kind"] == k for r in rows)]
+    data, ratios = [], [1.0]
+    bands = {}
+    for k, kind in enumerate(kinds):
+        bands.setdefault(targets[kind], []).append(k)
+    for j, (target, columns) in enumerate(sorted(bands.items())):
+        x, y = [], []
+        for k in columns:
+            x += [k - 0.45, k + 0.45, k + 0.45, k - 0.45, k - 0.45, None]
+            y += [1 - target, 1 - target, 1 + target, 1 + target, 1 - target, None]
+        data.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "fill": "toself", "name": f"±{target:.0%} target",
+                     "fillcolor": f"rgba(156,163,175,{0.10 + 0.08 * j:.2f})", "line": {"width": 0},
+                     "hoverinfo": "skip", "legendgroup": "band"})
+    data.append({"type": "scatter", "mode": "lines", "x": [-0.5, len(kinds) - 0.5], "y": [1, 1],
+                 "name": "model = measured", "line": {"color": "#374151", "width": 1.2}, "hoverinfo": "skip"})
     for k, kind in enumerate(kinds):
         mine = [r for r in rows if r["kind"] == kind]
+        x = [k - 0.36 + 0.72 * (i + 0.5) / len(mine) for i in range(len(mine))]
         for held, name in ((True, "held out"), (False, "in sample")):
-            data.append({
-                "type": "scatter", "mode": "markers", "name": f"{kind}: {name}", "legendgroup": kind,
-                "x": [r["measured"] for r in mine], "y": [r["model_held_out" if held else "model_in_sample"] for r in mine],
-                "marker": {"symbol": symbols[k % len(symbols)], "size": 10 if held else 7, "color": color(k),
-                           "opacity": 1.0 if held else 0.5, "line": {"color": "white", "width": 1}},
-                "customdata": [[r["cell"], r["unit"], r["error_held_out" if held else "error_in_sample"]] for r in mine],
-                "hovertemplate": "<b>%{customdata[0]}</b><br>measured %{x:,.0f} %{customdata[1]}<br>"
-                                 f"model ({name}) %{{y:,.0f}} (%{{customdata[2]:+.1%}})<extra></extra>"})
+            y = [r["model_held_out" if held else "model_in_sample"] / r["measured"] for r in mine]
+            ratios += y
+            trace = {
+                "type": "scatter", "mode": "markers", "name": f"{kind}: {name}", "legendgroup": kind, "x": x, "y": y,
+                "marker": {"symbol": SYMBOLS[k % len(SYMBOLS)] + ("" if held else "-open"), "size": 10 if held else 7,
+                           "color": color(k), "line": {"color": "white" if held else color(k), "width": 1}},
+                "customdata": [[r["cell"], r["table"], r["measured"], r["unit"], r["model_held_out" if held else
+                                "model_in_sample"], r["error_held_out" if held else "error_in_sample"],
+                                _range_text(r), "fitted" if r["fitted"] else "check (not fitted)"] for r in mine],
+                "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[7]}<br>measured "
+                                 "%{customdata[2]:,.4~g} %{customdata[3]}<br>model (" + name + ") %{customdata[4]:,.4~g}"
+                                 " (%{customdata[5]:+.1%})%{customdata[6]}<extra></extra>"}
+            ranged = [r for r in mine if r.get("model_low") is not None]
+            if held and ranged:
+                lows = [r["model_low"] / r["measured"] if r.get("model_low") is not None else v for r, v in zip(mine, y)]
+                highs = [r["model_high"] / r["measured"] if r.get("model_high") is not None else v
+                         for r, v in zip(mine, y)]
+                ratios += lows + highs
+                trace["error_y"] = {"type": "data", "symmetric": False, "color": color(k), "thickness": 1.5, "width": 5,
+                                    "array": [max(h, v) - v for h, v in zip(highs, y)],
+                                    "arrayminus": [v - min(lo, v) for lo, v in zip(lows, y)]}
+            data.append(trace)
+    top, bottom = max(max(ratios), 1 + max(targets.values())) * 1.15, min(min(ratios), 1 - max(targets.values())) / 1.15
+    ticks = [t for t in RATIO_TICKS if bottom <= t <= top]
+    counts = {kind: sum(r["kind"] == kind for r in rows) for kind in kinds}
+    units = {kind: ", ".join(dict.fromkeys({"us": "µs"}.get(r["unit"], r["unit"]) for r in rows if r["kind"] == kind))
+             for kind in kinds}
     return figure(data, {
-        "title": {"text": "Validation: model vs measured, every measured row (leave-one-out held out)"},
-        "height": 560, "xaxis": axis("Measured (µs per layer, or tokens/GPU/s)", log=True, range=_log(line),
-                                     tickvals=NICE_LOG_TICKS),
-        "yaxis": axis("Modeled (same unit)", log=True, range=_log(line), scaleanchor="x", tickvals=NICE_LOG_TICKS),
-        "legend": {"orientation": "v", "x": 1.02, "y": 1}})
+        "title": {"text": "Validation: model / measured for every measured row (filled: held out, leave one out; "
+                          "open: in sample)<br><sup>a ratio, since each kind has its own unit; bars: the model's range on "
+                          "assumed kernel efficiencies (chips without measurements)</sup>"},
+        "height": 560,
+        "xaxis": axis("Kind of measured row (its unit, rows, held-out target)", range=[-0.5, len(kinds) - 0.5],
+                      tickvals=list(range(len(kinds))), showgrid=False,
+                      ticktext=[f"{kind}<br>{units[kind]} · {counts[kind]} rows · ±{targets[kind]:.0%}" for kind in kinds]),
+        "yaxis": axis("Model / measured (ratio, log)", log=True, range=_log((bottom, top)), tickvals=ticks,
+                      ticktext=[f"{t:g}x" for t in ticks]),
+        "legend": {"orientation": "h", "y": -0.2, "x": 0}})
+
+
+def _range_text(row: dict) -> str:
+    if row.get("model_low") is None:
+        return ""
+    low, high = sorted((row["model_low"], row["model_high"]))
+    return f"<br>assumed kernels: {low:,.4g} to {high:,.4g} {row['unit']}"
 
 
 def _log(pair) -> list[float]:

@@ -17,6 +17,7 @@ PAGES = {
     "attention": "pages/attention.py",
     "paper": "pages/paper.py",
     "co-design": "pages/codesign.py",
+    "deployments": "pages/deployments.py",
 }
 TIMEOUT = 60
 FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
@@ -28,7 +29,9 @@ TABS = {"attention": ("att_tab", ["(a) The paper's three designs", "(b) Same bod
                                 "Every cell: paper, library chips, current chips"]),
         "co-design": ("cod_tab", ["Design space: sweet spots and cost", "Intensity, KV and context per GPU",
                                   "What a chip wants", "What a model wants: sensitivity",
-                                  "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"])}
+                                  "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"]),
+        "deployments": ("dep_tab", ["Throughput vs requests per GPU", "Throughput vs TPOT",
+                                    "Throughput vs interactivity", "Step timeline", "Chosen points (table)"])}
 # (lazy tabs: only the open one is drawn)
 
 

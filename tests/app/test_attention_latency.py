@@ -47,8 +47,9 @@ def test_table9_measured_beside_the_model_and_the_seed_speedups():
 def test_latency_vs_context_follows_the_chip_sliders():
     at = open_tab(open_app("attention"), KEY, MEASURED)
     base = figure(at, 1)
+    # the H20 has its own measured kernel set (Table 9's H20 cells, FlashMLA issue #30); the 910B none
     assert [a["text"] for a in base["layout"]["annotations"]][:2] == ["<b>H800 · hopper kernels</b>",
-                                                                      "<b>H20 · hopper kernels</b>"]
+                                                                      "<b>H20 · h20 kernels</b>"]
     assert "<b>910B · default kernels (assumed)</b>" in [a["text"] for a in base["layout"]["annotations"]]
     at.slider(key="h800_hbm_tbps").set_value(6.7).run()  # twice the bandwidth: memory-bound layers speed up
     faster = figure(at, 1)
@@ -58,15 +59,47 @@ def test_latency_vs_context_follows_the_chip_sliders():
     assert "H800*" in faster["layout"]["annotations"][0]["text"]
 
 
+def measured_rows() -> list[dict]:
+    """data/measurements.toml's rows, read here (not through the code under test)."""
+    import tomllib
+    from pathlib import Path
+
+    return tomllib.loads((Path(__file__).resolve().parents[2] / "data" / "measurements.toml").read_text())["row"]
+
+
 def test_validation_view_shows_every_row_and_the_fitted_factors():
     at = open_tab(open_app("attention"), KEY, VALIDATION)
     assert not at.exception and not at.error
-    parity = figure(at, 0)
-    assert parity["layout"]["xaxis"]["type"] == "log" and parity["layout"]["yaxis"]["type"] == "log"
-    assert [t["name"] for t in parity["data"][:3]] == ["±15%", "±15%", "model = measured"]
+    chart = figure(at, 0)
+    assert chart["layout"]["yaxis"]["type"] == "log" and "ratio" in chart["layout"]["yaxis"]["title"]["text"]
+    data = measured_rows()
+    points = [t for t in chart["data"] if t["name"].endswith(": held out")]
+    assert sum(len(t["y"]) for t in points) == len(data), "one point per measured row"
+    kinds = {t["name"].split(":")[0] for t in points}
+    assert kinds == {"Table 9 latency", "Table 8 Step-3 AFD", "kernel benchmarks", "public deployments"}
+    # every point is the model over the measured value of its row, in that row's own unit
+    by_cell = {r["cell"]: r["value"] for r in data}
     rows, factors = frames(at)
-    assert len(rows) == 21 and set(rows["table"]) == {"Table 9", "Table 8"}
+    for t in points:
+        for (cell, _, measured, unit, model, error, *_), ratio in zip(t["customdata"], t["y"]):
+            assert measured == by_cell[cell] and ratio == pytest.approx(model / measured)
+            assert error == pytest.approx(ratio - 1)
+    bands = {t["name"] for t in chart["data"] if t.get("fill") == "toself"}
+    assert bands == {"±10% target", "±15% target", "±20% target"}
+    assert len(rows) == len(data) and set(rows["unit"]) == {"us", "tokens/GPU/s", "TFLOPS", "GB/s"}
     table9 = rows[rows["table"] == "Table 9"]
-    assert len(table9) == 16 and (table9["error_held_out"].abs() <= 0.15).all(), "every Table 9 cell within 15% held out"
+    assert len(table9) == sum(r["table"] == "Table 9" for r in data) == 16
+    assert (table9["error_held_out"].abs() <= 0.15).all(), "every Table 9 cell within 15% held out"
+    # rows on assumed kernels (GB200, no measurements) carry the model's range, drawn as error bars
+    gb200 = rows[rows["cell"].str.contains("GB200")]
+    assert len(gb200) == sum("gb200" == r.get("chip") for r in data) > 0
+    assert (gb200["model_low"] < gb200["model_high"]).all()
+    deployments = next(t for t in points if t["name"].startswith("public deployments"))
+    assert "error_y" in deployments and max(deployments["error_y"]["array"]) > 0
     assert {"hopper.flash.hbm", "gemm.flops", "overhead"} <= set(factors["parameter"])
     assert factors.set_index("parameter").loc["overhead", "unit"] == "µs"
+    fitted = factors[factors["unit"] == "fraction of peak"]
+    assert (fitted["value"] <= fitted["ceiling"] + 1e-9).all(), "no fitted efficiency above its public ceiling"
+    defaults = factors.set_index("parameter")
+    assert {"ep.overlap", "ep.balance", "tp.overlap", "afd.overlap"} <= set(defaults.index)
+    assert "TensorRT-LLM" in defaults.loc["ep.balance", "source"] and "Step-3" in defaults.loc["afd.overlap", "source"]

@@ -389,3 +389,32 @@ def test_a_body_with_recurrent_layers_draws_its_ridges_as_contours():
     contours = [t for t in cost["data"] if t["type"] == "contour"]
     assert len(contours) == 2 * 4 and {t["contours"]["operation"] for t in contours} == {"][", "="}
     assert not [s for s in cost["layout"]["shapes"] if s["type"] == "line"]
+
+
+def test_accepted_tokens_per_step_price_the_decode_cost():
+    """Per decoded token the main model's KV reads and FLOPs are divided by the tokens accepted
+    per step: at 2 tokens per step the published 1.92 accepted costs 2 / 1.92 of every draft
+    accepted in attention (the hover's attention cost); the total follows; one token per step
+    leaves the input off."""
+    def cost(query):
+        at = open_codesign(query)
+        assert not at.error, [e.value for e in at.error]
+        heat = next(t for t in charts(at)["cost"]["data"] if t["type"] == "heatmap")  # hover: total, attention
+        return at, np.array([[[np.nan, np.nan] if c[0] is None else c[:2] for c in row] for row in heat["customdata"]],
+                            dtype=float)
+
+    one, _ = cost({})
+    assert one.number_input(key=codesign.KEYS["mtp_accept"]).disabled, "one token per step: nothing to accept"
+    published, at_published = cost({codesign.KEYS["tokens_per_step"]: "2"})
+    assert "published: 1.92" in published.number_input(key=codesign.KEYS["mtp_accept"]).placeholder
+    every, at_every = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "2"})
+    fewer, at_fewer = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "1.5"})
+    ok = np.isfinite(at_published[..., 0])
+    assert ok.sum() > 10
+    attention = lambda z: z[..., 1][ok]  # noqa: E731
+    assert np.allclose(attention(at_every) / attention(at_published), 1.92 / 2.0, rtol=1e-4)
+    assert np.allclose(attention(at_fewer) / attention(at_published), 1.92 / 1.5, rtol=1e-4)
+    total = lambda z: z[..., 0][ok]  # noqa: E731
+    assert (total(at_every) < total(at_published)).all() and (total(at_fewer) > total(at_published)).all()
+    assert every.session_state[sidebar.CODESIGN_KEY].mtp_accept == 2.0
+    assert "every predicted token is accepted" not in " ".join(c.value for c in every.caption)

@@ -17,9 +17,10 @@ CHARTS = {
     "roofline": ["overlaid"],
     "context-sweep": ["costs", "kv-cache"],
     "attention": ["paper-designs", "same-body", "same-body-cost", "what-ifs", "table9", "latency-vs-context",
-                  "validation-parity"],
+                  "validation-ratio"],
     "paper": ["afd-vs-paper"],
     "co-design": ["sweet-spots", "cost", "intensity", "kv-context", "sensitivity", "iso-cost", "chips-ranked"],
+    "deployments": ["vs-batch", "vs-tpot", "frontier", "timeline"],
 }
 
 

@@ -92,7 +92,7 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
                  afd=AFDInputs(model="DeepSeek-V3", attention_chip="H20", ffn_chip="h800", context=32768, tpot_ms=40,
                                stages=4, micro_batches=4, attention_gpus=4, ffn_gpus=16, attention_dtype="bf16",
                                kv_dtype="fp8", ffn_parallel="ep", attention_net_gbps=40, hbm_efficiency=0.7,
-                               objective="usd_per_mtok", attention_instances=6, micro_batch=1024, chip_pairs=True))
+                               attention_timing="efficiency", mtp_tokens=2, mtp_accept=1.9, overlap=0.5, objective="usd_per_mtok", attention_instances=6, micro_batch=1024, chip_pairs=True))
     data = json.loads(json.dumps(s.to_dict()))
     assert data["afd"]["model"] == "deepseek-v3" and data["afd"]["ffn_instances"] is None
     again = Scenario.from_dict(data)
@@ -100,13 +100,14 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
     setup = again.afd_setup()
     assert setup.attention_chip.price_usd_per_hour == 1.5 and setup.attention_chip.is_modified, "sidebar override"
     assert setup.attention_net_bytes_per_s == 40e9 and setup.ffn_net_bytes_per_s is None
-    assert setup.efficiency.hbm == 0.7 and setup.kv_dtype == "fp8"
+    assert setup.efficiency.hbm == 0.7 and setup.kv_dtype == "fp8" and setup.attention_timing == "efficiency"
+    assert (setup.mtp_tokens, setup.mtp_accept, setup.overlap) == (2, 1.9, 0.5)
     assert Scenario.from_dict({**data, "afd": {"tpot_ms": 30}}).afd == AFDInputs(tpot_ms=30), "missing keys: defaults"
 
 
 def test_version_2_file_one_network_figure_sets_both_pools():
     data = Scenario(context=16384).to_dict()
-    del data["custom_chips"], data["custom_models"], data["codesign"]
+    del data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"]
     data["schema_version"] = 2
     data["afd"] = {**{k: v for k, v in data["afd"].items() if not k.endswith("net_gbps")}, "net_gbps": 25}
     afd = Scenario.from_dict(data).afd
@@ -115,7 +116,7 @@ def test_version_2_file_one_network_figure_sets_both_pools():
 
 def test_version_1_file_without_afd_still_loads():
     data = Scenario(context=16384).to_dict()
-    del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"]
+    del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"]
     data["schema_version"] = 1
     old = Scenario.from_dict(data)
     assert old == Scenario(context=16384) and old.afd == AFDInputs()
@@ -152,6 +153,9 @@ def test_afd_unknown_slugs_name_the_field(kwargs, field):
     ({"ffn_net_gbps": float("inf")}, "afd.ffn_net_gbps"),
     ({"hbm_efficiency": 1.5}, "afd.hbm_efficiency"),
     ({"network_efficiency": 0}, "afd.network_efficiency"),
+    ({"hbm_efficiency": 0.7}, "afd.hbm_efficiency"),  # under 'kernels' timing the kernel sets time the kernels
+    ({"mtp_tokens": 2, "mtp_accept": 2.5}, "afd.mtp_accept"),
+    ({"overlap": 1.5}, "afd.overlap"),
     ({"objective": "fastest"}, "afd.objective"),
     ({"attention_instances": 65}, "afd.attention_instances"),
     ({"ffn_instances": 0}, "afd.ffn_instances"),
@@ -184,7 +188,7 @@ def test_codesign_inputs_round_trip_and_older_files_take_the_defaults():
     assert data["codesign"]["kv_bits"] == 4 and data["codesign"]["chip"] == "h20"
     assert Scenario.from_dict(data).codesign == inputs
     assert Scenario.from_dict({**data, "codesign": {"kv_bits": 16}}).codesign == CodesignInputs(kv_bits=16)
-    del data["codesign"]
+    del data["codesign"], data["deploy"]
     assert Scenario.from_dict({**data, "schema_version": 3}).codesign == CodesignInputs(), "version 3: defaults"
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**data, "schema_version": 3, "codesign": {}})  # version 3 has no codesign
@@ -206,4 +210,64 @@ def test_codesign_inputs_round_trip_and_older_files_take_the_defaults():
 def test_codesign_invalid_values_name_the_field(codesign, field):
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**Scenario().to_dict(), "codesign": codesign})
+    assert err.value.field == field
+
+
+# --- Deployment inputs (Scenario.deploy) ------------------------------------------------------------
+from dashboard.scenario import DeployInputs  # noqa: E402
+
+
+def test_deploy_round_trip_and_setup_follows_the_scenario():
+    inputs = DeployInputs(deployment="tp", gpus=16, context=4096, mtp_tokens=2, mtp_accept=1.8, overlap=0.25,
+                          balance=0.8, redundant_experts=32, node_gpus=72, kv_dtype="fp8", attention_dtype="fp8",
+                          net_gbps=25, timing="efficiency", hbm_efficiency=0.5, tpot_ms=30, batch_per_gpu=64)
+    s = Scenario(chips=("h800", "h20"), chip_overrides={"h20": {"price_usd_per_hour": 1.5}}, weight_dtype="bf16",
+                 deploy=inputs)
+    data = json.loads(json.dumps(s.to_dict()))
+    assert data["deploy"]["gpus"] == 16 and data["deploy"]["net_gbps"] == 25 and data["deploy"]["overlap"] == 0.25
+    again = Scenario.from_dict(data)
+    assert again == s and again.deploy == inputs
+    setup = again.deploy_setup(again.model_specs()[1], again.chip_specs()[1], "ep")
+    assert setup.chip.price_usd_per_hour == 1.5 and setup.weight_dtype == "bf16", "sidebar override and precision"
+    assert (setup.deployment, setup.gpus, setup.context, setup.node_gpus, setup.net_bytes_per_s) == ("ep", 16, 4096, 72, 25e9)
+    assert (setup.mtp_tokens, setup.mtp_accept, setup.overlap_value, setup.balance_value) == (2, 1.8, 0.25, 0.8)
+    assert setup.efficiency.hbm == 0.5 and setup.timing == "efficiency"
+    assert Scenario(context=2048).deploy_setup(s.model_specs()[0], s.chip_specs()[0], "ep").context == 2048, \
+        "context None: the sidebar's"
+
+
+def test_deploy_defaults_and_older_files():
+    d = Scenario().deploy
+    assert d == DeployInputs() and (d.context, d.overlap, d.balance, d.net_gbps, d.batch_per_gpu) == (None,) * 5
+    assert (d.deployment, d.tpot_ms, d.timing, d.mtp_tokens, d.mtp_accept) == ("ep", 50.0, "kernels", 1, 1.0)
+    data = Scenario(context=16384).to_dict()
+    del data["deploy"]
+    old = Scenario.from_dict({**data, "schema_version": 4})
+    assert old == Scenario(context=16384) and old.deploy == DeployInputs(), "version 4: the defaults"
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**data, "schema_version": 4, "deploy": {}})  # version 4 has no deploy
+    assert err.value.field == "deploy"
+    assert Scenario.from_dict({**data, "deploy": {"gpus": 64}}).deploy == DeployInputs(gpus=64), "missing keys: defaults"
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"deployment": "pp"}, "deploy.deployment"),
+    ({"gpus": 0}, "deploy.gpus"),
+    ({"gpus": 2.5}, "deploy.gpus"),
+    ({"context": -1}, "deploy.context"),
+    ({"mtp_tokens": 9}, "deploy.mtp_tokens"),
+    ({"mtp_tokens": 2, "mtp_accept": 3}, "deploy.mtp_accept"),
+    ({"overlap": 1.2}, "deploy.overlap"),
+    ({"balance": 0}, "deploy.balance"),
+    ({"kv_dtype": "int3"}, "deploy.kv_dtype"),
+    ({"net_gbps": float("nan")}, "deploy.net_gbps"),
+    ({"timing": "roofline"}, "deploy.timing"),
+    ({"flops_efficiency": 0.5}, "deploy.flops_efficiency"),  # only with timing 'efficiency'
+    ({"tpot_ms": 0}, "deploy.tpot_ms"),
+    ({"batch_per_gpu": 1.5}, "deploy.batch_per_gpu"),
+    ({"colour": "red"}, "deploy.colour"),
+])
+def test_deploy_invalid_values_name_the_field(kwargs, field):
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), "deploy": {**DeployInputs().to_dict(), **kwargs}})
     assert err.value.field == field

@@ -18,7 +18,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 # page -> URL path (the default page, overview, lives at the root)
 PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
-         "paper": "paper", "co-design": "co-design"}
+         "paper": "paper", "co-design": "co-design", "deployments": "deployments"}
 SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 
 

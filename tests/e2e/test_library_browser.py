@@ -210,8 +210,12 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         expect(page.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
         idle(page)
         cheap = afd_costs(page)
-        # the same chip at half the price: the same plan, the attention pool's cost halved
-        assert cheap[1] == h20[1] and cheap[0] == pytest.approx(h20[0] / 2, abs=1.5e-4), (h20, cheap)
+        # the same specs at half the price, but a chip of your own has no measured kernels: its kernel
+        # efficiencies are assumed (said, with a range on the figures), so the plan may move; its attention
+        # pool still costs less
+        expect(page.get_by_text("Assumed: attention chip h20-cheap: kernel efficiencies assumed")).to_be_visible()
+        assert "assumed kernels:" in page.locator(".kpis").inner_text()
+        assert cheap[0] < h20[0], (h20, cheap)
         drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
             .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
         assert drawn and all(n > 0 for n in drawn), drawn

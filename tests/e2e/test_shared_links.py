@@ -13,10 +13,12 @@ pytestmark = pytest.mark.e2e
 # The README's documented URL paths and the page title each must show
 DOCUMENTED = {"": "What does decoding a token cost?", "roofline": "Roofline per chip",
               "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
-              "afd": "AFD sizing: attention-to-FFN ratio", "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
+              "afd": "AFD sizing: attention-to-FFN ratio",
+              "deployments": "Deployments: expert parallel, tensor parallel, AFD",
+              "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
               "co-design": "Co-design explorer", "library": "Your chips and models"}
-NAVIGATION = ["Overview", "Roofline", "Context sweep", "MFA vs MLA vs GQA", "AFD sizing", "Paper reproduction",
-              "Co-design explorer", "Your chips and models"]
+NAVIGATION = ["Overview", "Roofline", "Context sweep", "MFA vs MLA vs GQA", "AFD sizing", "Deployments",
+              "Paper reproduction", "Co-design explorer", "Your chips and models"]
 WATCH = r"""() => {  // every text the page ever shows while loading, and every navigation link list
   window.__seen = {notFound: false, navs: []};
   new MutationObserver(() => {

@@ -176,7 +176,7 @@ JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-10**30, 10**30) 
                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                        max_leaves=12)
 FIELDS = ["models", "chips", "chip_overrides", "context", "sweep_min", "sweep_max", "sweep_axis", "batch", "kv_dtype",
-          "weight_dtype", "afd", "codesign", "custom_chips", "custom_models", "schema_version"]
+          "weight_dtype", "afd", "codesign", "deploy", "custom_chips", "custom_models", "schema_version"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
