@@ -375,6 +375,7 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
         linear_params = linear_params + group.layers * params
     kv_factor, flops_factor, draft = mtp_factors(model, values["tokens_per_step"], mtp_accept)
     full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)  # noqa: E731
+    body_core = core  # one token through the body, no MTP (the draft layer's)
     kv_read, stored, core = full(kv * kv_factor), full(stored), full(core * flops_factor)
     linear_params = full(linear_params)
     linear = 2.0 * linear_params * full(flops_factor)
@@ -387,7 +388,7 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
     core_c, kv_c, linear_c = core[..., None], kv_read[..., None], linear[..., None]
     attention = attention_usd(core_c, kv_c, linear_c, uf, ub) * TOKENS_PER_UNIT
     ffn = np.broadcast_to(ffn_flops[..., None] * uf * TOKENS_PER_UNIT, attention.shape)
-    body = (attention_usd(full(core)[..., None], full(kv)[..., None], 2.0 * linear_params[..., None], uf, ub)
+    body = (attention_usd(full(body_core)[..., None], full(kv)[..., None], 2.0 * linear_params[..., None], uf, ub)
             + token.ffn_flops * uf) * TOKENS_PER_UNIT  # one token through the body, no MTP
     mtp = draft * body  # the MTP layer: (T - 1) / (a L) of the body per decoded token
     params = model.params()

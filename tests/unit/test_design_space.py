@@ -86,6 +86,9 @@ def test_mtp_reads_the_cache_once_per_step():
     body = grid.attention_usd_per_mtok[0] + grid.ffn_usd_per_mtok[0]  # one token, no MTP
     t = np.array([1, 2, 3, 4])[:, None]
     assert np.allclose(grid.mtp_usd_per_mtok, (t - 1) / (t * STEP3.layers) * body, rtol=1e-12)
+    rejected = design_grid(STEP3, PAPER_CHIPS, 8192, axes={"tokens_per_step": [1, 2, 3, 4]}, mtp_accept=1.0)
+    h20 = 1  # compute-bound on H20: a draft is one token through one layer, not T / a tokens
+    assert np.allclose(rejected.mtp_usd_per_mtok[:, h20], (t[:, 0] - 1) / STEP3.layers * body[h20], rtol=1e-12)
 
 
 def test_mtp_acceptance_is_published_and_drafts_cost():
