@@ -689,7 +689,7 @@ def inputs(scenario: Scenario) -> CodesignInputs:
     accept = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
                                   step=float(spec.step), key=KEYS["mtp_accept"], bind=URL, disabled=mtp == 1,
                                   placeholder=f"published: {MTP_ACCEPTED.get(int(mtp), float(mtp)):g}",
-                                  help=spec.description + ". Capped at the tokens per step.")
+                                  help=spec.description + ". Capped at the tokens per step.", format=labels.NUMBER_FORMAT)
     spec = SPECS["price_usd_per_hour"]
     url.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
     price = row2[3].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,

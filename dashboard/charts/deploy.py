@@ -7,11 +7,12 @@ efficiencies are assumed (the model at their low and high ends); each line ends 
 cache fills the usable memory (a tick); a star marks the chosen point. Times in ms."""
 from __future__ import annotations
 
-import html
 import textwrap
 from dataclasses import dataclass
 
 import numpy as np
+
+from costmodel import escape
 
 from ..theme import NICE_LOG_TICKS, axis, axis_ref, color, figure, grid_layout, values
 
@@ -41,7 +42,7 @@ class Line:
 
     @property
     def name(self) -> str:
-        return f"{html.escape(self.model)} · {html.escape(self.chip)}"
+        return f"{escape.plotly(self.model)} · {escape.plotly(self.chip)}"
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -116,7 +117,7 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
     for (k, j, chip), (bx, by) in bands.items():
         data.append({"type": "scatter", "mode": "lines", "x": bx, "y": by, "fill": "toself",
                      "fillcolor": _rgba(color(j), 0.12), "line": {"width": 0}, "hoverinfo": "skip",
-                     "name": f"{html.escape(chip)}: assumed kernels, low to high", "showlegend": False,
+                     "name": f"{escape.plotly(chip)}: assumed kernels, low to high", "showlegend": False,
                      **axis_ref(k)})
     for line in lines:
         k = deployments.index(line.deployment)
@@ -172,7 +173,7 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
                      "hovertemplate": "<b>%{customdata[0]}</b><br>%{y:,.0f} tokens/GPU/s measured · %{x:.1f} tokens/s "
                                       "per user<br>(%{customdata[5]})<br>%{customdata[1]} on %{customdata[2]}, "
                                       "%{customdata[3]} GPUs, %{customdata[4]:,} tokens of context<br>"
-                                      "<i>%{customdata[6]}</i><extra></extra>", **axis_ref(k)})
+                                      "%{customdata[6]}<extra></extra>", **axis_ref(k)})
     x_axis = axis(x_title, log=True, tickvals=NICE_LOG_TICKS, tickformat="~s")
     if public:  # points from other setups reach far above the lines: a log axis keeps both readable
         y_axis = axis(TOKENS_AXIS.replace(")", ", log)"), log=True, tickvals=NICE_LOG_TICKS, tickformat="~s",
@@ -195,7 +196,7 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
         if deployment in left_out:  # in paper coordinates: the panel's centre
             xd, yd = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
             notes.append({"xref": "paper", "yref": "paper", "x": sum(xd) / 2, "y": sum(yd) / 2,
-                          "text": "<br>".join(textwrap.wrap(html.escape(left_out[deployment]), 40)), "showarrow": False,
+                          "text": "<br>".join(textwrap.wrap(escape.plotly(left_out[deployment]), 40)), "showarrow": False,
                           "font": {"size": 11, "color": "#6B7280"}})
     layout["annotations"] += notes
     return figure(data, {**layout, "title": {"text": title}, "shapes": shapes, "height": 540,
@@ -203,7 +204,7 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
 
 
 def _wrap(text: str, width: int = 90) -> str:
-    return "<br>".join(textwrap.wrap(html.escape(str(text)), width)) or " "
+    return "<br>".join(textwrap.wrap(escape.plotly(str(text)), width)) or " "
 
 
 def timeline(points: list[Line], deployment: str, title: str) -> dict:
@@ -212,7 +213,7 @@ def timeline(points: list[Line], deployment: str, title: str) -> dict:
     overlap, and a diamond at the step as run (after overlap, or the AFD pipeline's), with the
     mode beside it."""
     rows = [p for p in points if p.deployment == deployment and p.point is not None]
-    names = [f"{p.name}<br>{int(p.point.batch):,} per GPU" for p in rows]
+    names = [f"{p.name} · {int(p.point.batch):,} per GPU" for p in rows]
     data = []
     parts = list(dict.fromkeys(part.name for p in rows for part in p.point.parts))
     shown = {name: PART_NAMES.get(name, name.replace("->", "→")) for name in parts}
@@ -226,7 +227,7 @@ def timeline(points: list[Line], deployment: str, title: str) -> dict:
                      "marker": {"color": color(i), "line": {"color": "white", "width": 0.5},
                                 **({"pattern": {"shape": "/", "fgcolor": "white", "size": 7, "fillmode": "overlay"}}
                                    if kind == COMM else {})},
-                     "hovertemplate": f"<b>{html.escape(shown[name])}</b> (%{{y}})<br>%{{x:.2f}} ms per step"
+                     "hovertemplate": f"<b>{escape.plotly(shown[name])}</b> (%{{y}})<br>%{{x:.2f}} ms per step"
                                       "<br>bound: %{customdata[0]}<extra></extra>"})
     steps = [float(p.point.step_s) * 1e3 for p in rows]
     modes = [str(p.point.mode) + (f" {p.point.layout}" if str(p.point.layout) else "") for p in rows]
