@@ -14,6 +14,7 @@ import numpy as np
 
 from costmodel import escape
 
+from ..legend_room import labels_left
 from ..theme import NICE_LOG_TICKS, axis, axis_ref, color, figure, grid_layout, values
 
 DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -245,4 +246,4 @@ def timeline(points: list[Line], deployment: str, title: str) -> dict:
         "xaxis": axis("Time per decode step (ms; parts before overlap)", range=[0, total * 1.35]),
         "yaxis": axis("Model · chip at the chosen point", categoryorder="array", categoryarray=names[::-1]),
         "legend": {"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
-        "margin": {"l": 200, "r": 40, "t": 90, "b": 60}})
+        "margin": {"l": max(200, labels_left(names)), "r": 40, "t": 90, "b": 60}})

@@ -5,7 +5,7 @@ public deployments sit on the frontier where their sources put them; a deploymen
 run is said to be left out; bad input names its field."""
 from __future__ import annotations
 
-import html
+from costmodel import escape
 import json
 import subprocess
 import sys
@@ -191,7 +191,7 @@ def test_public_deployments_on_the_frontier_where_their_sources_put_them():
             assert per_user == pytest.approx(r["value"] / r["batch_per_gpu"])
         else:
             assert "not published" in hover and "TPOT for this setup" in hover
-        assert html.escape(r["source"])[:40] in hover
+        assert escape.plotly(r["source"])[:40] in hover
 
 
 def test_a_deployment_that_cannot_run_is_left_out_and_said_so():
