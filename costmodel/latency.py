@@ -195,12 +195,32 @@ def _tile_padding(query_per_kv, tile_m: int):
     return np.ceil(q / tile_m - 1e-9) * tile_m / q
 
 
-def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str, *, kv_dtype: str | None = None,
-                attention_dtype: str = "bf16", weight_dtype: str = "fp8", kernels: KernelSet | None = None,
-                query_tokens: int = 1) -> tuple:
-    """(IdealParts, extras): the layer at 100% efficiency. ``extras`` holds per-GPU bytes,
-    FLOPs, replication, requests per GPU and notes. Tile padding uses ``kernels`` (default: the
-    chip's set). See ``layer_latency`` for the arguments."""
+@dataclass(frozen=True)
+class _Instance:
+    """One attention instance's checked inputs and the chip's peaks (``ideal_parts``)."""
+
+    model: ModelSpec
+    ctx: np.ndarray
+    layout: str
+    g: np.ndarray  # GPUs
+    b: np.ndarray  # requests of the instance
+    s_q: float  # query tokens per request per step
+    kv_dtype: str | None
+    w_bytes: float
+    ks: KernelSet
+    bw: float
+    attn_peak: float
+    gemm_peak: float
+    shape: tuple
+
+    @property
+    def requests(self) -> np.ndarray:
+        """Requests whose attention each GPU computes (all of them under tp)."""
+        return self.b if self.layout == "tp" else self.b / self.g
+
+
+def _instance(model, chip, context, gpus, batch, layout, kv_dtype, attention_dtype, weight_dtype, kernels,
+              query_tokens) -> _Instance:
     ctx = check_context(context)
     layout = check_layout(layout)
     g = _whole(gpus, "gpus", 4096)
@@ -210,96 +230,122 @@ def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str,
     attention_dtype = check_dtype(attention_dtype, "attention precision")
     w_bytes = bytes_per_element(weight_dtype, "weight precision")
     s_q = float(_whole(query_tokens, "query tokens", 64))
-    ks = kernels or kernel_set(chip)
-    bw = chip.mem_bw_bytes_per_s
-    attn_peak = chip.peak_flops(chip.compute_dtype(attention_dtype))
-    gemm_peak = chip.peak_flops(chip.compute_dtype(weight_dtype))
-    link, link_note = link_bytes_per_s(chip)
-    layers = model.layers
-    act_in = min(w_bytes, ACTIVATION_BYTES)  # the output projection's input travels at its GEMM's precision
-    shape = np.broadcast_shapes(ctx.shape, g.shape, b.shape)
-    zeros = np.zeros(shape)
-
     if layout == "tp":
         check_tp_gpus(model, g)
-    requests = b if layout == "tp" else b / g  # requests whose attention each GPU computes
+    return _Instance(model, ctx, layout, g, b, s_q, kv_dtype, w_bytes, kernels or kernel_set(chip),
+                     chip.mem_bw_bytes_per_s, chip.peak_flops(chip.compute_dtype(attention_dtype)),
+                     chip.peak_flops(chip.compute_dtype(weight_dtype)), np.broadcast_shapes(ctx.shape, g.shape, b.shape))
 
-    maxima: list = []
-    gemm_launches: list = []
-    kv_read = zeros.copy()
-    kv_stored = zeros.copy()
-    core_flops = zeros.copy()
-    replication = zeros.copy()
-    comm_bytes = zeros.copy()
-    core_weight = []
-    for grp in model.attention_groups:
-        attn = grp.attention
-        share = grp.layers / layers
-        kernel = ks.attention(attn.kind)
-        cache_dtype = kv_dtype_of(grp, kv_dtype)
-        kv_b = bytes_per_element(cache_dtype)  # the values' width (which HBM efficiency reads them)
-        token_b = token_bytes(attn, cache_dtype)  # bytes per cached token as deployed (scales, RoPE part)
-        # heads each GPU serves and the K/V heads it must read (tp: fractional when the K/V
-        # heads do not divide evenly over the GPUs, at least one whole head per GPU)
-        if layout == "tp":
-            kv_heads = np.maximum(attn.kv_heads / g, 1.0)
-            kv_frac = kv_heads / attn.kv_heads
-            q_frac = 1.0 / g
-            rep = kv_heads * g / attn.kv_heads
+
+def _heads(inst: _Instance, attn) -> tuple:
+    """(K/V heads a GPU reads, their share of the K/V heads, its share of the query heads, how
+    many GPUs hold each K/V head): tp splits heads (K/V heads fewer than GPUs are copied, at
+    least one whole head per GPU), the other layouts keep them whole."""
+    if inst.layout == "tp":
+        kv_heads = np.maximum(attn.kv_heads / inst.g, 1.0)
+        return kv_heads, kv_heads / attn.kv_heads, 1.0 / inst.g, kv_heads * inst.g / attn.kv_heads
+    return float(attn.kv_heads), 1.0, 1.0, np.ones_like(inst.g)
+
+
+def _core(inst: _Instance, grp, share: float) -> dict:
+    """One layer group's attention core per GPU: its two terms (KV bytes, padded tensor FLOPs at
+    100% efficiency), the times at the kernel's efficiencies (for the bound) and what it reads,
+    stores and computes, weighted by the group's ``share`` of the layers."""
+    attn = grp.attention
+    kernel = inst.ks.attention(attn.kind)
+    cache_dtype = kv_dtype_of(grp, inst.kv_dtype)
+    kv_b = bytes_per_element(cache_dtype)  # the values' width (which HBM efficiency reads them)
+    token_b = token_bytes(attn, cache_dtype)  # bytes per cached token as deployed (scales, RoPE part)
+    kv_heads, kv_frac, q_frac, rep = _heads(inst, attn)
+    query_per_kv = attn.query_heads * q_frac / kv_heads * inst.s_q  # query rows per K/V head (s_q tokens each)
+    eff = attn.effective_context(inst.ctx)
+    state_b = attn.state_elements() * kv_b
+    requests = inst.requests
+    read = requests * (token_b * eff + 2.0 * state_b) * kv_frac
+    stored = requests * (token_b * eff + state_b) * kv_frac
+    flops_ctx = requests * attn.kernel_flops_per_context_token() * eff * q_frac * inst.s_q
+    flops_fixed = requests * attn.fixed_core_flops() * q_frac * inst.s_q
+    pad = 1.0 if isinstance(attn, LinearAttention) else _tile_padding(query_per_kv, kernel.tile_m)
+    core_mem = share * read / inst.bw
+    core_cmp = share * (flops_ctx * pad + flops_fixed) / inst.attn_peak
+    hbm_key = f"{kind_key(attn.kind)}.hbm" + ("_lowbit" if kv_b < 2 else "")
+    return {"terms": (Term(hbm_key, core_mem), Term(f"{kind_key(attn.kind)}.flops", core_cmp)),
+            "times": (core_mem / kernel.kv_hbm(kv_b), core_cmp / kernel.flops), "read": share * read,
+            "stored": share * stored, "flops": share * (flops_ctx + flops_fixed), "replication": rep,
+            "kv_frac": kv_frac}
+
+
+def _projections(inst: _Instance, attn, share: float, kv_frac) -> tuple[list, list]:
+    """(one GEMM per projection matrix as (part, its two terms), GEMM launches per part: K and V
+    fused into one) of a layer group, weighted by its ``share`` of the layers."""
+    g, b = inst.g, inst.b
+    launches = dict.fromkeys(("query", "kv", "output"), 0.0)
+    maxima = []
+    for p in attn.projections():
+        launches[p.part] += share * (0.5 if p.name in ("k", "v") else 1.0)
+        if inst.layout == "dp" or (inst.layout == "afd" and p.part != "output"):
+            params, tokens = p.params, b / g
+        elif inst.layout == "afd":  # the output projection, split by heads, over the instance's batch
+            params, tokens = p.params / g, b
         else:
-            kv_heads, kv_frac, q_frac, rep = float(attn.kv_heads), 1.0, 1.0, np.ones_like(g)
-        query_per_kv = attn.query_heads * q_frac / kv_heads * s_q  # query rows per K/V head (s_q tokens each)
-        eff = attn.effective_context(ctx)
-        state_b = attn.state_elements() * kv_b
-        read = requests * (token_b * eff + 2.0 * state_b) * kv_frac
-        stored = requests * (token_b * eff + state_b) * kv_frac
-        flops_ctx = requests * attn.kernel_flops_per_context_token() * eff * q_frac * s_q
-        flops_fixed = requests * attn.fixed_core_flops() * q_frac * s_q
-        pad = 1.0 if isinstance(attn, LinearAttention) else _tile_padding(query_per_kv, kernel.tile_m)
-        tensor = flops_ctx * pad + flops_fixed
-        hbm_key = f"{kind_key(attn.kind)}.hbm" + ("_lowbit" if kv_b < 2 else "")
-        core_mem = share * read / bw
-        core_cmp = share * tensor / attn_peak
-        maxima.append(("core", (Term(hbm_key, core_mem), Term(f"{kind_key(attn.kind)}.flops", core_cmp))))
-        core_weight.append((core_mem / kernel.kv_hbm(kv_b), core_cmp / kernel.flops))
-        kv_read = kv_read + share * read
-        kv_stored = kv_stored + share * stored
-        core_flops = core_flops + share * (flops_ctx + flops_fixed)
-        replication = np.maximum(replication, rep)
-        # projections, one GEMM per matrix (K and V fused into one launch)
-        launches = dict.fromkeys(("query", "kv", "output"), 0.0)
-        for p in attn.projections():
-            launches[p.part] += share * (0.5 if p.name in ("k", "v") else 1.0)
-        gemm_launches.extend((part, n) for part, n in launches.items() if n)
-        for p in attn.projections():
-            if layout == "dp" or (layout == "afd" and p.part != "output"):
-                params, tokens = p.params, b / g
-            elif layout == "afd":  # the output projection, split by heads, over the instance's batch
-                params, tokens = p.params / g, b
-            else:
-                factor = {"heads": 1.0 / g, "kv_heads": kv_frac, "replicated": 1.0}[p.split]
-                params, tokens = p.params * factor, b
-            mem = share * params * w_bytes / bw
-            cmp = share * 2.0 * tokens * s_q * params / gemm_peak
-            maxima.append((p.part, (Term("gemm.hbm", mem * np.ones(shape)), Term("gemm.flops", cmp * np.ones(shape)))))
-        # communication inside the instance (bytes each GPU sends one way)
-        ring = (g - 1.0) / g
-        if layout == "tp":
-            comm_bytes = comm_bytes + share * 2.0 * ring * b * s_q * model.hidden * ACTIVATION_BYTES
-        elif layout == "afd":
-            comm_bytes = comm_bytes + share * ring * s_q * ((b / g) * attn.output_dim * act_in
-                                                            + b * model.hidden * ACTIVATION_BYTES)
-    sums = (("comm", Term("link", comm_bytes / link)), ("overhead", Term("overhead", np.ones(shape))),
-            *((part, Term("gemm_overhead", n * np.ones(shape))) for part, n in gemm_launches))
+            factor = {"heads": 1.0 / g, "kv_heads": kv_frac, "replicated": 1.0}[p.split]
+            params, tokens = p.params * factor, b
+        mem = share * params * inst.w_bytes / inst.bw
+        cmp = share * 2.0 * tokens * inst.s_q * params / inst.gemm_peak
+        ones = np.ones(inst.shape)
+        maxima.append((p.part, (Term("gemm.hbm", mem * ones), Term("gemm.flops", cmp * ones))))
+    return maxima, [(part, n) for part, n in launches.items() if n]
+
+
+def _comm_bytes(inst: _Instance, attn, share: float):
+    """Bytes each GPU sends one way inside the instance for a layer group: tp's all-reduce,
+    afd's all-to-all of the output projection's input and reduce-scatter of its BF16 sums."""
+    g, b, s_q, hidden = inst.g, inst.b, inst.s_q, inst.model.hidden
+    ring = (g - 1.0) / g
+    if inst.layout == "tp":
+        return share * 2.0 * ring * b * s_q * hidden * ACTIVATION_BYTES
+    if inst.layout == "afd":
+        act_in = min(inst.w_bytes, ACTIVATION_BYTES)  # the output projection's input travels at its GEMM's precision
+        return share * ring * s_q * ((b / g) * attn.output_dim * act_in + b * hidden * ACTIVATION_BYTES)
+    return 0.0
+
+
+def ideal_parts(model: ModelSpec, chip: Chip, context, gpus, batch, layout: str, *, kv_dtype: str | None = None,
+                attention_dtype: str = "bf16", weight_dtype: str = "fp8", kernels: KernelSet | None = None,
+                query_tokens: int = 1) -> tuple:
+    """(IdealParts, extras): the layer at 100% efficiency. ``extras`` holds per-GPU bytes,
+    FLOPs, replication, requests per GPU and notes. Tile padding uses ``kernels`` (default: the
+    chip's set). See ``layer_latency`` for the arguments."""
+    inst = _instance(model, chip, context, gpus, batch, layout, kv_dtype, attention_dtype, weight_dtype, kernels,
+                     query_tokens)
+    zeros = np.zeros(inst.shape)
+    maxima, gemm_launches, cores = [], [], []
+    kv_read, kv_stored, core_flops, replication, comm_bytes = (zeros.copy() for _ in range(5))
+    for grp in model.attention_groups:
+        share = grp.layers / model.layers
+        core = _core(inst, grp, share)
+        maxima.append(("core", core["terms"]))
+        cores.append(core["times"])
+        kv_read, kv_stored = kv_read + core["read"], kv_stored + core["stored"]
+        core_flops = core_flops + core["flops"]
+        replication = np.maximum(replication, core["replication"])
+        projections, launches = _projections(inst, grp.attention, share, core["kv_frac"])
+        maxima += projections
+        gemm_launches += launches
+        comm_bytes = comm_bytes + _comm_bytes(inst, grp.attention, share)
+    link, link_note = link_bytes_per_s(chip)
+    ones = np.ones(inst.shape)
+    sums = (("comm", Term("link", comm_bytes / link)), ("overhead", Term("overhead", ones)),
+            *((part, Term("gemm_overhead", n * ones)) for part, n in gemm_launches))
     # the bound of the design with the most core time
-    best = max(range(len(core_weight)), key=lambda i: float(np.max(np.maximum(*core_weight[i]))))
-    mem_t, cmp_t = core_weight[best]
-    extras = {"context": ctx, "gpus": g, "batch": b, "kv_read_bytes": kv_read * np.ones(shape),
-              "kv_stored_bytes": kv_stored * np.ones(shape), "core_flops": core_flops * np.ones(shape),
-              "requests_per_gpu": requests * np.ones(shape), "replication": replication * np.ones(shape),
-              "comm_bytes": comm_bytes * np.ones(shape),
-              "bound": np.where(np.broadcast_to(mem_t, shape) >= np.broadcast_to(cmp_t, shape), "memory", "compute"),
-              "notes": (link_note,) if link_note and layout != "dp" else ()}
+    mem_t, cmp_t = max(cores, key=lambda times: float(np.max(np.maximum(*times))))
+    extras = {"context": inst.ctx, "gpus": inst.g, "batch": inst.b, "kv_read_bytes": kv_read * ones,
+              "kv_stored_bytes": kv_stored * ones, "core_flops": core_flops * ones,
+              "requests_per_gpu": inst.requests * ones, "replication": replication * ones,
+              "comm_bytes": comm_bytes * ones,
+              "bound": np.where(np.broadcast_to(mem_t, inst.shape) >= np.broadcast_to(cmp_t, inst.shape),
+                                "memory", "compute"),
+              "notes": (link_note,) if link_note and inst.layout != "dp" else ()}
     return IdealParts(tuple(maxima), sums), extras
 
 

@@ -17,7 +17,8 @@ from costmodel import InputError, library
 from costmodel.attention import GQA, MFA, MLA
 from costmodel.decode import decode_token
 from costmodel.ffn import DenseFFN, MoEFFN
-from costmodel.hf_config import (MAX_CONFIG_BYTES, MAX_DEPTH, ImportedModel, load_config, parse_config,
+from costmodel.hf_json import MAX_DEPTH
+from costmodel.hf_config import (MAX_CONFIG_BYTES, ImportedModel, load_config, parse_config,
                                  read_config)
 
 CONFIGS = Path(__file__).resolve().parents[1] / "data" / "hf-configs"
