@@ -46,13 +46,12 @@ from .ffn import MoEFFN
 from .kernels import KernelSet, kernel_range, kernel_set
 from .latency import LAYOUTS, check_tp_gpus, layer_latency, link_bytes_per_s
 from .model import ModelSpec
-from .precision import bytes_per_element, check_dtype
+from .precision import bytes_per_element
 
 SCALE_BLOCK = 128  # A->F activations carry one FP32 scale per 128 FP8 values
 ROUTING_BYTES_PER_EXPERT = 8  # int32 expert id + fp32 routing weight
 MEMORY_FRACTION = 0.97  # of a chip's marketed HBM, usable for KV and weights (default)
 FFN_PARALLEL = ("tp+ep", "ep", "tp")
-ATTENTION_LAYOUTS = ("afd", "dp", "tp")  # the paper's deployment first: the default
 ATTENTION_TIMING = ("kernels", "efficiency")
 STAGES = (3, 4)
 MAX_ATTENTION_INSTANCES = 64  # the search's range of x in xAyF
@@ -167,7 +166,7 @@ class AFDSetup:
     efficiency: Efficiency = field(default_factory=Efficiency)
     memory_fraction: float = quantity("Usable memory", "", 1.0, "memory_fraction", default=MEMORY_FRACTION, maximum=1.0,
                                       step=0.01, description="Fraction of the marketed capacity usable for KV and weights")
-    layout: str = choice("Attention layout", ATTENTION_LAYOUTS, "layout", default="afd",
+    layout: str = choice("Attention layout", LAYOUTS, "layout", default="afd",
                          description="Inside an attention instance: afd (the paper's: output projection split over "
                                      "the GPUs, the others replicated, attention data-parallel), dp (every GPU holds "
                                      "every projection and its own requests) or tp (heads and projections split)")

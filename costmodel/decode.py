@@ -7,7 +7,7 @@ import numpy as np
 
 from .errors import InputError
 from .model import ModelSpec
-from .reduced import ReducedModel, kv_dtype_of, reduce_model  # noqa: F401  (kv_dtype_of: re-exported)
+from .reduced import ReducedModel, reduce_model
 
 
 MAX_CONTEXT = 1 << 24  # 16M tokens: the largest context any input accepts

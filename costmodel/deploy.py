@@ -337,7 +337,7 @@ class Run:
     per_node: bool = False  # the all-to-all deduplicated per scale-up domain (prefill)
 
 
-def _decode_runs(s: DecodeSetup, ks: KernelSet, batch) -> list[Run]:
+def decode_runs(s: DecodeSetup, ks: KernelSet, batch) -> list[Run]:
     """A decode step: the model's layers at k tokens per request, and k - 1 runs of the MTP
     draft layer (the last FFN group's kind) at one token per request."""
     def attention(k):
@@ -409,7 +409,7 @@ def _ep_tp_plan(s: DecodeSetup, batch: np.ndarray) -> DecodePlan:
     ks = s.kernel_set
     per_gpu = float(s.gpus) if s.deployment == "tp" else 1.0
     head_tokens = batch * per_gpu * (2 * s.mtp_tokens - 1)  # LM head per request: k main tokens + k - 1 drafts
-    parts, step, two = timeline(s, ks, lambda b: _decode_runs(s, ks, b), batch, head_tokens)
+    parts, step, two = timeline(s, ks, lambda b: decode_runs(s, ks, b), batch, head_tokens)
     memory_bytes, kv_per_request = memory(s, batch)
     return DecodePlan(setup=s, batch=batch, parts=parts, step_s=step,
                       mode=np.where(two, "two-batch overlap", "one batch"), memory_bytes=memory_bytes,

@@ -63,7 +63,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .attention import GQA, MFA, MLA, LinearAttention, _Attention
+from .attention import GQA, MFA, MLA, _Attention
 from .chips import Chip
 from .cost import TOKENS_PER_UNIT, attention_usd, unit_costs
 from .decode import check_context, decode_token
@@ -314,6 +314,53 @@ def mtp_factors(model: ModelSpec, tokens_per_step, mtp_accept: float | None = No
     return 1.0 / accepted, t / accepted, (t - 1.0) / (accepted * model.layers)
 
 
+def _design_values(model: ModelSpec, family: str, axes: dict | None, fixed: dict) -> tuple[dict, dict, tuple]:
+    """(every parameter's values, broadcast along the axes' dimensions; the axes checked; their
+    order) of the designs; InputError naming a parameter out of range or a design too large."""
+    values = base_design(model, family)
+    for name, value in fixed.items():
+        values[name] = _check_values(name, value, family, axis=False)[()]
+    axes = dict(axes or {})
+    order = tuple(axes)
+    for k, name in enumerate(order):
+        arr = _check_values(name, axes[name], family, axis=True)
+        axes[name] = arr
+        values[name] = arr.reshape([-1 if j == k else 1 for j in range(len(order))])
+    if family in ("gqa", "mfa"):
+        values["n_q"] = values["q_per_kv"] * values["n_kv"]
+    as_float = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    estimate = _attention(family, as_float, float(model.hidden), None, "sliding", arrays=True)
+    if max(np.max(p.params) for p in estimate.projections()) >= 2.0 ** 62:  # whole numbers stay exact in int64
+        raise InputError("design", "a projection of more than 2^62 parameters per layer: use fewer or smaller heads")
+    return values, axes, order
+
+
+def _body_terms(model: ModelSpec, family: str, values: dict, ctx) -> tuple:
+    """(KV bytes read, KV bytes stored, core FLOPs, projection parameters) of one decoded token
+    through the model with its softmax layers' attention replaced: ``reduce_model``'s
+    per-layer terms, in layer-group order (linear attention kept, in its own state format)."""
+    bits = np.asarray(values["kv_bits"])
+    design_bytes = np.vectorize(lambda b: 0.0 if b == OWN_KV else bytes_per_element(BITS_TO_DTYPE[int(b)]),
+                                otypes=[float])(bits)
+    kv, stored, core, linear_params = np.zeros_like(ctx), np.zeros_like(ctx), np.zeros_like(ctx), 0.0
+    for group in model.attention_groups:
+        own_bytes = bytes_per_element(group.kv_dtype)
+        if family_of(group.attention) is None:
+            attn, b = group.attention, own_bytes
+            params = attn.linear_params()
+        else:
+            attn = _attention(family, values, model.hidden, group.attention.window, group.attention.window_kind,
+                              arrays=True)
+            b = np.where(bits == OWN_KV, own_bytes, design_bytes)
+            params = np.asarray(sum(p.params for p in attn.projections())).astype(float)  # exact whole numbers
+        eff = attn.effective_context(ctx)
+        kv = kv + group.layers * (attn.kv_elements_per_token() * b * eff + 2.0 * attn.state_elements() * b)
+        stored = stored + group.layers * attn.kv_stored_elements(ctx) * b
+        core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
+        linear_params = linear_params + group.layers * params
+    return kv, stored, core, linear_params
+
+
 def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | None = None,
                 axes: dict | None = None, weight_dtype: str = "fp8", mtp_accept: float | None = None,
                 **fixed) -> DesignGrid:
@@ -332,55 +379,17 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
     if ctx.ndim:
         raise InputError("context", "one context (a number of tokens) per design grid")
     family = _check_family(family or own_family(model))
-    values = base_design(model, family)
-    for name, value in fixed.items():
-        values[name] = _check_values(name, value, family, axis=False)[()]
-    axes = dict(axes or {})
-    order = tuple(axes)
-    for k, name in enumerate(order):
-        arr = _check_values(name, axes[name], family, axis=True)
-        axes[name] = arr
-        values[name] = arr.reshape([-1 if j == k else 1 for j in range(len(order))])
+    values, axes, order = _design_values(model, family, axes, fixed)
     shape = tuple(len(axes[name]) for name in order)
-    if family in ("gqa", "mfa"):
-        values["n_q"] = values["q_per_kv"] * values["n_kv"]
-    as_float = {k: np.asarray(v, dtype=float) for k, v in values.items()}
-    estimate = _attention(family, as_float, float(model.hidden), None, "sliding", arrays=True)
-    if max(np.max(p.params) for p in estimate.projections()) >= 2.0 ** 62:  # whole numbers stay exact in int64
-        raise InputError("design", "a projection of more than 2^62 parameters per layer: use fewer or smaller heads")
-
     token = decode_token(model, ctx, None, weight_dtype)  # the body: FFN FLOPs, checks the precision
     weight_bytes = bytes_per_element(weight_dtype, "weight precision")
-    bits = np.asarray(values["kv_bits"])
-    design_bytes = np.vectorize(lambda b: 0.0 if b == OWN_KV else bytes_per_element(BITS_TO_DTYPE[int(b)]),
-                                otypes=[float])(bits)
-    kv = np.zeros_like(ctx)
-    stored = np.zeros_like(ctx)
-    core = np.zeros_like(ctx)
-    linear_params = 0.0
-    for group in model.attention_groups:  # reduce_model's per-layer terms, in layer-group order
-        own_bytes = bytes_per_element(group.kv_dtype)
-        if family_of(group.attention) is None:  # linear attention: kept, in its own state format
-            attn, b = group.attention, own_bytes
-            params = attn.linear_params()
-        else:
-            attn = _attention(family, values, model.hidden, group.attention.window, group.attention.window_kind,
-                              arrays=True)
-            b = np.where(bits == OWN_KV, own_bytes, design_bytes)
-            params = np.asarray(sum(p.params for p in attn.projections())).astype(float)  # exact whole numbers
-        eff = attn.effective_context(ctx)
-        kv = kv + group.layers * (attn.kv_elements_per_token() * b * eff + 2.0 * attn.state_elements() * b)
-        stored = stored + group.layers * attn.kv_stored_elements(ctx) * b
-        core = core + group.layers * (attn.core_flops_per_context_token() * eff + attn.fixed_core_flops())
-        linear_params = linear_params + group.layers * params
+    kv, stored, body_core, linear_params = _body_terms(model, family, values, ctx)
     kv_factor, flops_factor, draft = mtp_factors(model, values["tokens_per_step"], mtp_accept)
     full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)  # noqa: E731
-    body_core = core  # one token through the body, no MTP (the draft layer's)
-    kv_read, stored, core = full(kv * kv_factor), full(stored), full(core * flops_factor)
+    kv_read, stored, core = full(kv * kv_factor), full(stored), full(body_core * flops_factor)
     linear_params = full(linear_params)
     linear = 2.0 * linear_params * full(flops_factor)
     ffn_flops = token.ffn_flops * full(flops_factor)
-    draft = full(draft)[..., None]
 
     units = tuple(unit_costs(c, weight_dtype) for c in chips)
     uf = np.array([u.usd_per_flop for u in units])
@@ -390,20 +399,20 @@ def design_grid(model: ModelSpec, chips: Sequence[Chip], context, family: str | 
     ffn = np.broadcast_to(ffn_flops[..., None] * uf * TOKENS_PER_UNIT, attention.shape)
     body = (attention_usd(full(body_core)[..., None], full(kv)[..., None], 2.0 * linear_params[..., None], uf, ub)
             + token.ffn_flops * uf) * TOKENS_PER_UNIT  # one token through the body, no MTP
-    mtp = draft * body  # the MTP layer: (T - 1) / (a L) of the body per decoded token
     params = model.params()
     weights = linear_params * weight_bytes + (params.embedding + params.lm_head) * weight_bytes
     free = np.maximum(np.array([c.mem_bytes for c in chips]) - weights[..., None], 0.0)
-    context_per_gpu = free / (stored / float(ctx))[..., None]
     return DesignGrid(
         model=model, family=family, chips=chips, context=float(ctx), weight_dtype=weight_dtype,
         axes=tuple((name, axes[name]) for name in order),
         values={name: np.asarray(v) for name, v in values.items()},
         kv_read_bytes=kv_read, kv_stored_bytes=stored, attention_flops=core, linear_flops=linear,
         ffn_flops=ffn_flops, attention_weight_bytes=linear_params * weight_bytes,
-        attention_usd_per_mtok=attention, ffn_usd_per_mtok=ffn, mtp_usd_per_mtok=mtp,
+        attention_usd_per_mtok=attention, ffn_usd_per_mtok=ffn,
+        mtp_usd_per_mtok=full(draft)[..., None] * body,  # the MTP layer: (T - 1) / (a L) of the body per token
         attention_memory_bound=kv_c * ub >= core_c * uf,
-        context_per_gpu=context_per_gpu, ridge=np.array([c.ridge_point(weight_dtype) for c in chips]),
+        context_per_gpu=free / (stored / float(ctx))[..., None],
+        ridge=np.array([c.ridge_point(weight_dtype) for c in chips]),
     )
 
 

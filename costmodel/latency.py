@@ -42,14 +42,15 @@ import numpy as np
 
 from .attention import LinearAttention
 from .chips import Chip
-from .decode import check_context, kv_dtype_of
+from .decode import check_context
+from .reduced import kv_dtype_of
 from .errors import InputError
 from .kernels import KERNEL_OF_KIND, KernelSet, kernel_set
 from .kvformat import token_bytes
 from .model import ModelSpec
 from .precision import bytes_per_element, check_dtype
 
-LAYOUTS = ("dp", "tp", "afd")
+LAYOUTS = ("afd", "dp", "tp")  # the paper's deployment of an attention instance first: the AFD default
 DEFAULT_LAYOUT = {"mfa": "dp", "mla": "dp", "gqa": "tp", "linear": "tp"}  # as the paper's Table 9 runs them
 ACTIVATION_BYTES = 2.0  # BF16 outputs and partial sums between GPUs
 OVERHEADS = ("overhead", "gemm_overhead")  # terms that count launches (x seconds each), not seconds

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .deploy import DecodeSetup, best_batch, evaluate as evaluate_decode
-from .deploy import Run, link_notes, timeline
+from .deploy import decode_runs, link_notes, timeline
 from .errors import InputError
 from .fields import choice, declared, quantity
 from .prefill import PrefillSetup, _attention as prefill_attention, evaluate as evaluate_prefill
@@ -286,7 +286,7 @@ def _cached_gpu_s(s: ServeSetup, base: PrefillSetup, tokens: int) -> float:
 def _colocated_plan(s: ServeSetup, l_in: int, l_out: int, batch: np.ndarray):
     """Mixed steps at decode batches ``batch`` per GPU: (step seconds, prefill share of the
     step, prompt tokens per GPU per step, memory fits)."""
-    d, w = s.decode, s.workload
+    d = s.decode
     context = l_in + l_out / 2.0
     dec = replace(d, context=float(max(context, 1)), mtp_tokens=1, mtp_accept=1.0)
     pre = _prefill_setup(s, l_in) if l_in else None
@@ -294,10 +294,8 @@ def _colocated_plan(s: ServeSetup, l_in: int, l_out: int, batch: np.ndarray):
     prompt = batch * new / max(l_out - 1, 1)  # prompt tokens per GPU per step (steady state)
     g = float(d.gpus) if d.deployment == "tp" else 1.0
     ks = dec.kernel_set
-    from .deploy import _decode_runs
-
     def runs_of(b):
-        runs = _decode_runs(dec, ks, b)
+        runs = decode_runs(dec, ks, b)
         if pre is None:
             return runs
         p_tokens = b * new / max(l_out - 1, 1) * g

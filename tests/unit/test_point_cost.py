@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from costmodel import (GQA, MLA, AttentionGroup, DenseFFN, FFNGroup, InputError, LinearAttention, ModelSpec,
                        PointCost, cost_grid, decode_token, library, point_cost)
 from costmodel.cost import TOKENS_PER_UNIT, unit_costs
-from costmodel.decode import MAX_CONTEXT, check_context, kv_dtype_of
+from costmodel.decode import MAX_CONTEXT, check_context
+from costmodel.reduced import kv_dtype_of
 from costmodel.precision import bytes_per_element
 from costmodel.reduced import Piecewise, reduce_model
 
