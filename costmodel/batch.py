@@ -46,10 +46,6 @@ class Step:
         """FLOPs per byte."""
         return self.flops / self.nbytes
 
-    @property
-    def time_per_token_s(self) -> np.ndarray:
-        return self.time_s / self.batch
-
 
 def _batch(batch) -> np.ndarray:
     values = np.asarray(batch, dtype=float)
@@ -73,15 +69,6 @@ def ffn_weight_bytes(model: ModelSpec, batch, weight_dtype: str = "fp8"):
             total = total + group.layers * ffn.total_params() * b
     return total
 
-
-def tokens_per_expert(model: ModelSpec, batch):
-    """Average tokens each routed expert gets per step, B x k / E (first MoE layout); B if dense."""
-    batch = _batch(batch)
-    moe = model.moe_groups
-    if not moe:
-        return batch
-    ffn = moe[0].ffn
-    return batch * ffn.top_k / ffn.n_routed
 
 
 def ffn_step(model: ModelSpec, chip: Chip, batch, weight_dtype: str = "fp8") -> Step:
@@ -109,7 +96,3 @@ def attention_step(model: ModelSpec, chip: Chip, batch, context, kv_dtype: str |
     linear = Step(batch, lin_flops, lin_bytes, *roofline_time_s(lin_flops, lin_bytes, peak, chip.mem_bw_bytes_per_s))
     return core, linear
 
-
-def min_dense_batch(chip: Chip, weight_dtype: str = "fp8") -> float:
-    """Smallest batch that makes a dense FFN compute-bound: 2 B >= ridge point (8-bit weights)."""
-    return chip.ridge_point(weight_dtype) * bytes_per_element(weight_dtype) / 2.0

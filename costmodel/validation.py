@@ -330,8 +330,6 @@ class Validation:
         return [r for r in self.rows if r.measurement.table in LIMITS
                 and abs(r.error_held_out) > LIMITS[r.measurement.table]]
 
-    def table9_failures(self, limit: float = TABLE9_LIMIT) -> list[ValidationRow]:
-        return [r for r in self.rows if r.measurement.table == "Table 9" and abs(r.error_held_out) > limit]
 
     def efficiencies(self) -> dict:
         """Parameter -> fitted value as shown (fractions; us), and the expert-parallel overlaps."""

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from costmodel import InputError, library
-from costmodel.batch import attention_step, expected_experts_touched, ffn_step, min_dense_batch, roofline_time_s, tokens_per_expert
+from costmodel.batch import attention_step, expected_experts_touched, ffn_step, roofline_time_s
 from costmodel.decode import decode_token, parse_context
 from costmodel.precision import dtype_for_bits
 
@@ -62,13 +62,13 @@ def test_expected_experts_touched_limits():
 def test_ffn_step_becomes_compute_bound_with_batch():
     """A dense FFN with 8-bit weights turns compute-bound once 2 B exceeds the ridge (H800 591)."""
     qwen32, h800 = library.model("qwen3-32b"), library.chip("h800")
-    assert min_dense_batch(h800) == pytest.approx(295.5, rel=1e-3)
     small, large = ffn_step(qwen32, h800, 64), ffn_step(qwen32, h800, 1024)
+    assert ffn_step(qwen32, h800, 290).memory_bound and not ffn_step(qwen32, h800, 300).memory_bound  # 591 / 2
     assert small.memory_bound and not large.memory_bound
     assert large.intensity == pytest.approx(2 * 1024)
     # MoE: the weights read grow with the experts touched, so intensity lags a dense model's
     dsv3 = ffn_step(library.model("deepseek-v3"), h800, 1024)
-    assert dsv3.intensity < 2 * 1024 and float(tokens_per_expert(library.model("deepseek-v3"), 1024)) == 32
+    assert dsv3.intensity < 2 * 1024
 
 
 def test_attention_step_kv_scales_with_batch_weights_do_not():
