@@ -109,8 +109,10 @@ def _family_of(arch, model_type):
     return None
 
 
-def _import(data: dict, slug, name, source) -> ImportedModel:
-    log = ImportLog()
+def _read_layers(data: dict, log: ImportLog) -> tuple:
+    """(the layers a reader built, the architecture's name, the family's name): the reader of
+    the config's family (or of its ``text_config``'s, for a wrapper around a known text model),
+    else the standard fields as dense GQA, saying so."""
     arch, model_type = _identity(data, "", log)
     text_config = data.get("text_config")
     nested = isinstance(text_config, dict)
@@ -124,35 +126,34 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
         found_inside = family_key is not None
         arch = arch or inner_arch or inner_type
     architecture = clean_text(arch or model_type or "", MAX_NAME_CHARS) or "unknown architecture"
-
     if family_key is not None:
         family = FAMILIES[family_key]
         use_nested = nested and (family.nested or found_inside)
         cfg = Config(text_config if use_nested else data, "text_config." if use_nested else "", log, family.cls,
-                      outer=data if use_nested else None)
-        built = family.reader(cfg)
-        family_name = family.name
-        if family_key == "deepseek_v3" and model_type == "kimi_k2":
-            family_name = "Kimi K2 (DeepSeek-V3 layout: MLA + MoE)"
-    else:
-        use_nested = nested and data.get("hidden_size") is None
-        cfg = Config(text_config if use_nested else data, "text_config." if use_nested else "", log,
-                      "transformers' PretrainedConfig")
-        family_name = "generic dense GQA (unknown architecture)"
-        log.assume(f"architecture {architecture!r} read as dense GQA",
-                   "unknown architecture: the standard fields describe every layer as grouped-query "
-                   "attention and a SwiGLU FFN; anything else in the file is not modelled")
-        built = read_generic(cfg)
-        ignored = [cfg.key(k) for k in _STRUCTURE_KEYS if cfg.present(k)]
-        if ignored:
-            log.assume(f"not read: {', '.join(ignored)}",
-                       "these keys describe layers a generic dense GQA import cannot model "
-                       "(windows, experts, latent attention, ...)")
+                     outer=data if use_nested else None)
+        family_name = "Kimi K2 (DeepSeek-V3 layout: MLA + MoE)" if (family_key, model_type) == \
+            ("deepseek_v3", "kimi_k2") else family.name
+        return family.reader(cfg), architecture, family_name
+    use_nested = nested and data.get("hidden_size") is None
+    cfg = Config(text_config if use_nested else data, "text_config." if use_nested else "", log,
+                 "transformers' PretrainedConfig")
+    log.assume(f"architecture {architecture!r} read as dense GQA",
+               "unknown architecture: the standard fields describe every layer as grouped-query "
+               "attention and a SwiGLU FFN; anything else in the file is not modelled")
+    built = read_generic(cfg)
+    ignored = [cfg.key(k) for k in _STRUCTURE_KEYS if cfg.present(k)]
+    if ignored:
+        log.assume(f"not read: {', '.join(ignored)}", "these keys describe layers a generic dense GQA import cannot "
+                                                     "model (windows, experts, latent attention, ...)")
+    return built, architecture, "generic dense GQA (unknown architecture)"
 
+
+def _import(data: dict, slug, name, source) -> ImportedModel:
+    log = ImportLog()
+    built, architecture, family_name = _read_layers(data, log)
     log.assume(f"kv_dtype = {KV_DTYPE} on every attention layer",
                "the Step-3 paper's §4.1 convention: KV cache stored in FP8")
     names_from = _name_or_path(data, log)
-    model_source = _model_source(source, architecture)
     assumed = tuple(log.assumed.items())
     spec = ModelSpec(
         slug=_model_slug(slug, None, None, "imported-model"),  # checked now; named below, from its size
@@ -161,7 +162,7 @@ def _import(data: dict, slug, name, source) -> ImportedModel:
         vocab=built.vocab,
         attention_groups=tuple(AttentionGroup(n, built.attention_of[k], KV_DTYPE) for k, n in Counter(built.attention).items()),
         ffn_groups=tuple(FFNGroup(n, built.ffn_of[k]) for k, n in Counter(built.ffn).items()),
-        source=model_source,
+        source=_model_source(source, architecture),
         tie_embeddings=built.tie,
         inferred=tuple(what for what, _ in assumed),
         notes=f"Imported from a Hugging Face config.json as {family_name}; {len(assumed)} values assumed.",
