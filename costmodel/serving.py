@@ -361,3 +361,45 @@ def search_chip_pairs(setup: ServeSetup, chips) -> list[ServePlan]:
             except InputError:
                 continue
     return sorted(plans, key=lambda plan: plan.usd_per_request)
+
+
+AXES = ("input_tokens", "output_tokens")
+LENGTHS = tuple(int(v) for v in np.unique(np.round(np.geomspace(64, 131072, 23))))  # swept on either axis
+
+
+@dataclass(frozen=True)
+class LengthPoint:
+    """The plan at one request length (``plan`` None: no plan meets the targets there, ``reason``)."""
+
+    tokens: int
+    plan: ServePlan | None
+    reason: str = ""
+
+
+def by_length(setup: ServeSetup, axis: str, lengths=LENGTHS) -> tuple[LengthPoint, ...]:
+    """The plan at every length of ``lengths`` on ``axis`` ('input_tokens' or 'output_tokens'),
+    the other length as the workload sets it (a mix: its first row's)."""
+    if axis not in AXES:
+        raise InputError("axis", f"one of {', '.join(AXES)}, got {axis!r}")
+    l_in, l_out, _ = setup.workload.rows[0]
+    base = replace(setup.workload, input_tokens=l_in, output_tokens=l_out, mix=())
+    points = []
+    for tokens in lengths:
+        try:
+            plan = evaluate(replace(setup, workload=replace(base, **{axis: int(tokens)})))
+            points.append(LengthPoint(int(tokens), plan))
+        except InputError as e:
+            points.append(LengthPoint(int(tokens), None, str(e)))
+    return tuple(points)
+
+
+def crossover(points) -> float | None:
+    """The first length (tokens) at which the prefill's share of a request's cost crosses one
+    half (geometric between the neighbouring lengths of ``points``), None when it does not."""
+    ok = [(p.tokens, p.plan.prefill_share - 0.5) for p in points if p.plan is not None]
+    for (x0, y0), (x1, y1) in zip(ok, ok[1:]):
+        if y0 == 0:
+            return float(x0)
+        if (y0 < 0) != (y1 < 0) or y1 == 0:
+            return x0 * (x1 / x0) ** (y0 / (y0 - y1))
+    return None

@@ -12,7 +12,7 @@ from costmodel.deploy import DecodeSetup, best_batch
 from costmodel.errors import InputError
 from costmodel.prefill import PrefillSetup, evaluate as evaluate_prefill, pair_flops, pairs_per_new_token
 from costmodel.pricing import HOURS_PER_YEAR, Pricing
-from costmodel.serving import ServeSetup, Workload, evaluate
+from costmodel.serving import ServeSetup, Workload, by_length, crossover, evaluate
 
 DSV3, QWEN, STEP3 = library.model("deepseek-v3"), library.model("qwen3-235b-a22b"), library.model("step-3")
 H800 = library.chip("h800")
@@ -141,3 +141,26 @@ def test_prefill_memory_is_checked():
     small = DecodeSetup(DSV3, library.chip("l20"), "ep", gpus=16)
     with pytest.raises(InputError, match="prefill memory"):
         evaluate(ServeSetup(DECODE, small, Workload(2000, 100)))
+
+
+def test_the_crossover_is_where_prefill_and_decode_cost_the_same():
+    s = ServeSetup(DECODE, PREFILL, Workload(2000, 500))
+    for axis in ("input_tokens", "output_tokens"):
+        points = by_length(s, axis, (256, 512, 1024, 2048, 4096))
+        at = crossover(points)
+        assert at is not None and 256 < at < 4096
+        # between its neighbouring lengths, each side's prefill share is on its own side of one half
+        below = [p for p in points if p.tokens <= at][-1]
+        above = [p for p in points if p.tokens > at][0]
+        assert (below.plan.prefill_share - 0.5) * (above.plan.prefill_share - 0.5) <= 0
+        exact = evaluate(replace(s, workload=replace(s.workload, **{axis: round(at)}))).prefill_share
+        assert exact == pytest.approx(0.5, abs=0.05)  # a log-linear guess between points two apart
+
+
+def test_lengths_that_no_plan_meets_say_why_and_do_not_cross():
+    s = ServeSetup(DECODE, PREFILL, Workload(2000, 500))
+    points = by_length(s, "input_tokens", (1000, 200_000))
+    assert points[0].plan is not None and points[1].plan is None and "ttft_ms" in points[1].reason
+    assert crossover(points[:1]) is None
+    with pytest.raises(InputError, match="axis"):
+        by_length(s, "context", (1000,))
