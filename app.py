@@ -3,14 +3,14 @@ page hands its body to ``sidebar.show``, drawn after the page script as one frag
 all a chip slider reruns)."""
 import streamlit as st
 
-from dashboard import navigation, sidebar, url
-from dashboard.guard import errors_as_messages
+from dashboard import pages
+from dashboard.widgets import sidebar, link_checks
+from dashboard.widgets.errors import errors_as_messages
 
 st.set_page_config(page_title="Decode co-design: cost per token", page_icon=":material/memory:", layout="wide")
 
-pages = [st.Page(p.script, title=p.title, icon=p.icon, url_path=p.path, default=p == navigation.DEFAULT)
-         for p in navigation.PAGES]
-page = st.navigation(pages)
+page = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.slug, default=p is pages.DEFAULT)
+                      for p in pages.PAGES])
 
 banner = st.container()  # above the page: what the link asked for that the inputs could not take
 with errors_as_messages():
@@ -22,4 +22,4 @@ with errors_as_messages():
     finally:
         sidebar.forget()
         with banner:
-            url.notice()
+            link_checks.notice()

@@ -34,9 +34,11 @@ def report_command(args) -> int:
     from costmodel import escape
     from costmodel.errors import InputError
 
-    from . import figures, report
+    from dashboard import pages
+    from dashboard.export import report
 
-    pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
+    reported = {page.slug: page for page in pages.REPORTED}
+    chosen = _choices(args.pages or list(reported), reported, "--pages")
     report.check_out(args.out, args.force)  # before the figures are built
     if args.formats is None:
         formats = report.FORMATS
@@ -50,19 +52,19 @@ def report_command(args) -> int:
     scenario, warnings = report.read_scenario(args.scenario)
     for warning in warnings:
         print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
-    contents = [figures.build(page, scenario) for page in pages]
+    contents = [reported[slug].build(scenario) for slug in chosen]
     try:
         files = report.bundle_files(contents, scenario, formats)
     except report.ImageExportError as err:
         print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files) + 1} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
+    print(f"wrote {len(files) + 1} files to {escape.terminal(args.out)} ({', '.join(chosen)}; {', '.join(formats)}; "
           f"scenario.json, summary.md, {report.MANIFEST})")
     return 0
 
 
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server", "asgi.py")
 
 
 def serve(streamlit_args: list[str]) -> int:
@@ -82,6 +84,8 @@ def parser():
     from costmodel import __version__
     from costmodel.arguments import Parser
 
+    from dashboard import pages
+
     top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
     top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
@@ -96,8 +100,7 @@ def parser():
                    help="folder to write into: new, empty or an earlier bundle (replaced whole); written whole or not at all")
     p.add_argument("--force", action="store_true", help="replace --out even when it holds other files")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
-                   help="overview, roofline, context-sweep, attention, afd, deployments, paper, co-design (default: "
-                        "all; commas allowed)")
+                   help=f"{', '.join(page.slug for page in pages.REPORTED)} (default: all; commas allowed)")
     p.add_argument("--formats", metavar="LIST",
                    help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     return top

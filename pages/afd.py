@@ -1,14 +1,16 @@
 """AFD sizing: how many attention and FFN instances (xAyF), which micro-batch, and what it
 yields under a TPOT target; the stage balance, the pipeline of one decode step, the best ratio
 over context, three models under one SLA and, on request, every chip pair of the library.
-The inputs build the Scenario's ``afd``; everything drawn comes from ``figures.afd_view``."""
+The inputs build the Scenario's ``afd``; everything drawn comes from ``dashboard.content.afd.view``."""
 from dataclasses import replace
 
 import streamlit as st
 
 from costmodel import afd
-from dashboard import afd_inputs, compute, export, figures, labels, render, sidebar
-from dashboard.charts import afd as charts
+from dashboard.widgets import afd_inputs, downloads, draw, sidebar
+from dashboard.content import afd as afd_content, compute, labels
+from dashboard.content.page import span
+from dashboard.content.charts import afd as charts
 
 st.title("AFD sizing: attention-to-FFN ratio")
 st.markdown(
@@ -34,14 +36,14 @@ def pairs_table(content, scenario, setup) -> None:
     st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
                f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
                "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-    render.table(pairs, column_config={
+    draw.table(pairs, column_config={
         "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
         "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
         "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
-    export.table_download(pairs, "chip-pairs", scenario, content.page)
+    downloads.table_download(pairs, "chip-pairs", scenario, content.page)
 
 
-def draw(scenario) -> None:
+def body(scenario) -> None:
     """Everything that follows the chip sliders: the optimum, the A:F control and the views.
     The open view (a chart) is sent before the status line and the key figures above it: it is
     what a user watches after moving a slider."""
@@ -50,7 +52,7 @@ def draw(scenario) -> None:
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     choice = afd_inputs.ratio(optimum, row)
     scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
-    view = figures.afd_view(scenario)
+    view = afd_content.view(scenario)
     status, key_figures = st.container(), st.container()
     views(view, scenario)
     with row:
@@ -64,16 +66,16 @@ def draw(scenario) -> None:
 def views(view, scenario) -> None:
     """The open tab: a chart, the plan as a table or the chip-pair table."""
     content = view.content
-    tab, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
+    tab, box = draw.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
     with box:  # only the open tab is computed and drawn
         if tab == PAIRS:
             pairs_table(content, scenario, view.setup)
         elif tab == PLAN:
             st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
-            export.table(content, "plan", scenario)
+            downloads.table(content, "plan", scenario)
         else:
-            export.chart(content, *VIEWS[tab], scenario)
-    export.page_bundle(content)
+            downloads.chart(content, *VIEWS[tab], scenario)
+    downloads.page_bundle(content)
 
 
 def optimum_button(view, optimum) -> None:
@@ -114,9 +116,9 @@ def figures_of(view) -> None:
         """' · assumed kernels: a–b' (the range of ``attr`` over the kernel-efficiency ends), or ''."""
         if ends is None:
             return ""
-        return f" · assumed kernels: {figures.span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
+        return f" · assumed kernels: {span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
 
-    render.metrics([
+    draw.metrics([
         ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}",
          f"target {setup.tpot_s * 1e3:g} ms" + assumed("tpot_s", "{:.1f}", 1e3, " ms")),
         ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
@@ -141,9 +143,9 @@ def figures_of(view) -> None:
         f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."))
     for note in view.notes:
-        st.caption(render.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
+        st.caption(draw.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
                    "assumed kernel efficiencies (bracketed by the measured chip families' fits, under the public "
                    "kernels' ceilings).")
 
 
-sidebar.show(draw)
+sidebar.show(body)

@@ -1,12 +1,14 @@
 """Deployments: expert parallel, tensor parallel and AFD side by side for the sidebar's models and
 chips: tokens/GPU/s against requests per GPU, against TPOT and against tokens/s per user (with
 the public deployments measured), the step timeline and every figure of the chosen points. The
-inputs build the Scenario's ``deploy``; everything drawn comes from ``figures.deployments_view``."""
+inputs build the Scenario's ``deploy``; everything drawn comes from ``dashboard.content.deployments.view``."""
 from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import deploy_inputs, export, figures, labels, render, sidebar
+from dashboard import pages
+from dashboard.widgets import deploy_inputs, downloads, draw, sidebar
+from dashboard.content import deployments, labels
 
 POINTS = "Chosen points (table)"
 TABS = {"Throughput vs requests per GPU": ("vs-batch", "dep_batch"), "Throughput vs TPOT": ("vs-tpot", "dep_tpot"),
@@ -24,29 +26,29 @@ st.markdown(
 inputs = deploy_inputs.inputs(sidebar.base())
 
 
-def draw(scenario) -> None:
+def body(scenario) -> None:
     scenario = sidebar.use(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
-    view = figures.deployments_view(scenario)
+    view = deployments.view(scenario)
     content = view.content
-    tab, box = render.open_tab(list(TABS), deploy_inputs.TAB)
+    tab, box = draw.open_tab(list(TABS), pages.BY_SLUG["deployments"].tabs.key)
     with box:  # only the open tab is computed and drawn
         if tab == POINTS:
             st.caption(f"Every chosen point ({labels.chosen_point(scenario.deploy)}) with every field of `python -m "
                        "costmodel decode --format json`: times in ms, memory in GB per GPU, `*_low`/`*_high` at the "
                        "ends of assumed kernel efficiencies.")
-            export.table(content, "points", scenario)
+            downloads.table(content, "points", scenario)
         else:
             name, key = TABS[tab]
-            export.chart(content, name, key, scenario)
+            downloads.chart(content, name, key, scenario)
             if name == "frontier":
-                render.folded_table("The public deployments drawn (measured; where tokens/s per user comes from)",
+                downloads.folded_table("The public deployments drawn (measured; where tokens/s per user comes from)",
                                     content, "public-deployments", scenario)
     for deployment, reasons in view.left_out.items():
         for reason, who in reasons.items():
-            st.caption(render.escape(f"Left out of {deployment}: {', '.join(who)} ({reason})."))
+            st.caption(draw.escape(f"Left out of {deployment}: {', '.join(who)} ({reason})."))
     for note in view.notes:
-        st.caption(render.escape(f"Assumed: {note}."))
-    export.page_bundle(content)
+        st.caption(draw.escape(f"Assumed: {note}."))
+    downloads.page_bundle(content)
 
 
-sidebar.show(draw)
+sidebar.show(body)

@@ -1,7 +1,8 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
 import streamlit as st
 
-from dashboard import export, figures, render, sidebar, url
+from dashboard.widgets import downloads, draw, sidebar, link_checks
+from dashboard.content import roofline
 
 VIEWS = ["All chips overlaid", "One panel per chip"]
 
@@ -16,16 +17,16 @@ st.markdown(
 )
 
 
-def draw(scenario) -> None:
-    content = figures.roofline_page(scenario)
-    url.choice("roof_view", VIEWS)
+def body(scenario) -> None:
+    content = roofline.content(scenario)
+    link_checks.choice("roof_view", VIEWS)
     view = st.segmented_control("View", VIEWS, default="All chips overlaid",
                                 key="roof_view", bind="query-params", required=True)
     name = "per-chip" if view == "One panel per chip" else "overlaid"
-    render.plotly(content.charts[name], "roofline")
-    export.chart_downloads(content.charts[name], name, scenario, content.page)
-    render.folded_table("Points as a table", content, "points", scenario)
-    export.page_bundle(content)
+    draw.plotly(content.charts[name], "roofline")
+    downloads.chart_downloads(content.charts[name], name, scenario, content.page)
+    downloads.folded_table("Points as a table", content, "points", scenario)
+    downloads.page_bundle(content)
 
 
-sidebar.show(draw)
+sidebar.show(body)

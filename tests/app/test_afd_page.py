@@ -242,7 +242,7 @@ def test_ratio_follows_the_optimum_until_moved():
 
 
 def session_scenario(at):
-    from dashboard import sidebar
+    from dashboard.widgets import sidebar
 
     return at.session_state[sidebar.AFD_KEY]
 
@@ -284,7 +284,7 @@ def test_chip_pair_toggle_shows_the_pair_table():
 
 
 def test_export_controls_render():
-    from dashboard import report
+    from dashboard.export import report
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
     at = open_download_menu(open_chart_downloads(open_afd({"afd_context": "4096"}), "afd", charts))
@@ -306,8 +306,8 @@ def test_unknown_tab_in_the_url_falls_back_to_the_first():
 
 def test_every_declared_afd_input_has_a_widget():
     """A new AFDSetup field is one declaration: the page must place it (ROWS or FOLDED)."""
-    from dashboard import afd_inputs
-    from dashboard.scenario import AFD_SPECS
+    from dashboard.widgets import afd_inputs
+    from dashboard.state.scenario import AFD_SPECS
 
     placed = {k for row in afd_inputs.ROWS for cell in row for k in (cell if isinstance(cell, tuple) else (cell,))}
     assert set(AFD_SPECS) <= placed | set(afd_inputs.FOLDED)
@@ -318,13 +318,13 @@ def test_every_declared_afd_input_has_a_widget():
 def test_number_inputs_show_whole_numbers_whole():
     """Issue 22: the AFD page's context showed '32768.00' tokens (Streamlit's default float
     format). Every number input of the pages takes the dashboard's format: 32768 shows as 32768."""
-    from dashboard.labels import NUMBER_FORMAT
+    from dashboard.content.labels import NUMBER_FORMAT
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["afd_context"] = "32768"
     at.run()
     seen = {}
-    for page, tab in (("pages/afd.py", None), ("pages/codesign.py", None), ("pages/library.py", "Chips"),
+    for page, tab in (("pages/afd.py", None), ("pages/co-design.py", None), ("pages/library.py", "Chips"),
                       ("pages/library.py", "Models")):
         at.switch_page(page).run()
         if tab:

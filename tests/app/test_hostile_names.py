@@ -14,11 +14,11 @@ from streamlit.testing.v1 import AppTest
 
 from app_harness import APP, TIMEOUT, footnote, key_figures
 from costmodel import escape, library
-from dashboard import userlib
+from dashboard import pages
+from dashboard.user_library import store
 
 NEWLINE_LINK = "x\n\n[newline-link](http://evil.example)"
-PAGES = ("pages/overview.py", "pages/roofline.py", "pages/context_sweep.py", "pages/attention.py", "pages/afd.py",
-         "pages/paper.py", "pages/codesign.py", "pages/library.py")
+PAGES = tuple(page.script for page in pages.PAGES)
 
 
 def open_page(page: str, query: dict) -> AppTest:
@@ -35,7 +35,7 @@ def open_page(page: str, query: dict) -> AppTest:
 def test_a_models_name_never_puts_a_link_under_the_afd_key_figures(user_library):
     """Finding 3: the footnote was HTML-escaped but its blank line ended the HTML block, and the
     rest rendered as markdown: a live link. Now the key figures are one line of HTML."""
-    userlib.save_model(dataclasses.replace(library.model("step-3"), slug="nl-link", name=NEWLINE_LINK), user_library)
+    store.save_model(dataclasses.replace(library.model("step-3"), slug="nl-link", name=NEWLINE_LINK), user_library)
     at = open_page("pages/afd.py", {"afd_model": NEWLINE_LINK})
     assert not at.error, [e.value for e in at.error]
     block = key_figures(at)
@@ -47,9 +47,9 @@ def test_a_models_name_never_puts_a_link_under_the_afd_key_figures(user_library)
 @pytest.fixture
 def hostile_library(user_library):
     for model in hostile_models(library.model("qwen3-32b")):
-        userlib.save_model(model, user_library)
+        store.save_model(model, user_library)
     for chip in hostile_chips(library.chip("h20")):
-        userlib.save_chip(chip, user_library)
+        store.save_chip(chip, user_library)
     return user_library
 
 

@@ -12,13 +12,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboard import pages
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-# page -> URL path (the default page, overview, lives at the root)
-PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
-         "paper": "paper", "co-design": "co-design", "deployments": "deployments"}
+# page -> URL path (the default page, overview, lives at the root); the AFD page: test_afd_browser.py
+PAGES = {page.slug: page.url_path for page in pages.REPORTED if page.slug != "afd"}
 SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 
 

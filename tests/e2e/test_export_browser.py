@@ -41,7 +41,7 @@ def test_chart_downloads_arrive(page, warm):
 
 
 def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
-    from dashboard import report
+    from dashboard.export import report
 
     open_overview(page, warm, "?ctx=16384")
     sidebar = page.locator('[data-testid="stSidebar"]')

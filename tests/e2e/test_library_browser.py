@@ -391,9 +391,9 @@ def test_a_shared_link_brings_its_custom_chip(lib_server, home, new_page, tmp_pa
     that chip selected and priced, and says the link brought it; before, the colleague fell back
     to the default chips without knowing why."""
     from costmodel import library
-    from dashboard import userlib
+    from dashboard.user_library import store
 
-    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-linked",
+    store.save_chip(library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-linked",
                                           "price_usd_per_hour": 0.4}, "x"), home)
     page = new_page()
     open_charts(page, lib_server + "/?chips=H800&chips=H20-LINKED")

@@ -14,7 +14,7 @@ from hostile_names import HOSTILE_NAMES
 from playwright.sync_api import expect
 
 from costmodel import library
-from dashboard import userlib
+from dashboard.user_library import store
 
 pytestmark = pytest.mark.e2e
 NEWLINE_LINK = "x\n\n[newline-link](http://evil.example)"
@@ -30,7 +30,7 @@ def server(tmp_path_factory):
     """A server whose user library holds a model named after each of ``SHOWN``."""
     home = tmp_path_factory.mktemp("hostile-names")
     for i, name in enumerate(SHOWN):
-        userlib.save_model(dataclasses.replace(library.model("qwen3-32b"), slug=f"evil-{i}", name=name), home)
+        store.save_model(dataclasses.replace(library.model("qwen3-32b"), slug=f"evil-{i}", name=name), home)
     with running_server(home) as url:
         yield url
 

@@ -8,17 +8,19 @@ import contextlib
 import pytest
 from browser_harness import start_server, stop_server
 
+from dashboard import pages
+
 pytestmark = pytest.mark.e2e
 
-# The README's documented URL paths and the page title each must show
-DOCUMENTED = {"": "What does decoding a token cost?", "roofline": "Roofline per chip",
-              "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
-              "afd": "AFD sizing: attention-to-FFN ratio",
-              "deployments": "Deployments: expert parallel, tensor parallel, AFD",
-              "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
-              "co-design": "Co-design explorer", "library": "Your chips and models"}
-NAVIGATION = ["Overview", "Roofline", "Context sweep", "MFA vs MLA vs GQA", "AFD sizing", "Deployments",
-              "Paper reproduction", "Co-design explorer", "Your chips and models"]
+# The heading each page must show (every page of the registry: a new page needs its line here)
+HEADINGS = {"overview": "What does decoding a token cost?", "roofline": "Roofline per chip",
+            "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
+            "afd": "AFD sizing: attention-to-FFN ratio",
+            "deployments": "Deployments: expert parallel, tensor parallel, AFD",
+            "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
+            "co-design": "Co-design explorer", "library": "Your chips and models"}
+DOCUMENTED = {page.url_path: HEADINGS[page.slug] for page in pages.PAGES}  # every page's URL path -> its heading
+NAVIGATION = [page.title for page in pages.PAGES]
 WATCH = r"""() => {  // every text the page ever shows while loading, and every navigation link list
   window.__seen = {notFound: false, navs: []};
   new MutationObserver(() => {

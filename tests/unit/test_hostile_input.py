@@ -20,8 +20,8 @@ from costmodel import library
 from costmodel.__main__ import main as costmodel_main
 from costmodel.hf_config import load_config
 from costmodel.errors import InputError
-from dashboard import report
-from dashboard.scenario import Scenario
+from dashboard.export import report
+from dashboard.state.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,8 +218,9 @@ from hostile_names import (HOSTILE_NAMES, assert_csv_safe, assert_html_safe, ass
                            assert_plotly_safe, assert_terminal_safe, hostile_chips, hostile_models, strings)
 
 from costmodel import escape, library  # noqa: E402
-from dashboard import figures, userlib  # noqa: E402
-from dashboard.scenario import AFDInputs, CodesignInputs  # noqa: E402
+from dashboard import pages
+from dashboard.user_library import store  # noqa: E402
+from dashboard.state.scenario import AFDInputs, CodesignInputs  # noqa: E402
 
 NAMES = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Z", "Cc", "Cf")), max_size=40)
 
@@ -287,7 +288,7 @@ def hostile_scenario():
 
 @pytest.fixture(scope="module")
 def hostile_bundle(hostile_scenario):
-    contents = [figures.build(page, hostile_scenario) for page in figures.PAGES]
+    contents = [pages.build(page, hostile_scenario) for page in [p.slug for p in pages.REPORTED]]
     return contents, report.bundle_files(contents, hostile_scenario, ("html", "csv"))
 
 
@@ -362,8 +363,8 @@ def test_hostile_names_in_exported_svg_and_pdf(hostile_bundle, hostile_scenario)
 def _cli(tmp_path, *args) -> str:
     chips = hostile_chips(library.chip("h20"))
     models = hostile_models(library.model("qwen3-32b"))
-    (tmp_path / "chips.toml").write_bytes(b"".join(userlib.chip_toml(c) for c in chips))
-    (tmp_path / "models.toml").write_bytes(b"".join(userlib.model_toml(m) for m in models))
+    (tmp_path / "chips.toml").write_bytes(b"".join(store.chip_toml(c) for c in chips))
+    (tmp_path / "models.toml").write_bytes(b"".join(store.model_toml(m) for m in models))
     code, out, err = run_inproc([*args, "--chip-file", str(tmp_path / "chips.toml"),
                                  "--model-file", str(tmp_path / "models.toml")])
     assert code == 0, err
@@ -509,7 +510,7 @@ def test_an_override_of_a_format_the_chip_lacks_is_refused():
 
 # --- links that carry custom chips and models: size and hostile values ------------------------------
 def test_link_records_round_trip_within_the_size_limit():
-    from dashboard import link_records
+    from dashboard.state import link_records
 
     chip = library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-cheap",
                                "price_usd_per_hour": 0.4}, "x")
@@ -531,7 +532,7 @@ def test_link_records_round_trip_within_the_size_limit():
        | st.sampled_from(["eyJjaGlwcyI6" + "W" * 7000, "W3s=", "bnVsbA", "eyJjaGlwcyI6W3t9XX0"]))
 def test_fuzz_link_records(text):
     """Any text in the link's parameter: records, or one InputError naming the parameter."""
-    from dashboard import link_records
+    from dashboard.state import link_records
 
     try:
         chips, models = link_records.decode(text)
