@@ -68,15 +68,10 @@ SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server", "asg
 
 
 def serve(streamlit_args: list[str]) -> int:
-    """`streamlit run dashboard/server.py`: app.py behind the link guard (``dashboard.server``),
-    with Streamlit's legacy `pages/` discovery off from the first session on. app.py navigates
-    with st.navigation (URL paths such as /context-sweep); until a session has run it, Streamlit
-    would treat the `pages/` folder beside it as file-named pages: a link opened on a fresh
-    server showed 'Page not found' and the files' own names first."""
-    from streamlit.runtime.pages_manager import PagesManager
+    """`streamlit run dashboard/server/asgi.py`: app.py behind the link guard (``dashboard.server``),
+    through Streamlit's own command line."""
     from streamlit.web import cli
 
-    PagesManager.uses_pages_directory = False
     return cli.main(["run", SERVER, *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 

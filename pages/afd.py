@@ -2,15 +2,17 @@
 yields under a TPOT target; the stage balance, the pipeline of one decode step, the best ratio
 over context, three models under one SLA and, on request, every chip pair of the library.
 The inputs build the Scenario's ``afd``; everything drawn comes from ``dashboard.content.afd.view``."""
-from dataclasses import replace
+from dashboard.widgets import navigation
 
-import streamlit as st
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
-from costmodel import afd
-from dashboard.widgets import afd_inputs, downloads, draw, sidebar
-from dashboard.content import afd as afd_content, compute, labels
-from dashboard.content.page import span
-from dashboard.content.charts import afd as charts
+from dataclasses import replace  # noqa: E402
+import streamlit as st  # noqa: E402
+from costmodel import afd  # noqa: E402
+from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.content import afd as afd_content, compute, labels  # noqa: E402
+from dashboard.content.page import span  # noqa: E402
+from dashboard.content.charts import afd as charts  # noqa: E402
 
 st.title("AFD sizing: attention-to-FFN ratio")
 st.markdown(
@@ -20,7 +22,7 @@ st.markdown(
     "layers). The A:F ratio starts at the optimum for the inputs; move it to see what breaks and why. "
     "(Step-3 paper §5-§6; chips selected in the sidebar carry their slider changes, marked with *.)"
 )
-inputs = afd_inputs.deployment(sidebar.base())
+inputs = afd_inputs.deployment(frame.base())
 st.subheader("A:F ratio")
 
 
@@ -51,7 +53,7 @@ def body(scenario) -> None:
 
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     choice = afd_inputs.ratio(optimum, row)
-    scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
+    scenario = frame.publish(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = afd_content.view(scenario)
     status, key_figures = st.container(), st.container()
     views(view, scenario)
@@ -75,7 +77,7 @@ def views(view, scenario) -> None:
             downloads.table(content, "plan", scenario)
         else:
             downloads.chart(content, *VIEWS[tab], scenario)
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
 def optimum_button(view, optimum) -> None:
@@ -148,4 +150,4 @@ def figures_of(view) -> None:
                    "kernels' ceilings).")
 
 
-sidebar.show(body)
+frame.live(body)

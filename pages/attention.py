@@ -1,8 +1,11 @@
 """MFA vs MLA vs GQA: the paper's three models, Step-3 with swapped attention, and what-ifs."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.widgets import downloads, draw, sidebar
-from dashboard.content import attention, labels
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.content import attention, labels  # noqa: E402
 
 TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
         "(c) What-ifs: 4-bit KV and multi-token prediction", "(d) Measured vs modeled latency (Table 9)",
@@ -12,7 +15,7 @@ SEED = ("The launch article: at 32K, MFA's attention layer is about 1.4x faster 
         "data-parallel, GQA tensor-parallel attention).")
 
 
-base = sidebar.base()  # the sidebar's inputs (no chip slider changes this text)
+base = frame.base()  # the sidebar's inputs (no chip slider changes this text)
 st.title("MFA vs MLA vs GQA")
 st.markdown("Dashed lines: each selected chip's ridge point. Attention whose intensity sits below a chip's "
             "ridge is memory-bound there (pays for KV bytes); above it, compute-bound (pays for FLOPs). "
@@ -48,7 +51,7 @@ def body(scenario) -> None:
                         "paper (§5.2): no gain for DeepSeek-V3 on H800 (already near its ridge); GQA may approach "
                         "H20's ridge; Step-3 would pass A800's and 910B's ridges but not by far.")
             chart("what-ifs", "att_whatif")
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
 def measured_vs_modeled(content, scenario, chart) -> None:
@@ -100,4 +103,4 @@ def validation_view(content, scenario, chart) -> None:
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ceiling")})
 
 
-sidebar.show(body)
+frame.live(body)

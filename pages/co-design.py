@@ -1,15 +1,18 @@
 """Co-design explorer: the attention design space against every chip's ridge, what a chip wants
-from a model, what a model wants from a chip. Inputs and content from ``dashboard.content.codesign`` and ``dashboard.widgets.codesign_inputs``."""
+from a model, what a model wants from a chip. Content: ``dashboard.content.codesign``; inputs:
+``dashboard.widgets.codesign_inputs``."""
+from dashboard.widgets import navigation
 
-from dataclasses import replace
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
-import streamlit as st
+from dataclasses import replace  # noqa: E402
 
-from dashboard import pages
-from dashboard.content import codesign, labels
-from dashboard.widgets import codesign_inputs
-from dashboard.widgets import downloads, draw, sidebar
-from dashboard.export import report
+import streamlit as st  # noqa: E402
+
+from dashboard import pages  # noqa: E402
+from dashboard.content import codesign, labels  # noqa: E402
+from dashboard.export import report  # noqa: E402
+from dashboard.widgets import codesign_inputs, downloads, draw, frame  # noqa: E402
 
 TABS = pages.BY_SLUG["co-design"].tabs
 DESIGN, SIZE, CHIP, SENSITIVITY, ISO, RANKED = TABS.labels
@@ -25,11 +28,11 @@ st.markdown(
     "mainstream chips' ridge points, leaving room for 4-bit KV and multi-token prediction (§5). Here: any base model, "
     "any chip, your own included. A design is in a chip's **sweet spot** when its intensity lies between half the "
     "chip's ridge and the ridge: the KV reads still set the cost, but by no more than twice the compute would.")
-inputs = codesign_inputs.inputs(sidebar.base())
+inputs = codesign_inputs.inputs(frame.base())
 st.caption(codesign.ASSUMPTIONS)
 
 def body(scenario) -> None:
-    scenario = sidebar.use(replace(scenario, codesign=inputs))  # the page's inputs go into its exports
+    scenario = frame.publish(replace(scenario, codesign=inputs))  # the page's inputs go into its exports
     view = codesign.view(scenario, scenario.codesign)
     content, r = view.content, view.resolved
 
@@ -109,6 +112,6 @@ def body(scenario) -> None:
             st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {model}: the AFD search's cheapest plan "
                         "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")
             table("chip-pairs", content.tables["chip-pairs"].head(100))
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
-sidebar.show(body)
+frame.live(body)

@@ -1,14 +1,17 @@
 """Context sweep: cost per 1M tokens and KV size over a context range, with crossover markers."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.widgets import downloads, draw, sidebar
-from dashboard.content import context_sweep, labels
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.content import context_sweep, labels  # noqa: E402
 
 CROSSINGS = "Where the picture changes"
 TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv"), CROSSINGS: None}
 
 
-base = sidebar.base()  # the sidebar's inputs (no chip slider changes these lines)
+base = frame.base()  # the sidebar's inputs (no chip slider changes these lines)
 st.title("Context sweep")
 st.caption(f"{labels.tokens(base.sweep_min)} to {labels.tokens(base.sweep_max)} tokens on a "
            f"{base.sweep_axis} axis (set the range in the sidebar) · decode batch {base.batch}")
@@ -27,7 +30,7 @@ def body(scenario) -> None:
             name, key = TABS[tab]
             draw.plotly(content.charts[name], key)
             downloads.chart_downloads(content.charts[name], name, scenario, content.page)
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(body)
+frame.live(body)

@@ -2,13 +2,15 @@
 chips: tokens/GPU/s against requests per GPU, against TPOT and against tokens/s per user (with
 the public deployments measured), the step timeline and every figure of the chosen points. The
 inputs build the Scenario's ``deploy``; everything drawn comes from ``dashboard.content.deployments.view``."""
-from dataclasses import replace
+from dashboard.widgets import navigation
 
-import streamlit as st
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
-from dashboard import pages
-from dashboard.widgets import deploy_inputs, downloads, draw, sidebar
-from dashboard.content import deployments, labels
+from dataclasses import replace  # noqa: E402
+import streamlit as st  # noqa: E402
+from dashboard import pages  # noqa: E402
+from dashboard.widgets import deploy_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.content import deployments, labels  # noqa: E402
 
 POINTS = "Chosen points (table)"
 TABS = {"Throughput vs requests per GPU": ("vs-batch", "dep_batch"), "Throughput vs TPOT": ("vs-tpot", "dep_tpot"),
@@ -23,11 +25,11 @@ st.markdown(
     "disaggregation, the best xAyF of whole instances). Each line runs from one request per GPU to the most whose KV "
     "fits; the chosen point is the most requests per GPU that meet the TPOT target (or the requests per GPU you set). "
     "`python -m costmodel decode` gives the same figures.")
-inputs = deploy_inputs.inputs(sidebar.base())
+inputs = deploy_inputs.inputs(frame.base())
 
 
 def body(scenario) -> None:
-    scenario = sidebar.use(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
+    scenario = frame.publish(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
     view = deployments.view(scenario)
     content = view.content
     tab, box = draw.open_tab(list(TABS), pages.BY_SLUG["deployments"].tabs.key)
@@ -48,7 +50,7 @@ def body(scenario) -> None:
             st.caption(draw.escape(f"Left out of {deployment}: {', '.join(who)} ({reason})."))
     for note in view.notes:
         st.caption(draw.escape(f"Assumed: {note}."))
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(body)
+frame.live(body)

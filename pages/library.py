@@ -1,8 +1,11 @@
 """Your chips and models: editors, Hugging Face config.json import, saved scenarios and the
 user library as one file. What is saved here is selectable on every page."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.widgets import editors, library_views, draw, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import draw, editors, frame, library_views  # noqa: E402
 
 TABS = ["Chips", "Models", "Import config.json", "Scenarios and library file"]
 
@@ -28,4 +31,4 @@ def body(scenario) -> None:
             library_views.scenarios(scenario)
 
 
-sidebar.show(body)
+frame.live(body)

@@ -1,9 +1,11 @@
 """Overview: what the tool answers, and the paper's headline charts (Figures 1 and 2), live."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.widgets import downloads, draw, sidebar
-from dashboard.content import labels, overview
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.content import labels, overview  # noqa: E402
 
 st.title("What does decoding a token cost?")
 st.markdown(
@@ -26,7 +28,7 @@ def body(scenario) -> None:
                     f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
     downloads.folded_table("Costs as a table: total decode cost (attention + FFN) per 1M tokens", content, "costs",
                         scenario)
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(body)
+frame.live(body)

@@ -1,10 +1,12 @@
 """Paper reproduction: every cell of Tables 2-7 and the Figure 1-2 totals, with the library's
 chips and with the current (slider-modified) chips."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.content import compute, labels, paper
-from dashboard.widgets import downloads, draw, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
+import streamlit as st  # noqa: E402
+from dashboard.content import compute, labels, paper  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
 
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")
@@ -35,7 +37,7 @@ def body(scenario) -> None:
             st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
         else:
             st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(body)
+frame.live(body)

@@ -1,8 +1,11 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard.widgets import downloads, draw, sidebar, link_checks
-from dashboard.content import roofline
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame, link_checks  # noqa: E402
+from dashboard.content import roofline  # noqa: E402
 
 VIEWS = ["All chips overlaid", "One panel per chip"]
 
@@ -26,7 +29,7 @@ def body(scenario) -> None:
     draw.plotly(content.charts[name], "roofline")
     downloads.chart_downloads(content.charts[name], name, scenario, content.page)
     downloads.folded_table("Points as a table", content, "points", scenario)
-    downloads.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(body)
+frame.live(body)

@@ -7,8 +7,8 @@ report`` uses. Static images share one warm chromium per server process
 (``report.ImageExporter.shared()``, held for the process like an ``st.cache_resource``).
 
 For a page: ``chart_downloads(spec, name, scenario, page)`` under each chart,
-``table_download(df, name, scenario, page)`` under a table, and once per page
-``page_bundle(content)``, which the sidebar's 'Download' menu (``sidebar_downloads``) offers.
+``table_download(df, name, scenario, page)`` under a table; the page's content, published once
+per page (``frame.publish``), is what the sidebar's 'Download' menu (``sidebar_downloads``) offers.
 Popovers draw their buttons only while open, so an ordinary rerun pays for none of them."""
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from dashboard.widgets import draw
 from dashboard.export import report
 from dashboard.state.scenario import Scenario
 
-PAGE_CONTENT_KEY = "_page_content"  # what the page offers for the sidebar's page ZIP
 EXPORT_POPOVER = "pop_export"  # the sidebar's download menu
 
 LABELS = {"png": "PNG (2x)", "svg": "SVG", "pdf": "PDF", "html": "HTML (offline)", "csv": "Data (CSV)"}
@@ -147,18 +146,11 @@ def _bundle(label: str, action: str, key: str, token, build, file_name: str, hel
         offer(data)
 
 
-def page_bundle(content: PageContent) -> None:
-    """Offer this page's content (built by ``dashboard.figures``) as a ZIP in the sidebar's
-    export menu, which is drawn after the page (``sidebar_downloads``)."""
-    st.session_state[PAGE_CONTENT_KEY] = content
-
-
-def sidebar_downloads(scenario: Scenario) -> None:
+def sidebar_downloads(scenario: Scenario, content: PageContent | None) -> None:
     """Sidebar: one 'Download' popover, its buttons drawn only while open: this page as a ZIP
     (when the page offered its content), every page as a ZIP, and the scenario JSON (what
     ``python -m dashboard report --scenario`` reads). A ZIP is built on request, with a progress
     bar, then downloaded; the scenario on click."""
-    content = st.session_state.pop(PAGE_CONTENT_KEY, None)
     popover = st.popover("Download", icon=":material/download:", key=EXPORT_POPOVER, on_change="rerun",
                          width="stretch", help="This page or every page as a ZIP, or the scenario as JSON.")
     if not popover.open:

@@ -76,12 +76,13 @@ def app_tracebacks(log: str) -> list[str]:
     return [b for b in blocks if not any(name in b for name in TRANSPORT_TEARDOWN)]
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen, str, Path]:
-    """Start the dashboard as ``make run`` does (``python -m dashboard serve``), headless on a free
-    port of 127.0.0.1 with its user library (DECODE_CODESIGN_HOME) in ``home``; (process, base
-    URL, log file) once it answers."""
+def start_server(home: Path, plain: bool = False) -> tuple[subprocess.Popen, str, Path]:
+    """Start the dashboard as ``make run`` does (``python -m dashboard serve``; ``plain``: as a
+    Streamlit user would, ``streamlit run app.py``), headless on a free port of 127.0.0.1 with its
+    user library (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "dashboard", "serve", "--server.headless", "true",
+    command = ["-m", "streamlit", "run", "app.py"] if plain else ["-m", "dashboard", "serve"]
+    cmd = [sys.executable, *command, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False) as log:
