@@ -32,6 +32,7 @@ from .fields import Choice, declared
 from .kernels import assumptions, chip_kernel_rows, kernel_range, kernel_set
 from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
 from .precision import check_dtype, dtype_for_bits
+from .results import OBJECTIVES
 
 FORMATS = ("table", "csv", "json")
 
@@ -656,7 +657,7 @@ def parser() -> Parser:
     p.add_argument("--gpus-per-instance", help="GPUs per attention and per FFN instance (both; default 8)")
     p.add_argument("--net-gbs", help="scale-out GB/s per GPU on both sides (default: each chip's)")
     p.add_argument("--kv-bits", help="KV cache bits when they differ from the attention format: 4, 8 or 16")
-    p.add_argument("--objective", default="tokens_per_gpu_s", choices=("tokens_per_gpu_s", "usd_per_mtok"))
+    p.add_argument("--objective", default="tokens_per_gpu_s", choices=tuple(OBJECTIVES))
     p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
     p.add_argument("--format", choices=FORMATS, default="table")

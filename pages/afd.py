@@ -9,6 +9,7 @@ navigation.through_app()  # first: a freshly started server may run this file al
 from dataclasses import replace  # noqa: E402
 import streamlit as st  # noqa: E402
 from costmodel import afd  # noqa: E402
+from costmodel.results import objective_label  # noqa: E402
 from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
 from dashboard.content import afd as afd_content, compute, labels  # noqa: E402
 from dashboard.content.page import span  # noqa: E402
@@ -36,7 +37,7 @@ def pairs_table(content, scenario, setup) -> None:
     """The chip-pair search's table (when the toggle asks for it)."""
     pairs = content.tables["chip-pairs"]
     st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
-               f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
+               f"first for '{objective_label(scenario.afd.objective)}' at the {setup.tpot_s * 1e3:g} ms target; "
                "tokens/GPU/s and USD per 1M tokens when paced at the target.")
     draw.table(pairs, column_config={
         "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),

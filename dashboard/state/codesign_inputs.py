@@ -3,7 +3,7 @@ unit, range and URL key (``cod_`` + the declaration's key); the page's widgets c
 Kept apart from the page (``dashboard.codesign``) so that the Scenario can carry them."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from costmodel.design_space import FAMILIES, MTP_ACCEPTED
 from costmodel.errors import InputError
@@ -65,6 +65,11 @@ class CodesignInputs:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def renamed(self, chips: dict, models: dict) -> "CodesignInputs":
+        """These inputs with their model and chip slugs renamed ({old: new})."""
+        return replace(self, base=models.get(self.base, self.base),
+                       chip=None if self.chip is None else chips.get(self.chip, self.chip))
 
     @classmethod
     def from_dict(cls, data) -> "CodesignInputs":

@@ -21,169 +21,40 @@ from costmodel import afd as afd_model, deploy as deploy_model, library
 from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME, Chip
 from costmodel.decode import MAX_CONTEXT
 from costmodel.errors import InputError
-from costmodel.fields import Choice, Quantity, declared, from_object
+from costmodel.fields import Choice, Quantity
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
-from costmodel.precision import check_dtype
+from costmodel.precision import KV_FORMATS, WEIGHT_FORMATS, check_dtype
 
 from dashboard.state.codesign_inputs import CodesignInputs
+from dashboard.state.page_inputs import TPOT_TARGET, AFDInputs, DeployInputs, Records, input_of
 
 SCHEMA_VERSION = 5  # 5: the Deployments page's inputs; 4: the co-design explorer's; 3: custom chips and models
 READABLE_VERSIONS = (1, 2, 3, 4, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
-SWEEP_AXES = ("linear", "log")
-KV_DTYPES = (None, "bf16", "fp8", "fp4")  # None: each model's own per-layer formats (the paper's)
-WEIGHT_DTYPES = ("fp8", "bf16", "fp4")
 MAX_BATCH = 65536
-CONTEXT = Quantity("context", "Context", "tokens", 1.0, "ctx", minimum=1, maximum=MAX_CONTEXT, integer=True,
-                   step=1024, description="Tokens already in the KV cache when a token is decoded")
-BATCH = Quantity("batch", "Decode batch", "requests", 1.0, "batch", minimum=1, maximum=MAX_BATCH, integer=True,
-                 step=32, description="Requests decoded together: tokens sharing one read of the weights per step")
 
 
-# --- page inputs: records derived from the core's declarations -------------------------------------
-def _shown(spec, value):
-    return spec.shown(value) if isinstance(spec, Quantity) else value
+def _declared(spec, default):
+    """A Scenario field declared as a sidebar input (its declaration in the metadata, as the page
+    inputs' fields: ``page_inputs.input_of``)."""
+    return field(default=default, metadata={"input": spec})
 
 
-def _defaults(*classes) -> dict:
-    """{field name: default} of dataclasses (SI units)."""
-    return {f.name: f.default for cls in classes for f in fields(cls)}
+def _context(name: str, label: str, key: str, description: str = "") -> Quantity:
+    return Quantity(name, label, "tokens", 1.0, key, minimum=1, maximum=MAX_CONTEXT, integer=True, step=1024,
+                    description=description)
 
 
-def _inputs_class(name: str, where: str, what: str, columns: list, check, doc: str):
-    """A frozen dataclass of a page's inputs: ``columns`` [(field, default, declaration or None)]
-    in order, values in display units. Every declared value is checked against its declaration
-    (None passes where the field may be empty or its default is None: 'use the default'), then
-    ``check(self)``; InputError names '<where>.<field>'. ``from_dict`` reads a JSON object
-    (missing keys: the defaults; an unknown one is named), ``to_dict`` writes one."""
-    specs = {key: spec for key, _, spec in columns if spec is not None}
-    defaults = {key: default for key, default, _ in columns}
-
-    def post_init(self):
-        for key, spec in specs.items():
-            value = getattr(self, key)
-            if isinstance(spec, Choice):
-                object.__setattr__(self, key, spec.check(value, f"{where}.{key}"))
-            elif value is not None or (spec.required and defaults[key] is not None):
-                spec.check(value, f"{where}.{key}", shown=True)
-                object.__setattr__(self, key, int(value) if spec.integer else float(value))
-        check(self)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data):
-        return from_object(cls, data, where, what)
-
-    made = dataclasses.make_dataclass(
-        name, [(key, object, field(default=default)) for key, default, _ in columns], frozen=True,
-        namespace={"__post_init__": post_init, "to_dict": to_dict, "from_dict": from_dict, "__doc__": doc})
-    made.__module__ = __name__
-    return made
-
-
-def _setup_values(inputs, setup_cls, skip=()) -> dict:
-    """``inputs``' values of ``setup_cls``'s declared fields and of the Efficiency factors as the
-    setup's keyword arguments in SI units (``efficiency`` built), but the names in ``skip``."""
-    values, efficiency = {}, {}
-    for name, spec in {**declared(setup_cls), **declared(afd_model.Efficiency)}.items():
-        if name in skip:
-            continue
-        value = getattr(inputs, spec.key)
-        si = value if isinstance(spec, Choice) or value is None else value * spec.scale
-        (efficiency if name in _EFFICIENCY_NAMES else values)[name] = si
-    return {**values, "efficiency": afd_model.Efficiency(**efficiency)}
-
-
-def _check_models(inputs, where: str, timing: str) -> None:
-    """What the setups refuse, named '<where>.<field>': efficiency factors that ``timing`` would
-    not use, more accepted tokens per step than decoded."""
-    try:
-        afd_model.check_timing(getattr(inputs, timing), afd_model.Efficiency(**{
-            spec.name: getattr(inputs, spec.key) for spec in declared(afd_model.Efficiency).values()}), timing)
-        afd_model.check_mtp(inputs.mtp_tokens, inputs.mtp_accept)
-    except InputError as err:
-        raise InputError(f"{where}.{err.field}", err.message) from None
-
-
-_EFFICIENCY_NAMES = {f.name for f in fields(afd_model.Efficiency)}
-
-
-# AFD sizing (Scenario.afd)
-AFD_OBJECTIVES = ("tokens_per_gpu_s", "usd_per_mtok")
-AFD_RECORDS = {"model": "step-3", "attention_chip": "h800", "ffn_chip": "h800"}  # slugs, and their defaults
-AFD_FROM_SCENARIO = ("weight_dtype",)  # AFDSetup values the scenario sets, not the AFD inputs
-AFD_SPECS = {spec.key: spec for name, spec in {**declared(afd_model.AFDSetup), **declared(afd_model.Efficiency)}.items()
-             if name not in AFD_FROM_SCENARIO}  # input key -> its declaration (context: None = the scenario's)
+# --- page inputs (dashboard.state.page_inputs) ----------------------------------------------------
+AFD_RECORDS = {f.name: f.default for f in fields(AFDInputs) if isinstance(input_of(f), Records)}  # slug fields
 AFD_RATIO = {spec.key: spec for spec in afd_model.RATIO.values()}  # None: the search's optimum
-_AFD_DEFAULTS = _defaults(afd_model.AFDSetup, afd_model.Efficiency)
-
-
-def _check_afd(self) -> None:
-    where = "afd.{}".format
-    for name in AFD_RECORDS:
-        if not isinstance(getattr(self, name), str):
-            raise InputError(where(name), f"expected a slug, got {getattr(self, name)!r}")
-    if self.objective not in AFD_OBJECTIVES:
-        raise InputError(where("objective"), f"choose one of {', '.join(AFD_OBJECTIVES)}, got {self.objective!r}")
-    if not isinstance(self.chip_pairs, bool):
-        raise InputError(where("chip_pairs"), f"expected true or false, got {self.chip_pairs!r}")
-    _check_models(self, "afd", "attention_timing")
-
-
-AFDInputs = _inputs_class(
-    "AFDInputs", "afd", "AFD input",
-    [(name, default, None) for name, default in AFD_RECORDS.items()]
-    + [(key, None if spec.name == "context" else _shown(spec, _AFD_DEFAULTS[spec.name]), spec)
-       for key, spec in AFD_SPECS.items()]
-    + [("objective", AFD_OBJECTIVES[0], None)]
-    + [(key, None, spec) for key, spec in AFD_RATIO.items()]
-    + [("chip_pairs", False, None)],
-    _check_afd,
-    "The AFD sizing page's inputs (Scenario.afd), derived from the core's declarations: the model and chips as "
-    "slugs; each declared AFDSetup and Efficiency value under its key in its display unit (``tpot_ms``; ``context`` "
-    "None: the scenario's; network None: each chip's own); the search's ``objective``; the A:F choice "
-    "(``attention_instances``, ``ffn_instances``, ``micro_batch``; None: the search's optimum); ``chip_pairs``: also "
-    "search every chip pair. Invalid values raise InputError naming 'afd.<key>'.")
-AFDInputs.setup_values = lambda self: _setup_values(self, afd_model.AFDSetup, ("context", *AFD_FROM_SCENARIO))
-AFDInputs.setup_values.__doc__ = ("The inputs as AFDSetup keyword arguments in SI units (``efficiency`` built), "
-                                  "without the model, the chips, the context and the weight precision.")
-
-
-# Deployments (Scenario.deploy): every declared DecodeSetup value, with the chosen point's target
-DEPLOY_FROM_SCENARIO = ("weight_dtype",)  # as the AFD page: the sidebar's weight precision
-DEPLOY_SPECS = {spec.key: spec for name, spec in {**declared(deploy_model.DecodeSetup),
-                                                  **declared(afd_model.Efficiency)}.items()
-                if name not in DEPLOY_FROM_SCENARIO}
-DEPLOY_POINT = {"tpot_ms": declared(afd_model.AFDSetup)["tpot_s"], "batch_per_gpu": deploy_model.BATCH}
-DEPLOY_PAGE_DEFAULTS = {"gpus": 32}  # four 8-GPU nodes: the paper's 2A2F for afd; ep and tp over the same GPUs
-_DEPLOY_DEFAULTS = {**_defaults(deploy_model.DecodeSetup, afd_model.Efficiency), "tpot_s": _AFD_DEFAULTS["tpot_s"]}
-
-DeployInputs = _inputs_class(
-    "DeployInputs", "deploy", "deployment input",
-    [(key, None if spec.name == "context" else DEPLOY_PAGE_DEFAULTS.get(key, _shown(spec, _DEPLOY_DEFAULTS[spec.name])),
-      spec) for key, spec in DEPLOY_SPECS.items()]
-    + [(key, None if spec is deploy_model.BATCH else _shown(spec, _DEPLOY_DEFAULTS[spec.name]), spec)
-       for key, spec in DEPLOY_POINT.items()],
-    lambda self: _check_models(self, "deploy", "timing"),
-    "The Deployments page's inputs (Scenario.deploy), derived from the core's declarations: each declared "
-    "DecodeSetup and Efficiency value under its key in its display unit (``context`` None: the scenario's; "
-    "``overlap``, ``balance`` None: each deployment's default; ``net_gbps`` None: each chip's own); the chosen "
-    "point: ``batch_per_gpu`` requests per GPU, or (None) the largest batch meeting ``tpot_ms``. Invalid values "
-    "raise InputError naming 'deploy.<key>'.")
-DeployInputs.setup_values = lambda self: _setup_values(self, deploy_model.DecodeSetup,
-                                                       ("context", "deployment", *DEPLOY_FROM_SCENARIO))
-DeployInputs.setup_values.__doc__ = ("The inputs as DecodeSetup keyword arguments in SI units (``efficiency`` "
-                                     "built), without the model, the chip, the deployment, the context and the "
-                                     "weight precision.")
+AFD_SPECS = {f.name: input_of(f) for f in fields(AFDInputs)
+             if isinstance(input_of(f), (Quantity, Choice)) and f.name not in AFD_RATIO and f.name != "objective"}
+DEPLOY_POINT = {"tpot_ms": TPOT_TARGET, "batch_per_gpu": deploy_model.BATCH}
+DEPLOY_SPECS = {f.name: input_of(f) for f in fields(DeployInputs) if f.name not in DEPLOY_POINT}
 
 
 # --- the Scenario -----------------------------------------------------------------------------
-def _whole(value, spec: Quantity, name: str) -> int:
-    return spec.check(value, name, shown=True)
-
-
 def _slugs(values, known: dict, name: str) -> tuple[str, ...]:
     if isinstance(values, str):
         values = (values,)
@@ -228,16 +99,21 @@ class Scenario:
     of chips and models that are not the library's (the user's own, or a file's own version of
     a library record), selectable like library ones. Hashable, so pages can cache on it."""
 
-    models: tuple[str, ...] = PAPER_MODELS
-    chips: tuple[str, ...] = PAPER_CHIPS
+    models: tuple[str, ...] = _declared(Records("models", "Models", "model", "models", multiple=True), PAPER_MODELS)
+    chips: tuple[str, ...] = _declared(Records("chips", "Chips", "chip", "chips", multiple=True), PAPER_CHIPS)
     chip_overrides: tuple = ()
-    context: int = 8192
-    sweep_min: int = 8192
-    sweep_max: int = 32768
-    sweep_axis: str = "linear"
-    batch: int = 256
-    kv_dtype: str | None = None
-    weight_dtype: str = "fp8"
+    context: int = _declared(_context("context", "Context", "ctx",
+                                      "Tokens already in the KV cache when a token is decoded"), 8192)
+    sweep_min: int = _declared(_context("sweep_min", "From", "sweep_from"), 8192)
+    sweep_max: int = _declared(_context("sweep_max", "To", "sweep_to"), 32768)
+    sweep_axis: str = _declared(Choice("sweep_axis", "Context axis", ("linear", "log"), "axis"), "linear")
+    batch: int = _declared(Quantity("batch", "Decode batch", "requests", 1.0, "batch", minimum=1, maximum=MAX_BATCH,
+                                    integer=True, step=32, description="Requests decoded together: tokens sharing "
+                                                                       "one read of the weights per step"), 256)
+    kv_dtype: str | None = _declared(Choice("kv_dtype", "KV-cache precision", (None, *KV_FORMATS), "kv",
+                                            description="None: each model's own per-layer formats (the paper's)"),
+                                     None)
+    weight_dtype: str = _declared(Choice("weight_dtype", "Weight precision", WEIGHT_FORMATS, "weights"), "fp8")
     afd: AFDInputs = field(default_factory=AFDInputs)
     codesign: CodesignInputs = field(default_factory=CodesignInputs)
     deploy: DeployInputs = field(default_factory=DeployInputs)
@@ -255,13 +131,12 @@ class Scenario:
         chips, models = catalog(self.custom_chips, self.custom_models)
         set_("models", _slugs(self.models, models, "model"))
         set_("chips", _slugs(self.chips, chips, "chip"))
-        for name in ("context", "sweep_min", "sweep_max"):
-            set_(name, _whole(getattr(self, name), CONTEXT, name))
+        for name, spec in SIDEBAR.items():
+            if isinstance(spec, Quantity):
+                set_(name, spec.check(getattr(self, name), name, shown=True))
         if self.sweep_min >= self.sweep_max:
             raise InputError("sweep range", f"start ({self.sweep_min}) must be below end ({self.sweep_max}) tokens")
-        if self.sweep_axis not in SWEEP_AXES:
-            raise InputError("sweep_axis", f"choose one of {', '.join(SWEEP_AXES)}, got {self.sweep_axis!r}")
-        set_("batch", _whole(self.batch, BATCH, "batch"))
+        set_("sweep_axis", SIDEBAR["sweep_axis"].check(self.sweep_axis, "sweep_axis"))
         if self.kv_dtype in ("", "model", "default"):
             set_("kv_dtype", None)
         if self.kv_dtype is not None:
@@ -351,17 +226,15 @@ class Scenario:
 
     def renamed(self, chips: dict, models: dict, custom_chips: tuple, custom_models: tuple) -> "Scenario":
         """This scenario with chip and model slugs renamed ({old: new}) in every field that
-        holds one (selections, overrides, the AFD and co-design inputs), and these custom
+        holds one (the selections, the overrides, every page's inputs), and these custom
         records."""
-        chip, model = (lambda s: chips.get(s, s)), (lambda s: models.get(s, s))
-        afd = dataclasses.replace(self.afd, model=model(self.afd.model), attention_chip=chip(self.afd.attention_chip),
-                                  ffn_chip=chip(self.afd.ffn_chip))
-        codesign = dataclasses.replace(self.codesign, base=model(self.codesign.base),
-                                       chip=None if self.codesign.chip is None else chip(self.codesign.chip))
-        return dataclasses.replace(self, models=tuple(map(model, self.models)), chips=tuple(map(chip, self.chips)),
-                                   chip_overrides=tuple((chip(s), c) for s, c in self.chip_overrides), afd=afd,
-                                   codesign=codesign, custom_chips=tuple(custom_chips),
-                                   custom_models=tuple(custom_models))
+        renames = {"chip": chips, "model": models}
+        slugs = {name: tuple(renames[spec.kind].get(s, s) for s in getattr(self, name))
+                 for name, spec in SIDEBAR.items() if isinstance(spec, Records)}
+        return dataclasses.replace(
+            self, **slugs, chip_overrides=tuple((chips.get(s, s), c) for s, c in self.chip_overrides),
+            **{name: getattr(self, name).renamed(chips, models) for name in PAGE_INPUTS},
+            custom_chips=tuple(custom_chips), custom_models=tuple(custom_models))
 
     def kept_apart(self, taken_chips=(), taken_models=()) -> tuple["Scenario", list[str]]:
         """This scenario with its custom records kept apart from the library's and ``taken_*``
@@ -375,25 +248,14 @@ class Scenario:
 
     # --- serialization ----------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """JSON-ready dict (overrides in SI units; custom records in the data files' shape)."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "models": list(self.models),
-            "chips": list(self.chips),
-            "chip_overrides": {slug: dict(changes) for slug, changes in self.chip_overrides},
-            "context": self.context,
-            "sweep_min": self.sweep_min,
-            "sweep_max": self.sweep_max,
-            "sweep_axis": self.sweep_axis,
-            "batch": self.batch,
-            "kv_dtype": self.kv_dtype,
-            "weight_dtype": self.weight_dtype,
-            "afd": self.afd.to_dict(),
-            "codesign": self.codesign.to_dict(),
-            "deploy": self.deploy.to_dict(),
-            "custom_chips": [library.chip_entry(c) for c in self.custom_chips],
-            "custom_models": [library.model_entry(m) for m in self.custom_models],
-        }
+        """JSON-ready dict, field by field (overrides in SI units; page inputs in their display
+        units; custom records in the data files' shape)."""
+        out = {"schema_version": SCHEMA_VERSION}
+        for f in fields(self):
+            if f.name != "schema_version":
+                value = getattr(self, f.name)
+                out[f.name] = JSON.get(f.name, _json)(value)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
@@ -438,6 +300,18 @@ class Scenario:
                 del afd["net_gbps"]
             data["afd"] = AFDInputs.from_dict(afd)
         return cls(**data)
+
+
+SIDEBAR = {f.name: f.metadata["input"] for f in fields(Scenario) if "input" in f.metadata}  # the sidebar's inputs
+PAGE_INPUTS = ("afd", "codesign", "deploy")  # the pages' own inputs, each a record with to_dict and renamed
+JSON = {"chip_overrides": lambda overrides: {slug: dict(changes) for slug, changes in overrides},
+        "custom_chips": lambda chips: [library.chip_entry(c) for c in chips],
+        "custom_models": lambda models: [library.model_entry(m) for m in models]}  # fields not written as they are
+
+
+def _json(value):
+    """A field's value in JSON: a page's inputs as their dict, slugs as a list, else itself."""
+    return value.to_dict() if hasattr(value, "to_dict") else list(value) if isinstance(value, tuple) else value
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,15 +11,16 @@ import streamlit as st
 
 from costmodel.errors import InputError
 from costmodel.fields import Choice
+from costmodel.results import objective_label
 
 from dashboard.content import compute, labels
 from dashboard.widgets import declared_inputs, link_checks
-from dashboard.state import parameters
-from dashboard.state.scenario import AFD_OBJECTIVES, AFD_RATIO, AFD_RECORDS, AFD_SPECS, AFDInputs, Scenario
+from dashboard.state import page_inputs, parameters
+from dashboard.state.page_inputs import CHIP_PAIRS, OBJECTIVE, Records
+from dashboard.state.scenario import AFD_RATIO, AFD_RECORDS, AFD_SPECS, AFDInputs, Scenario
 
 URL = declared_inputs.URL
 PREFIX = parameters.AFD_PREFIX
-OBJECTIVES = {"tokens_per_gpu_s": "max tokens/GPU/s", "usd_per_mtok": "min USD per 1M tokens"}
 NONE_OPTION = declared_inputs.NONE_OPTION
 # Where each input sits on the page: rows of four columns (a tuple shares its column); the
 # timing, the efficiency factors and the usable memory are folded in an expander. What each widget is comes from its declaration.
@@ -32,23 +33,21 @@ FOLDED = ("attention_timing", "hbm_efficiency", "lowbit_kv_efficiency", "flops_e
 RATIO_KEYS = parameters.AFD_RATIO_KEYS
 _OPTIMUM = "_afd_optimum"
 SLIDER_WIDTH, INPUT_WIDTH = 200, 150  # px: the instance sliders, the micro-batch input (the optimum fits beside)
-RECORD_LABELS = {"model": ("Model", "The model to deploy."),
-                 "attention_chip": ("Attention chip", "Holds the KV cache; runs the attention layers."),
-                 "ffn_chip": ("FFN chip", "Holds the MoE experts (TP/EP).")}
+SPECS = page_inputs.specs(AFDInputs)  # input key -> its declaration
 
 
 def _widget(box, key: str, scenario: Scenario, timing: str | None = None):
     """The widget of input ``key`` in ``box``, from its declaration; returns its value.
     ``timing``: the attention timing chosen, for the efficiency factors it may leave unused."""
     default = getattr(AFDInputs(), key)
-    if key in AFD_RECORDS:
-        label, text = RECORD_LABELS[key]
-        known = scenario.known_models() if key == "model" else scenario.known_chips()
+    spec = SPECS[key]
+    if isinstance(spec, Records):
+        known = scenario.known_models() if spec.kind == "model" else scenario.known_chips()
         options = list(known)
-        show = labels.model_options(known) if key == "model" else labels.chip_option
+        show = labels.model_options(known) if spec.kind == "model" else labels.chip_option
         link_checks.choice(PREFIX + key, map(show, options), show=show)
-        return box.selectbox(label, options, index=options.index(default), key=PREFIX + key, bind=URL, help=text,
-                             format_func=show)
+        return box.selectbox(spec.label, options, index=options.index(default), key=PREFIX + key, bind=URL,
+                             help=spec.description + ".", format_func=show)
     spec = AFD_SPECS[key]
     unused = timing is not None and declared_inputs.unused_factor(PREFIX + key, spec, default, timing)
     placeholder = f"sidebar: {scenario.context:,}" if key == "context" else "each chip's own" if default is None else None
@@ -110,14 +109,14 @@ def deployment(scenario: Scenario) -> AFDInputs:
                    "measurements): attention on the attention chip, the FFN's GEMMs on the FFN chip. "
                    + declared_inputs.unused_note("timing"))
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
-    link_checks.choice(PREFIX + "objective", OBJECTIVES.values(), show=OBJECTIVES.get)
-    link_checks.boolean(PREFIX + "chip_pairs")
-    values["objective"] = c1.radio("Objective of the search", list(AFD_OBJECTIVES), index=0, horizontal=True,
-                                   key=PREFIX + "objective", bind=URL, format_func=OBJECTIVES.get)
-    values["chip_pairs"] = bool(c2.toggle(
-        "Search every chip pair", value=False, key=PREFIX + "chip_pairs", bind=URL,
-        help="Mixed pools: the best plan for each (attention chip, FFN chip) pair of the library and your own "
-             "chips (~0.1 s); the table is in the 'Mixed chip pools' tab."))
+    key = PREFIX + OBJECTIVE.key
+    link_checks.choice(key, map(objective_label, OBJECTIVE.options), show=objective_label)
+    values[OBJECTIVE.name] = c1.radio(OBJECTIVE.label, list(OBJECTIVE.options), index=0, horizontal=True, key=key,
+                                      bind=URL, format_func=objective_label)
+    key = PREFIX + CHIP_PAIRS.key
+    link_checks.boolean(key)
+    values[CHIP_PAIRS.name] = bool(c2.toggle(CHIP_PAIRS.label, value=False, key=key, bind=URL,
+                                             help=CHIP_PAIRS.description + "."))
     return AFDInputs(**values)
 
 

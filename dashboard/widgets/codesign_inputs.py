@@ -105,19 +105,20 @@ def inputs(scenario: Scenario) -> CodesignInputs:
                             horizontal=True,
                             key=KEYS["kv_bits"], bind=URL, format_func=str, help=spec.description + ".")
     spec = SPECS["tokens_per_step"]
-    link_checks.number(KEYS["tokens_per_step"], spec.minimum, spec.maximum, True, spec.label)
+    usable = link_checks.number(KEYS["tokens_per_step"], spec.minimum, spec.maximum, True, spec.label)
     mtp = row2[1].slider(spec.title, int(spec.minimum), int(spec.maximum), step=1, key=KEYS["tokens_per_step"],
-                         bind=URL, help=spec.description + ".")
+                         bind=URL if usable else None, help=spec.description + ".")
     spec = SPECS["mtp_accept"]
-    link_checks.number(KEYS["mtp_accept"], spec.minimum, spec.maximum, False, spec.label)
+    usable = link_checks.number(KEYS["mtp_accept"], spec.minimum, spec.maximum, False, spec.label)
     accept = row2[2].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
-                                  step=float(spec.step), key=KEYS["mtp_accept"], bind=URL, disabled=mtp == 1,
+                                  step=float(spec.step), key=KEYS["mtp_accept"], bind=URL if usable else None,
+                                  disabled=mtp == 1,
                                   placeholder=f"published: {MTP_ACCEPTED.get(int(mtp), float(mtp)):g}",
                                   help=spec.description + ". Capped at the tokens per step.", format=labels.NUMBER_FORMAT)
     spec = SPECS["price_usd_per_hour"]
-    link_checks.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
+    usable = link_checks.number(KEYS["price_usd_per_hour"], spec.minimum, spec.maximum, False, spec.label)
     price = row2[3].number_input(spec.title, min_value=float(spec.minimum), max_value=float(spec.maximum), value=None,
-                                 step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL,
+                                 step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL if usable else None,
                                  placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".",
                                  format=labels.NUMBER_FORMAT)
     return CodesignInputs(base=base, family=None if family == own else family,

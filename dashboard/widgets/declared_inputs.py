@@ -44,10 +44,10 @@ def widget(box, key: str, spec, default, placeholder: str | None = None, disable
         return None if value == NONE_OPTION else value
     number = int if spec.integer else float
     low = spec.minimum if spec.minimum is not None else spec.step
-    link_checks.number(key, low, spec.maximum, spec.integer, spec.label)
+    usable = link_checks.number(key, low, spec.maximum, spec.integer, spec.label)
     return box.number_input(spec.title, min_value=number(low), max_value=number(spec.maximum),
                             value=None if default is None else number(default), step=number(spec.step), key=key,
-                            bind=URL, placeholder=placeholder, help=help_, disabled=disabled,
+                            bind=URL if usable and not disabled else None, placeholder=placeholder, help=help_, disabled=disabled,
                             format=None if spec.integer else labels.NUMBER_FORMAT)
 
 

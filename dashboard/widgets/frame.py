@@ -56,14 +56,15 @@ def live(body) -> None:
     ``st.rerun`` on the fragment costs ~27 ms more per move) or any widget of the body reruns
     only this; the sidebar's other inputs rerun the whole app."""
     st.session_state[LIVE] = True
-    _page_fragment(body, st.session_state[BASE], st.session_state[EDIT], st.session_state.pop(SEED, False))
+    _page_fragment(body, st.session_state[BASE], st.session_state[EDIT])
 
 
 @st.fragment
-def _page_fragment(body, scenario: Scenario, edit, seed: bool) -> None:
+def _page_fragment(body, scenario: Scenario, edit) -> None:
+    """The page's fragment (``live``); a rerun replays the arguments of the last full run."""
     with errors_as_messages():
-        with st.sidebar:
-            chip_sliders.draw(scenario.known_chips()[edit.slug], scenario.weight_dtype, seed)
+        with st.sidebar:  # seeded from the URL on a new page's full run only, never on a slider's rerun
+            chip_sliders.draw(scenario.known_chips()[edit.slug], scenario.weight_dtype, st.session_state.pop(SEED, False))
         scenario = publish(chip_sliders.with_url_chips(scenario))  # a slider may have moved since the full run
         try:
             if body is not None:

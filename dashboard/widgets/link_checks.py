@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
-from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from costmodel.fields import number_text
 
@@ -41,13 +40,10 @@ def _raw(key: str):
 
 
 def _drop(key: str, keep: list[str] | None = None) -> None:
-    """Remove ``key`` from the link, and from the values Streamlit seeds widgets with on a
-    first load (keep ``keep`` for a list-valued parameter)."""
-    with get_session_state().query_params() as qp:  # Streamlit 1.67: the seed is kept apart
-        if keep:
-            qp._initial_query_params[key] = list(keep)
-        else:
-            qp._initial_query_params.pop(key, None)
+    """Remove ``key`` from the link (keep ``keep`` for a list-valued parameter). Streamlit still
+    seeds a bound widget from the link it opened with: an unknown option or one of a list it
+    leaves out by itself, a number it would take (cut to a whole one, or not finite) is kept out
+    by drawing that widget unbound for this run (``number`` returns False)."""
     if keep:
         st.query_params[key] = keep
     else:
@@ -59,11 +55,14 @@ def _report(key: str, given, reason: str, show=None) -> None:
     st.session_state.setdefault(PROBLEMS, []).append(Problem(key, text, reason, show))
 
 
-def number(key: str, low: float, high: float, integer: bool = False, what: str = "") -> None:
-    """Check the number in parameter ``key``: finite, within [low, high], whole if ``integer``."""
+def number(key: str, low: float, high: float, integer: bool = False, what: str = "") -> bool:
+    """Check the number in parameter ``key``: finite, within [low, high], whole if ``integer``.
+    False when the link's value is refused: then draw the widget without ``bind`` this run, so
+    that Streamlit does not seed it from the link (it keeps its default; bound again from the
+    next run on, it is not seeded again)."""
     raw = _raw(key)
     if raw is None or raw == "":
-        return
+        return True
     try:
         value = float(raw if isinstance(raw, str) else raw[-1])
     except ValueError:
@@ -74,9 +73,10 @@ def number(key: str, low: float, high: float, integer: bool = False, what: str =
         elif integer and value != int(value):
             reason = f"{what or 'it'} must be a whole number"
         else:
-            return
+            return True
     _report(key, raw, reason)
     _drop(key)
+    return False
 
 
 def choice(key: str, labels, show=None) -> None:

@@ -7,14 +7,14 @@ page's final Scenario; opening the menu is a full run, so its files always carry
 the sliders set them."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import NamedTuple
 
 import streamlit as st
 
 from costmodel.chips import FIELD_BY_NAME, Chip
 from costmodel.errors import InputError
-from costmodel.fields import number_text
+from costmodel.fields import Choice, Quantity, number_text
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from dashboard.state import codesign_inputs, link_records, parameters
@@ -24,8 +24,8 @@ from dashboard.content import labels
 from dashboard.user_library import store
 from dashboard.state.codesign_inputs import CodesignInputs
 from dashboard.widgets.draw import escape
-from dashboard.state.scenario import (BATCH, CONTEXT, KV_DTYPES, SWEEP_AXES, WEIGHT_DTYPES, AFDInputs, DeployInputs, Scenario,
-                                    catalog)
+from dashboard.state.page_inputs import Records
+from dashboard.state.scenario import SIDEBAR, AFDInputs, DeployInputs, Scenario, catalog
 
 URL = "query-params"
 AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
@@ -33,13 +33,44 @@ CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
 DEPLOY_KEY = "_deploy_inputs"  # the Deployments page's last inputs, likewise
 
 
+NONE_KV = "model"  # the KV choice None (each model's own formats) in its selector
+SHOW = {"kv_dtype": lambda d: "model default (paper §4.1)" if d == NONE_KV else d.upper(),
+        "weight_dtype": str.upper}  # how a choice is shown (and written in the URL); others as they are
+DEFAULTS = {f.name: f.default for f in fields(Scenario)}
+
+
 def widget_state(scenario: Scenario) -> dict:
     """{widget key: value} of the sidebar's inputs that shows ``scenario`` (chip slider values
     go to the URL, see ``load``)."""
-    return {"models": list(scenario.models), "chips": list(scenario.chips), CONTEXT.key: scenario.context,
-            BATCH.key: scenario.batch, "kv": scenario.kv_dtype or "model", "weights": scenario.weight_dtype,
-            "sweep_from": scenario.sweep_min, "sweep_to": scenario.sweep_max, "axis": scenario.sweep_axis,
-            "edit": scenario.chips[0]}
+    state = {spec.key: list(getattr(scenario, name)) if isinstance(spec, Records)
+             else NONE_KV if getattr(scenario, name) is None else getattr(scenario, name)
+             for name, spec in SIDEBAR.items()}
+    return {**state, "edit": scenario.chips[0]}
+
+
+def _widget(box, name: str, known: dict):
+    """The widget of the Scenario's field ``name`` in ``box``, from its declaration, its URL value
+    checked first (``link_checks``); returns its value as the Scenario takes it. ``known``: the
+    records a Records input offers, by slug."""
+    spec, default = SIDEBAR[name], DEFAULTS[name]
+    help_ = spec.description + "." if getattr(spec, "description", "") and not isinstance(spec, Choice) else None
+    if isinstance(spec, Records):
+        show = labels.model_options(known) if spec.kind == "model" else labels.chip_option
+        link_checks.choices(spec.key, map(show, known), show=show)
+        return tuple(box.multiselect(spec.label, list(known), default=list(default), key=spec.key, bind=URL,
+                                     format_func=show))
+    if isinstance(spec, Quantity):
+        usable = link_checks.number(spec.key, spec.minimum, spec.maximum, spec.integer, spec.label)
+        return box.number_input(spec.title, min_value=int(spec.minimum), max_value=int(spec.maximum), value=default,
+                                step=int(spec.step), key=spec.key, bind=URL if usable else None, help=help_)
+    options, show = [NONE_KV if option is None else option for option in spec.options], SHOW.get(name, str)
+    link_checks.choice(spec.key, map(show, options), show=show)
+    if len(options) <= 2:
+        value = box.radio(spec.label, options, index=0, horizontal=True, key=spec.key, bind=URL, format_func=show)
+    else:
+        value = box.selectbox(spec.label, options, index=options.index(NONE_KV if default is None else default),
+                              key=spec.key, bind=URL, format_func=show)
+    return None if value == NONE_KV else value
 
 
 def load(scenario: Scenario) -> None:
@@ -101,17 +132,7 @@ def inputs() -> Sidebar:
     user = store.load()
     own_chips, own_models = _with_link_records(user)
     chips, models = catalog(own_chips, own_models)
-    model_label, chip_label = labels.model_options(models), labels.chip_option
-    kv_label = lambda d: "model default (paper §4.1)" if d == "model" else d.upper()  # noqa: E731
     link_checks.unknown(parameters.known_parameters(chips))
-    link_checks.choices("models", map(model_label, models), show=model_label)
-    link_checks.choices("chips", map(chip_label, chips), show=chip_label)
-    for key in (CONTEXT.key, "sweep_from", "sweep_to"):
-        link_checks.number(key, 1, CONTEXT.maximum, True, CONTEXT.label)
-    link_checks.number(BATCH.key, 1, BATCH.maximum, True, BATCH.label)
-    link_checks.choice("kv", map(kv_label, ["model", *KV_DTYPES[1:]]), show=kv_label)
-    link_checks.choice("weights", map(str.upper, WEIGHT_DTYPES), show=str.upper)
-    link_checks.choice("axis", SWEEP_AXES)
     for chip in chips.values():
         for spec in slider_specs(chip):
             link_checks.number(slider_key(chip, spec), spec.step,
@@ -121,34 +142,22 @@ def inputs() -> Sidebar:
     sb = st.sidebar
     export_slot = sb.container()  # the export menu at the top: its popover opens with the sidebar's height below it
     sb.header("Scenario")
-    model_slugs = sb.multiselect("Models", list(models), default=list(PAPER_MODELS), key="models", bind=URL,
-                                 format_func=model_label)
-    chip_slugs = sb.multiselect("Chips", list(chips), default=list(PAPER_CHIPS), key="chips", bind=URL,
-                                format_func=chip_label)
-    context = sb.number_input(CONTEXT.title, min_value=1, max_value=CONTEXT.maximum, value=8192, step=CONTEXT.step,
-                              key=CONTEXT.key, bind=URL, help=CONTEXT.description + ".")
+    known = {"model": models, "chip": chips}
+    values = {name: _widget(sb, name, known.get(getattr(SIDEBAR[name], "kind", None)))
+              for name in ("models", "chips", "context")}
     context_slot = sb.container()  # which context the AFD page uses, said under this one (``context_note``)
-    batch = sb.number_input(BATCH.title, min_value=1, max_value=BATCH.maximum, value=256, step=BATCH.step,
-                            key=BATCH.key, bind=URL, help=BATCH.description + ".")
-    kv = sb.selectbox("KV-cache precision", ["model", *KV_DTYPES[1:]], index=0, key="kv", bind=URL,
-                      format_func=kv_label)
-    weights = sb.selectbox("Weight precision", list(WEIGHT_DTYPES), index=0, key="weights", bind=URL,
-                           format_func=str.upper)
+    values.update({name: _widget(sb, name, None) for name in ("batch", "kv_dtype", "weight_dtype")})
     sb.subheader("Context sweep")
     left, right = sb.columns(2)
-    sweep_min = left.number_input("From (tokens)", min_value=1, max_value=CONTEXT.maximum, value=8192,
-                                  step=CONTEXT.step, key="sweep_from", bind=URL)
-    sweep_max = right.number_input("To (tokens)", min_value=1, max_value=CONTEXT.maximum, value=32768,
-                                   step=CONTEXT.step, key="sweep_to", bind=URL)
-    axis = sb.radio("Context axis", list(SWEEP_AXES), index=0, horizontal=True, key="axis", bind=URL)
+    values.update(sweep_min=_widget(left, "sweep_min", None), sweep_max=_widget(right, "sweep_max", None),
+                  sweep_axis=_widget(sb, "sweep_axis", None))
     sb.subheader("Chip specs")
     sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
+    chip_slugs = values["chips"]
     link_checks.choice("edit", [chips[s].name for s in chip_slugs], show=lambda s: chips[s].name)
     edit = sb.selectbox("Edit chip", chip_slugs, key="edit", bind=URL, format_func=lambda s: chips[s].name)
     scenario = chip_sliders.with_url_chips(Scenario(
-        models=tuple(model_slugs), chips=tuple(chip_slugs), context=context, sweep_min=sweep_min,
-        sweep_max=sweep_max, sweep_axis=axis, batch=batch, kv_dtype=kv, weight_dtype=weights,
-        afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
+        **values, afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
         codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}),
         deploy=st.session_state.get(DEPLOY_KEY, DeployInputs()), custom_chips=own_chips, custom_models=own_models))
     export_slot.subheader("Export")
