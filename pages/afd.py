@@ -121,7 +121,7 @@ def figures_of(view) -> None:
             return ""
         return f" · assumed kernels: {span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
 
-    draw.metrics([
+    draw.key_figures([
         ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}",
          f"target {setup.tpot_s * 1e3:g} ms" + assumed("tpot_s", "{:.1f}", 1e3, " ms")),
         ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",

@@ -27,7 +27,7 @@ def body(scenario) -> None:
             draw.plotly(content.charts["afd-vs-paper"], "paper_afd")
             downloads.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
     with summary:
-        draw.metrics([
+        draw.key_figures([
             ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
             ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
             ("Still match with current chips", f"{still} / {n}",

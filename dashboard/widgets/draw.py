@@ -1,5 +1,5 @@
 """Drawing figure dicts with st.plotly_chart (theme=None: screen matches exported images),
-tables folded in an expander, tabs drawn lazily, and a row of key figures as one element."""
+tables, tabs drawn lazily, and a row of key figures (st.metric)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -56,25 +56,20 @@ def open_tab(labels: list[str], key: str):
     return next((label, tab) for label, tab in zip(labels, tabs) if tab.open)
 
 
-KPI_CSS = (".kpis{display:flex;flex-wrap:wrap;gap:.75rem 1rem;margin-bottom:1rem}.kpi-label{font-size:.875rem;"
-           "opacity:.8}.kpi[title] .kpi-label{text-decoration:underline dotted;cursor:help}.kpi-value{font-size:2.25rem;"
-           "line-height:1.3}.kpi-note,.kpi-foot{font-size:.875rem;opacity:.65}.kpi-foot{margin:0 0 1rem}")
+KEY_FIGURES = "key_figures"  # the container of a page's key figures (CSS class st-key-key_figures)
+FOOTNOTE = "key_figures_note"  # the line under them
 
 
-def metrics(items, width: int = 300, footnote: str = "") -> None:
-    """Key figures as one element: each item (label, value, note[, help]) in a card ``width`` px
-    wide (300: three to a row beside the sidebar on a 1500 px window), wrapping onto more rows on a narrow screen (the help shows on hovering the card), and
-    a ``footnote`` in caption style under them. Looks like a row of st.metric and a st.caption,
-    at the cost of one element instead of one per figure (each element costs a rerun ~0.1 ms)."""
-    esc = _escape.html  # one line of HTML, whatever the text: a blank line would end the HTML block
-    cards = []
+def key_figures(items, width: int = 300, footnote: str = "") -> None:
+    """Key figures, each an ``st.metric`` ``width`` px wide in a row that wraps (300: three to a
+    row beside the sidebar on a 1500 px window): (label, value, note[, help]), the note in grey
+    under the value; then ``footnote`` (a user's text shown as itself) in caption style."""
+    row = st.container(horizontal=True, gap="medium", key=KEY_FIGURES)
     for label, value, note, *hint in items:
-        title = f' title="{esc(hint[0])}"' if hint else ""
-        cards.append(f'<div class="kpi" style="flex:0 1 {width}px;min-width:{width * 2 // 3}px"{title}>'
-                     f'<div class="kpi-label">{esc(label)}</div><div class="kpi-value">{esc(value)}'
-                     f'</div><div class="kpi-note">{esc(note)}</div></div>')
-    foot = f'<p class="kpi-foot">{esc(footnote)}</p>' if footnote else ""
-    st.markdown(f'<style>{KPI_CSS}</style><div class="kpis">{"".join(cards)}</div>{foot}', unsafe_allow_html=True)
+        row.metric(label, value, note, delta_color="off", delta_arrow="off", help=hint[0] if hint else None,
+                   width=width)
+    if footnote:
+        st.container(key=FOOTNOTE).caption(escape(footnote))
 
 
 def input_error(err) -> str:

@@ -164,7 +164,7 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
     if chip is not None:
         ridges = [(fmt.upper(), chip.peak_flops(fmt) / chip.mem_bw_bytes_per_s) for fmt in PEAK_FIELDS
                   if chip.peak_flops(fmt) is not None]
-        draw.metrics([(f"Ridge point {fmt}", f"{ridge:,.0f}", "FLOPs per byte of HBM traffic")
+        draw.key_figures([(f"Ridge point {fmt}", f"{ridge:,.0f}", "FLOPs per byte of HBM traffic")
                         for fmt, ridge in ridges], width=200,
                        footnote="Attention or FFN work below a ridge point is memory-bound on this chip.")
         if chip.scaleup_bytes_per_s is None:
@@ -420,7 +420,7 @@ def model_figures(model: ModelSpec, context: int) -> None:
     params = model.params()
     kv = float(token.kv_bytes)
     intensity = float(token.attention_intensity) if kv else float("inf")
-    draw.metrics([
+    draw.key_figures([
         ("KV per token", labels.si(kv / context, "B"), f"per context token, all {model.layers} layers"),
         ("KV per request", labels.si(kv, "B"), f"at {labels.tokens(context)} context (sidebar)"),
         ("Parameters", f"{params.total / 1e9:,.1f} B", f"{params.activated / 1e9:,.1f} B activated per token"),

@@ -1,10 +1,8 @@
 """Shared AppTest helpers: the real app.py with st.navigation, absolute paths, a generous timeout."""
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from streamlit.testing.v1 import AppTest
 
@@ -64,27 +62,15 @@ def _open(at: AppTest, keys) -> AppTest:
     return at.run()
 
 
-class Metric(NamedTuple):
-    label: str
-    value: str
-    delta: str  # the note under the value
-
-
-def key_figures(at: AppTest) -> str:
-    """The HTML of a page's key figures and their footnote (``draw.metrics``: one element)."""
-    return next(m.value for m in at.markdown if 'class="kpis"' in m.value)
-
-
-def metric(at: AppTest, label: str) -> Metric:
-    """The key figure whose label starts with ``label``: its label, value and note."""
-    cards = re.findall(r'class="kpi-label">(.*?)</div><div class="kpi-value">(.*?)</div>'
-                       r'<div class="kpi-note">(.*?)</div>', key_figures(at))
-    return next(Metric(*map(html.unescape, card)) for card in cards if html.unescape(card[0]).startswith(label))
+def metric(at: AppTest, label: str):
+    """The key figure (``st.metric``) whose label starts with ``label``: its label, value and
+    note (``delta``)."""
+    return next(m for m in at.metric if m.label.startswith(label))
 
 
 def footnote(at: AppTest) -> str:
-    """The line under a page's key figures."""
-    return html.unescape(re.search(r'<p class="kpi-foot">(.*?)</p>', key_figures(at)).group(1))
+    """The line under a page's key figures (the AFD page's: it starts with the per-layer budget)."""
+    return next(shown(c) for c in at.caption if shown(c).startswith("Per-layer budget"))
 
 
 def shown(element) -> str:

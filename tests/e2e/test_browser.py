@@ -126,4 +126,4 @@ def test_changes_of_a_chip_not_being_edited_survive_a_page_switch(page, warm):
     page.wait_for_function("() => window.location.pathname.endsWith('/afd')", timeout=30_000)
     page.get_by_text(expect_caption).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('h800_usd_h=3')", timeout=30_000)
-    assert "H800*" in page.locator(".kpi-foot").inner_text(timeout=30_000)
+    assert "H800*" in page.locator(".st-key-key_figures_note").inner_text(timeout=30_000)

@@ -146,14 +146,14 @@ def clone_into_editor(page, origin: str, slug: str) -> None:
 
 def afd_costs(page) -> tuple[float, float]:
     """(attention, FFN) USD per 1M tokens of the AFD page's plan, from its key figures."""
-    text = page.locator(".kpis").inner_text()
+    text = page.locator(".st-key-key_figures").inner_text()
     match = re.search(r"attention ([\d.]+) \+ FFN ([\d.]+)", text)
     assert match, text
     return float(match[1]), float(match[2])
 
 
 def afd_footnote(page) -> str:
-    return page.locator(".kpi-foot").inner_text()
+    return page.locator(".st-key-key_figures_note").inner_text()
 
 
 # --- 1. a chip survives a restart and is usable on the AFD page ------------------------------------
@@ -171,7 +171,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         commit(price, "0.4")
         settle(page)
         expect(price).to_have_value("0.4")
-        kpis = page.locator(".kpis").inner_text()  # ridge points live: peak FLOP/s per byte/s of HBM
+        kpis = page.locator(".st-key-key_figures").inner_text()  # ridge points live: peak FLOP/s per byte/s of HBM
         assert re.search(r"Ridge point BF16\s+37\b", kpis) and re.search(r"Ridge point FP8\s+74\b", kpis), kpis
         save = page.get_by_role("button", name="Save to your library")
         expect(save).to_be_enabled()
@@ -207,14 +207,14 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         pick(page, page.get_by_role("combobox", name="Attention chip"), "cheap", "H20-CHEAP")
         page.wait_for_function("() => decodeURIComponent(location.search.replace(/\\+/g, ' '))"
                                ".includes('afd_attention_chip=H20-CHEAP')", timeout=30_000)
-        expect(page.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
+        expect(page.locator(".st-key-key_figures_note")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
         idle(page)
         cheap = afd_costs(page)
         # the same specs at half the price, but a chip of your own has no measured kernels: its kernel
         # efficiencies are assumed (said, with a range on the figures), so the plan may move; its attention
         # pool still costs less
         expect(page.get_by_text("Assumed: attention chip h20-cheap: kernel efficiencies assumed")).to_be_visible()
-        assert "assumed kernels:" in page.locator(".kpis").inner_text()
+        assert "assumed kernels:" in page.locator(".st-key-key_figures").inner_text()
         assert cheap[0] < h20[0], (h20, cheap)
         drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
             .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
@@ -245,7 +245,7 @@ def test_pasted_config_becomes_a_model_of_the_overview(lib_server, home, new_pag
     commit(page.get_by_role("textbox", name="Name (empty: from the config)"), "Qwen3-32B import")
     settle(page)
     expect(page.get_by_text("Qwen3-32B import (qwen3-32b-import): Qwen3 (dense GQA)")).to_be_visible(timeout=30_000)
-    kpis = page.locator(".kpis").inner_text()
+    kpis = page.locator(".st-key-key_figures").inner_text()
     # 64 layers x 8 KV heads x 128 x (K and V) x 1 byte (FP8) = 131,072 B per token; x 8,192 tokens
     for figure in (r"KV per token\s+131 kB\s+per context token, all 64 layers", r"KV per request\s+1\.07 GB",
                    r"Parameters\s+32\.8 B\s+32\.0 B activated per token", r"Attention intensity\s+16\b"):
