@@ -54,6 +54,7 @@ USD_PER_MTOK = Result("usd_per_mtok", "USD per 1M tokens", "", 1.0, "usd_per_mto
 ATTENTION_USD_PER_MTOK = Result("attention_usd_per_mtok", "attention USD per 1M tokens", "", 1.0,
                                 "attention_usd_per_mtok")
 FFN_USD_PER_MTOK = Result("ffn_usd_per_mtok", "FFN USD per 1M tokens", "", 1.0, "ffn_usd_per_mtok")
+TOTAL_USD_PER_MTOK = Result("total_usd_per_mtok", "total USD per 1M tokens", "", 1.0, "total_usd_per_mtok")
 SLA_USD_PER_MTOK = Result("sla_usd_per_mtok", "USD per 1M tokens at the SLA", "", 1.0, "sla_usd_per_mtok")
 # Memory and context of an AFD plan, per GPU
 ATTENTION_MEMORY = Result("attention_memory_bytes", "attention GPU memory", "GB", 1e9, "attention_memory_gb")

@@ -9,7 +9,9 @@ navigation.through_app()  # first: a freshly started server may run this file al
 from dataclasses import replace  # noqa: E402
 import streamlit as st  # noqa: E402
 from costmodel import afd  # noqa: E402
-from costmodel.results import objective_label  # noqa: E402
+from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK,  # noqa: E402
+                               MAX_CONTEXT_PER_GPU, PER_LAYER_BUDGET, SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK,
+                               TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK, objective_label)
 from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
 from dashboard.content import afd as afd_content, compute, labels  # noqa: E402
 from dashboard.content.page import span  # noqa: E402
@@ -37,12 +39,10 @@ def pairs_table(content, scenario, setup) -> None:
     """The chip-pair search's table (when the toggle asks for it)."""
     pairs = content.tables["chip-pairs"]
     st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
-               f"first for '{objective_label(scenario.afd.objective)}' at the {setup.tpot_s * 1e3:g} ms target; "
+               f"first for '{objective_label(scenario.afd.objective)}' at the {TPOT.shown(setup.tpot_s):g} ms target; "
                "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-    draw.table(pairs, column_config={
-        "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
-        "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
-        "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
+    draw.table(pairs, column_config={result.title: st.column_config.NumberColumn(format=fmt) for result, fmt in (
+        (TPOT, "%.1f"), (SLA_TOKENS_PER_GPU_S, "%.0f"), (SLA_USD_PER_MTOK, "%.4f"))})
     downloads.table_download(pairs, "chip-pairs", scenario, content.page)
 
 
@@ -100,7 +100,7 @@ def status_line(view) -> None:
     size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
             f"({setup.micro_batches} in flight)")
     if view.nearest is None:
-        st.success(f"**{plan.layout} meets the {setup.tpot_s * 1e3:g} ms target** ({size}). Binding constraint: "
+        st.success(f"**{plan.layout} meets the {TPOT.shown(setup.tpot_s):g} ms target** ({size}). Binding constraint: "
                    f"{view.binding}.", icon=":material/check_circle:")
     else:
         st.warning(f"**{plan.layout} with micro-batch {mb:,} misses the target** ({size}). Binding constraint: "
@@ -115,30 +115,36 @@ def figures_of(view) -> None:
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
 
-    def assumed(attr: str, fmt: str, scale: float = 1.0, unit: str = "") -> str:
-        """' · assumed kernels: a–b' (the range of ``attr`` over the kernel-efficiency ends), or ''."""
+    def assumed(result, fmt: str) -> str:
+        """' · assumed kernels: a–b' (the range of ``result`` over the kernel-efficiency ends), or ''."""
         if ends is None:
             return ""
-        return f" · assumed kernels: {span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
+        unit = f" {result.unit}" if result.unit and result.unit != "tokens" else ""
+        return f" · assumed kernels: {span((result.shown(getattr(e, result.name)) for e in ends), fmt)}{unit}"
 
+    def title(result) -> str:
+        return result.title[0].upper() + result.title[1:]
+
+    def shown(result, fmt: str) -> str:
+        return fmt.format(result.shown(getattr(plan, result.name)))
+
+    target = f"{TPOT.shown(setup.tpot_s):g} ms"
     draw.key_figures([
-        ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}",
-         f"target {setup.tpot_s * 1e3:g} ms" + assumed("tpot_s", "{:.1f}", 1e3, " ms")),
-        ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-         f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT" + assumed("tokens_per_gpu_s", "{:,.0f}"),
+        (title(TPOT), shown(TPOT, "{:.1f}"), f"target {target}" + assumed(TPOT, "{:.1f}")),
+        (title(TOKENS_PER_GPU_S), shown(TOKENS_PER_GPU_S, "{:,.0f}"),
+         f"{shown(SLA_TOKENS_PER_GPU_S, '{:,.0f}')} at the target TPOT" + assumed(TOKENS_PER_GPU_S, "{:,.0f}"),
          "Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA)."),
-        ("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-         f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}"
-         + assumed("usd_per_mtok", "{:.4f}")),
-        ("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
+        (title(USD_PER_MTOK), shown(USD_PER_MTOK, "{:.4f}"),
+         f"attention {shown(ATTENTION_USD_PER_MTOK, '{:.4f}')} + FFN {shown(FFN_USD_PER_MTOK, '{:.4f}')}"
+         + assumed(USD_PER_MTOK, "{:.4f}")),
+        (title(ATTENTION_MEMORY), shown(ATTENTION_MEMORY, "{:.1f}"),
          f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)"),
-        ("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
-         f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
-        ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-         "tokens (requests x context)" + assumed("attention_max_context_tokens_per_gpu", "{:,.0f}"),
+        (title(FFN_MEMORY), shown(FFN_MEMORY, "{:.1f}"), f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
+        (title(MAX_CONTEXT_PER_GPU), shown(MAX_CONTEXT_PER_GPU, "{:,.0f}"),
+         "requests x context" + assumed(MAX_CONTEXT_PER_GPU, "{:,.0f}"),
          "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
     ], footnote=(
-        f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms"
+        f"Per-layer budget {PER_LAYER_BUDGET.shown(setup.per_layer_budget_s):.1f} µs ({target}"
         + (f" x {setup.mtp_accept:g} accepted tokens" if setup.mtp_accept != 1 else "")
         + f" / ({setup.slots_per_layer} slots x {setup.step_layers} layers"
         + (f": {setup.layers} + the MTP layer {setup.mtp_tokens - 1}x" if setup.mtp_tokens > 1 else "")

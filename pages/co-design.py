@@ -9,6 +9,9 @@ from dataclasses import replace  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
+from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK,  # noqa: E402
+                               USD_PER_MTOK)
+
 from dashboard import pages  # noqa: E402
 from dashboard.content import codesign, labels  # noqa: E402
 from dashboard.export import report  # noqa: E402
@@ -18,8 +21,8 @@ TABS = pages.BY_SLUG["co-design"].tabs
 DESIGN, SIZE, CHIP, SENSITIVITY, ISO, RANKED = TABS.labels
 
 USD = {name: st.column_config.NumberColumn(format="%.4f") for name in (
-    "attention USD per 1M tokens", "FFN USD per 1M tokens", "total USD per 1M tokens", "USD per 1M tokens",
-    "USD per 1M tokens (changed)")}
+    *(r.title for r in (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK)),
+    USD_PER_MTOK.column(after=" (changed)"))}
 PERCENT = {name: st.column_config.NumberColumn(format="%+.2f") for name in ("cost change (%)", "tokens/GPU/s change (%)")}
 
 st.title("Co-design explorer")
@@ -100,14 +103,7 @@ def body(scenario) -> None:
             st.markdown(f"**Chips ranked for {model}** at {labels.tokens(r.context)} context: every library "
                         "and custom chip (the selected with their slider changes), single chip by the cost model.")
             chart("chips-ranked")
-            ranked = content.tables["chips"]
-            a = ranked.loc[ranked["attention USD per 1M tokens"].idxmin()]
-            f = ranked.loc[ranked["FFN USD per 1M tokens"].idxmin()]
-            st.caption(draw.escape(
-                f"The cost model's AFD (cheapest attention chip + cheapest FFN chip, full utilization): {a['chip']} "
-                f"${a['attention USD per 1M tokens']:.4f} + {f['chip']} ${f['FFN USD per 1M tokens']:.4f} = "
-                f"${a['attention USD per 1M tokens'] + f['FFN USD per 1M tokens']:.4f} per 1M tokens; the best single "
-                f"chip, {ranked['chip'][0]}, ${ranked['total USD per 1M tokens'][0]:.4f}."))
+            st.caption(draw.escape(codesign.cheapest(scenario, r)))
             table("chips", column_config=USD)
             st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {model}: the AFD search's cheapest plan "
                         "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from costmodel.afd import MAX_LAYOUT, binding_constraint, notes as afd_notes
+from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK, MAX_CONTEXT_PER_GPU,
+                               SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK, TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK)
 
 from dashboard.content import compute, labels
 from dashboard.content.charts import afd as charts
@@ -14,38 +16,40 @@ from dashboard.content.page import Lazy, PageContent, page_content, span, usd
 from dashboard.state.scenario import Scenario
 
 
-def _afd_row(label: str, plan, binding: str, ends=None) -> dict:
-    """One plan as a table row, units in the column names; ``ends``: its (low, high) plans at
-    the ends of assumed kernel efficiencies (None: measured, no range)."""
-    def at_ends(attr, scale=1.0):
-        return (None, None) if ends is None else tuple(float(getattr(e, attr)) * scale for e in ends)
+PLAN_RESULTS = (TPOT, TOKENS_PER_GPU_S, SLA_TOKENS_PER_GPU_S, USD_PER_MTOK, ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK,
+                ATTENTION_MEMORY, FFN_MEMORY, MAX_CONTEXT_PER_GPU)  # a plan's results in its table, in order
+RANGED = (TPOT, TOKENS_PER_GPU_S)  # shown at the ends of assumed kernel efficiencies
+PAIR_RESULTS = (TPOT, SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK)  # a chip pair's results
 
-    tpot, tokens = at_ends("tpot_s", 1e3), at_ends("tokens_per_gpu_s")
-    return {
-        "plan": label, "layout": plan.layout, "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
-        "total batch": int(plan.total_batch), "TPOT (ms)": float(plan.tpot_s) * 1e3,
-        "tokens/GPU/s (achieved)": float(plan.tokens_per_gpu_s),
-        "tokens/GPU/s at the SLA": float(plan.sla_tokens_per_gpu_s),
-        "USD per 1M tokens": float(plan.usd_per_mtok), "attention USD per 1M tokens": float(plan.attention_usd_per_mtok),
-        "FFN USD per 1M tokens": float(plan.ffn_usd_per_mtok),
-        "attention GPU memory (GB)": float(plan.attention_memory_bytes) / 1e9,
-        "FFN GPU memory (GB)": float(plan.ffn_memory_bytes) / 1e9,
-        "max context per attention GPU (tokens)": float(plan.attention_max_context_tokens_per_gpu),
-        "meets the target": bool(plan.feasible), "binding constraint": binding,
-        "TPOT at low kernel efficiency (ms)": tpot[0], "TPOT at high kernel efficiency (ms)": tpot[1],
-        "tokens/GPU/s at low kernel efficiency": tokens[0], "tokens/GPU/s at high kernel efficiency": tokens[1],
-    }
+
+def _column(result) -> str:
+    """A plan's table column: the result's title ('TPOT (ms)'), the achieved rate said as such."""
+    return result.column(after=" (achieved)") if result is TOKENS_PER_GPU_S else result.title
+
+
+def _afd_row(label: str, plan, binding: str, ends=None) -> dict:
+    """One plan as a table row, units in the column names (``PLAN_RESULTS``); ``ends``: its (low,
+    high) plans at the ends of assumed kernel efficiencies (None: measured, no range)."""
+    row = {"plan": label, "layout": plan.layout, "GPUs": int(plan.gpus), "micro-batch": int(plan.micro_batch),
+           "total batch": int(plan.total_batch)}
+    row.update({_column(r): r.shown(getattr(plan, r.name)) for r in PLAN_RESULTS})
+    row.update({"meets the target": bool(plan.feasible), "binding constraint": binding})
+    for r in RANGED:
+        for end, name in enumerate(("low", "high")):
+            row[r.column(after=f" at {name} kernel efficiency")] = None if ends is None else \
+                r.shown(getattr(ends[end], r.name))
+    return row
 
 
 def afd_pairs_table(plans) -> pd.DataFrame:
     """The best plan per (attention chip, FFN chip) pair, best first."""
+    columns = ["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", *(r.title for r in PAIR_RESULTS),
+               "binding constraint"]
     return pd.DataFrame([{
         "attention chip": labels.chip_label(p.setup.attention_chip), "FFN chip": labels.chip_label(p.setup.ffn_chip),
         "layout": p.layout, "GPUs": int(p.gpus), "micro-batch": int(p.micro_batch),
-        "TPOT (ms)": float(p.tpot_s) * 1e3, "tokens/GPU/s at the SLA": float(p.sla_tokens_per_gpu_s),
-        "USD per 1M tokens at the SLA": float(p.sla_usd_per_mtok), "binding constraint": binding_constraint(p),
-    } for p in plans], columns=["attention chip", "FFN chip", "layout", "GPUs", "micro-batch", "TPOT (ms)",
-                                "tokens/GPU/s at the SLA", "USD per 1M tokens at the SLA", "binding constraint"])
+        **{r.title: r.shown(getattr(p, r.name)) for r in PAIR_RESULTS}, "binding constraint": binding_constraint(p),
+    } for p in plans], columns=columns)
 
 
 @dataclass
@@ -82,13 +86,13 @@ def view(scenario: Scenario) -> AFDView:
     ranges = compute.afd_range(setup, x, y, mb)
     notes = afd_notes(setup)
     rows = [_afd_row("chosen", plan, binding, ranges)]
-    lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {setup.tpot_s * 1e3:g} ms TPOT target: "
+    lines = [f"{setup.model.name}, {labels.tokens(setup.context)} context, {TPOT.shown(setup.tpot_s):g} ms TPOT target: "
              f"{plan.layout} with micro-batch {mb:,} ({int(plan.gpus)} GPUs) "
              + ("meets the target" if nearest is None else "misses the target")
-             + f": TPOT {float(plan.tpot_s) * 1e3:.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
+             + f": TPOT {TPOT.shown(plan.tpot_s):.1f} ms, {float(plan.tokens_per_gpu_s):,.0f} tokens/GPU/s, "
                f"{usd(float(plan.usd_per_mtok))} per 1M tokens; binding constraint: {binding}"]
     if ranges is not None:
-        lines.append(f"On assumed kernel efficiencies: TPOT {span((r.tpot_s * 1e3 for r in ranges), '{:.1f}')} ms, "
+        lines.append(f"On assumed kernel efficiencies: TPOT {span((TPOT.shown(r.tpot_s) for r in ranges), '{:.1f}')} ms, "
                      f"{span((r.tokens_per_gpu_s for r in ranges), '{:,.0f}')} tokens/GPU/s")
     lines += [note[0].upper() + note[1:] for note in notes]
     if nearest is not None:

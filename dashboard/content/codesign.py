@@ -37,6 +37,7 @@ from costmodel.errors import InputError
 from costmodel.fields import declared
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_MODELS
+from costmodel.results import ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK
 
 from dashboard.content import compute, labels
 from dashboard.content.afd import afd_pairs_table
@@ -341,8 +342,8 @@ def chip_wants(r: Resolved) -> pd.DataFrame:
     cols.update({
         "KV per context token (kB)": grid.kv_bytes_per_context_token[mask] / 1e3,
         "intensity (FLOPs/byte)": grid.intensity[mask],
-        "attention USD per 1M tokens": grid.attention_usd_per_mtok[..., 0][mask],
-        "total USD per 1M tokens": grid.total_usd_per_mtok[..., 0][mask],
+        ATTENTION_USD_PER_MTOK.title: grid.attention_usd_per_mtok[..., 0][mask],
+        TOTAL_USD_PER_MTOK.title: grid.total_usd_per_mtok[..., 0][mask],
         "context per GPU (tokens)": grid.context_per_gpu[..., 0][mask],
     })
     return pd.DataFrame({k: np.asarray(v)[order] for k, v in cols.items()})
@@ -368,8 +369,8 @@ def design_table(r: Resolved) -> pd.DataFrame:
     })
     for j, chip in enumerate(r.chips):
         name = labels.chip_label(chip)
-        cols[f"{name} total USD per 1M tokens"] = grid.total_usd_per_mtok[..., j][mask]
-        cols[f"{name} attention USD per 1M tokens"] = grid.attention_usd_per_mtok[..., j][mask]
+        cols[TOTAL_USD_PER_MTOK.column(f"{name} ")] = grid.total_usd_per_mtok[..., j][mask]
+        cols[ATTENTION_USD_PER_MTOK.column(f"{name} ")] = grid.attention_usd_per_mtok[..., j][mask]
         cols[f"{name} in sweet spot"] = grid.sweet_spot[..., j][mask]
         cols[f"{name} context per GPU (tokens)"] = grid.context_per_gpu[..., j][mask]
     return pd.DataFrame(cols)
@@ -417,7 +418,7 @@ def sensitivity(scenario: Scenario, r: Resolved) -> tuple:
         for part in PARTS:
             cost, rate = values[part]
             rows.append({"chip spec": spec.label, "change (%)": p, "part": part,
-                         "USD per 1M tokens": cost[0], "USD per 1M tokens (changed)": cost[k],
+                         USD_PER_MTOK.title: cost[0], USD_PER_MTOK.column(after=" (changed)"): cost[k],
                          "cost change (%)": change(cost[k], cost[0]),
                          "tokens/GPU/s": rate[0], "tokens/GPU/s (changed)": rate[k],
                          "tokens/GPU/s change (%)": change(rate[k], rate[0])})
@@ -463,15 +464,27 @@ def chips_ranked(scenario: Scenario, r: Resolved) -> pd.DataFrame:
     intensity = float(token.attention_intensity[0])
     df = pd.DataFrame({
         "chip": compute.chip_names(chips),
-        "attention USD per 1M tokens": grid.attention_usd_per_mtok[0, :, 0],
-        "FFN USD per 1M tokens": grid.ffn_usd_per_mtok[0, :, 0],
-        "total USD per 1M tokens": grid.total_usd_per_mtok[0, :, 0],
+        ATTENTION_USD_PER_MTOK.title: grid.attention_usd_per_mtok[0, :, 0],
+        FFN_USD_PER_MTOK.title: grid.ffn_usd_per_mtok[0, :, 0],
+        TOTAL_USD_PER_MTOK.title: grid.total_usd_per_mtok[0, :, 0],
         "attention": np.where(grid.attention_memory_bound[0, :, 0], "memory-bound", "compute-bound"),
         "ridge (FLOPs/byte)": [c.ridge_point(r.weight_dtype) for c in chips],
         "model intensity (FLOPs/byte)": intensity,
         "price (USD/hour)": [c.price_usd_per_hour for c in chips],
     })
-    return df.sort_values("total USD per 1M tokens", kind="stable").reset_index(drop=True)
+    return df.sort_values(TOTAL_USD_PER_MTOK.title, kind="stable").reset_index(drop=True)
+
+
+def cheapest(scenario: Scenario, r: Resolved) -> str:
+    """The cost model's AFD over every known chip (the cheapest attention chip + the cheapest FFN
+    chip, full utilization) and the best single chip, in a sentence."""
+    ranked = chips_ranked(scenario, r)
+    a = ranked.loc[ranked[ATTENTION_USD_PER_MTOK.title].idxmin()]
+    f = ranked.loc[ranked[FFN_USD_PER_MTOK.title].idxmin()]
+    attention, ffn = a[ATTENTION_USD_PER_MTOK.title], f[FFN_USD_PER_MTOK.title]
+    return (f"The cost model's AFD (cheapest attention chip + cheapest FFN chip, full utilization): {a['chip']} "
+            f"${attention:.4f} + {f['chip']} ${ffn:.4f} = ${attention + ffn:.4f} per 1M tokens; the best single chip, "
+            f"{ranked['chip'][0]}, ${ranked[TOTAL_USD_PER_MTOK.title][0]:.4f}.")
 
 
 def chip_pairs(scenario: Scenario, r: Resolved) -> tuple:

@@ -82,7 +82,7 @@ def plan_figures(at) -> dict:
     m = re.search(r"\*\*(\d+)A(\d+)F.*?\((\d+) GPUs, micro-batch ([\d,]+), total batch ([\d,]+)", status(at))
     x, y, gpus, mb, total = (int(g.replace(",", "")) for g in m.groups())
     return {"x": x, "y": y, "gpus": gpus, "micro_batch": mb, "total": total, "tpot": float(metric(at, "TPOT").value),
-            "tokens": float(metric(at, "Tokens per GPU per s").value.replace(",", ""))}
+            "tokens": float(metric(at, "Tokens/GPU/s").value.replace(",", ""))}
 
 
 def test_default_is_the_search_optimum_at_4k():
@@ -115,7 +115,7 @@ def test_paper_2a2f_deployment_numbers():
     assert not at.error
     assert layout(at) == "2A2F" and "(32 GPUs, micro-batch 2,048, total batch 6,144 (3 in flight))" in status(at)
     tpot = float(metric(at, "TPOT").value)
-    tokens = float(metric(at, "Tokens per GPU per s").value.replace(",", ""))
+    tokens = float(metric(at, "Tokens/GPU/s").value.replace(",", ""))
     assert 3910 * 0.9 <= tokens <= 4039 * 1.1, "Table 8: 3,910 average to 4,039 peak"
     assert tokens == pytest.approx(6144 / (tpot / 1e3) / 32, rel=2e-3), "total batch / TPOT / GPUs"
     usd = float(metric(at, "USD per 1M").value)
@@ -386,7 +386,7 @@ def test_assumed_kernels_give_every_timed_figure_a_range_and_a_note():
     range between the assumed efficiencies' ends, the value inside it, and the page says why."""
     at = open_afd({"afd_context": "4096", "afd_attention_chip": "910B"})
     assert not at.error
-    for label in ("TPOT", "Tokens per GPU per s", "USD per 1M tokens", "Max context per attention GPU"):
+    for label in ("TPOT", "Tokens/GPU/s", "USD per 1M tokens", "Max context per attention GPU"):
         figure_ = metric(at, label)
         low, high = (float(v.replace(",", "")) for v in
                      re.search(r"assumed kernels: ([\d.,]+)–([\d.,]+)", figure_.delta).groups())

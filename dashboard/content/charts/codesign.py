@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from costmodel.results import ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK
+
 from dashboard.content import labels
 from dashboard.content.charts.legend_room import labels_left
 from dashboard.content.charts.theme import DASHES, NICE_LOG_TICKS, SYMBOLS, axis, axis_ref, color, figure, grid_layout, values
@@ -534,8 +536,8 @@ def chips_ranked(rows: list[dict], what: str) -> dict:
     names = [r["chip"] for r in rows]
     data = [{"type": "bar", "orientation": "h", "name": part, "y": names, "x": [r[key] for r in rows],
              "marker": {"color": col}, "hovertemplate": f"<b>%{{y}}</b>: {part} $%{{x:.4f}} per 1M tokens<extra></extra>"}
-            for part, key, col in (("attention", "attention USD per 1M tokens", color(0)),
-                                   ("FFN", "FFN USD per 1M tokens", color(1)))]
+            for part, key, col in (("attention", ATTENTION_USD_PER_MTOK.title, color(0)),
+                                   ("FFN", FFN_USD_PER_MTOK.title, color(1)))]
     return figure(data, {"title": {"text": f"Chips ranked by decode cost: {what}"}, "barmode": "stack",
                          "xaxis": axis("Decode cost (USD per 1M tokens)"),
                          "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
