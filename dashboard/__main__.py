@@ -35,7 +35,8 @@ def report_command(args) -> int:
     from costmodel.errors import InputError
 
     from dashboard import pages
-    from dashboard.export import report
+    from dashboard.export import browser, report
+    from dashboard.state.scenario import read_scenario
 
     reported = {page.slug: page for page in pages.REPORTED}
     chosen = _choices(args.pages or list(reported), reported, "--pages")
@@ -49,13 +50,13 @@ def report_command(args) -> int:
         formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
         if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
             raise InputError("--formats", report.INSTALL_HINT)
-    scenario, warnings = report.read_scenario(args.scenario)
+    scenario, warnings = read_scenario(args.scenario)
     for warning in warnings:
         print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
     contents = [reported[slug].build(scenario) for slug in chosen]
     try:
         files = report.bundle_files(contents, scenario, formats)
-    except report.ImageExportError as err:
+    except browser.ImageExportError as err:
         print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)

@@ -26,7 +26,7 @@ CUSTOM_CHIP = {"slug": "snap-chip", "name": "Snapshot chip", "vendor": "Test", "
 def scenarios() -> dict:
     """The example scenario, one with a custom chip at 32K and 4-bit KV over a log sweep, and
     one with other models and precisions."""
-    from dashboard.export.report import read_scenario
+    from dashboard.state.scenario import read_scenario
     from dashboard.state.scenario import Scenario
     from costmodel import library
 

@@ -561,14 +561,6 @@ def content(scenario: Scenario) -> PageContent:
     return view(scenario).content
 
 
-def base_cell(view: CodesignView) -> tuple[int, int] | None:
-    """(x index, y index) of the base's own design in the plane, if the plane holds it."""
-    p, own = view.plane, base_design(view.resolved.base, view.resolved.family)
-    if own[PLANES[view.resolved.family][2][0]] != view.resolved.dim:
-        return None
-    return p.x.index(own[p.x_name]), p.y.index(own[p.y_name])
-
-
 # --- send a design to the dashboard ---------------------------------------------------------------
 def design_spec(r: Resolved, x_value: int, y_value: int) -> ModelSpec:
     """The custom model of the plane's design at (x, y): the base body with that attention, KV

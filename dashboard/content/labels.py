@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from costmodel.chips import FIELD_BY_NAME, Chip
-from costmodel.model import ModelSpec
 
 MODIFIED_MARK = "*"
 NUMBER_FORMAT = "%.10g"  # a number input's display: whole numbers whole (32768, not 32768.00), others as typed
@@ -41,10 +40,6 @@ def model_options(models: dict):
     for model in models.values():
         counts[model.name] = counts.get(model.name, 0) + 1
     return lambda slug: models[slug].name if counts[models[slug].name] == 1 else f"{models[slug].name} ({slug})"
-
-
-def model_label(model: ModelSpec) -> str:
-    return model.name
 
 
 def si(value: float, unit: str = "", digits: int = 3) -> str:

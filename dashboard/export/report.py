@@ -24,8 +24,8 @@ from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from dashboard.content import labels
 from dashboard.export import report_html
-from dashboard.export.browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, ImageExportError, images_available  # noqa: F401
-from dashboard.state.scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario, read_scenario  # noqa: F401
+from dashboard.export.browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, images_available
+from dashboard.state.scenario import Scenario
 
 FORMATS = IMAGE_FORMATS + ("html", "csv")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",

@@ -11,8 +11,7 @@ from costmodel import __version__, escape
 
 from dashboard.content import labels
 
-WIDTH_PX = 1000  # charts in the report: fits an A4 landscape page at the print scale below
-PRINT_SCALE = 0.8
+WIDTH_PX = 1000  # charts in the report: an A4 landscape page (277 mm inside its margins) holds 1000 px at 96 dpi
 CSS = """
 body{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;color:#1F2937;max-width:1060px;margin:2rem auto;
 padding:0 1rem;line-height:1.45}

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import pages
 from dashboard.content.page import PageContent
 from dashboard.widgets import draw
-from dashboard.export import report
+from dashboard.export import browser, report
 from dashboard.state.scenario import Scenario
 
 EXPORT_POPOVER = "pop_export"  # the sidebar's download menu
@@ -136,7 +136,7 @@ def _bundle(label: str, action: str, key: str, token, build, file_name: str, hel
 
         try:
             data = build(progress=step)
-        except report.ImageExportError as err:
+        except browser.ImageExportError as err:
             bar.empty()
             st.error(draw.escape(str(err)), icon=":material/error:")
             return

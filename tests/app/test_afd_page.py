@@ -187,6 +187,7 @@ def test_url_params_seed_inputs():
     assert layout(at).endswith("3F")
     balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
+    assert gantt["data"], "the pipeline of the loaded plan is drawn"
     assert "H20 (attention) + H800 (FFN)" in footnote(at)
     assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
 

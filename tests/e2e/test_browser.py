@@ -2,7 +2,6 @@
 URL reopens the same inputs and the same chart."""
 from __future__ import annotations
 
-import json
 import time
 
 import pytest

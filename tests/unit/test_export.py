@@ -22,7 +22,7 @@ from dashboard.export import browser, report
 from dashboard.widgets import downloads
 from dashboard import pages
 from dashboard.__main__ import main
-from dashboard.state.scenario import AFDInputs, Scenario
+from dashboard.state.scenario import AFDInputs, Scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Scenario(models=("step-3", "deepseek-v3"), chips=("h800", "h20"), context=16384,
@@ -146,14 +146,14 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert step3["selected"] and step3["spec"]["attention"][0]["kind"] == "mfa"
     path = tmp_path / "scenario.json"
     path.write_bytes(report.scenario_json(SCENARIO))
-    scenario, warnings = report.read_scenario(path)
+    scenario, warnings = read_scenario(path)
     assert scenario == SCENARIO and not warnings
     assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
     path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
-    assert report.read_scenario(path)[0] == SCENARIO
+    assert read_scenario(path)[0] == SCENARIO
     data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used, as h20-file
     path.write_text(json.dumps(data))
-    scenario, warnings = report.read_scenario(path)
+    scenario, warnings = read_scenario(path)
     assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used",
                         "the file's own chip h20 is kept as h20-file (h20 is a library chip, which keeps its slug)"]
     assert scenario.chip_spec("h20-file").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20-file")
@@ -187,7 +187,7 @@ def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
     assert not [n for n in files if n.endswith((".png", ".svg", ".pdf"))]
     assert any(n.endswith(".html") for n in files) and any(n.endswith(".csv") for n in files)
     assert "apt-get install chromium" in files["summary.md"].decode()
-    with pytest.raises(report.ImageExportError, match="apt-get install chromium"):
+    with pytest.raises(browser.ImageExportError, match="apt-get install chromium"):
         report.ImageExporter().image(overview.charts["fig1-params-vs-cost"], "png", 100, 100)
 
 
@@ -278,7 +278,7 @@ def test_headless_report_includes_the_afd_page(tmp_path):
 
 
 def test_example_scenario_reads():
-    scenario, warnings = report.read_scenario(ROOT / "examples" / "scenario.json")
+    scenario, warnings = read_scenario(ROOT / "examples" / "scenario.json")
     assert scenario.chips == ("h800", "h20") and not warnings
 
 

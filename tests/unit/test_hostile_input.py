@@ -21,7 +21,7 @@ from costmodel.__main__ import main as costmodel_main
 from costmodel.hf_config import load_config
 from costmodel.errors import InputError
 from dashboard.export import report
-from dashboard.state.scenario import Scenario
+from dashboard.state.scenario import Scenario, parse_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -195,17 +195,17 @@ def test_fuzz_scenario_dicts(changes):
 @given(st.text(max_size=200) | st.sampled_from(["[" * 50_000, '{"scenario": NaN}', '{"scenario": {"context": 1e999}}']))
 def test_fuzz_scenario_text(text):
     try:
-        report.parse_scenario(text)
+        parse_scenario(text)
     except InputError:
         pass
 
 
 def test_scenario_file_that_is_a_folder_or_binary(tmp_path):
     with pytest.raises(InputError, match="is a folder"):
-        report.read_scenario(tmp_path)
+        read_scenario(tmp_path)
     (tmp_path / "s.json").write_bytes(b"\xff\xfe{}")
     with pytest.raises(InputError, match="UTF-8"):
-        report.read_scenario(tmp_path / "s.json")
+        read_scenario(tmp_path / "s.json")
 
 
 # --- names per output (issue 22, findings 10 and 11) ---------------------------------------------------
