@@ -447,7 +447,7 @@ def test_special_files_in_the_loaders(tmp_path):
     sock.bind(str(tmp_path / "sock"))
     for path, words in ((tmp_path / "fifo", "a FIFO"), (Path("/dev/zero"), "character device"),
                         (tmp_path / "sock", "socket"), (tmp_path, "is a folder")):
-        for load in (library.load_chip_file, library.load_model_file, load_config, report.read_scenario):
+        for load in (library.load_chip_file, library.load_model_file, load_config, read_scenario):
             with pytest.raises(InputError) as err:
                 load(path)
             assert str(path) in err.value.message and words in err.value.message, (load, err.value)
