@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -33,6 +34,66 @@ def shot(page, name: str, height: int | None = None, wait_ms: int = 0) -> None:
         page.set_viewport_size({"width": 1500, "height": height})
     page.wait_for_timeout(wait_ms)
     page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in flight
+_SETTLED = """([fn, before, mark, count]) => {
+    const reset = () => { window.__settled = undefined; return false; };
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return reset();
+    const data = (0, eval)('(' + fn + ')')();
+    const text = JSON.stringify(data);
+    if (data === null || data === undefined || (Array.isArray(data) && !data.length)) return reset();
+    if (before !== null && text === JSON.stringify(before)) return reset();
+    if (mark !== null && !text.includes(mark)) return reset();
+    if (count !== null && data.length !== count) return reset();
+    if (window.__settled !== text) { window.__settled = text; return false; }
+    window.__settled = undefined;
+    return text;
+}"""
+
+
+# Counts the app's script runs (an init script: page.add_init_script(RUN_COUNTER)): window.__runs grows
+# each time Streamlit's app root says a run started; ``mark_runs`` then ``after_rerun`` wait for the run
+# an action caused to end, with no fixed sleep.
+RUN_COUNTER = """(() => {
+    window.__runs = 0;
+    let last = null;
+    new MutationObserver(() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const state = app && app.getAttribute('data-test-script-state');
+        if (state !== last && state === 'running') window.__runs += 1;
+        last = state;
+    }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
+                          childList: true});
+})()"""
+
+
+def mark_runs(page) -> None:
+    """Remember how many runs the page has seen (before an action that reruns the app)."""
+    page.evaluate("() => { window.__mark = window.__runs || 0; }")
+
+
+def after_rerun(page, timeout_ms: int = 60_000) -> None:
+    """Wait until a run started after ``mark_runs`` has ended (and none is in flight)."""
+    page.wait_for_function("""() => (window.__runs || 0) > (window.__mark || 0)
+        && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout_ms)
+
+
+def settled(page, data_js: str, changed_from=None, mark: str | None = None, count: int | None = None,
+            timeout_ms: int = 60_000):
+    """What the page function ``data_js`` returns once the page has settled: no script run in
+    flight (Streamlit's status widget gone), something drawn, different from ``changed_from`` (when
+    given), holding ``mark`` and ``count`` items (when given), and the same on two of Playwright's
+    polls (the frontend briefly shows an old chart beside, then instead of, the new one). A
+    condition Playwright polls, no fixed sleep."""
+    handle = page.wait_for_function(_SETTLED, arg=[data_js, changed_from, mark, count], polling=300, timeout=timeout_ms)
+    return json.loads(handle.json_value())
+
+
+def idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until no script run is in flight."""
+    page.wait_for_function(IDLE, timeout=timeout_ms)
 
 
 def free_port() -> int:

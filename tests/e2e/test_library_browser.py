@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +47,7 @@ def new_page(browser):
 
     def make():
         pages.append(browser.new_page(viewport=VIEWPORT))
+        pages[-1].add_init_script(browser_harness.RUN_COUNTER)
         return pages[-1]
 
     yield make
@@ -66,9 +66,8 @@ def idle(page, timeout: int = 60_000) -> None:
 
 
 def settle(page) -> None:
-    """After an input is committed: let the rerun start, then wait for it to end."""
-    page.wait_for_timeout(400)
-    idle(page)
+    """After an input is committed (``commit``, ``pick``): wait for the rerun it caused to end."""
+    browser_harness.after_rerun(page)
 
 
 def shot(page, name: str) -> None:
@@ -89,18 +88,9 @@ def open_charts(page, url: str) -> None:
     idle(page)
 
 
-def settled_charts(page, count: int, mark: str, timeout_s: float = 30.0) -> list:
-    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data, and
-    the same on two reads 300 ms apart (the frontend briefly shows the old chart beside, then
-    instead of, the new one)."""
-    deadline, last = time.monotonic() + timeout_s, None
-    while time.monotonic() < deadline:
-        data = page.evaluate(CHART_DATA)
-        if len(data) == count and mark in json.dumps(data) and data == last:
-            return data
-        last = data
-        page.wait_for_timeout(300)
-    raise AssertionError(f"charts did not settle with {mark}: {len(last or [])} charts")
+def settled_charts(page, count: int, mark: str) -> list:
+    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data."""
+    return browser_harness.settled(page, CHART_DATA, mark=mark, count=count)
 
 
 def no_errors(page) -> None:
@@ -110,6 +100,7 @@ def no_errors(page) -> None:
 
 def commit(box, value: str) -> None:
     """Type ``value`` into a text or number input and commit it (Enter reruns the app)."""
+    browser_harness.mark_runs(box.page)
     box.fill(value)
     box.press("Enter")
 
@@ -126,6 +117,7 @@ def options(page, combobox, typed: str) -> list[str]:
 def pick(page, combobox, typed: str, option: str) -> None:
     """Choose ``option`` in a select box (or add it to a multiselect), typing to find it."""
     assert option in options(page, combobox, typed)
+    browser_harness.mark_runs(page)
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")  # a multiselect stays open
     settle(page)
