@@ -27,7 +27,10 @@ class DeployView:
     content: PageContent
 
 
-def view(scenario: Scenario) -> DeployView:
+def _lines(scenario: Scenario):
+    """Every (deployment, model, chip) that runs on these GPUs as a chart line (its curve, its
+    chosen point), their setups, what was left out and why ({deployment: {reason: [model on
+    chip]}}), and what the figures assume (notes, the chips with assumed kernels first)."""
     d = scenario.deploy
     lines, setups, left_out, notes, assumed = [], [], {}, [], []
     for deployment in DEPLOYMENTS:
@@ -58,6 +61,12 @@ def view(scenario: Scenario) -> DeployView:
         notes.insert(0, f"kernel efficiencies assumed (no measurements) for {', '.join(dict.fromkeys(assumed))}: their "
                         "lines carry a shaded range, the model at the low and high ends of the assumed efficiencies")
     notes = tuple(dict.fromkeys(notes))
+    return lines, setups, left_out, notes
+
+
+def view(scenario: Scenario) -> DeployView:
+    d = scenario.deploy
+    lines, setups, left_out, notes = _lines(scenario)
     deployments = tuple(DEPLOYMENTS)
     empty = {dep: "; ".join(reasons) for dep, reasons in left_out.items()
              if not any(ln.deployment == dep and ln.plan is not None for ln in lines)}  # said in the empty panels

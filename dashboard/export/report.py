@@ -337,7 +337,8 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
     as an HTML or PDF file of its own: the report files hold it (each chart's own download
     menu still offers both). Images render in the warm browser, each once. Images are left out,
     with a note in the summary, when chromium is missing. ``progress(done, total, what)``, if
-    given, is called as the work advances."""
+    given, is called as the work advances. One sequence (files, then images in one batch, then
+    the report, the scenario and the summary listing them all), kept in one place for the order."""
     formats = check_formats(formats)
     notes = []
     if any(f in IMAGE_FORMATS for f in formats) and not images_available():

@@ -214,7 +214,9 @@ def import_bytes(data: bytes, base: Path | None = None, progress=None) -> list[s
     user's, or an earlier entry of the file) is saved under a new slug or name and its line
     says so: nothing of the user's is replaced. An entry already there (under any slug) is
     skipped. Linear in the entries (indexes by slug and by content); ``progress(done, total)``,
-    if given, is called as entries are checked and written. Returns a line per entry written."""
+    if given, is called as entries are checked and written. Returns a line per entry written.
+    One pass over the file's entries, every check before any write: long on purpose, so that no
+    write can start before the last check."""
     if len(data) > MAX_IMPORT_BYTES:
         raise InputError("library file", f"larger than {MAX_IMPORT_BYTES:,} bytes")
     try:

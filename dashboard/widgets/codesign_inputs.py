@@ -57,13 +57,11 @@ def _index(key: str, options: list, value) -> int | None:
     return None if key in st.session_state else options.index(value)
 
 
-def inputs(scenario: Scenario) -> CodesignInputs:
-    """Draw the page's inputs (two rows above the tabs), each bound to the URL and checked
-    before its widget; return the CodesignInputs they describe."""
-    _apply_loaded(scenario)
+def _plane_row(row1, scenario: Scenario) -> tuple:
+    """The first row: base model, family, the plane's fixed dimension, the chip of the chip and
+    model views; (base slug, model, its own family, family, dimension, chip slug)."""
     known, chips = scenario.known_models(), scenario.known_chips()
     show_model = labels.model_options(known)
-    row1, row2 = st.columns(4), st.columns(4)
     link_checks.choice(KEYS["base"], map(show_model, known), show=show_model)
     default_base = CodesignInputs.base if CodesignInputs.base in known else next(iter(known))
     base = row1[0].selectbox("Base model (its body: layers, hidden, FFN)", list(known),
@@ -99,6 +97,13 @@ def inputs(scenario: Scenario) -> CodesignInputs:
                              key=KEYS["chip"], bind=URL, format_func=show_chip,
                              help="What this chip wants from a model; what the base model wants from it "
                                   "(sensitivity, iso-cost price).")
+    return base, model, own, family, dim, chip
+
+
+def _step_row(row2, chip: str) -> tuple:
+    """The second row: KV precision, tokens per step, accepted tokens, the iso-cost price;
+    (kv bits, tokens per step, accepted tokens, price)."""
+    show_chip = labels.chip_option
     spec = SPECS["kv_bits"]
     link_checks.choice(KEYS["kv_bits"], map(str, spec.options))
     kv_bits = row2[0].radio(spec.label, list(spec.options), index=_index(KEYS["kv_bits"], list(spec.options), 8),
@@ -121,6 +126,16 @@ def inputs(scenario: Scenario) -> CodesignInputs:
                                  step=float(spec.step), key=KEYS["price_usd_per_hour"], bind=URL if usable else None,
                                  placeholder=f"{show_chip(chip)}'s own", help=spec.description + ".",
                                  format=labels.NUMBER_FORMAT)
+    return kv_bits, mtp, accept, price
+
+
+def inputs(scenario: Scenario) -> CodesignInputs:
+    """Draw the page's inputs (two rows above the tabs), each bound to the URL and checked
+    before its widget; return the CodesignInputs they describe."""
+    _apply_loaded(scenario)
+    row1, row2 = st.columns(4), st.columns(4)
+    base, model, own, family, dim, chip = _plane_row(row1, scenario)
+    kv_bits, mtp, accept, price = _step_row(row2, chip)
     return CodesignInputs(base=base, family=None if family == own else family,
                           dim=None if dim == own_dim(model, family) else int(dim), kv_bits=int(kv_bits),
                           tokens_per_step=int(mtp), mtp_accept=None if mtp == 1 else accept, chip=chip,

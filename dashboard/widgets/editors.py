@@ -103,21 +103,9 @@ def chip_from_editor(fill_missing: bool = False) -> Chip:
     return Chip(**values, assumed=frozenset(state.get(_chip_key("assumed")) or ()))
 
 
-def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
-    """The chip editor: start from blank or a known chip, every field with its unit, the ridge
-    points live, save to (or delete from) the user library."""
-    start, load = st.columns([3, 1], vertical_alignment="bottom")
-    origin = start.selectbox("Start from", [BLANK, *known], key="ce_origin",
-                             format_func=lambda s: s if s == BLANK else labels.option_label(
-                                 f"{s.upper()} · {known[s].name}", s in custom))
-    load.button("Load into the editor", key="ce_load", width="stretch",
-                on_click=lambda: (edit_chip if origin in custom else seed_chip)(known.get(origin)),
-                help="Fills the fields below; a library chip is cloned under a new slug.")
-    if _chip_key("slug") not in st.session_state:
-        seed_chip(None)
-    for name in OTHER_UNITS:
-        if _other_key(name) not in st.session_state:
-            _sync_other_unit(name)
+def _chip_inputs() -> None:
+    """The chip editor's inputs: the text fields, every declared field with its unit (a second
+    unit where one is at hand), the source, the estimated fields and the notes."""
     cols = st.columns(3)
     for col, (name, label) in zip(cols, CHIP_TEXT.items()):
         col.text_input(label, key=_chip_key(name), max_chars=100 if name != "slug" else 64, persist_state=KEEP)
@@ -145,7 +133,11 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                      format_func=labels.field_label, persist_state=KEEP,
                      help="Fields that are estimates rather than published figures.")
     right.text_input("Notes", key=_chip_key("notes"), max_chars=500, persist_state=KEEP)
-    slug = (st.session_state.get(_chip_key("slug")) or "").strip()
+
+
+def _chip_check() -> Chip | None:
+    """The chip the editor describes, or None: what is missing or wrong said first; for a valid
+    chip its ridge points live and a warning when it has no scale-up figure."""
     missing = missing_fields()
     try:
         chip = chip_from_editor()
@@ -173,6 +165,27 @@ def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
                 f"goes over the scale-out network ({chip.net_bytes_per_s / 1e9:g} GB/s per GPU), as the model "
                 "assumes for a chip without one. Give the NVLink-class figure if the chip has a scale-up fabric."),
                 icon=":material/warning:")
+    return chip
+
+
+def chip_editor(known: dict[str, Chip], custom: set[str]) -> None:
+    """The chip editor: start from blank or a known chip, every field with its unit, the ridge
+    points live, save to (or delete from) the user library."""
+    start, load = st.columns([3, 1], vertical_alignment="bottom")
+    origin = start.selectbox("Start from", [BLANK, *known], key="ce_origin",
+                             format_func=lambda s: s if s == BLANK else labels.option_label(
+                                 f"{s.upper()} · {known[s].name}", s in custom))
+    load.button("Load into the editor", key="ce_load", width="stretch",
+                on_click=lambda: (edit_chip if origin in custom else seed_chip)(known.get(origin)),
+                help="Fills the fields below; a library chip is cloned under a new slug.")
+    if _chip_key("slug") not in st.session_state:
+        seed_chip(None)
+    for name in OTHER_UNITS:
+        if _other_key(name) not in st.session_state:
+            _sync_other_unit(name)
+    _chip_inputs()
+    slug = (st.session_state.get(_chip_key("slug")) or "").strip()
+    chip = _chip_check()
     save, delete = st.columns(2)
     if save.button("Save to your library", key="ce_save", type="primary", disabled=chip is None, width="stretch"):
         save_to_library(lambda: store.save_chip(chip), f"Saved chip {chip.slug}: added to the sidebar's chips, "

@@ -144,7 +144,8 @@ def _context_ticks(contexts) -> dict:
 def ratio_vs_context(rows, ffn_instances: int, micro_batch: int, objective: str) -> dict:
     """Left: attention and FFN instances of the best plan per context, and the attention
     instances the search picks for the chosen FFN instances and micro-batch. Right: tokens per
-    GPU per second (achieved) of both."""
+    GPU per second (achieved) of both. One figure's traces in drawing order, then its layout:
+    long on purpose (see ``charts.deploy.throughput``)."""
     contexts = [c for c, _, _ in rows]
     best, pinned = [b for _, b, _ in rows], [p for _, _, p in rows]
     pinned_name = f"best x for {ffn_instances}F, micro-batch {micro_batch:,}"

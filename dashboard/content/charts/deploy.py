@@ -96,7 +96,10 @@ def throughput(lines: list[Line], deployments: tuple, view: str, left_out: dict,
     """One panel per deployment: tokens/GPU/s of each line against the ``view``'s x (a key of
     VIEWS), the assumed-kernel bands, the memory cut, the chosen points; ``target_ms`` a dashed
     TPOT target line (the TPOT view); ``public``: measured deployments drawn on the ep panel
-    (the frontier). ``left_out``: {deployment: why it has no line} (said in its panel)."""
+    (the frontier). ``left_out``: {deployment: why it has no line} (said in its panel).
+    Long on purpose: one figure's traces, in the order Plotly stacks them (bands, lines, cuts,
+    points, public rows), then its layout; split, the order of the traces would be spread over
+    functions that each depend on it."""
     x_of, x_title, what = VIEWS[view]
     data, shown, top, bottom = [], set(), [1.0], []
 

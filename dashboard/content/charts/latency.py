@@ -85,7 +85,8 @@ def parity(rows: list[dict], targets: dict) -> dict:
     different units (µs per layer, tokens/GPU/s, TFLOPS, GB/s), their ratios are not. Filled:
     held out; open: in sample; shaded: each kind's ±target band; error bars: the model at the
     ends of assumed kernel efficiencies (rows on chips without measurements). ``rows``:
-    validation rows (as_dict) with a 'kind' label."""
+    validation rows (as_dict) with a 'kind' label. One figure's traces in drawing order, then
+    its layout: long on purpose (see ``charts.deploy.throughput``)."""
     kinds = [k for k in targets if any(r["kind"] == k for r in rows)]
     data, ratios = [], [1.0]
     bands = {}
