@@ -37,12 +37,12 @@ def shot(page, name: str, height: int | None = None, wait_ms: int = 0) -> None:
 
 
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in flight
-_SETTLED = """([fn, before, mark, count]) => {
+_SETTLED = """([fn, before, mark, count, empty]) => {
     const reset = () => { window.__settled = undefined; return false; };
     if (document.querySelector('[data-testid="stStatusWidget"]')) return reset();
     const data = (0, eval)('(' + fn + ')')();
     const text = JSON.stringify(data);
-    if (data === null || data === undefined || (Array.isArray(data) && !data.length)) return reset();
+    if (data === null || data === undefined || (!empty && Array.isArray(data) && !data.length)) return reset();
     if (before !== null && text === JSON.stringify(before)) return reset();
     if (mark !== null && !text.includes(mark)) return reset();
     if (count !== null && data.length !== count) return reset();
@@ -81,13 +81,14 @@ def after_rerun(page, timeout_ms: int = 60_000) -> None:
 
 
 def settled(page, data_js: str, changed_from=None, mark: str | None = None, count: int | None = None,
-            timeout_ms: int = 60_000):
+            timeout_ms: int = 60_000, empty: bool = False):
     """What the page function ``data_js`` returns once the page has settled: no script run in
     flight (Streamlit's status widget gone), something drawn, different from ``changed_from`` (when
-    given), holding ``mark`` and ``count`` items (when given), and the same on two of Playwright's
+    given), holding ``mark`` and ``count`` items (when given; ``empty``: an empty list counts as
+    drawn, a view without charts), and the same on two of Playwright's
     polls (the frontend briefly shows an old chart beside, then instead of, the new one). A
     condition Playwright polls, no fixed sleep."""
-    handle = page.wait_for_function(_SETTLED, arg=[data_js, changed_from, mark, count], polling=300, timeout=timeout_ms)
+    handle = page.wait_for_function(_SETTLED, arg=[data_js, changed_from, mark, count, empty], polling=300, timeout=timeout_ms)
     return json.loads(handle.json_value())
 
 

@@ -24,10 +24,10 @@ DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
 
 
 def settled(page) -> list:
-    """The charts' margins once the page has settled (``browser_harness.settled``; a page with no
-    chart pushed has an empty list of titles: so the titles themselves, and their pushes)."""
+    """The charts' margins once the page has settled (``browser_harness.settled``; a tab without
+    a chart gives an empty list)."""
     page.wait_for_function(DRAWN, timeout=60_000)
-    return browser_harness.settled(page, PUSHED)
+    return browser_harness.settled(page, PUSHED, empty=True)
 
 
 @pytest.mark.parametrize("name", [*PAGES, "afd"])

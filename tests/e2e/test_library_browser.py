@@ -216,7 +216,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
 
         again = new_page()  # the copied URL reopens the custom chip
         open_charts(again, page.url)
-        expect(again.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)",
+        expect(again.locator(".st-key-key_figures_note")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)",
                                                            timeout=30_000)
         assert afd_costs(again) == cheap
         no_errors(again)
