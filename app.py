@@ -1,25 +1,27 @@
-"""Decode co-design dashboard: entry point. Navigation over pages/, the shared sidebar; each
-page hands its body to ``sidebar.show``, drawn after the page script as one fragment (which is
-all a chip slider reruns)."""
+"""Decode co-design dashboard: the entry script. The navigation over the page registry
+(``dashboard.pages``), the shared sidebar, the page, then the sidebar's Download menu for what
+the page published. Each page draws what a chip slider changes in its own fragment."""
 import streamlit as st
 
-from dashboard import navigation, sidebar, url
-from dashboard.guard import errors_as_messages
+from dashboard.widgets import navigation
 
 st.set_page_config(page_title="Decode co-design: cost per token", page_icon=":material/memory:", layout="wide")
+page = st.navigation(navigation.streamlit_pages())
 
-pages = [st.Page(p.script, title=p.title, icon=p.icon, url_path=p.path, default=p == navigation.DEFAULT)
-         for p in navigation.PAGES]
-page = st.navigation(pages)
+# After the navigation: on a freshly started server Streamlit may have listed the pages/ folder's files;
+# the navigation replaces that list before the browser draws it, the heavier imports follow.
+from dashboard.widgets import frame, link_checks  # noqa: E402
+from dashboard.widgets.errors import errors_as_messages  # noqa: E402
 
 banner = st.container()  # above the page: what the link asked for that the inputs could not take
-with errors_as_messages():
-    try:
-        sidebar.render()
-        with errors_as_messages():  # a page that fails keeps the chip editor and the export menu
+st.session_state[navigation.IN_APP] = True
+try:
+    with errors_as_messages():
+        sidebar = frame.start(page.url_path)
+        with errors_as_messages():  # a page that fails keeps the chip sliders and the Download menu
             page.run()
-        sidebar.draw_page()
-    finally:
-        sidebar.forget()
-        with banner:
-            url.notice()
+        frame.finish(sidebar)
+finally:
+    st.session_state.pop(navigation.IN_APP, None)
+    with banner:
+        link_checks.notice()

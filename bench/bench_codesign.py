@@ -65,8 +65,8 @@ def grid_64(repeat: int) -> None:
 
 
 def page_compute(repeat: int) -> None:
-    from dashboard import codesign
-    from dashboard.scenario import Scenario
+    from dashboard.content import codesign
+    from dashboard.state.scenario import Scenario
 
     print("2. The page's compute (sidebar defaults: the paper's models and chips, 8K)")
     scenario = Scenario()
@@ -81,7 +81,7 @@ def page_compute(repeat: int) -> None:
           f"median {statistics.median(colds):.2f} ms")
     codesign._plane.cache_clear()
     t = time.perf_counter()
-    view = codesign.codesign_view(scenario)
+    view = codesign.view(scenario)
     specs = {name: view.content.charts[name] for name in ("sweet-spots", "cost")}  # the default tab's
     build = (time.perf_counter() - t) * 1e3
     t = time.perf_counter()

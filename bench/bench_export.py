@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.scenario import Scenario  # noqa: E402
-from dashboard import figures, report  # noqa: E402
+from dashboard.state.scenario import Scenario  # noqa: E402
+from dashboard import pages
+from dashboard.export import report  # noqa: E402
 
 WARM_RUNS = 5
 ROUNDS = 3
@@ -31,7 +32,7 @@ def timed(fn) -> float:
 
 def main() -> None:
     scenario = Scenario()
-    spec = figures.build("context-sweep", scenario).charts["costs"]
+    spec = pages.build("context-sweep", scenario).charts["costs"]
     if not report.images_available():
         print("chromium missing: images skipped. " + report.INSTALL_HINT)
     print(f"{'format':8s} {'cold (s)':>9s} {'warm median (s)':>16s} {'cold/warm':>10s}")

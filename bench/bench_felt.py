@@ -46,13 +46,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 
 from browser_harness import ARGS, CHROMIUM, free_port, wait_until_up  # noqa: E402
 
-# page -> URL path (overview is the default page, at the root)
-PAGES = {"overview": "/", "roofline": "/roofline", "context-sweep": "/context-sweep", "attention": "/attention",
-         "afd": "/afd", "paper": "/paper", "co-design": "/co-design", "deployments": "/deployments"}
+from dashboard import pages  # noqa: E402
+
+# page -> URL path (overview is the default page, at the root): every page of the registry with charts
+PAGES = {page.slug: "/" + page.url_path for page in pages.REPORTED}
 SLIDER = "h800_hbm_tbps"  # widget key of the H800 HBM-bandwidth slider (also its URL parameter)
 FLOOR_SLIDER = "x"
 # The floor: a bare page with one slider and one single-trace Plotly chart it moves, drawn as the

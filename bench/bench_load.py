@@ -82,11 +82,13 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 
 from browser_harness import app_tracebacks, free_port, wait_until_up  # noqa: E402
 
-PAGES = ("overview", "roofline", "context-sweep", "attention", "afd", "paper")
+from dashboard import pages  # noqa: E402
+
+PAGES = tuple(page.slug for page in pages.REPORTED)  # every page with charts, in the navigation's order
 EDIT = {"h800": "NVIDIA H800 SXM5", "h20": "NVIDIA H20"}  # the 'Edit chip' selectbox's options
 # slider key -> (first value, step): ranges no library chip and no other slider reaches
 VALUES = {"h800_hbm_tbps": (5.00, 0.01), "h20_hbm_tbps": (8.00, 0.01),

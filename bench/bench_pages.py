@@ -34,9 +34,9 @@ from streamlit.runtime.scriptrunner.script_runner import ScriptRunner  # noqa: E
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner  # noqa: E402
 
-PAGES = {"overview": None, "roofline": "pages/roofline.py", "context-sweep": "pages/context_sweep.py",
-         "attention": "pages/attention.py", "paper": "pages/paper.py", "afd": "pages/afd.py",
-         "deployments": "pages/deployments.py"}
+from dashboard import pages  # noqa: E402
+
+PAGES = {page.slug: None if page is pages.DEFAULT else page.script for page in pages.REPORTED}  # None: app.py's default
 SLIDER = "h800_hbm_tbps"
 CONTEXT = "ctx"  # the sidebar's context input: a full rerun
 FLOOR_APP = '''

@@ -14,7 +14,7 @@ import io
 import json
 import sys
 
-from . import __version__, escape, library
+from . import __version__, escape, library, results
 from .chips import CHIP_FIELDS
 from .cost import cost_grid
 from .decode import parse_context
@@ -176,24 +176,25 @@ def afd_row(plan) -> dict:
         "attention_instances": int(plan.attention_instances), "ffn_instances": int(plan.ffn_instances),
         "layout": plan.layout, "attention_layout": s.layout, "kernel_set": s.kernel_set.label,
         "kernels_assumed": s.kernel_set.assumed, "gpus": int(plan.gpus), "micro_batch": int(plan.micro_batch), "total_batch": int(plan.total_batch),
-        "feasible": bool(plan.feasible), "tpot_ms": float(plan.tpot_s) * 1e3,
-        "tokens_per_gpu_s": float(plan.tokens_per_gpu_s), "sla_tokens_per_gpu_s": float(plan.sla_tokens_per_gpu_s),
-        "usd_per_mtok": float(plan.usd_per_mtok), "attention_usd_per_mtok": float(plan.attention_usd_per_mtok),
-        "ffn_usd_per_mtok": float(plan.ffn_usd_per_mtok), "per_layer_budget_us": s.per_layer_budget_s * 1e6,
+        "feasible": bool(plan.feasible),
+        **{r.key: r.shown(getattr(plan, r.name)) for r in (results.TPOT, results.TOKENS_PER_GPU_S,
+                                                            results.SLA_TOKENS_PER_GPU_S, results.USD_PER_MTOK,
+                                                            results.ATTENTION_USD_PER_MTOK, results.FFN_USD_PER_MTOK)},
+        results.PER_LAYER_BUDGET.key: results.PER_LAYER_BUDGET.shown(s.per_layer_budget_s),
     }
     row.update({f"{name}_us": float(t) * 1e6 for name, t in plan.stage_s.items()})
     row.update({f"{name.replace(' ', '_')}_use": float(u) for name, u in plan.constraint_use().items()})
     row.update({
-        "attention_memory_gb": float(plan.attention_memory_bytes) / 1e9, "ffn_memory_gb": float(plan.ffn_memory_bytes) / 1e9,
-        "attention_max_context_tokens_per_gpu": float(plan.attention_max_context_tokens_per_gpu),
+        **{r.key: r.shown(getattr(plan, r.name)) for r in (results.ATTENTION_MEMORY, results.FFN_MEMORY,
+                                                            results.MAX_CONTEXT_PER_GPU)},
         "binding_constraint": binding_constraint(plan), "mtp_tokens": s.mtp_tokens, "mtp_accept": s.mtp_accept,
         "overlap": s.overlap,
     })
     ends = afd_range_plans(plan)
     for name, end in zip(("low", "high"), ends or ()):
         end = end.at(())
-        row.update({f"tokens_per_gpu_s_{name}": float(end.tokens_per_gpu_s), f"tpot_ms_{name}": float(end.tpot_s) * 1e3,
-                    f"usd_per_mtok_{name}": float(end.usd_per_mtok)})
+        row.update({f"{r.key}_{name}": r.shown(getattr(end, r.name))
+                    for r in (results.TOKENS_PER_GPU_S, results.TPOT, results.USD_PER_MTOK)})
     row["assumed"] = "; ".join(dict.fromkeys(assumptions(s.attention_chip, s.kernel_set)
                                              + assumptions(s.ffn_chip, s.ffn_kernel_set)))
     row["notes"] = "; ".join(afd_notes(s))
@@ -656,7 +657,7 @@ def parser() -> Parser:
     p.add_argument("--gpus-per-instance", help="GPUs per attention and per FFN instance (both; default 8)")
     p.add_argument("--net-gbs", help="scale-out GB/s per GPU on both sides (default: each chip's)")
     p.add_argument("--kv-bits", help="KV cache bits when they differ from the attention format: 4, 8 or 16")
-    p.add_argument("--objective", default="tokens_per_gpu_s", choices=("tokens_per_gpu_s", "usd_per_mtok"))
+    p.add_argument("--objective", default="tokens_per_gpu_s", choices=tuple(results.OBJECTIVES))
     p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
     p.add_argument("--format", choices=FORMATS, default="table")

@@ -29,6 +29,10 @@ COMPUTE_LADDER = {
 
 BITS_TO_DTYPE = {4: "fp4", 8: "fp8", 16: "bf16", 32: "fp32"}
 
+# The formats a user chooses among (the dashboard's selectors; the command line's options):
+KV_FORMATS = ("bf16", "fp8", "fp4")  # a KV cache stored in (each model's own: none of these)
+WEIGHT_FORMATS = ("fp8", "bf16", "fp4", "int8", "int4")  # weights stored in (computed at the best the chip has)
+
 
 def check_dtype(dtype: str, field: str) -> str:
     """Return ``dtype`` lower-cased if known, else raise InputError naming ``field``."""

@@ -34,9 +34,12 @@ def report_command(args) -> int:
     from costmodel import escape
     from costmodel.errors import InputError
 
-    from . import figures, report
+    from dashboard import pages
+    from dashboard.export import browser, report
+    from dashboard.state.scenario import read_scenario
 
-    pages = _choices(args.pages or list(figures.PAGES), figures.PAGES, "--pages")
+    reported = {page.slug: page for page in pages.REPORTED}
+    chosen = _choices(args.pages or list(reported), reported, "--pages")
     report.check_out(args.out, args.force)  # before the figures are built
     if args.formats is None:
         formats = report.FORMATS
@@ -47,40 +50,37 @@ def report_command(args) -> int:
         formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
         if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
             raise InputError("--formats", report.INSTALL_HINT)
-    scenario, warnings = report.read_scenario(args.scenario)
+    scenario, warnings = read_scenario(args.scenario)
     for warning in warnings:
         print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
-    contents = [figures.build(page, scenario) for page in pages]
+    contents = [reported[slug].build(scenario) for slug in chosen]
     try:
         files = report.bundle_files(contents, scenario, formats)
-    except report.ImageExportError as err:
+    except browser.ImageExportError as err:
         print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
     report.write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files) + 1} files to {escape.terminal(args.out)} ({', '.join(pages)}; {', '.join(formats)}; "
+    print(f"wrote {len(files) + 1} files to {escape.terminal(args.out)} ({', '.join(chosen)}; {', '.join(formats)}; "
           f"scenario.json, summary.md, {report.MANIFEST})")
     return 0
 
 
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server", "asgi.py")
 
 
 def serve(streamlit_args: list[str]) -> int:
-    """`streamlit run dashboard/server.py`: app.py behind the link guard (``dashboard.server``),
-    with Streamlit's legacy `pages/` discovery off from the first session on. app.py navigates
-    with st.navigation (URL paths such as /context-sweep); until a session has run it, Streamlit
-    would treat the `pages/` folder beside it as file-named pages: a link opened on a fresh
-    server showed 'Page not found' and the files' own names first."""
-    from streamlit.runtime.pages_manager import PagesManager
+    """`streamlit run dashboard/server/asgi.py`: app.py behind the link guard (``dashboard.server``),
+    through Streamlit's own command line."""
     from streamlit.web import cli
 
-    PagesManager.uses_pages_directory = False
     return cli.main(["run", SERVER, *streamlit_args], prog_name="streamlit", standalone_mode=False) or 0
 
 
 def parser():
     from costmodel import __version__
     from costmodel.arguments import Parser
+
+    from dashboard import pages
 
     top = Parser(prog="python -m dashboard", description="The decode co-design dashboard's command line.")
     top.add_argument("--version", action="version", version=__version__)
@@ -96,8 +96,7 @@ def parser():
                    help="folder to write into: new, empty or an earlier bundle (replaced whole); written whole or not at all")
     p.add_argument("--force", action="store_true", help="replace --out even when it holds other files")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
-                   help="overview, roofline, context-sweep, attention, afd, deployments, paper, co-design (default: "
-                        "all; commas allowed)")
+                   help=f"{', '.join(page.slug for page in pages.REPORTED)} (default: all; commas allowed)")
     p.add_argument("--formats", metavar="LIST",
                    help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     return top

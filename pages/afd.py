@@ -1,14 +1,21 @@
 """AFD sizing: how many attention and FFN instances (xAyF), which micro-batch, and what it
 yields under a TPOT target; the stage balance, the pipeline of one decode step, the best ratio
 over context, three models under one SLA and, on request, every chip pair of the library.
-The inputs build the Scenario's ``afd``; everything drawn comes from ``figures.afd_view``."""
-from dataclasses import replace
+The inputs build the Scenario's ``afd``; everything drawn comes from ``dashboard.content.afd.view``."""
+from dashboard.widgets import navigation
 
-import streamlit as st
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
-from costmodel import afd
-from dashboard import afd_inputs, compute, export, figures, labels, render, sidebar
-from dashboard.charts import afd as charts
+from dataclasses import replace  # noqa: E402
+import streamlit as st  # noqa: E402
+from costmodel import afd  # noqa: E402
+from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK,  # noqa: E402
+                               MAX_CONTEXT_PER_GPU, PER_LAYER_BUDGET, SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK,
+                               TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK, objective_label)
+from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.content import afd as afd_content, compute, labels  # noqa: E402
+from dashboard.content.page import span  # noqa: E402
+from dashboard.content.charts import afd as charts  # noqa: E402
 
 st.title("AFD sizing: attention-to-FFN ratio")
 st.markdown(
@@ -18,7 +25,7 @@ st.markdown(
     "layers). The A:F ratio starts at the optimum for the inputs; move it to see what breaks and why. "
     "(Step-3 paper §5-§6; chips selected in the sidebar carry their slider changes, marked with *.)"
 )
-inputs = afd_inputs.deployment(sidebar.base())
+inputs = afd_inputs.deployment(frame.base())
 st.subheader("A:F ratio")
 
 
@@ -32,16 +39,14 @@ def pairs_table(content, scenario, setup) -> None:
     """The chip-pair search's table (when the toggle asks for it)."""
     pairs = content.tables["chip-pairs"]
     st.caption(f"Every (attention chip, FFN chip) pair of the library ({len(pairs)} with a feasible plan), best "
-               f"first for '{afd_inputs.OBJECTIVES[scenario.afd.objective]}' at the {setup.tpot_s * 1e3:g} ms target; "
+               f"first for '{objective_label(scenario.afd.objective)}' at the {TPOT.shown(setup.tpot_s):g} ms target; "
                "tokens/GPU/s and USD per 1M tokens when paced at the target.")
-    render.table(pairs, column_config={
-        "TPOT (ms)": st.column_config.NumberColumn(format="%.1f"),
-        "tokens/GPU/s at the SLA": st.column_config.NumberColumn(format="%.0f"),
-        "USD per 1M tokens at the SLA": st.column_config.NumberColumn(format="%.4f")})
-    export.table_download(pairs, "chip-pairs", scenario, content.page)
+    draw.table(pairs, column_config={result.title: st.column_config.NumberColumn(format=fmt) for result, fmt in (
+        (TPOT, "%.1f"), (SLA_TOKENS_PER_GPU_S, "%.0f"), (SLA_USD_PER_MTOK, "%.4f"))})
+    downloads.table_download(pairs, "chip-pairs", scenario, content.page)
 
 
-def draw(scenario) -> None:
+def body(scenario) -> None:
     """Everything that follows the chip sliders: the optimum, the A:F control and the views.
     The open view (a chart) is sent before the status line and the key figures above it: it is
     what a user watches after moving a slider."""
@@ -49,8 +54,8 @@ def draw(scenario) -> None:
 
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     choice = afd_inputs.ratio(optimum, row)
-    scenario = sidebar.use(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
-    view = figures.afd_view(scenario)
+    scenario = frame.publish(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
+    view = afd_content.view(scenario)
     status, key_figures = st.container(), st.container()
     views(view, scenario)
     with row:
@@ -64,16 +69,16 @@ def draw(scenario) -> None:
 def views(view, scenario) -> None:
     """The open tab: a chart, the plan as a table or the chip-pair table."""
     content = view.content
-    tab, box = render.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
+    tab, box = draw.open_tab([v for v in VIEWS if v != PAIRS or "chip-pairs" in content.tables], "afd_tab")
     with box:  # only the open tab is computed and drawn
         if tab == PAIRS:
             pairs_table(content, scenario, view.setup)
         elif tab == PLAN:
             st.caption("The chosen plan and, below it, the search's optimum; times in ms, memory in GB per GPU.")
-            export.table(content, "plan", scenario)
+            downloads.table(content, "plan", scenario)
         else:
-            export.chart(content, *VIEWS[tab], scenario)
-    export.page_bundle(content)
+            downloads.chart(content, *VIEWS[tab], scenario)
+    frame.publish(scenario, content)
 
 
 def optimum_button(view, optimum) -> None:
@@ -95,7 +100,7 @@ def status_line(view) -> None:
     size = (f"{int(plan.gpus)} GPUs, micro-batch {mb:,}, total batch {int(plan.total_batch):,} "
             f"({setup.micro_batches} in flight)")
     if view.nearest is None:
-        st.success(f"**{plan.layout} meets the {setup.tpot_s * 1e3:g} ms target** ({size}). Binding constraint: "
+        st.success(f"**{plan.layout} meets the {TPOT.shown(setup.tpot_s):g} ms target** ({size}). Binding constraint: "
                    f"{view.binding}.", icon=":material/check_circle:")
     else:
         st.warning(f"**{plan.layout} with micro-batch {mb:,} misses the target** ({size}). Binding constraint: "
@@ -110,30 +115,36 @@ def figures_of(view) -> None:
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
                              if k.endswith(" time"))
 
-    def assumed(attr: str, fmt: str, scale: float = 1.0, unit: str = "") -> str:
-        """' · assumed kernels: a–b' (the range of ``attr`` over the kernel-efficiency ends), or ''."""
+    def assumed(result, fmt: str) -> str:
+        """' · assumed kernels: a–b' (the range of ``result`` over the kernel-efficiency ends), or ''."""
         if ends is None:
             return ""
-        return f" · assumed kernels: {figures.span((float(getattr(e, attr)) * scale for e in ends), fmt)}{unit}"
+        unit = f" {result.unit}" if result.unit and result.unit != "tokens" else ""
+        return f" · assumed kernels: {span((result.shown(getattr(e, result.name)) for e in ends), fmt)}{unit}"
 
-    render.metrics([
-        ("TPOT (ms)", f"{float(plan.tpot_s) * 1e3:.1f}",
-         f"target {setup.tpot_s * 1e3:g} ms" + assumed("tpot_s", "{:.1f}", 1e3, " ms")),
-        ("Tokens per GPU per s", f"{float(plan.tokens_per_gpu_s):,.0f}",
-         f"{float(plan.sla_tokens_per_gpu_s):,.0f} at the target TPOT" + assumed("tokens_per_gpu_s", "{:,.0f}"),
+    def title(result) -> str:
+        return result.title[0].upper() + result.title[1:]
+
+    def shown(result, fmt: str) -> str:
+        return fmt.format(result.shown(getattr(plan, result.name)))
+
+    target = f"{TPOT.shown(setup.tpot_s):g} ms"
+    draw.key_figures([
+        (title(TPOT), shown(TPOT, "{:.1f}"), f"target {target}" + assumed(TPOT, "{:.1f}")),
+        (title(TOKENS_PER_GPU_S), shown(TOKENS_PER_GPU_S, "{:,.0f}"),
+         f"{shown(SLA_TOKENS_PER_GPU_S, '{:,.0f}')} at the target TPOT" + assumed(TOKENS_PER_GPU_S, "{:,.0f}"),
          "Achieved (at the TPOT reached) and paced at the target TPOT (capacity under the SLA)."),
-        ("USD per 1M tokens", f"{float(plan.usd_per_mtok):.4f}",
-         f"attention {float(plan.attention_usd_per_mtok):.4f} + FFN {float(plan.ffn_usd_per_mtok):.4f}"
-         + assumed("usd_per_mtok", "{:.4f}")),
-        ("Attention GPU memory (GB)", f"{float(plan.attention_memory_bytes) / 1e9:.1f}",
+        (title(USD_PER_MTOK), shown(USD_PER_MTOK, "{:.4f}"),
+         f"attention {shown(ATTENTION_USD_PER_MTOK, '{:.4f}')} + FFN {shown(FFN_USD_PER_MTOK, '{:.4f}')}"
+         + assumed(USD_PER_MTOK, "{:.4f}")),
+        (title(ATTENTION_MEMORY), shown(ATTENTION_MEMORY, "{:.1f}"),
          f"{100 * float(use['attention memory']):.0f}% of usable (KV + weights)"),
-        ("FFN GPU memory (GB)", f"{float(plan.ffn_memory_bytes) / 1e9:.1f}",
-         f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
-        ("Max context per attention GPU", f"{float(plan.attention_max_context_tokens_per_gpu):,.0f}",
-         "tokens (requests x context)" + assumed("attention_max_context_tokens_per_gpu", "{:,.0f}"),
+        (title(FFN_MEMORY), shown(FFN_MEMORY, "{:.1f}"), f"{100 * float(use['ffn memory']):.0f}% of usable (experts)"),
+        (title(MAX_CONTEXT_PER_GPU), shown(MAX_CONTEXT_PER_GPU, "{:,.0f}"),
+         "requests x context" + assumed(MAX_CONTEXT_PER_GPU, "{:,.0f}"),
          "Requests x context one attention GPU can serve per micro-batch within the per-layer budget and its memory."),
     ], footnote=(
-        f"Per-layer budget {setup.per_layer_budget_s * 1e6:.1f} µs ({setup.tpot_s * 1e3:g} ms"
+        f"Per-layer budget {PER_LAYER_BUDGET.shown(setup.per_layer_budget_s):.1f} µs ({target}"
         + (f" x {setup.mtp_accept:g} accepted tokens" if setup.mtp_accept != 1 else "")
         + f" / ({setup.slots_per_layer} slots x {setup.step_layers} layers"
         + (f": {setup.layers} + the MTP layer {setup.mtp_tokens - 1}x" if setup.mtp_tokens > 1 else "")
@@ -141,9 +152,9 @@ def figures_of(view) -> None:
         f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
         f"{labels.tokens(setup.context)} context; {setup.model.name}."))
     for note in view.notes:
-        st.caption(render.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
+        st.caption(draw.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
                    "assumed kernel efficiencies (bracketed by the measured chip families' fits, under the public "
                    "kernels' ceilings).")
 
 
-sidebar.show(draw)
+frame.live(body)

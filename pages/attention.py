@@ -1,7 +1,11 @@
 """MFA vs MLA vs GQA: the paper's three models, Step-3 with swapped attention, and what-ifs."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard import export, figures, labels, render, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.content import attention, labels  # noqa: E402
 
 TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
         "(c) What-ifs: 4-bit KV and multi-token prediction", "(d) Measured vs modeled latency (Table 9)",
@@ -11,7 +15,7 @@ SEED = ("The launch article: at 32K, MFA's attention layer is about 1.4x faster 
         "data-parallel, GQA tensor-parallel attention).")
 
 
-base = sidebar.base()  # the sidebar's inputs (no chip slider changes this text)
+base = frame.base()  # the sidebar's inputs (no chip slider changes this text)
 st.title("MFA vs MLA vs GQA")
 st.markdown("Dashed lines: each selected chip's ridge point. Attention whose intensity sits below a chip's "
             "ridge is memory-bound there (pays for KV bytes); above it, compute-bound (pays for FLOPs). "
@@ -19,13 +23,13 @@ st.markdown("Dashed lines: each selected chip's ridge point. Attention whose int
             f"{base.weight_dtype.upper()} compute where the chip has it.")
 
 
-def draw(scenario) -> None:
-    content = figures.attention_page(scenario)
+def body(scenario) -> None:
+    content = attention.content(scenario)
 
     def chart(name: str, key: str) -> None:
-        export.chart(content, name, key, scenario)
+        downloads.chart(content, name, key, scenario)
 
-    tab, box = render.open_tab(TABS, "att_tab")
+    tab, box = draw.open_tab(TABS, "att_tab")
     with box:
         if tab == TABS[0]:
             chart("paper-designs", "att_paper")
@@ -33,8 +37,8 @@ def draw(scenario) -> None:
             st.markdown("Step-3's 61 layers, hidden 7168 and FFN kept; only the attention changes. MLA: "
                         "DeepSeek-V3's shape with Step-3's 64 query heads; GQA: Qwen3-235B's shape (64 query "
                         "heads, 4 KV heads of 128).")
-            render.table(content.tables["swapped-attention"])
-            export.table_download(content.tables["swapped-attention"], "swapped-attention", scenario, content.page)
+            draw.table(content.tables["swapped-attention"])
+            downloads.table_download(content.tables["swapped-attention"], "swapped-attention", scenario, content.page)
             chart("same-body", "att_iso")
             chart("same-body-cost", "att_iso_cost")
         elif tab == TABS[3]:
@@ -47,7 +51,7 @@ def draw(scenario) -> None:
                         "paper (§5.2): no gain for DeepSeek-V3 on H800 (already near its ridge); GQA may approach "
                         "H20's ridge; Step-3 would pass A800's and 910B's ridges but not by far.")
             chart("what-ifs", "att_whatif")
-    export.page_bundle(content)
+    frame.publish(scenario, content)
 
 
 def measured_vs_modeled(content, scenario, chart) -> None:
@@ -59,17 +63,17 @@ def measured_vs_modeled(content, scenario, chart) -> None:
                "'Held out': each cell predicted by a fit without it.")
     chart("table9", "att_t9")
     speedups = content.tables["speedups"]
-    render.table(speedups, column_config={c: st.column_config.NumberColumn(format="%.2f")
+    draw.table(speedups, column_config={c: st.column_config.NumberColumn(format="%.2f")
                                           for c in ("measured (x)", "modeled (x)")}
                  | {"error": st.column_config.NumberColumn(format="percent")})
-    export.table_download(speedups, "speedups", scenario, content.page)
+    downloads.table_download(speedups, "speedups", scenario, content.page)
     st.caption(f"Latency over the sidebar's context range on the selected chips, slider changes included: Table 9's "
                f"setup (4 GPUs, {scenario.batch} requests in total: the sidebar's decode batch), each design's own "
                f"layout (MFA and MLA data-parallel, GQA tensor-parallel), KV in "
                f"{(scenario.kv_dtype or 'bf16').upper()}, GEMMs in FP8 (INT8 where a chip has no FP8).")
     chart("latency-vs-context", "att_lat")
     with st.expander("Which kernel efficiencies each chip uses"):
-        render.table(content.tables["kernel-sets"][["chip", "label", "flash_kernel", "flash_hbm", "flash_flops",
+        draw.table(content.tables["kernel-sets"][["chip", "label", "flash_kernel", "flash_hbm", "flash_flops",
                                                     "mla_kernel", "gemm_hbm", "gemm_flops", "overhead_us"]])
 
 
@@ -86,7 +90,7 @@ def validation_view(content, scenario, chart) -> None:
                 "assumed efficiencies. Rows not fitted (GB200) are checks.")
     chart("validation-ratio", "att_parity")
     rows = content.tables["validation"]
-    export.table(content, "validation", scenario, rows[[
+    downloads.table(content, "validation", scenario, rows[[
         "kind", "table", "cell", "unit", "measured", "model_in_sample", "error_in_sample", "model_held_out",
         "error_held_out", "model_low", "model_high", "fitted", "assumed", "source"]],
         column_config={c: st.column_config.NumberColumn(format="percent") for c in ("error_in_sample", "error_held_out")}
@@ -95,8 +99,8 @@ def validation_view(content, scenario, chart) -> None:
     st.caption("Fitted factors (data/kernels.toml; `python -m costmodel validate` prints the same and checks them), "
                "each under the ceiling public kernels reach; then the deployments' default overlap and expert "
                "balance, with their sources:")
-    export.table(content, "kernel-factors", scenario,
+    downloads.table(content, "kernel-factors", scenario,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ceiling")})
 
 
-sidebar.show(draw)
+frame.live(body)

@@ -1,12 +1,16 @@
 """Deployments: expert parallel, tensor parallel and AFD side by side for the sidebar's models and
 chips: tokens/GPU/s against requests per GPU, against TPOT and against tokens/s per user (with
 the public deployments measured), the step timeline and every figure of the chosen points. The
-inputs build the Scenario's ``deploy``; everything drawn comes from ``figures.deployments_view``."""
-from dataclasses import replace
+inputs build the Scenario's ``deploy``; everything drawn comes from ``dashboard.content.deployments.view``."""
+from dashboard.widgets import navigation
 
-import streamlit as st
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
-from dashboard import deploy_inputs, export, figures, labels, render, sidebar
+from dataclasses import replace  # noqa: E402
+import streamlit as st  # noqa: E402
+from dashboard import pages  # noqa: E402
+from dashboard.widgets import deploy_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.content import deployments, labels  # noqa: E402
 
 POINTS = "Chosen points (table)"
 TABS = {"Throughput vs requests per GPU": ("vs-batch", "dep_batch"), "Throughput vs TPOT": ("vs-tpot", "dep_tpot"),
@@ -21,32 +25,32 @@ st.markdown(
     "disaggregation, the best xAyF of whole instances). Each line runs from one request per GPU to the most whose KV "
     "fits; the chosen point is the most requests per GPU that meet the TPOT target (or the requests per GPU you set). "
     "`python -m costmodel decode` gives the same figures.")
-inputs = deploy_inputs.inputs(sidebar.base())
+inputs = deploy_inputs.inputs(frame.base())
 
 
-def draw(scenario) -> None:
-    scenario = sidebar.use(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
-    view = figures.deployments_view(scenario)
+def body(scenario) -> None:
+    scenario = frame.publish(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
+    view = deployments.view(scenario)
     content = view.content
-    tab, box = render.open_tab(list(TABS), deploy_inputs.TAB)
+    tab, box = draw.open_tab(list(TABS), pages.BY_SLUG["deployments"].tabs.key)
     with box:  # only the open tab is computed and drawn
         if tab == POINTS:
             st.caption(f"Every chosen point ({labels.chosen_point(scenario.deploy)}) with every field of `python -m "
                        "costmodel decode --format json`: times in ms, memory in GB per GPU, `*_low`/`*_high` at the "
                        "ends of assumed kernel efficiencies.")
-            export.table(content, "points", scenario)
+            downloads.table(content, "points", scenario)
         else:
             name, key = TABS[tab]
-            export.chart(content, name, key, scenario)
+            downloads.chart(content, name, key, scenario)
             if name == "frontier":
-                render.folded_table("The public deployments drawn (measured; where tokens/s per user comes from)",
+                downloads.folded_table("The public deployments drawn (measured; where tokens/s per user comes from)",
                                     content, "public-deployments", scenario)
     for deployment, reasons in view.left_out.items():
         for reason, who in reasons.items():
-            st.caption(render.escape(f"Left out of {deployment}: {', '.join(who)} ({reason})."))
+            st.caption(draw.escape(f"Left out of {deployment}: {', '.join(who)} ({reason})."))
     for note in view.notes:
-        st.caption(render.escape(f"Assumed: {note}."))
-    export.page_bundle(content)
+        st.caption(draw.escape(f"Assumed: {note}."))
+    frame.publish(scenario, content)
 
 
-sidebar.show(draw)
+frame.live(body)

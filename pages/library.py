@@ -1,8 +1,11 @@
 """Your chips and models: editors, Hugging Face config.json import, saved scenarios and the
 user library as one file. What is saved here is selectable on every page."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard import editors, library_view, render, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import draw, editors, frame, library_views  # noqa: E402
 
 TABS = ["Chips", "Models", "Import config.json", "Scenarios and library file"]
 
@@ -12,20 +15,20 @@ st.markdown("Add a chip or a model (from scratch, by cloning a library one, or f
             "pools, the chip-pair search and the exports.")
 
 
-def draw(scenario) -> None:
-    library_view.confirmation()
+def body(scenario) -> None:
+    library_views.confirmation()
     custom_chips = {c.slug for c in scenario.custom_chips}
     custom_models = {m.slug for m in scenario.custom_models}
-    tab, box = render.open_tab(TABS, "lib_tab")
+    tab, box = draw.open_tab(TABS, "lib_tab")
     with box:
         if tab == TABS[0]:
             editors.chip_editor(scenario.known_chips(), custom_chips)
         elif tab == TABS[1]:
             editors.model_editor(scenario.known_models(), custom_models, scenario.context)
         elif tab == TABS[2]:
-            library_view.import_config(scenario)
+            library_views.import_config(scenario)
         else:
-            library_view.scenarios(scenario)
+            library_views.scenarios(scenario)
 
 
-sidebar.show(draw)
+frame.live(body)

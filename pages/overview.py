@@ -1,8 +1,11 @@
 """Overview: what the tool answers, and the paper's headline charts (Figures 1 and 2), live."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard import export, figures, labels, render, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.content import labels, overview  # noqa: E402
 
 st.title("What does decoding a token cost?")
 st.markdown(
@@ -14,18 +17,18 @@ st.markdown(
 )
 
 
-def draw(scenario) -> None:
-    content = figures.overview_page(scenario)
+def body(scenario) -> None:
+    content = overview.content(scenario)
     chips = ", ".join(labels.chip_label(c) for c in scenario.chip_specs())
     caption = st.empty()  # filled after the charts: the charts reach the browser first
     for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):
-        render.plotly(content.charts[name], key)
-        export.chart_downloads(content.charts[name], name, scenario, content.page)
+        draw.plotly(content.charts[name], key)
+        downloads.chart_downloads(content.charts[name], name, scenario, content.page)
     caption.caption(f"Context {labels.tokens(scenario.context)} tokens · chips {chips} · "
                     f"KV {scenario.kv_dtype or 'model default'} · weights {scenario.weight_dtype}")
-    render.folded_table("Costs as a table: total decode cost (attention + FFN) per 1M tokens", content, "costs",
+    downloads.folded_table("Costs as a table: total decode cost (attention + FFN) per 1M tokens", content, "costs",
                         scenario)
-    export.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(draw)
+frame.live(body)

@@ -1,30 +1,33 @@
 """Paper reproduction: every cell of Tables 2-7 and the Figure 1-2 totals, with the library's
 chips and with the current (slider-modified) chips."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard import compute, export, figures, labels, render, sidebar
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
+import streamlit as st  # noqa: E402
+from dashboard.content import compute, labels, paper  # noqa: E402
+from dashboard.widgets import downloads, draw, frame  # noqa: E402
 
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")
 
 
-def draw(scenario) -> None:
-    content = figures.paper_page(scenario)
+def body(scenario) -> None:
+    content = paper.content(scenario)
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
-    n, ok, still = figures.paper_counts(cells)
+    n, ok, still = paper.counts(cells)
     summary = st.container()  # filled after the open tab: its chart reaches the browser first
-    tab, box = render.open_tab(TABS, "paper_tab")
+    tab, box = draw.open_tab(TABS, "paper_tab")
     with box:
         if tab == TABS[1]:
-            render.table(cells, height=520, column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
-            export.table_download(content.tables["cells"], "cells", scenario, content.page)
+            draw.table(cells, height=520, column_config={"change (%)": st.column_config.NumberColumn(format="%.2f")})
+            downloads.table_download(content.tables["cells"], "cells", scenario, content.page)
         else:
-            render.plotly(content.charts["afd-vs-paper"], "paper_afd")
-            export.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
+            draw.plotly(content.charts["afd-vs-paper"], "paper_afd")
+            downloads.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
     with summary:
-        render.metrics([
+        draw.key_figures([
             ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
             ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
             ("Still match with current chips", f"{still} / {n}",
@@ -34,7 +37,7 @@ def draw(scenario) -> None:
             st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
         else:
             st.caption("No chip modified: move a chip slider to see how far it moves the paper's numbers.")
-    export.page_bundle(content)
+    frame.publish(scenario, content)
 
 
-sidebar.show(draw)
+frame.live(body)

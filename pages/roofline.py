@@ -1,7 +1,11 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
-import streamlit as st
+from dashboard.widgets import navigation
 
-from dashboard import export, figures, render, sidebar, url
+navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+
+import streamlit as st  # noqa: E402
+from dashboard.widgets import downloads, draw, frame, link_checks  # noqa: E402
+from dashboard.content import roofline  # noqa: E402
 
 VIEWS = ["All chips overlaid", "One panel per chip"]
 
@@ -16,16 +20,16 @@ st.markdown(
 )
 
 
-def draw(scenario) -> None:
-    content = figures.roofline_page(scenario)
-    url.choice("roof_view", VIEWS)
+def body(scenario) -> None:
+    content = roofline.content(scenario)
+    link_checks.choice("roof_view", VIEWS)
     view = st.segmented_control("View", VIEWS, default="All chips overlaid",
                                 key="roof_view", bind="query-params", required=True)
     name = "per-chip" if view == "One panel per chip" else "overlaid"
-    render.plotly(content.charts[name], "roofline")
-    export.chart_downloads(content.charts[name], name, scenario, content.page)
-    render.folded_table("Points as a table", content, "points", scenario)
-    export.page_bundle(content)
+    draw.plotly(content.charts[name], "roofline")
+    downloads.chart_downloads(content.charts[name], name, scenario, content.page)
+    downloads.folded_table("Points as a table", content, "points", scenario)
+    frame.publish(scenario, content)
 
 
-sidebar.show(draw)
+frame.live(body)

@@ -26,8 +26,8 @@ CUSTOM_CHIP = {"slug": "snap-chip", "name": "Snapshot chip", "vendor": "Test", "
 def scenarios() -> dict:
     """The example scenario, one with a custom chip at 32K and 4-bit KV over a log sweep, and
     one with other models and precisions."""
-    from dashboard.report import read_scenario
-    from dashboard.scenario import Scenario
+    from dashboard.state.scenario import read_scenario
+    from dashboard.state.scenario import Scenario
     from costmodel import library
 
     example, _ = read_scenario(ROOT / "examples" / "scenario.json")
@@ -47,11 +47,11 @@ def snapshot(scenario) -> dict:
     """{page: {'chart:<name>' | 'table:<name>' | 'headlines': digest}} of every page."""
     import plotly.utils
 
-    from dashboard import figures
+    from dashboard import pages
 
     out = {}
-    for page in figures.PAGES:
-        content = figures.build(page, scenario)
+    for page in [p.slug for p in pages.REPORTED]:
+        content = pages.build(page, scenario)
         digests = {f"chart:{name}": _digest(json.dumps(chart, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True))
                    for name, chart in content.charts.items()}
         digests.update({f"table:{name}": _digest(table.to_csv(index=False)) for name, table in content.tables.items()})

@@ -1,38 +1,20 @@
 """Shared AppTest helpers: the real app.py with st.navigation, absolute paths, a generous timeout."""
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard import pages
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = {
-    "overview": "pages/overview.py",
-    "roofline": "pages/roofline.py",
-    "context-sweep": "pages/context_sweep.py",
-    "attention": "pages/attention.py",
-    "paper": "pages/paper.py",
-    "co-design": "pages/codesign.py",
-    "deployments": "pages/deployments.py",
-}
+OWN_TESTS = ("afd",)  # pages tested in a file of their own (test_afd_page.py)
+PAGES = {page.slug: page.script for page in pages.REPORTED if page.slug not in OWN_TESTS}  # page -> its script
 TIMEOUT = 60
 FOLDED_TABLES = {"overview": ["costs"], "roofline": ["points"]}  # in an expander, drawn only while open
-TABS = {"attention": ("att_tab", ["(a) The paper's three designs", "(b) Same body, different attention",
-                                  "(c) What-ifs: 4-bit KV and multi-token prediction",
-                                  "(d) Measured vs modeled latency (Table 9)", "(e) Validation of the latency model"]),
-        "context-sweep": ("sweep_tab", ["Cost per 1M tokens", "KV cache vs HBM", "Where the picture changes"]),
-        "paper": ("paper_tab", ["Figure 1 totals: paper vs current chips",
-                                "Every cell: paper, library chips, current chips"]),
-        "co-design": ("cod_tab", ["Design space: sweet spots and cost", "Intensity, KV and context per GPU",
-                                  "What a chip wants", "What a model wants: sensitivity",
-                                  "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"]),
-        "deployments": ("dep_tab", ["Throughput vs requests per GPU", "Throughput vs TPOT",
-                                    "Throughput vs interactivity", "Step timeline", "Chosen points (table)"])}
-# (lazy tabs: only the open one is drawn)
+TABS = {page.slug: (page.tabs.key, list(page.tabs.labels)) for page in pages.PAGES if page.tabs}  # only the open tab is drawn
 
 
 def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
@@ -49,23 +31,23 @@ def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
 def open_chart_downloads(at: AppTest, page: str, charts) -> AppTest:
     """Open the 'Download chart' popover of each chart (as a click would) and rerun: their
     buttons are drawn only while open."""
-    from dashboard import export
+    from dashboard.widgets import downloads
 
-    return _open(at, [export.popover_key(page, name) for name in charts])
+    return _open(at, [downloads.popover_key(page, name) for name in charts])
 
 
 def open_download_menu(at: AppTest) -> AppTest:
     """Open the sidebar's 'Download' menu (page ZIP, all pages ZIP, scenario JSON) and rerun."""
-    from dashboard import export
+    from dashboard.widgets import downloads
 
-    return _open(at, [export.EXPORT_POPOVER])
+    return _open(at, [downloads.EXPORT_POPOVER])
 
 
 def open_tables(at: AppTest, page: str, names) -> AppTest:
     """Open the expanders of the page's folded tables (drawn only while open) and rerun."""
-    from dashboard import render
+    from dashboard.widgets import downloads
 
-    return _open(at, [render.folded_table_key(page, name) for name in names])
+    return _open(at, [downloads.folded_table_key(page, name) for name in names])
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
@@ -80,29 +62,17 @@ def _open(at: AppTest, keys) -> AppTest:
     return at.run()
 
 
-class Metric(NamedTuple):
-    label: str
-    value: str
-    delta: str  # the note under the value
-
-
-def key_figures(at: AppTest) -> str:
-    """The HTML of a page's key figures and their footnote (``render.metrics``: one element)."""
-    return next(m.value for m in at.markdown if 'class="kpis"' in m.value)
-
-
-def metric(at: AppTest, label: str) -> Metric:
-    """The key figure whose label starts with ``label``: its label, value and note."""
-    cards = re.findall(r'class="kpi-label">(.*?)</div><div class="kpi-value">(.*?)</div>'
-                       r'<div class="kpi-note">(.*?)</div>', key_figures(at))
-    return next(Metric(*map(html.unescape, card)) for card in cards if html.unescape(card[0]).startswith(label))
+def metric(at: AppTest, label: str):
+    """The key figure (``st.metric``) whose label starts with ``label``: its label, value and
+    note (``delta``)."""
+    return next(m for m in at.metric if m.label.startswith(label))
 
 
 def footnote(at: AppTest) -> str:
-    """The line under a page's key figures."""
-    return html.unescape(re.search(r'<p class="kpi-foot">(.*?)</p>', key_figures(at)).group(1))
+    """The line under a page's key figures (the AFD page's: it starts with the per-layer budget)."""
+    return next(shown(c) for c in at.caption if shown(c).startswith("Per-layer budget"))
 
 
 def shown(element) -> str:
-    """An element's markdown as the reader sees it: backslash escapes (``render.escape``) removed."""
+    """An element's markdown as the reader sees it: backslash escapes (``draw.escape``) removed."""
     return re.sub(r"\\(.)", r"\1", element.value)

@@ -82,7 +82,7 @@ def plan_figures(at) -> dict:
     m = re.search(r"\*\*(\d+)A(\d+)F.*?\((\d+) GPUs, micro-batch ([\d,]+), total batch ([\d,]+)", status(at))
     x, y, gpus, mb, total = (int(g.replace(",", "")) for g in m.groups())
     return {"x": x, "y": y, "gpus": gpus, "micro_batch": mb, "total": total, "tpot": float(metric(at, "TPOT").value),
-            "tokens": float(metric(at, "Tokens per GPU per s").value.replace(",", ""))}
+            "tokens": float(metric(at, "Tokens/GPU/s").value.replace(",", ""))}
 
 
 def test_default_is_the_search_optimum_at_4k():
@@ -115,7 +115,7 @@ def test_paper_2a2f_deployment_numbers():
     assert not at.error
     assert layout(at) == "2A2F" and "(32 GPUs, micro-batch 2,048, total batch 6,144 (3 in flight))" in status(at)
     tpot = float(metric(at, "TPOT").value)
-    tokens = float(metric(at, "Tokens per GPU per s").value.replace(",", ""))
+    tokens = float(metric(at, "Tokens/GPU/s").value.replace(",", ""))
     assert 3910 * 0.9 <= tokens <= 4039 * 1.1, "Table 8: 3,910 average to 4,039 peak"
     assert tokens == pytest.approx(6144 / (tpot / 1e3) / 32, rel=2e-3), "total batch / TPOT / GPUs"
     usd = float(metric(at, "USD per 1M").value)
@@ -187,6 +187,7 @@ def test_url_params_seed_inputs():
     assert layout(at).endswith("3F")
     balance, gantt = figures(at)[0], figures(afd_tab(at, "Pipeline of one decode step"))[0]
     assert {t["y"][0] for t in balance["data"]} == {"Attention", "A→F network", "FFN", "F→A network"}
+    assert gantt["data"], "the pipeline of the loaded plan is drawn"
     assert "H20 (attention) + H800 (FFN)" in footnote(at)
     assert "40 ms" in figures(afd_tab(at, "Three models, one SLA"))[0]["layout"]["title"]["text"]
 
@@ -242,7 +243,7 @@ def test_ratio_follows_the_optimum_until_moved():
 
 
 def session_scenario(at):
-    from dashboard import sidebar
+    from dashboard.widgets import sidebar
 
     return at.session_state[sidebar.AFD_KEY]
 
@@ -284,7 +285,7 @@ def test_chip_pair_toggle_shows_the_pair_table():
 
 
 def test_export_controls_render():
-    from dashboard import report
+    from dashboard.export import report
 
     charts = ("balance", "pipeline", "ratio-vs-context", "models")
     at = open_download_menu(open_chart_downloads(open_afd({"afd_context": "4096"}), "afd", charts))
@@ -306,8 +307,8 @@ def test_unknown_tab_in_the_url_falls_back_to_the_first():
 
 def test_every_declared_afd_input_has_a_widget():
     """A new AFDSetup field is one declaration: the page must place it (ROWS or FOLDED)."""
-    from dashboard import afd_inputs
-    from dashboard.scenario import AFD_SPECS
+    from dashboard.widgets import afd_inputs
+    from dashboard.state.scenario import AFD_SPECS
 
     placed = {k for row in afd_inputs.ROWS for cell in row for k in (cell if isinstance(cell, tuple) else (cell,))}
     assert set(AFD_SPECS) <= placed | set(afd_inputs.FOLDED)
@@ -318,13 +319,13 @@ def test_every_declared_afd_input_has_a_widget():
 def test_number_inputs_show_whole_numbers_whole():
     """Issue 22: the AFD page's context showed '32768.00' tokens (Streamlit's default float
     format). Every number input of the pages takes the dashboard's format: 32768 shows as 32768."""
-    from dashboard.labels import NUMBER_FORMAT
+    from dashboard.content.labels import NUMBER_FORMAT
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["afd_context"] = "32768"
     at.run()
     seen = {}
-    for page, tab in (("pages/afd.py", None), ("pages/codesign.py", None), ("pages/library.py", "Chips"),
+    for page, tab in (("pages/afd.py", None), ("pages/co-design.py", None), ("pages/library.py", "Chips"),
                       ("pages/library.py", "Models")):
         at.switch_page(page).run()
         if tab:
@@ -386,7 +387,7 @@ def test_assumed_kernels_give_every_timed_figure_a_range_and_a_note():
     range between the assumed efficiencies' ends, the value inside it, and the page says why."""
     at = open_afd({"afd_context": "4096", "afd_attention_chip": "910B"})
     assert not at.error
-    for label in ("TPOT", "Tokens per GPU per s", "USD per 1M tokens", "Max context per attention GPU"):
+    for label in ("TPOT", "Tokens/GPU/s", "USD per 1M tokens", "Max context per attention GPU"):
         figure_ = metric(at, label)
         low, high = (float(v.replace(",", "")) for v in
                      re.search(r"assumed kernels: ([\d.,]+)–([\d.,]+)", figure_.delta).groups())

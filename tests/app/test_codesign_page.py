@@ -19,12 +19,16 @@ from streamlit.testing.v1 import AppTest
 from app_harness import open_app, open_tab, shown
 from hostile_names import assert_markdown_safe
 from costmodel import cost_grid, library
-from dashboard import codesign, figures, labels, render, report, sidebar, userlib
-from dashboard.codesign_inputs import LOAD_KEY, CodesignInputs
-from dashboard.scenario import Scenario
+from dashboard import pages
+from dashboard.content import codesign, labels
+from dashboard.widgets import downloads, sidebar
+from dashboard.export import report
+from dashboard.user_library import store
+from dashboard.state.codesign_inputs import KEYS, LOAD_KEY, CodesignInputs
+from dashboard.state.scenario import Scenario
 
-PAGE = "pages/codesign.py"
-TAB = codesign.KEYS["tab"]
+PAGE = "pages/co-design.py"
+TAB = pages.BY_SLUG["co-design"].tabs.key
 GOLDEN = {"Step-3": 128, "DeepSeek-V3": 512, "Qwen3-235B": 32}  # paper §5.1, 8-bit KV
 
 
@@ -112,7 +116,7 @@ def test_sweet_spots_and_ridges_per_chip():
 
 
 def open_tables(at):
-    at.session_state[render.folded_table_key(codesign.PAGE, "designs-vs-ridges")] = True
+    at.session_state[downloads.folded_table_key(codesign.PAGE, "designs-vs-ridges")] = True
     return at.run()
 
 
@@ -126,13 +130,12 @@ def test_heatmap_cell_at_a_library_design_is_the_cost_models_number(query, slug,
     cost_grid's USD per 1M tokens for that model on every chip, and the chart shows it."""
     at = open_codesign(query)
     scenario = Scenario()
-    view = codesign.codesign_view(scenario, codesign.CodesignInputs(base=slug))
+    view = codesign.view(scenario, CodesignInputs(base=slug))
     plane = view.plane
     i, j = plane.x.index(cell[plane.x_name]), plane.y.index(cell[plane.y_name])
     ref = cost_grid([library.model(slug)], scenario.chip_specs(), scenario.context)
     assert np.array_equal(plane.total[j, i], ref.total_usd_per_mtok[0, :, 0])
     assert np.array_equal(plane.attention[j, i], ref.attention_usd_per_mtok[0, :, 0])
-    assert codesign.base_cell(view) == (i, j)
     heatmaps = [t for t in charts(at)["cost"]["data"] if t["type"] == "heatmap"]
     for k, trace in enumerate(heatmaps):
         shown_total = trace["customdata"][j][i][0]
@@ -197,7 +200,7 @@ def test_the_scenario_carries_the_inputs_to_exports_and_back():
     assert at.number_input(key="cod_price").value == 2.5 and not at.warning
     assert at.session_state[sidebar.CODESIGN_KEY] == loaded
     assert at.query_params["cod_kv"] == "16" and "cod_mtp" not in at.query_params
-    lines = figures.build("co-design", Scenario(codesign=CodesignInputs(kv_bits=4, tokens_per_step=2))).headlines
+    lines = pages.build("co-design", Scenario(codesign=CodesignInputs(kv_bits=4, tokens_per_step=2))).headlines
     step3 = next(line for line in lines if line.startswith("Step-3"))
     assert "128 FLOPs per KV byte with 8-bit KV, 512 with 4-bit KV and 2 tokens per step" in step3  # paper §5.1 x2 x2
 
@@ -216,7 +219,7 @@ def test_a_bad_link_value_is_named_and_dropped(key, value):
     assert charts(at), "the page still draws"
 
 
-TABS = dict(zip(("design", "size", "chip", "sensitivity", "iso", "ranked"), codesign.TABS))
+TABS = dict(zip(("design", "size", "chip", "sensitivity", "iso", "ranked"), pages.BY_SLUG["co-design"].tabs.labels))
 
 
 @pytest.mark.parametrize("tab, chart_names, tables", [
@@ -243,7 +246,7 @@ def test_what_a_chip_wants_lists_designs_in_its_sweet_spot_cheapest_first():
 
 
 def sensitivity_rows(scenario=None, chip="h800", base="step-3") -> list[dict]:
-    view = codesign.codesign_view(scenario or Scenario(), codesign.CodesignInputs(base=base, chip=chip))
+    view = codesign.view(scenario or Scenario(), CodesignInputs(base=base, chip=chip))
     return view.content.tables["sensitivity"].to_dict("records")
 
 
@@ -285,8 +288,8 @@ def test_sensitivity_uses_the_compute_format_of_a_chip_without_fp8():
 
 def test_exports_design_grid_and_sensitivity_as_csv():
     scenario = Scenario()
-    content = figures.build("co-design", scenario)
-    assert content.page == "co-design" and figures.PAGES["co-design"] is codesign.codesign_page
+    content = pages.build("co-design", scenario)
+    assert content.page == "co-design" and pages.BY_SLUG["co-design"].content == "codesign"
     grid = content.tables["design-grid"]
     assert len(grid) >= 100 and {"design", "KV bits", "tokens per step", "H800 total USD per 1M tokens"} <= set(grid)
     data = list(csv.DictReader(io.StringIO(report.table_csv(grid).decode())))
@@ -307,7 +310,7 @@ def test_heatmap_csv_is_the_designs_and_their_exact_costs():
     """The cost chart's CSV names designs by their own values (not the drawn log2 and panel
     offsets) and holds cost_grid's USD per 1M tokens exactly; the reference markers too."""
     scenario = Scenario()
-    spec = figures.build("co-design", scenario).charts["cost"]
+    spec = pages.build("co-design", scenario).charts["cost"]
     rows = list(csv.DictReader(io.StringIO(report.chart_csv(spec).decode())))
     ref = cost_grid([library.model("step-3")], scenario.chip_specs(), scenario.context)
     chips = scenario.chip_specs()
@@ -322,11 +325,11 @@ def test_heatmap_csv_is_the_designs_and_their_exact_costs():
 
 
 def test_every_chart_and_table_has_its_download_control():
-    from dashboard import export
+    from dashboard.widgets import downloads
 
     at = open_codesign()
     for name in ("sweet-spots", "cost"):
-        at.session_state[export.popover_key(codesign.PAGE, name)] = True
+        at.session_state[downloads.popover_key(codesign.PAGE, name)] = True
     at = open_tables(at.run())
     ids = " ".join(el.proto.id for el in at.get("download_button"))
     for name in ("sweet-spots", "cost"):
@@ -347,7 +350,7 @@ def test_a_design_is_sent_to_the_dashboard_as_a_custom_model(user_library):
     at.button(key="cod_save").click().run()
     assert not at.error and not at.exception
     assert any("step-3-mfa-8x4-d256" in shown(s) for s in at.success)
-    saved = userlib.load(user_library).models
+    saved = store.load(user_library).models
     assert [m.slug for m in saved] == ["step-3-mfa-8x4-d256"]
     assert saved[0].name == "Step-3 body + MFA 32q/4kv x 256"
     assert saved[0].name in at.multiselect(key="models").options, "selectable in the sidebar at once"
@@ -355,7 +358,7 @@ def test_a_design_is_sent_to_the_dashboard_as_a_custom_model(user_library):
     attn = model.attention_groups[0].attention
     assert (attn.n_q, attn.n_kv, attn.head_dim, attn.q_lora_rank) == (32, 4, 256, 2048)
     scenario = Scenario(custom_models=saved)
-    plane = codesign.plane(scenario, codesign.CodesignInputs())
+    plane = codesign.plane(scenario, CodesignInputs())
     i, j = plane.x.index(8), plane.y.index(4)
     assert np.array_equal(cost_grid([model], scenario.chip_specs(), 8192).total_usd_per_mtok[0, :, 0], plane.total[j, i])
     at.selectbox(key="cod_base").set_value("step-3-mfa-8x4-d256").run()  # now a base here too
@@ -365,12 +368,12 @@ def test_a_design_is_sent_to_the_dashboard_as_a_custom_model(user_library):
 def test_a_custom_models_name_stays_text(user_library):
     hostile = "<b>Evil</b> [click](http://e.vil) **x**"
     model = dataclasses.replace(library.model("qwen3-235b-a22b"), slug="evil", name=hostile)
-    userlib.save_model(model, user_library)
+    store.save_model(model, user_library)
     at = open_codesign({"cod_base": hostile})
     assert not at.error and not at.exception
     at.session_state["cod_send"] = True
     at.run()
-    for tab in codesign.TABS:
+    for tab in pages.BY_SLUG["co-design"].tabs.labels:
         at = open_tab(at, TAB, tab)
         assert not at.error and not at.exception
         for element in [*at.markdown, *at.caption]:
@@ -404,11 +407,11 @@ def test_accepted_tokens_per_step_price_the_decode_cost():
                             dtype=float)
 
     one, _ = cost({})
-    assert one.number_input(key=codesign.KEYS["mtp_accept"]).disabled, "one token per step: nothing to accept"
-    published, at_published = cost({codesign.KEYS["tokens_per_step"]: "2"})
-    assert "published: 1.92" in published.number_input(key=codesign.KEYS["mtp_accept"]).placeholder
-    every, at_every = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "2"})
-    fewer, at_fewer = cost({codesign.KEYS["tokens_per_step"]: "2", codesign.KEYS["mtp_accept"]: "1.5"})
+    assert one.number_input(key=KEYS["mtp_accept"]).disabled, "one token per step: nothing to accept"
+    published, at_published = cost({KEYS["tokens_per_step"]: "2"})
+    assert "published: 1.92" in published.number_input(key=KEYS["mtp_accept"]).placeholder
+    every, at_every = cost({KEYS["tokens_per_step"]: "2", KEYS["mtp_accept"]: "2"})
+    fewer, at_fewer = cost({KEYS["tokens_per_step"]: "2", KEYS["mtp_accept"]: "1.5"})
     ok = np.isfinite(at_published[..., 0])
     assert ok.sum() > 10
     attention = lambda z: z[..., 1][ok]  # noqa: E731

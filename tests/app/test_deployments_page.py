@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app_harness import TABS, open_app, open_tab, shown
-from dashboard import deploy_inputs, sidebar
+from dashboard.widgets import deploy_inputs, sidebar
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, LABELS = TABS["deployments"]
@@ -223,7 +223,7 @@ def test_inputs_restore_from_the_url_and_load_from_a_scenario():
     table = points(at)
     assert (table["gpus"] == 48).all() and (table["tpot_ms"] <= 30 + 1e-9).all() and (table["kv_dtype"] == "fp8").all()
     other = open_app("overview")  # a loaded scenario's inputs reach the page's widgets
-    from dashboard.scenario import DeployInputs, Scenario
+    from dashboard.state.scenario import DeployInputs, Scenario
 
     scenario = Scenario(deploy=DeployInputs(gpus=24, node_gpus=4, overlap=0.5))
     other.session_state[deploy_inputs.LOAD_KEY] = scenario.deploy

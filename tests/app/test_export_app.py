@@ -10,7 +10,8 @@ import pytest
 
 from app_harness import (FOLDED_TABLES, PAGES, TABS, open_app, open_chart_downloads, open_download_menu, open_tab,
                          open_tables)
-from dashboard import browser, export, report
+from dashboard.export import browser, report
+from dashboard.widgets import downloads
 
 CHARTS = {
     "overview": ["fig1-params-vs-cost", "fig2-single-chip-vs-afd"],
@@ -58,14 +59,14 @@ def test_bundle_builds_with_progress_then_downloads(monkeypatch):
     assert not at.exception and not at.error
     zipped = next(el.proto for el in at.get("download_button") if "dl_bundle_overview" in el.proto.id)
     assert zipped.label == "This page (ZIP)"
-    from dashboard.export import BUILT
+    from dashboard.widgets.downloads import BUILT
     names = zipfile.ZipFile(io.BytesIO(at.session_state[BUILT]["bundle_overview"][1])).namelist()
     assert "report.html" in names and "report.pdf" in names and "summary.md" in names
 
 
 def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):
     monkeypatch.setattr(browser, "chromium_path", lambda: None)
-    export.images_available.clear()
+    downloads.images_available.clear()
     try:
         at = open_chart_downloads(open_app("overview"), "overview", ["fig1-params-vs-cost"])
         assert not at.exception and not at.error
@@ -76,4 +77,4 @@ def test_without_chromium_image_buttons_say_how_to_install(monkeypatch):
         assert not html.disabled
         assert any("apt-get install chromium" in c.value for c in at.caption)
     finally:
-        export.images_available.clear()
+        downloads.images_available.clear()

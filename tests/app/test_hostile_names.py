@@ -8,17 +8,17 @@ import dataclasses
 import json
 
 import pytest
-from hostile_names import (HOSTILE_NAMES, assert_html_safe, assert_markdown_safe, assert_plotly_safe, hostile_chips,
+from hostile_names import (HOSTILE_NAMES, assert_markdown_safe, assert_plotly_safe, hostile_chips,
                            hostile_models)
 from streamlit.testing.v1 import AppTest
 
-from app_harness import APP, TIMEOUT, footnote, key_figures
+from app_harness import APP, TIMEOUT
 from costmodel import escape, library
-from dashboard import userlib
+from dashboard import pages
+from dashboard.user_library import store
 
 NEWLINE_LINK = "x\n\n[newline-link](http://evil.example)"
-PAGES = ("pages/overview.py", "pages/roofline.py", "pages/context_sweep.py", "pages/attention.py", "pages/afd.py",
-         "pages/paper.py", "pages/codesign.py", "pages/library.py")
+PAGES = tuple(page.script for page in pages.PAGES)
 
 
 def open_page(page: str, query: dict) -> AppTest:
@@ -34,22 +34,22 @@ def open_page(page: str, query: dict) -> AppTest:
 
 def test_a_models_name_never_puts_a_link_under_the_afd_key_figures(user_library):
     """Finding 3: the footnote was HTML-escaped but its blank line ended the HTML block, and the
-    rest rendered as markdown: a live link. Now the key figures are one line of HTML."""
-    userlib.save_model(dataclasses.replace(library.model("step-3"), slug="nl-link", name=NEWLINE_LINK), user_library)
+    rest rendered as markdown: a live link. Now the key figures are st.metric, the footnote a
+    caption whose text is escaped as markdown."""
+    store.save_model(dataclasses.replace(library.model("step-3"), slug="nl-link", name=NEWLINE_LINK), user_library)
     at = open_page("pages/afd.py", {"afd_model": NEWLINE_LINK})
     assert not at.error, [e.value for e in at.error]
-    block = key_figures(at)
-    assert "\n" not in block, "one line: a line break would end the <style> HTML block, the rest becoming markdown"
-    assert_html_safe(block, "AFD key figures")
-    assert "[newline-link](http://evil.example)" in footnote(at), "the name is shown, as text"
+    caption = next(c.value for c in at.caption if "Per-layer budget" in c.value)
+    assert_markdown_safe(caption, "AFD key figures' footnote")
+    assert escape.markdown(NEWLINE_LINK) in caption, "the name is shown, as text (the markdown rule's escape)"
 
 
 @pytest.fixture
 def hostile_library(user_library):
     for model in hostile_models(library.model("qwen3-32b")):
-        userlib.save_model(model, user_library)
+        store.save_model(model, user_library)
     for chip in hostile_chips(library.chip("h20")):
-        userlib.save_chip(chip, user_library)
+        store.save_chip(chip, user_library)
     return user_library
 
 
@@ -65,12 +65,8 @@ def test_hostile_names_stay_text_on_every_page(hostile_library, page):
     query = {"models": list(HOSTILE_NAMES), "afd_model": HOSTILE_NAMES[1], "cod_base": HOSTILE_NAMES[0]}
     at = open_page(page, query)
     assert not at.error, [e.value for e in at.error]
-    for text in _messages(at):
-        if 'class="kpis"' in text:
-            assert "\n" not in text
-            assert_html_safe(text, f"{page} key figures")
-        else:
-            assert_markdown_safe(text, page)
+    for text in _messages(at) + [f"{m.label} {m.value} {m.delta}" for m in at.metric]:
+        assert_markdown_safe(text, page)
     for chart in at.get("plotly_chart"):
         assert_plotly_safe(json.loads(chart.proto.spec), page)
     if page == "pages/overview.py":

@@ -9,7 +9,7 @@ from app_harness import TIMEOUT, metric, shown
 from streamlit.testing.v1 import AppTest
 
 from costmodel import library
-from dashboard import userlib
+from dashboard.user_library import store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -64,7 +64,7 @@ def test_chip_editor_names_the_invalid_field_and_cannot_save():
 
 
 def test_custom_chip_can_be_edited_and_deleted(user_library):
-    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
+    store.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
                       user_library)
     at = clone_chip(open_library(), "a800-mine")
     assert at.text_input(key="ce_slug").value == "a800-mine", "one's own chip is edited under its slug"
@@ -181,15 +181,15 @@ def test_scenario_save_and_load_restores_every_input(user_library):
 def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     """A file with its own chip (an H20 repriced under a library slug) and AFD inputs: the chip
     joins the user library under a new slug, the AFD page shows the file's inputs."""
-    from dashboard import report
-    from dashboard.codesign_inputs import CodesignInputs
-    from dashboard.scenario import AFDInputs, Scenario
+    from dashboard.export import report
+    from dashboard.state.codesign_inputs import CodesignInputs
+    from dashboard.state.scenario import AFDInputs, Scenario
 
     scenario = Scenario(chips=("h800", "h20"), afd=AFDInputs(attention_chip="h20", tpot_ms=40, stages=4),
                         codesign=CodesignInputs(chip="h20"))
     data = report.report_dict(scenario)
     data["chips"]["h20"]["spec"]["price_usd_per_hour"] = 0.5  # the file's own H20
-    userlib.save_scenario("cheap h20", data, user_library)
+    store.save_scenario("cheap h20", data, user_library)
     at = open_library("Scenarios and library file")
     at.selectbox(key="sc_pick").set_value("cheap h20").run()
     at.button(key="sc_load").click().run()
@@ -202,23 +202,23 @@ def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h20-file"
     assert at.number_input(key="afd_tpot_ms").value == 40 and at.radio(key="afd_stages").value == 4
-    at.switch_page("pages/codesign.py").run()
+    at.switch_page("pages/co-design.py").run()
     assert at.selectbox(key="cod_chip").value == "h20-file", "the co-design page follows the file's chip too"
 
 
 def test_deleting_a_chip_the_afd_inputs_use_keeps_every_page_working(user_library):
     """The AFD page's inputs name a custom chip that is then deleted: the pages keep working,
     that chip falls back to the default, and the rest of the AFD inputs are kept."""
-    from dashboard.scenario import AFDInputs
-    from dashboard.sidebar import AFD_KEY
+    from dashboard.state.scenario import AFDInputs
+    from dashboard.widgets.sidebar import AFD_KEY
 
-    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
+    store.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
                       user_library)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state[AFD_KEY] = AFDInputs(attention_chip="a800-mine", tpot_ms=70.0)
     at.run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
-    userlib.delete("chip", "a800-mine", user_library)
+    store.delete("chip", "a800-mine", user_library)
     at.run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     kept = at.session_state[AFD_KEY]
@@ -230,14 +230,14 @@ def test_deleting_a_chip_the_afd_inputs_use_keeps_every_page_working(user_librar
 def test_deleting_a_chip_chosen_on_the_afd_page_keeps_that_page_working(user_library):
     """Chosen in the AFD page's own chip input, then deleted in the library: the AFD page opens
     with the default chip there, no error."""
-    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
+    store.save_chip(library.parse_chip({**library.chip_entry(library.chip("a800")), "slug": "a800-mine"}, "x"),
                       user_library)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     at.switch_page("pages/afd.py").run()
     at.selectbox(key="afd_attention_chip").set_value("a800-mine").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
-    userlib.delete("chip", "a800-mine", user_library)
+    store.delete("chip", "a800-mine", user_library)
     at.switch_page("pages/overview.py").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     at.switch_page("pages/afd.py").run()
@@ -250,14 +250,14 @@ def test_loading_a_file_never_replaces_a_saved_chip(user_library):
     """Issue 22 #1: the user's chip cinj2 ($1/h) and a scenario file with its own cinj2 ($99/h):
     the saved file is unchanged, the file's chip is kept as cinj2-file and selected, the page
     says so."""
-    from dashboard import report
-    from dashboard.scenario import Scenario
+    from dashboard.export import report
+    from dashboard.state.scenario import Scenario
 
     entry = {**library.chip_entry(library.chip("h20")), "slug": "cinj2", "name": "Chip injection"}
-    userlib.save_chip(library.parse_chip({**entry, "price_usd_per_hour": 1.0}, "mine"), user_library)
+    store.save_chip(library.parse_chip({**entry, "price_usd_per_hour": 1.0}, "mine"), user_library)
     before = (user_library / "chips" / "cinj2.toml").read_bytes()
     theirs = Scenario(chips=("cinj2",), custom_chips=(library.parse_chip({**entry, "price_usd_per_hour": 99.0}, "f"),))
-    userlib.save_scenario("overwrite-user-chip", report.report_dict(theirs), user_library)
+    store.save_scenario("overwrite-user-chip", report.report_dict(theirs), user_library)
     at = open_library("Scenarios and library file")
     at.selectbox(key="sc_pick").set_value("overwrite-user-chip").run()
     at.button(key="sc_load").click().run()
@@ -285,7 +285,7 @@ def test_a_fifo_in_the_library_blanks_no_page(user_library):
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     problems = [shown(w) for w in at.warning if "Not read" in shown(w)]
     assert len(problems) == 3 and all("regular file" in p for p in problems), problems
-    assert json.loads(userlib.export_bytes())["scenarios"] == {}
+    assert json.loads(store.export_bytes())["scenarios"] == {}
 
 
 # --- issue 22: the chip editor as a chip architect expects ------------------------------------------

@@ -53,7 +53,7 @@ def test_what_the_server_left_out_of_a_too_long_link_is_said():
     and says what it left out (``link_guard.LEFT_OUT``); the page reports it with the rest."""
     import json
 
-    from dashboard.link_guard import LEFT_OUT
+    from dashboard.server.link_guard import LEFT_OUT
 
     at = open_app("overview", query={"ctx": "32768", "typo": "1", LEFT_OUT: json.dumps([1500, ["junk0", "junk1"]])})
     assert not at.exception and not at.error

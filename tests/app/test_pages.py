@@ -97,7 +97,7 @@ def test_a_page_that_fails_keeps_the_chip_sliders_and_the_export_menu(monkeypatc
     """The chip editor is drawn in the page's fragment: a page script that fails before its
     body still gets it (and the export menu), with the error named."""
     from costmodel.errors import InputError
-    from dashboard import afd_inputs
+    from dashboard.widgets import afd_inputs
 
     def broken(scenario):
         raise InputError("afd.tpot_ms", "broken on purpose")
@@ -160,7 +160,7 @@ def test_no_model_selected_is_an_input_error():
 
 
 def test_internal_error_is_a_message(monkeypatch):
-    from dashboard.charts import overview
+    from dashboard.content.charts import overview
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
@@ -270,15 +270,16 @@ def test_a_link_carries_the_custom_chips_it_uses(user_library, tmp_path, monkeyp
     """A colleague without my chip h20-cheap opens my link: the chip comes with it (for the
     session: nothing is written to their library), is selected, and the page says so. Before,
     the link named it by slug only and the colleague fell back to the defaults."""
-    from dashboard import link_records, userlib
+    from dashboard.state import link_records
+    from dashboard.user_library import store
 
-    userlib.save_chip(cheap_h20(), user_library)
+    store.save_chip(cheap_h20(), user_library)
     mine = open_app("overview", query={"chips": ["H800", "H20-CHEAP"]})
     assert not mine.exception and mine.multiselect(key="chips").value == ["h800", "h20-cheap"]
     link = mine.query_params[link_records.KEY]
     assert link_records.decode(link) == ((cheap_h20(),), ())
     colleague = tmp_path / "colleague"
-    monkeypatch.setenv(userlib.ENV, str(colleague))
+    monkeypatch.setenv(store.ENV, str(colleague))
     theirs = open_app("overview", query={"chips": ["H800", "H20-CHEAP"], link_records.KEY: link})
     assert not theirs.exception and not theirs.warning, [shown(w) for w in theirs.warning]
     assert theirs.multiselect(key="chips").value == ["h800", "h20-cheap"]
@@ -291,9 +292,10 @@ def test_a_link_carries_the_custom_chips_it_uses(user_library, tmp_path, monkeyp
 def test_a_links_chip_never_replaces_a_saved_one(user_library):
     """The colleague has a different chip of that slug: theirs keeps the slug (the link's
     selection names it), the link's record is kept apart and the page says so."""
-    from dashboard import link_records, userlib
+    from dashboard.state import link_records
+    from dashboard.user_library import store
 
-    userlib.save_chip(cheap_h20(price=9.0), user_library)
+    store.save_chip(cheap_h20(price=9.0), user_library)
     link = link_records.encode([cheap_h20()], [])
     at = open_app("overview", query={"chips": ["H20-CHEAP"], link_records.KEY: link})
     assert not at.exception and at.multiselect(key="chips").value == ["h20-cheap"]
@@ -306,7 +308,7 @@ def test_a_links_chip_never_replaces_a_saved_one(user_library):
                                            ("x" * 9000, "longer than 8,000 characters"),
                                            ("eyJjaGlwcyI6W3sic2x1ZyI6IlgifV19", "chip slug")])
 def test_a_bad_link_record_parameter_is_named(value, reason):
-    from dashboard import link_records
+    from dashboard.state import link_records
 
     at = open_app("overview", query={link_records.KEY: value, "chips": ["H800", "MISSING"]})
     assert not at.exception and not at.error
@@ -317,11 +319,12 @@ def test_a_bad_link_record_parameter_is_named(value, reason):
 
 def test_custom_records_too_large_for_a_link_are_said(user_library):
     from costmodel import library
-    from dashboard import link_records, userlib
+    from dashboard.state import link_records
+    from dashboard.user_library import store
 
     slugs = [f"c{i}" for i in range(20)]
     for slug in slugs:
-        userlib.save_chip(library.parse_chip({**library.chip_entry(cheap_h20()), "slug": slug}, "x"), user_library)
+        store.save_chip(library.parse_chip({**library.chip_entry(cheap_h20()), "slug": slug}, "x"), user_library)
     at = open_app("overview", query={"chips": [s.upper() for s in slugs]})
     assert not at.exception and link_records.KEY not in at.query_params
     assert any("too large for a shared link" in c.value for c in at.sidebar.caption)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from costmodel import InputError
-from dashboard.codesign_inputs import CodesignInputs
-from dashboard.scenario import SCHEMA_VERSION, Scenario
+from dashboard.state.codesign_inputs import CodesignInputs
+from dashboard.state.scenario import SCHEMA_VERSION, Scenario
 
 
 def test_defaults_are_the_papers():
@@ -75,7 +75,7 @@ def test_sweep_contexts_span_the_range_on_the_axis():
 
 
 # --- AFD inputs (Scenario.afd) -------------------------------------------------------------------
-from dashboard.scenario import AFDInputs  # noqa: E402
+from dashboard.state.scenario import AFDInputs  # noqa: E402
 
 
 def test_afd_defaults_are_the_papers_deployment():
@@ -214,7 +214,7 @@ def test_codesign_invalid_values_name_the_field(codesign, field):
 
 
 # --- Deployment inputs (Scenario.deploy) ------------------------------------------------------------
-from dashboard.scenario import DeployInputs  # noqa: E402
+from dashboard.state.scenario import DeployInputs  # noqa: E402
 
 
 def test_deploy_round_trip_and_setup_follows_the_scenario():

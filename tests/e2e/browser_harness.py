@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -12,13 +13,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboard import pages
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-# page -> URL path (the default page, overview, lives at the root)
-PAGES = {"overview": "", "roofline": "roofline", "context-sweep": "context-sweep", "attention": "attention",
-         "paper": "paper", "co-design": "co-design", "deployments": "deployments"}
+# page -> URL path (the default page, overview, lives at the root); the AFD page: test_afd_browser.py
+PAGES = {page.slug: page.url_path for page in pages.REPORTED if page.slug != "afd"}
 SHOTS = os.environ.get("DASHBOARD_SHOTS")  # folder to save full-page screenshots into, if set
 
 
@@ -32,6 +34,67 @@ def shot(page, name: str, height: int | None = None, wait_ms: int = 0) -> None:
         page.set_viewport_size({"width": 1500, "height": height})
     page.wait_for_timeout(wait_ms)
     page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in flight
+_SETTLED = """([fn, before, mark, count, empty]) => {
+    const reset = () => { window.__settled = undefined; return false; };
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return reset();
+    const data = (0, eval)('(' + fn + ')')();
+    const text = JSON.stringify(data);
+    if (data === null || data === undefined || (!empty && Array.isArray(data) && !data.length)) return reset();
+    if (before !== null && text === JSON.stringify(before)) return reset();
+    if (mark !== null && !text.includes(mark)) return reset();
+    if (count !== null && data.length !== count) return reset();
+    if (window.__settled !== text) { window.__settled = text; return false; }
+    window.__settled = undefined;
+    return text;
+}"""
+
+
+# Counts the app's script runs (an init script: page.add_init_script(RUN_COUNTER)): window.__runs grows
+# each time Streamlit's app root says a run started; ``mark_runs`` then ``after_rerun`` wait for the run
+# an action caused to end, with no fixed sleep.
+RUN_COUNTER = """(() => {
+    window.__runs = 0;
+    let last = null;
+    new MutationObserver(() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const state = app && app.getAttribute('data-test-script-state');
+        if (state !== last && state === 'running') window.__runs += 1;
+        last = state;
+    }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
+                          childList: true});
+})()"""
+
+
+def mark_runs(page) -> None:
+    """Remember how many runs the page has seen (before an action that reruns the app)."""
+    page.evaluate("() => { window.__mark = window.__runs || 0; }")
+
+
+def after_rerun(page, timeout_ms: int = 60_000) -> None:
+    """Wait until a run started after ``mark_runs`` has ended (and none is in flight)."""
+    page.wait_for_function("""() => (window.__runs || 0) > (window.__mark || 0)
+        && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout_ms)
+
+
+def settled(page, data_js: str, changed_from=None, mark: str | None = None, count: int | None = None,
+            timeout_ms: int = 60_000, empty: bool = False):
+    """What the page function ``data_js`` returns once the page has settled: no script run in
+    flight (Streamlit's status widget gone), something drawn, different from ``changed_from`` (when
+    given), holding ``mark`` and ``count`` items (when given; ``empty``: an empty list counts as
+    drawn, a view without charts), and the same on two of Playwright's
+    polls (the frontend briefly shows an old chart beside, then instead of, the new one). A
+    condition Playwright polls, no fixed sleep."""
+    handle = page.wait_for_function(_SETTLED, arg=[data_js, changed_from, mark, count, empty], polling=300, timeout=timeout_ms)
+    return json.loads(handle.json_value())
+
+
+def idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until no script run is in flight."""
+    page.wait_for_function(IDLE, timeout=timeout_ms)
 
 
 def free_port() -> int:
@@ -75,12 +138,13 @@ def app_tracebacks(log: str) -> list[str]:
     return [b for b in blocks if not any(name in b for name in TRANSPORT_TEARDOWN)]
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen, str, Path]:
-    """Start the dashboard as ``make run`` does (``python -m dashboard serve``), headless on a free
-    port of 127.0.0.1 with its user library (DECODE_CODESIGN_HOME) in ``home``; (process, base
-    URL, log file) once it answers."""
+def start_server(home: Path, plain: bool = False) -> tuple[subprocess.Popen, str, Path]:
+    """Start the dashboard as ``make run`` does (``python -m dashboard serve``; ``plain``: as a
+    Streamlit user would, ``streamlit run app.py``), headless on a free port of 127.0.0.1 with its
+    user library (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "dashboard", "serve", "--server.headless", "true",
+    command = ["-m", "streamlit", "run", "app.py"] if plain else ["-m", "dashboard", "serve"]
+    cmd = [sys.executable, *command, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False) as log:

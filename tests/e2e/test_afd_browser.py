@@ -27,8 +27,7 @@ def open_afd(page, url: str, charts: int = 1):
 def settle(page):
     """Leave the shared server idle after each test (reruns still in flight slowed the next test's page)."""
     yield
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    page.wait_for_timeout(1000)
+    browser_harness.idle(page, 30_000)
 
 
 def chart_data(page) -> list[str]:
@@ -80,9 +79,7 @@ def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
     status = page.get_by_text(re.compile(rf"^{moved}A\d+F (meets the 50 ms target|with micro-batch [\d,]+ misses)"))
     status.wait_for(timeout=30_000)
     shown = status.inner_text()
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    page.wait_for_timeout(500)
-    after = chart_data(page)
+    after = browser_harness.settled(page, CHART_DATA, changed_from=before)
     assert after[0] != before[0], "the stage balance follows the ratio"
     url = page.url
     assert "afd_context=4096" in url
@@ -92,8 +89,7 @@ def test_ratio_control_changes_chart_and_url_restores_it(page, browser, warm):
         open_afd(again, url)
         assert attention_slider(again).input_value() == str(moved)
         assert again.get_by_text(shown, exact=True).count() == 1
-        again.wait_for_timeout(500)
-        assert chart_data(again) == after
+        assert browser_harness.settled(again, CHART_DATA) == after
     finally:
         again.close()
 

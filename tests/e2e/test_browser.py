@@ -2,8 +2,6 @@
 URL reopens the same inputs and the same chart."""
 from __future__ import annotations
 
-import json
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -27,18 +25,10 @@ def chart_data(page) -> list[str]:
     return page.evaluate(CHART_DATA)
 
 
-def settled_charts(page, count: int, mark: str = "H800*", timeout_s: float = 30.0) -> list[str]:
-    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data, and
-    the same on two reads 300 ms apart (the frontend briefly shows the old chart beside, then
-    instead of, the new one)."""
-    deadline, last = time.monotonic() + timeout_s, None
-    while time.monotonic() < deadline:
-        data = chart_data(page)
-        if len(data) == count and mark in "".join(data) and data == last:
-            return data
-        last = data
-        page.wait_for_timeout(300)
-    raise AssertionError(f"charts did not settle with {mark}: {len(last or [])} charts")
+def settled_charts(page, count: int, mark: str = "H800*") -> list[str]:
+    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data
+    (``browser_harness.settled``)."""
+    return browser_harness.settled(page, CHART_DATA, mark=mark, count=count)
 
 
 def h800_slider(page, label: str = "HBM bandwidth (TB/s)"):
@@ -72,7 +62,7 @@ def test_slider_changes_chart_and_url_restores_it(page, browser, warm):
     value = float(slider.input_value())
     assert value < start
     assert after != before and "H800*" in "".join(after)
-    page.wait_for_timeout(500)
+    browser_harness.idle(page)
     url = page.url
 
     again = browser.new_page(viewport={"width": 1500, "height": 1000})
@@ -126,4 +116,4 @@ def test_changes_of_a_chip_not_being_edited_survive_a_page_switch(page, warm):
     page.wait_for_function("() => window.location.pathname.endsWith('/afd')", timeout=30_000)
     page.get_by_text(expect_caption).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('h800_usd_h=3')", timeout=30_000)
-    assert "H800*" in page.locator(".kpi-foot").inner_text(timeout=30_000)
+    assert "H800*" in page.locator(".st-key-key_figures_note").inner_text(timeout=30_000)

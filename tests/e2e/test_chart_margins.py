@@ -4,10 +4,10 @@ makes automargin push a margin, and Plotly then draws the whole chart a second t
 user feels on every slider move. Checked at the reference width (a 1500 px window)."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
+import browser_harness
 from browser_harness import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -24,16 +24,10 @@ DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
 
 
 def settled(page) -> list:
-    """The charts' margins once the page has stopped changing (two reads 300 ms apart agree)."""
-    deadline, last = time.monotonic() + 60, None
-    while time.monotonic() < deadline:
-        page.wait_for_function(DRAWN, timeout=60_000)
-        now = page.evaluate(PUSHED)
-        if now == last:
-            return now
-        last = now
-        page.wait_for_timeout(300)
-    raise AssertionError("the page's charts did not settle")
+    """The charts' margins once the page has settled (``browser_harness.settled``; a tab without
+    a chart gives an empty list)."""
+    page.wait_for_function(DRAWN, timeout=60_000)
+    return browser_harness.settled(page, PUSHED, empty=True)
 
 
 @pytest.mark.parametrize("name", [*PAGES, "afd"])
@@ -45,8 +39,10 @@ def test_every_chart_is_drawn_with_the_margins_its_layout_gives(page, warm, name
     pushed, charts = {}, 0
     for label in labels:
         if label is not None:
-            tabs.filter(has_text=label).first.click()
-            page.wait_for_timeout(500)
+            tab = tabs.filter(has_text=label).first
+            tab.click()
+            page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(),
+                                   timeout=30_000)
         for title, sides in settled(page):
             charts += 1
             if sides:

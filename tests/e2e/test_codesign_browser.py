@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,17 +34,10 @@ def open_page(page, url: str, charts: int = 2):
     return page
 
 
-def settled(page, changed_from=None, timeout_s: float = 30.0) -> list[str]:
-    """The main area's chart data once two reads 300 ms apart agree (and differ from
-    ``changed_from`` when given)."""
-    deadline, last = time.monotonic() + timeout_s, None
-    while time.monotonic() < deadline:
-        data = page.evaluate(CHARTS)
-        if data and data == last and (changed_from is None or data != changed_from):
-            return data
-        last = data
-        page.wait_for_timeout(300)
-    raise AssertionError("the charts did not settle")
+def settled(page, changed_from=None) -> list[str]:
+    """The main area's chart data once the page has settled (and differs from ``changed_from``
+    when given): ``browser_harness.settled``."""
+    return browser_harness.settled(page, CHARTS, changed_from)
 
 
 def shot(page, name: str) -> None:
@@ -87,7 +79,7 @@ def test_chip_slider_moves_the_charts_and_the_link_restores_the_page(page, brows
     mla = settled(page, changed_from=after)
     assert "KV latent rank" in page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         .filter(g => !g.closest('[data-testid="stSidebar"]'))[1].layout.xaxis.title.text""")
-    page.wait_for_timeout(500)
+    browser_harness.idle(page)
     again = browser.new_page(viewport={"width": 1500, "height": 1000})
     try:
         open_page(again, page.url)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -30,18 +29,10 @@ def drawn(page, url: str):
     return settled(page)
 
 
-def settled(page, changed_from=None, timeout_s: float = 60.0) -> str:
-    """The first chart's data once no rerun runs and two reads 300 ms apart agree (and differ
-    from ``changed_from`` when given)."""
-    deadline, last = time.monotonic() + timeout_s, None
-    while time.monotonic() < deadline:
-        busy = page.evaluate("() => !!document.querySelector('[data-testid=\"stStatusWidget\"]')")
-        data = page.evaluate(CHART)
-        if not busy and data and data == last and (changed_from is None or data != changed_from):
-            return data
-        last = None if busy else data
-        page.wait_for_timeout(300)
-    raise AssertionError("the chart did not settle")
+def settled(page, changed_from=None) -> str:
+    """The first chart's data once the page has settled (and differs from ``changed_from`` when
+    given): ``browser_harness.settled``."""
+    return browser_harness.settled(page, CHART, changed_from)
 
 
 def no_errors(page) -> None:

@@ -41,7 +41,7 @@ def test_chart_downloads_arrive(page, warm):
 
 
 def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
-    from dashboard import report
+    from dashboard.state.scenario import read_scenario
 
     open_overview(page, warm, "?ctx=16384")
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -52,7 +52,7 @@ def test_sidebar_scenario_json_reads_back(page, warm, tmp_path):
     assert json.loads(data)["scenario"]["context"] == 16384
     path = tmp_path / "scenario.json"
     path.write_bytes(data)
-    scenario, warnings = report.read_scenario(path)
+    scenario, warnings = read_scenario(path)
     assert scenario.context == 16384 and not warnings
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +47,7 @@ def new_page(browser):
 
     def make():
         pages.append(browser.new_page(viewport=VIEWPORT))
+        pages[-1].add_init_script(browser_harness.RUN_COUNTER)
         return pages[-1]
 
     yield make
@@ -66,9 +66,8 @@ def idle(page, timeout: int = 60_000) -> None:
 
 
 def settle(page) -> None:
-    """After an input is committed: let the rerun start, then wait for it to end."""
-    page.wait_for_timeout(400)
-    idle(page)
+    """After an input is committed (``commit``, ``pick``): wait for the rerun it caused to end."""
+    browser_harness.after_rerun(page)
 
 
 def shot(page, name: str) -> None:
@@ -89,18 +88,9 @@ def open_charts(page, url: str) -> None:
     idle(page)
 
 
-def settled_charts(page, count: int, mark: str, timeout_s: float = 30.0) -> list:
-    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data, and
-    the same on two reads 300 ms apart (the frontend briefly shows the old chart beside, then
-    instead of, the new one)."""
-    deadline, last = time.monotonic() + timeout_s, None
-    while time.monotonic() < deadline:
-        data = page.evaluate(CHART_DATA)
-        if len(data) == count and mark in json.dumps(data) and data == last:
-            return data
-        last = data
-        page.wait_for_timeout(300)
-    raise AssertionError(f"charts did not settle with {mark}: {len(last or [])} charts")
+def settled_charts(page, count: int, mark: str) -> list:
+    """The charts' data once a rerun has settled: ``count`` charts, ``mark`` in their data."""
+    return browser_harness.settled(page, CHART_DATA, mark=mark, count=count)
 
 
 def no_errors(page) -> None:
@@ -110,6 +100,7 @@ def no_errors(page) -> None:
 
 def commit(box, value: str) -> None:
     """Type ``value`` into a text or number input and commit it (Enter reruns the app)."""
+    browser_harness.mark_runs(box.page)
     box.fill(value)
     box.press("Enter")
 
@@ -126,6 +117,7 @@ def options(page, combobox, typed: str) -> list[str]:
 def pick(page, combobox, typed: str, option: str) -> None:
     """Choose ``option`` in a select box (or add it to a multiselect), typing to find it."""
     assert option in options(page, combobox, typed)
+    browser_harness.mark_runs(page)
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")  # a multiselect stays open
     settle(page)
@@ -146,14 +138,14 @@ def clone_into_editor(page, origin: str, slug: str) -> None:
 
 def afd_costs(page) -> tuple[float, float]:
     """(attention, FFN) USD per 1M tokens of the AFD page's plan, from its key figures."""
-    text = page.locator(".kpis").inner_text()
+    text = page.locator(".st-key-key_figures").inner_text()
     match = re.search(r"attention ([\d.]+) \+ FFN ([\d.]+)", text)
     assert match, text
     return float(match[1]), float(match[2])
 
 
 def afd_footnote(page) -> str:
-    return page.locator(".kpi-foot").inner_text()
+    return page.locator(".st-key-key_figures_note").inner_text()
 
 
 # --- 1. a chip survives a restart and is usable on the AFD page ------------------------------------
@@ -171,7 +163,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         commit(price, "0.4")
         settle(page)
         expect(price).to_have_value("0.4")
-        kpis = page.locator(".kpis").inner_text()  # ridge points live: peak FLOP/s per byte/s of HBM
+        kpis = page.locator(".st-key-key_figures").inner_text()  # ridge points live: peak FLOP/s per byte/s of HBM
         assert re.search(r"Ridge point BF16\s+37\b", kpis) and re.search(r"Ridge point FP8\s+74\b", kpis), kpis
         save = page.get_by_role("button", name="Save to your library")
         expect(save).to_be_enabled()
@@ -207,14 +199,14 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
         pick(page, page.get_by_role("combobox", name="Attention chip"), "cheap", "H20-CHEAP")
         page.wait_for_function("() => decodeURIComponent(location.search.replace(/\\+/g, ' '))"
                                ".includes('afd_attention_chip=H20-CHEAP')", timeout=30_000)
-        expect(page.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
+        expect(page.locator(".st-key-key_figures_note")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)", timeout=30_000)
         idle(page)
         cheap = afd_costs(page)
         # the same specs at half the price, but a chip of your own has no measured kernels: its kernel
         # efficiencies are assumed (said, with a range on the figures), so the plan may move; its attention
         # pool still costs less
         expect(page.get_by_text("Assumed: attention chip h20-cheap: kernel efficiencies assumed")).to_be_visible()
-        assert "assumed kernels:" in page.locator(".kpis").inner_text()
+        assert "assumed kernels:" in page.locator(".st-key-key_figures").inner_text()
         assert cheap[0] < h20[0], (h20, cheap)
         drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
             .map(g => (g.data || []).length && g.querySelectorAll('.barlayer .point, .scatterlayer path').length)""")
@@ -224,7 +216,7 @@ def test_saved_chip_survives_restart_and_prices_the_afd_page(browser, new_page, 
 
         again = new_page()  # the copied URL reopens the custom chip
         open_charts(again, page.url)
-        expect(again.locator(".kpi-foot")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)",
+        expect(again.locator(".st-key-key_figures_note")).to_contain_text("Chips: H20-CHEAP (attention) + H800 (FFN)",
                                                            timeout=30_000)
         assert afd_costs(again) == cheap
         no_errors(again)
@@ -245,7 +237,7 @@ def test_pasted_config_becomes_a_model_of_the_overview(lib_server, home, new_pag
     commit(page.get_by_role("textbox", name="Name (empty: from the config)"), "Qwen3-32B import")
     settle(page)
     expect(page.get_by_text("Qwen3-32B import (qwen3-32b-import): Qwen3 (dense GQA)")).to_be_visible(timeout=30_000)
-    kpis = page.locator(".kpis").inner_text()
+    kpis = page.locator(".st-key-key_figures").inner_text()
     # 64 layers x 8 KV heads x 128 x (K and V) x 1 byte (FP8) = 131,072 B per token; x 8,192 tokens
     for figure in (r"KV per token\s+131 kB\s+per context token, all 64 layers", r"KV per request\s+1\.07 GB",
                    r"Parameters\s+32\.8 B\s+32\.0 B activated per token", r"Attention intensity\s+16\b"):
@@ -391,9 +383,9 @@ def test_a_shared_link_brings_its_custom_chip(lib_server, home, new_page, tmp_pa
     that chip selected and priced, and says the link brought it; before, the colleague fell back
     to the default chips without knowing why."""
     from costmodel import library
-    from dashboard import userlib
+    from dashboard.user_library import store
 
-    userlib.save_chip(library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-linked",
+    store.save_chip(library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-linked",
                                           "price_usd_per_hour": 0.4}, "x"), home)
     page = new_page()
     open_charts(page, lib_server + "/?chips=H800&chips=H20-LINKED")

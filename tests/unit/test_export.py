@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 
 from costmodel import library
-from dashboard import browser, export, figures, report
+from dashboard.export import browser, report
+from dashboard.widgets import downloads
+from dashboard import pages
 from dashboard.__main__ import main
-from dashboard.scenario import AFDInputs, Scenario
+from dashboard.state.scenario import AFDInputs, Scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Scenario(models=("step-3", "deepseek-v3"), chips=("h800", "h20"), context=16384,
@@ -32,12 +34,12 @@ needs_chromium = pytest.mark.skipif(not report.images_available(), reason="Debia
 
 @pytest.fixture(scope="module")
 def overview():
-    return figures.build("overview", SCENARIO)
+    return pages.build("overview", SCENARIO)
 
 
 @pytest.fixture(scope="module")
 def sweep():
-    return figures.build("context-sweep", SCENARIO)
+    return pages.build("context-sweep", SCENARIO)
 
 
 def axis_titles(spec) -> list[str]:
@@ -107,9 +109,9 @@ def test_html_is_standalone_offline(overview):
     assert html == report.chart_file(spec, "html", SCENARIO, "overview", "fig1").decode(), "deterministic"
 
 
-@pytest.mark.parametrize("page", list(figures.PAGES))
+@pytest.mark.parametrize("page", [page.slug for page in pages.REPORTED])
 def test_chart_csv_reads_back_the_plotted_numbers_exactly(page):
-    for name, spec in figures.build(page, SCENARIO).charts.items():
+    for name, spec in pages.build(page, SCENARIO).charts.items():
         rows = list(csv.DictReader(io.StringIO(report.chart_file(spec, "csv", SCENARIO, page, name).decode())))
         expected = report.chart_rows(spec)
         assert len(rows) == len(expected) > 0, name
@@ -126,7 +128,7 @@ def test_chart_csv_reads_back_the_plotted_numbers_exactly(page):
 
 
 def test_table_csv_full_precision(sweep):
-    table = figures.build("roofline", SCENARIO).tables["points"]
+    table = pages.build("roofline", SCENARIO).tables["points"]
     back = pd.read_csv(io.BytesIO(report.table_csv(table)))
     assert list(back.columns) == list(table.columns)
     for column in ("FLOPs per step", "HBM bytes per step", "intensity (FLOPs/byte)"):
@@ -144,14 +146,14 @@ def test_scenario_json_has_specs_and_reads_back(tmp_path):
     assert step3["selected"] and step3["spec"]["attention"][0]["kind"] == "mfa"
     path = tmp_path / "scenario.json"
     path.write_bytes(report.scenario_json(SCENARIO))
-    scenario, warnings = report.read_scenario(path)
+    scenario, warnings = read_scenario(path)
     assert scenario == SCENARIO and not warnings
     assert Scenario.from_dict(SCENARIO.to_dict()) == SCENARIO
     path.write_text(json.dumps(SCENARIO.to_dict()))  # a bare Scenario.to_dict() is read too
-    assert report.read_scenario(path)[0] == SCENARIO
+    assert read_scenario(path)[0] == SCENARIO
     data["chips"]["h20"]["spec"]["mem_bw_bytes_per_s"] = 1e12  # the file's own H20: its spec is used, as h20-file
     path.write_text(json.dumps(data))
-    scenario, warnings = report.read_scenario(path)
+    scenario, warnings = read_scenario(path)
     assert warnings == ["chip h20: the file's mem_bw_bytes_per_s differ from the library's; the file's are used",
                         "the file's own chip h20 is kept as h20-file (h20 is a library chip, which keeps its slug)"]
     assert scenario.chip_spec("h20-file").mem_bw_bytes_per_s == 1e12 and scenario.is_custom("h20-file")
@@ -167,7 +169,7 @@ def fake_images(monkeypatch):
 
 def test_page_zip_lists_every_chart_format_table_scenario_summary(overview, monkeypatch):
     fake_images(monkeypatch)
-    data = export.page_zip(overview, SCENARIO)
+    data = downloads.page_zip(overview, SCENARIO)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     tag = "step-3+deepseek-v3_h800mod+h20_16k"
     expected = sorted([f"overview/overview-{c}_{tag}.{f}" for c in overview.charts for f in ("png", "svg", "csv")]
@@ -176,7 +178,7 @@ def test_page_zip_lists_every_chart_format_table_scenario_summary(overview, monk
     assert names == expected, "one report.html and report.pdf for every chart, not an HTML and a PDF per chart"
     summary = zipfile.ZipFile(io.BytesIO(data)).read("summary.md").decode()
     assert "Step-3: AFD" in summary and all(f"`{n}`" in summary for n in names)
-    assert data == export.page_zip(overview, SCENARIO), "same inputs, same bytes"
+    assert data == downloads.page_zip(overview, SCENARIO), "same inputs, same bytes"
 
 
 def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
@@ -185,7 +187,7 @@ def test_missing_chromium_keeps_html_csv_and_scenario(overview, monkeypatch):
     assert not [n for n in files if n.endswith((".png", ".svg", ".pdf"))]
     assert any(n.endswith(".html") for n in files) and any(n.endswith(".csv") for n in files)
     assert "apt-get install chromium" in files["summary.md"].decode()
-    with pytest.raises(report.ImageExportError, match="apt-get install chromium"):
+    with pytest.raises(browser.ImageExportError, match="apt-get install chromium"):
         report.ImageExporter().image(overview.charts["fig1-params-vs-cost"], "png", 100, 100)
 
 
@@ -235,14 +237,14 @@ def test_headless_bundle_equals_dashboard_bundle(tmp_path):
     bundle: same files, same CSV/JSON/Markdown/HTML bytes (images left out for speed)."""
     path = tmp_path / "scenario.json"
     path.write_bytes(report.scenario_json(SCENARIO))  # what the sidebar's "Scenario (JSON)" button sends
-    dashboard = zipfile.ZipFile(io.BytesIO(export.all_pages_zip(SCENARIO, ("html", "csv"))))
+    dashboard = zipfile.ZipFile(io.BytesIO(downloads.all_pages_zip(SCENARIO, ("html", "csv"))))
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "dashboard", "report", "--scenario", str(path), "--out", str(out),
                            "--formats", "html,csv"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == sorted([*dashboard.namelist(), report.MANIFEST]), "the folder has its manifest too"
-    assert {p.split("/")[0] for p in written if "/" in p} == set(figures.PAGES) >= {"afd"}
+    assert {p.split("/")[0] for p in written if "/" in p} == {page.slug for page in pages.REPORTED} >= {"afd"}
     tag = "step-3_h20+h800mod_8k"  # the AFD page's model, chips (H800 repriced) and context
     assert {f"afd/afd-{c}_{tag}.csv" for c in ("balance", "pipeline", "ratio-vs-context", "models")} \
         | {f"afd/afd-table-{t}_{tag}.csv" for t in ("plan", "chip-pairs")} | {"report.html"} <= set(written)
@@ -260,7 +262,7 @@ def test_headless_report_includes_the_afd_page(tmp_path):
                  "--formats", "csv"]) == 0
     out = tmp_path / "o"
     assert sorted(p.name for p in out.iterdir()) == ["afd", "manifest.json", "scenario.json", "summary.md"]
-    content = figures.build("afd", SCENARIO)
+    content = pages.build("afd", SCENARIO)
     plan = pd.read_csv(next((out / "afd").glob("afd-table-plan_*.csv")))
     assert plan["plan"].tolist() == ["chosen", "optimum"] and plan["layout"][0].startswith("6A")
     assert plan["tokens/GPU/s (achieved)"].tolist() == content.tables["plan"]["tokens/GPU/s (achieved)"].tolist()
@@ -276,12 +278,12 @@ def test_headless_report_includes_the_afd_page(tmp_path):
 
 
 def test_example_scenario_reads():
-    scenario, warnings = report.read_scenario(ROOT / "examples" / "scenario.json")
+    scenario, warnings = read_scenario(ROOT / "examples" / "scenario.json")
     assert scenario.chips == ("h800", "h20") and not warnings
 
 
 def test_report_html_is_one_offline_page_with_every_chart_and_table():
-    contents = [figures.build(page, SCENARIO) for page in figures.PAGES]
+    contents = [pages.build(page, SCENARIO) for page in [p.slug for p in pages.REPORTED]]
     files = report.bundle_files(contents, SCENARIO, ("html", "csv"))
     page = files["report.html"].decode()
     assert page.count("plotly.js v") == 1, "plotly.js embedded once"
@@ -305,7 +307,7 @@ def test_report_html_escapes_user_names():
 
     evil = dataclasses.replace(library.model("qwen3-32b"), slug="evil", name="<img src=x onerror=alert(1)>")
     scenario = Scenario(models=("evil",), custom_models=(evil,))
-    page = report.bundle_files([figures.build("overview", scenario)], scenario, ("html",))["report.html"].decode()
+    page = report.bundle_files([pages.build("overview", scenario)], scenario, ("html",))["report.html"].decode()
     assert "<img src=x" not in page.split("const FIGURES=")[0], "names in the page's text are escaped"
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
@@ -313,7 +315,7 @@ def test_report_html_escapes_user_names():
 def test_csv_of_a_straight_series_has_every_point():
     """The FFN cost does not depend on context (a flat line) and MFA's KV grows linearly with it:
     their CSV rows, the report's data and hover carry every swept context, not two end points."""
-    content = figures.build("context-sweep", SCENARIO)
+    content = pages.build("context-sweep", SCENARIO)
     spec = content.charts["costs"]
     contexts = SCENARIO.sweep_contexts().tolist()
     ffn = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["name"].startswith("Step-3")]

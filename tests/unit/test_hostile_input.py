@@ -20,8 +20,8 @@ from costmodel import library
 from costmodel.__main__ import main as costmodel_main
 from costmodel.hf_config import load_config
 from costmodel.errors import InputError
-from dashboard import report
-from dashboard.scenario import Scenario
+from dashboard.export import report
+from dashboard.state.scenario import Scenario, parse_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -195,17 +195,17 @@ def test_fuzz_scenario_dicts(changes):
 @given(st.text(max_size=200) | st.sampled_from(["[" * 50_000, '{"scenario": NaN}', '{"scenario": {"context": 1e999}}']))
 def test_fuzz_scenario_text(text):
     try:
-        report.parse_scenario(text)
+        parse_scenario(text)
     except InputError:
         pass
 
 
 def test_scenario_file_that_is_a_folder_or_binary(tmp_path):
     with pytest.raises(InputError, match="is a folder"):
-        report.read_scenario(tmp_path)
+        read_scenario(tmp_path)
     (tmp_path / "s.json").write_bytes(b"\xff\xfe{}")
     with pytest.raises(InputError, match="UTF-8"):
-        report.read_scenario(tmp_path / "s.json")
+        read_scenario(tmp_path / "s.json")
 
 
 # --- names per output (issue 22, findings 10 and 11) ---------------------------------------------------
@@ -217,9 +217,10 @@ from html.parser import HTMLParser  # noqa: E402
 from hostile_names import (HOSTILE_NAMES, assert_csv_safe, assert_html_safe, assert_markdown_safe,  # noqa: E402
                            assert_plotly_safe, assert_terminal_safe, hostile_chips, hostile_models, strings)
 
-from costmodel import escape, library  # noqa: E402
-from dashboard import figures, userlib  # noqa: E402
-from dashboard.scenario import AFDInputs, CodesignInputs  # noqa: E402
+from costmodel import escape  # noqa: E402
+from dashboard import pages  # noqa: E402
+from dashboard.user_library import store  # noqa: E402
+from dashboard.state.scenario import AFDInputs, CodesignInputs  # noqa: E402
 
 NAMES = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Z", "Cc", "Cf")), max_size=40)
 
@@ -287,7 +288,7 @@ def hostile_scenario():
 
 @pytest.fixture(scope="module")
 def hostile_bundle(hostile_scenario):
-    contents = [figures.build(page, hostile_scenario) for page in figures.PAGES]
+    contents = [pages.build(page, hostile_scenario) for page in [p.slug for p in pages.REPORTED]]
     return contents, report.bundle_files(contents, hostile_scenario, ("html", "csv"))
 
 
@@ -362,8 +363,8 @@ def test_hostile_names_in_exported_svg_and_pdf(hostile_bundle, hostile_scenario)
 def _cli(tmp_path, *args) -> str:
     chips = hostile_chips(library.chip("h20"))
     models = hostile_models(library.model("qwen3-32b"))
-    (tmp_path / "chips.toml").write_bytes(b"".join(userlib.chip_toml(c) for c in chips))
-    (tmp_path / "models.toml").write_bytes(b"".join(userlib.model_toml(m) for m in models))
+    (tmp_path / "chips.toml").write_bytes(b"".join(store.chip_toml(c) for c in chips))
+    (tmp_path / "models.toml").write_bytes(b"".join(store.model_toml(m) for m in models))
     code, out, err = run_inproc([*args, "--chip-file", str(tmp_path / "chips.toml"),
                                  "--model-file", str(tmp_path / "models.toml")])
     assert code == 0, err
@@ -446,7 +447,7 @@ def test_special_files_in_the_loaders(tmp_path):
     sock.bind(str(tmp_path / "sock"))
     for path, words in ((tmp_path / "fifo", "a FIFO"), (Path("/dev/zero"), "character device"),
                         (tmp_path / "sock", "socket"), (tmp_path, "is a folder")):
-        for load in (library.load_chip_file, library.load_model_file, load_config, report.read_scenario):
+        for load in (library.load_chip_file, library.load_model_file, load_config, read_scenario):
             with pytest.raises(InputError) as err:
                 load(path)
             assert str(path) in err.value.message and words in err.value.message, (load, err.value)
@@ -509,7 +510,7 @@ def test_an_override_of_a_format_the_chip_lacks_is_refused():
 
 # --- links that carry custom chips and models: size and hostile values ------------------------------
 def test_link_records_round_trip_within_the_size_limit():
-    from dashboard import link_records
+    from dashboard.state import link_records
 
     chip = library.parse_chip({**library.chip_entry(library.chip("h20")), "slug": "h20-cheap",
                                "price_usd_per_hour": 0.4}, "x")
@@ -531,7 +532,7 @@ def test_link_records_round_trip_within_the_size_limit():
        | st.sampled_from(["eyJjaGlwcyI6" + "W" * 7000, "W3s=", "bnVsbA", "eyJjaGlwcyI6W3t9XX0"]))
 def test_fuzz_link_records(text):
     """Any text in the link's parameter: records, or one InputError naming the parameter."""
-    from dashboard import link_records
+    from dashboard.state import link_records
 
     try:
         chips, models = link_records.decode(text)

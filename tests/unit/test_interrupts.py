@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from costmodel.files import clean_stale
-from dashboard import report, userlib
+from dashboard.export import report
+from dashboard.user_library import store
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = str(ROOT / "examples" / "scenario.json")
@@ -93,14 +94,14 @@ SAVER = """
 import sys
 from pathlib import Path
 from costmodel import library
-from dashboard import userlib
+from dashboard.user_library import store
 import dataclasses
 base, i = Path(sys.argv[1]), 0
 h20 = library.chip("h20")
 print("ready", flush=True)
 while True:
     i += 1
-    userlib.save_chip(dataclasses.replace(h20, slug=f"c{i % 7}", price_usd_per_hour=1 + i / 100), base)
+    store.save_chip(dataclasses.replace(h20, slug=f"c{i % 7}", price_usd_per_hour=1 + i / 100), base)
 """
 
 
@@ -129,9 +130,9 @@ def test_kill_9_during_saves_leaves_no_temporary_file_after_the_next_start(tmp_p
     left = temporaries(base)
     print(f"{count} kills during saves left {len(left)} temporary files")  # shown with -s
     assert left, "the kills landed during writes (temporary files were left)"
-    code = "import sys; from dashboard import userlib; lib = userlib.load(sys.argv[1]); print(len(lib.chips), len(lib.problems))"
+    code = "import sys; from dashboard.user_library import store; lib = store.load(sys.argv[1]); print(len(lib.chips), len(lib.problems))"
     started = subprocess.run([sys.executable, "-c", code, str(base)], cwd=ROOT, capture_output=True, text=True,
-                             timeout=60, env={**os.environ, userlib.ENV: str(base)})
+                             timeout=60, env={**os.environ, store.ENV: str(base)})
     assert started.returncode == 0, started.stderr
     assert temporaries(base) == [], "the next start removed every temporary file"
     chips, problems = map(int, started.stdout.split())

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import legend_room
-from dashboard.theme import figure
+from dashboard.content.charts import legend_room
+from dashboard.content.charts.theme import figure
 
 # text -> width in px chromium drew it at 12 px (legend entries of the dashboard's charts)
 MEASURED_12PX = {"Step-3": 36, "DeepSeek-V3": 75, "Qwen3-235B-A22B": 103, "ridge point": 57,

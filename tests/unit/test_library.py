@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from costmodel import InputError, library
-from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME
+from costmodel.chips import FIELD_BY_NAME
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

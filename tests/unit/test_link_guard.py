@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from hostile_names import assert_html_safe
 
-from dashboard import link_guard, navigation
+from dashboard.server import link_guard
+from dashboard import pages
 
 APP_PAGE = b"<!DOCTYPE html><html><head><script type=module src=./static/js/index.js></script></head></html>"
 
@@ -71,8 +72,8 @@ def test_a_path_that_is_no_page_says_so_and_links_every_page(path):
     page = body.decode()
     assert status == 404 and headers[b"content-type"].startswith(b"text/html")
     assert "No page at" in page and APP_PAGE.decode() not in page
-    for p in navigation.PAGES:
-        assert f'href="/{navigation.url_path(p)}">{p.title}</a>' in page.replace("&#x27;", "'")
+    for p in pages.PAGES:
+        assert f'href="/{p.url_path}">{p.title}</a>' in page.replace("&#x27;", "'")
     assert_html_safe(page, "not-found page")
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from costmodel import library
-from dashboard import report
+from dashboard.export import report
 from dashboard.__main__ import main
-from dashboard.scenario import Scenario
+from dashboard.state.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = str(ROOT / "examples" / "scenario.json")
@@ -127,7 +127,7 @@ def test_a_scenario_never_redefines_a_library_chip(tmp_path, capsys):
 def test_a_loaded_scenario_keeps_a_clashing_record_apart_from_the_users(tmp_path):
     """The user's saved chip cinj2 ($1/h) and a file's own cinj2 ($99/h): the file's is kept as
     cinj2-file and every input follows it; the same record as the user's is the user's."""
-    from dashboard.scenario import AFDInputs, parse_scenario
+    from dashboard.state.scenario import AFDInputs, parse_scenario
 
     mine = library.parse_chip(custom("cinj2", 1.0), "mine")
     theirs = Scenario(chips=("cinj2", "h20"), custom_chips=(library.parse_chip(custom("cinj2", 99.0), "file"),),

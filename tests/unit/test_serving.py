@@ -3,7 +3,6 @@ figures, the consistency between prefill, decode and the whole request, and the 
 cost keeps (more cache hits never cost more, a longer prompt never less, targets met)."""
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 

@@ -1,0 +1,73 @@
+"""Result fields, declared once: how each output the command line prints and the dashboard shows
+is named, in which unit it is shown and at which scale, and its key in JSON (``tpot_ms``).
+Command-line rows, dashboard tables, key figures and CSV headers come from these declarations
+(``Result.title``, ``Result.shown``, ``Result.column``), never written out again.
+
+A new output is one declaration here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Result:
+    """One output of the model, stored in SI units on the model's records.
+
+    ``name``: the attribute on the record ('tpot_s'); ``label``: short name ('TPOT'); ``unit``:
+    the display unit ('ms', '' for a plain count or a rate that names its unit in the label);
+    ``scale``: SI value of one display unit (1e-3 for ms, 1e9 for GB); ``key``: the JSON field
+    and CSV column of the command line ('tpot_ms')."""
+
+    name: str
+    label: str
+    unit: str
+    scale: float
+    key: str
+
+    @property
+    def title(self) -> str:
+        """Label with unit: 'TPOT (ms)' (no unit: the label)."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def column(self, before: str = "", after: str = "") -> str:
+        """A table's column for this result in a context: 'attention ' + label + ' at the SLA',
+        with the unit: column('TPOT', after=' at low kernel efficiency') -> 'TPOT at low kernel
+        efficiency (ms)'."""
+        text = f"{before}{self.label}{after}"
+        return f"{text} ({self.unit})" if self.unit else text
+
+    def shown(self, si_value) -> float:
+        """An SI value in display units, exactly: a scale below one multiplies by its whole
+        inverse (1e-3 -> x 1000), a scale above one divides (1e9 -> / 1e9), so a value shown is
+        the one the model computed, not a rounding of it."""
+        value = float(si_value)
+        if self.scale == 1:
+            return value
+        return value * round(1 / self.scale) if self.scale < 1 else value / self.scale
+
+
+# Per decoded token, a deployment's throughput and cost
+TPOT = Result("tpot_s", "TPOT", "ms", 1e-3, "tpot_ms")
+TOKENS_PER_GPU_S = Result("tokens_per_gpu_s", "tokens/GPU/s", "", 1.0, "tokens_per_gpu_s")
+SLA_TOKENS_PER_GPU_S = Result("sla_tokens_per_gpu_s", "tokens/GPU/s at the SLA", "", 1.0, "sla_tokens_per_gpu_s")
+USD_PER_MTOK = Result("usd_per_mtok", "USD per 1M tokens", "", 1.0, "usd_per_mtok")
+ATTENTION_USD_PER_MTOK = Result("attention_usd_per_mtok", "attention USD per 1M tokens", "", 1.0,
+                                "attention_usd_per_mtok")
+FFN_USD_PER_MTOK = Result("ffn_usd_per_mtok", "FFN USD per 1M tokens", "", 1.0, "ffn_usd_per_mtok")
+TOTAL_USD_PER_MTOK = Result("total_usd_per_mtok", "total USD per 1M tokens", "", 1.0, "total_usd_per_mtok")
+SLA_USD_PER_MTOK = Result("sla_usd_per_mtok", "USD per 1M tokens at the SLA", "", 1.0, "sla_usd_per_mtok")
+# Memory and context of an AFD plan, per GPU
+ATTENTION_MEMORY = Result("attention_memory_bytes", "attention GPU memory", "GB", 1e9, "attention_memory_gb")
+FFN_MEMORY = Result("ffn_memory_bytes", "FFN GPU memory", "GB", 1e9, "ffn_memory_gb")
+MAX_CONTEXT_PER_GPU = Result("attention_max_context_tokens_per_gpu", "max context per attention GPU", "tokens", 1.0,
+                             "attention_max_context_tokens_per_gpu")
+PER_LAYER_BUDGET = Result("per_layer_budget_s", "per-layer budget", "µs", 1e-6, "per_layer_budget_us")
+
+# What the AFD search may optimize: the result and its direction
+OBJECTIVES = {TOKENS_PER_GPU_S.key: (TOKENS_PER_GPU_S, "max"), USD_PER_MTOK.key: (USD_PER_MTOK, "min")}
+
+
+def objective_label(key: str) -> str:
+    """'max tokens/GPU/s', 'min USD per 1M tokens'."""
+    result, direction = OBJECTIVES[key]
+    return f"{direction} {result.label}"
