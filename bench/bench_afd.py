@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_core import best_of  # noqa: E402
 from costmodel import library  # noqa: E402
-from costmodel.afd import MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES, MICRO_BATCH_GRID, AFDSetup, evaluate, search, search_chip_pairs  # noqa: E402
+from costmodel.afd import MAX_ATTENTION_INSTANCES, MAX_FFN_INSTANCES, MICRO_BATCH_GRID, AFDSetup, evaluate  # noqa: E402
+from costmodel.afd_search import search, search_chip_pairs  # noqa: E402
 
 
 def main():

@@ -2,7 +2,8 @@
 
 Pure numpy + standard library. Units are SI and named in fields (``mem_bw_bytes_per_s``)."""
 from .attention import GQA, MFA, MLA, LinearAttention
-from .afd import AFDSetup, Efficiency, evaluate as evaluate_afd, min_moe_sparsity, search as search_afd
+from .afd import AFDSetup, Efficiency, evaluate as evaluate_afd, min_moe_sparsity
+from .afd_search import search as search_afd
 from .batch import attention_step, expected_experts_touched, ffn_step, roofline_time_s
 from .chips import Chip
 from .cost import CostGrid, PointCost, cost_grid, point_cost, unit_costs

@@ -20,9 +20,9 @@ from .cost import cost_grid
 from .decode import parse_context
 from .errors import InputError
 from .arguments import Parser
-from .afd import (KERNEL_TIMED, RATIO, AFDSetup, Efficiency, binding_constraint, evaluate, layout_label,
-                  nearest_feasible, search, search_chip_pairs)
-from .afd import notes as afd_notes, range_plans as afd_range_plans
+from .afd import KERNEL_TIMED, RATIO, AFDSetup, Efficiency, evaluate, layout_label
+from .afd_search import binding_constraint, nearest_feasible, search, search_chip_pairs
+from .afd_search import notes as afd_notes, range_plans as afd_range_plans
 from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, as_row, best_batch, part_key
 from .deploy import evaluate as evaluate_deployment
 from .prefill import PrefillSetup, evaluate as evaluate_prefill

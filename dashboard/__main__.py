@@ -112,8 +112,15 @@ def main(argv=None) -> int:
         interrupted.append(signum)
         raise KeyboardInterrupt
 
+    # An interrupt raised inside a callback Python cannot raise from (an import lock's weakref
+    # callback) is lost and the command runs to its end: not printed as a traceback either.
+    def unraisable(info):
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            hook(info)
+
     previous = signal.signal(signal.SIGINT, on_interrupt) if threading.current_thread() is threading.main_thread() \
         else None
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         return _main(sys.argv[1:] if argv is None else list(argv))
     except BaseException as err:
@@ -122,6 +129,7 @@ def main(argv=None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     finally:
+        sys.unraisablehook = hook
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 

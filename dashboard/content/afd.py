@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from costmodel.afd import MAX_LAYOUT, binding_constraint, notes as afd_notes
+from costmodel.afd import MAX_LAYOUT
+from costmodel.afd_search import binding_constraint, notes as afd_notes
 from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK, MAX_CONTEXT_PER_GPU,
                                SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK, TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK)
 

@@ -12,7 +12,7 @@ ridge, what a chip wants from a model, and what a model wants from a chip.
   fixed dimension's options, KV bits 16/8/4, 1-4 tokens per step) for the selected chips in one
   vectorized call, memoized (lru_cache) on frozen inputs; a plane is a slice of it, so the
   dimension, precision and MTP inputs only slice. Sensitivities use ``cost_grid`` (attention,
-  FFN) and ``costmodel.afd.search`` (the AFD plan at the SLA); chip pairs the AFD page's search.
+  FFN) and ``costmodel.afd_search.search`` (the AFD plan at the SLA); chip pairs the AFD page's search.
 - ``codesign_view(scenario, inputs)``: the page's PageContent (charts and tables, built on first
   access) and what the page shows beside it; ``codesign_page(scenario)`` the same for the
   scenario's own co-design inputs, for the report (``figures.PAGES``).
@@ -393,7 +393,7 @@ def sensitivity(scenario: Scenario, r: Resolved) -> tuple:
     """Rows: for each chip spec and change (-50, -10, +10, +50%) and part (attention, FFN, AFD),
     USD per 1M tokens and tokens per GPU per second before and after and their change (%).
     Attention and FFN: ``cost_grid`` (full utilization: tokens/GPU/s = price / cost per token);
-    AFD: the best plan of ``afd.search`` (cheapest at the SLA), paced at the TPOT target."""
+    AFD: the best plan of ``afd_search.search`` (cheapest at the SLA), paced at the TPOT target."""
     model, chip = r.base, r.chip
     fields = editable_specs(chip, r.weight_dtype)  # as the sidebar's sliders
     variants = [(spec, p, chip.with_changes(**{spec.name: getattr(chip, spec.name) * (1 + p / 100)}))

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 import costmodel
-from costmodel import paper
+from costmodel import afd, paper
+from costmodel import afd_search as searching  # compute.afd_search is this module's cached search
 from costmodel.chips import Chip
 from costmodel.design_space import FAMILY_LABELS
 from costmodel.paper import PAPER_CHIPS
@@ -185,49 +186,39 @@ AFD_MODELS = ("step-3", "deepseek-v3", "qwen3-235b-a22b")
 @cache
 def afd_plan(setup, attention_instances: int, ffn_instances: int, micro_batch: int):
     """The scalar AFDPlan of one choice."""
-    from costmodel import afd
-
     return afd.evaluate(setup, attention_instances, ffn_instances, micro_batch).at(())
 
 
 @cache
 def afd_range(setup, attention_instances: int, ffn_instances: int, micro_batch: int):
     """(low, high) scalar plans of one choice at the ends of the chips' assumed kernel
-    efficiencies, or None when both chips' kernels were measured (``afd.range_plans``)."""
-    from costmodel import afd
-
-    ends = afd.range_plans(afd_plan(setup, attention_instances, ffn_instances, micro_batch))
+    efficiencies, or None when both chips' kernels were measured (``afd_search.range_plans``)."""
+    ends = searching.range_plans(afd_plan(setup, attention_instances, ffn_instances, micro_batch))
     return None if ends is None else tuple(end.at(()) for end in ends)
 
 
 @cache
 def afd_search(setup, attention_instances=None, ffn_instances=None, micro_batch=None,
                objective: str = "tokens_per_gpu_s"):
-    """afd.search, cached on the frozen setup: the best plan over what is not fixed, or None."""
-    from costmodel import afd
-
-    return afd.search(setup, attention_instances, ffn_instances, micro_batch, objective)
+    """afd_search.search, cached on the frozen setup: the best plan over what is not fixed, or None."""
+    return searching.search(setup, attention_instances, ffn_instances, micro_batch, objective)
 
 
 @cache
 def afd_explain(setup, attention_instances: int, ffn_instances: int, micro_batch: int) -> tuple[str, str | None]:
     """(binding constraint in words, nearest feasible alternative in words or None if feasible)."""
-    from costmodel import afd
-
     plan = afd_plan(setup, attention_instances, ffn_instances, micro_batch)
-    nearest = None if bool(plan.feasible) else afd.nearest_feasible(setup, attention_instances, ffn_instances,
+    nearest = None if bool(plan.feasible) else searching.nearest_feasible(setup, attention_instances, ffn_instances,
                                                                      micro_batch)
-    return afd.binding_constraint(plan), nearest
+    return searching.binding_constraint(plan), nearest
 
 
 @cache
 def afd_context_sweep(setup, ffn_instances: int, micro_batch: int, objective: str) -> tuple:
     """Per context of AFD_CONTEXTS: (context, best plan over everything, best attention instances
     for ``ffn_instances`` and ``micro_batch``); plans are None where nothing is feasible."""
-    from costmodel import afd
-
-    best = afd.search_contexts(setup, AFD_CONTEXTS, objective=objective)
-    fixed = afd.search_contexts(setup, AFD_CONTEXTS, None, ffn_instances, micro_batch, objective)
+    best = searching.search_contexts(setup, AFD_CONTEXTS, objective=objective)
+    fixed = searching.search_contexts(setup, AFD_CONTEXTS, None, ffn_instances, micro_batch, objective)
     return tuple(zip(AFD_CONTEXTS, best, fixed))
 
 
@@ -253,11 +244,9 @@ def afd_optimum_ratio(optimum) -> tuple[int, int, int]:
 
 @cache
 def afd_chip_pairs(setup, chips: tuple, objective: str) -> tuple:
-    """afd.search_chip_pairs over every (attention, FFN) pair of ``chips``, cached on the frozen
+    """afd_search.search_chip_pairs over every (attention, FFN) pair of ``chips``, cached on the frozen
     setup: the best plan per pair, best first (pairs with nothing feasible left out)."""
-    from costmodel import afd
-
-    return tuple(afd.search_chip_pairs(setup, chips, objective))
+    return tuple(searching.search_chip_pairs(setup, chips, objective))
 
 
 # -- attention latency: measured vs modeled (the attention page's views (d) and (e)) ----------------

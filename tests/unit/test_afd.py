@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from costmodel import InputError, library
-from costmodel.afd import AFDSetup, binding_constraint, evaluate, min_moe_sparsity, nearest_feasible, search, search_chip_pairs
+from costmodel.afd import AFDSetup, evaluate, min_moe_sparsity
+from costmodel.afd_search import binding_constraint, nearest_feasible, search, search_chip_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP3, H800 = library.model("step-3"), library.chip("h800")
@@ -181,7 +182,7 @@ def test_sla_pacing_costs_more_per_token_and_serves_fewer():
 def test_search_over_contexts_is_search_at_each_context():
     from dataclasses import replace
 
-    from costmodel.afd import search_contexts
+    from costmodel.afd_search import search_contexts
 
     setup = AFDSetup(STEP3, H800, library.chip("h20"), 8192)
     contexts = [2048, 4096, 8192, 32768, 131072, 1 << 20]

@@ -113,11 +113,11 @@ def _brute_force_search(setup, objective):
 def test_afd_search_is_the_brute_force_optimum(model, a, f, stages, parallel, context, tpot_ms, objective):
     """search() counts feasible micro-batches per side (attention, FFN, network); it must pick
     what scoring every plan of the grid picks."""
-    from costmodel import afd
+    from costmodel import afd, afd_search
 
     setup = afd.AFDSetup(library.model(model), CHIPS[a], CHIPS[f], context, tpot_s=tpot_ms / 1e3, stages=stages,
                          ffn_parallel=parallel)
-    best = afd.search(setup, objective=objective)
+    best = afd_search.search(setup, objective=objective)
     expected = _brute_force_search(setup, objective)
     if expected is None:
         assert best is None

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from costmodel import calibration, library, validation
-from costmodel.afd import AFDSetup, evaluate, search
+from costmodel.afd import AFDSetup, evaluate
+from costmodel.afd_search import search
 from costmodel.kernels import families
 from costmodel.latency import layer_latency
 

@@ -4,7 +4,7 @@ Times in microseconds on screen (seconds in the plans)."""
 from __future__ import annotations
 
 from costmodel import escape
-from costmodel.afd import STAGE_WORDS
+from costmodel.afd_search import STAGE_WORDS
 
 from dashboard.content import labels
 from dashboard.content.charts.theme import axis, axis_ref, color, figure, grid_layout
