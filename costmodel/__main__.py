@@ -27,7 +27,8 @@ from .deploy import MAX_BATCH as MAX_DECODE_BATCH, DecodeSetup, as_row, best_bat
 from .deploy import evaluate as evaluate_deployment
 from .prefill import PrefillSetup, evaluate as evaluate_prefill
 from .pricing import Pricing
-from .serving import ServeSetup, Workload, evaluate as evaluate_serve, search_chip_pairs as search_serve_pairs
+from .serving import ServeSetup, Workload, as_row as serve_row, evaluate as evaluate_serve, parse_mix
+from .serving import search_chip_pairs as search_serve_pairs
 from .fields import Choice, declared
 from .kernels import assumptions, chip_kernel_rows, kernel_range, kernel_set
 from .latency import check_layout, default_layout, layer_latency, table9_weight_dtype
@@ -516,7 +517,7 @@ def prefill_rows(args) -> list[dict]:
 def serve_rows(args) -> list[dict]:
     """One row per model (and per chip pair with --chip-pairs): the whole request's cost."""
     known_m, known_c = known_models(args), known_chips(args)
-    workload = Workload(**_declared_values(args, WORKLOAD_OPTIONS), mix=_mix(args.mix))
+    workload = Workload(**_declared_values(args, WORKLOAD_OPTIONS), mix=parse_mix(args.mix))
     pricing = Pricing(**_declared_values(args, PRICING_OPTIONS))
     serve_values = _declared_values(args, SERVE_OPTIONS)
     if args.prefill_deployment not in (None, "ep", "tp"):
@@ -534,42 +535,8 @@ def serve_rows(args) -> list[dict]:
             else [evaluate_serve(setup)]
         if not plans:
             raise InputError("chip-pairs", "no chip pair meets the targets")
-        rows += [_serve_row(plan) for plan in plans]
+        rows += [serve_row(plan) for plan in plans]
     return rows
-
-
-def _mix(text) -> tuple:
-    """'2000:500:0.7,8000:300:0.3' as (input, output, weight) rows."""
-    if not text:
-        return ()
-    rows = []
-    for i, item in enumerate(str(text).split(",")):
-        parts = item.split(":")
-        if len(parts) != 3:
-            raise InputError("mix", f"row {i + 1}: expected input:output:weight, got {item!r}")
-        try:
-            rows.append((int(parts[0]), int(parts[1]), float(parts[2])))
-        except ValueError:
-            raise InputError("mix", f"row {i + 1}: not numbers: {item!r}") from None
-    return tuple(rows)
-
-
-def _serve_row(plan) -> dict:
-    s = plan.setup
-    pre_chip = s.prefill.chip if s.mode == "disaggregated" else s.decode.chip
-    return {"model": s.decode.model.slug, "prefill_chip": pre_chip.slug, "decode_chip": s.decode.chip.slug,
-            "mode": s.mode, "input_tokens": s.workload.input_tokens if not s.workload.mix else "mix",
-            "output_tokens": s.workload.output_tokens if not s.workload.mix else "mix",
-            "cache_hit": s.workload.cache_hit, "prefill_gpus": plan.prefill_gpus, "decode_gpus": plan.decode_gpus,
-            "pool_ratio": plan.pool_ratio, "requests_per_s": plan.requests_per_s,
-            "prefill_tokens_per_gpu_s": plan.prefill_tokens_per_gpu_s,
-            "decode_tokens_per_gpu_s": plan.decode_tokens_per_gpu_s, "ttft_ms": plan.ttft_s * 1e3,
-            "tpot_ms": plan.tpot_s * 1e3, "usd_per_request": plan.usd_per_request,
-            "usd_per_mtok_input": plan.usd_per_mtok_input, "usd_per_mtok_input_cached": plan.usd_per_mtok_input_cached,
-            "usd_per_mtok_output": plan.usd_per_mtok_output, "prefill_share": plan.prefill_share,
-            "kv_transfer_ms": max(r.kv_transfer_s for r in plan.rows) * 1e3,
-            "pricing": "; ".join(dict.fromkeys(s.pricing.label(c) for c in (pre_chip, s.decode.chip))),
-            "notes": "; ".join(dict.fromkeys(n for r in plan.rows for n in r.notes))}
 
 
 SERVE_TABLE = ("model", "prefill_chip", "decode_chip", "mode", "prefill_gpus", "decode_gpus", "ttft_ms", "tpot_ms",

@@ -72,6 +72,26 @@ def parse(data: dict, known_models=()) -> tuple[ApiPrice, ...]:
     return tuple(prices)
 
 
+def usd_per_request(price: ApiPrice, rows, cache_hit: float) -> float:
+    """What the provider charges for a workload's mean request: ``rows`` (input tokens, output
+    tokens, weight), a share ``cache_hit`` of each input cached (at the cached price, or the
+    input price where the provider prices no hits). Every output token is billed."""
+    cached_price = price.input if price.input_cached is None else price.input_cached
+    usd = 0.0
+    for l_in, l_out, weight in rows:
+        cached = round(cache_hit * l_in)
+        usd += weight * ((l_in - cached) * price.input + cached * cached_price + l_out * price.output) / 1e6
+    return usd
+
+
+def entry(price: ApiPrice) -> dict:
+    """A price as its data-file table (``parse`` reads it back)."""
+    out = {"model": price.model, "provider": price.provider, "input": price.input, "input_cached": price.input_cached,
+           "output": price.output, "date": price.date, "source": price.source, "assumed": list(price.assumed),
+           "notes": price.notes}
+    return {k: v for k, v in out.items() if v not in (None, "", [])}
+
+
 def prices(path=None) -> tuple[ApiPrice, ...]:
     """Every price of data/api_prices.toml (``path``: another data folder)."""
     return parse(library.read_toml(PRICES_FILE, path), set(library.models(path)))

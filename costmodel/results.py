@@ -71,3 +71,25 @@ def objective_label(key: str) -> str:
     """'max tokens/GPU/s', 'min USD per 1M tokens'."""
     result, direction = OBJECTIVES[key]
     return f"{direction} {result.label}"
+
+
+# A whole request (costmodel.serving.ServePlan): its pools, its times, its cost
+PREFILL_GPUS = Result("prefill_gpus", "prefill GPUs", "", 1.0, "prefill_gpus")
+DECODE_GPUS = Result("decode_gpus", "decode GPUs", "", 1.0, "decode_gpus")
+POOL_RATIO = Result("pool_ratio", "prefill GPUs per decode GPU", "", 1.0, "pool_ratio")
+REQUESTS_PER_S = Result("requests_per_s", "requests/s", "", 1.0, "requests_per_s")
+PREFILL_TOKENS_PER_GPU_S = Result("prefill_tokens_per_gpu_s", "prefill tokens/GPU/s", "", 1.0,
+                                  "prefill_tokens_per_gpu_s")
+DECODE_TOKENS_PER_GPU_S = Result("decode_tokens_per_gpu_s", "decode tokens/GPU/s", "", 1.0, "decode_tokens_per_gpu_s")
+TTFT = Result("ttft_s", "TTFT", "ms", 1e-3, "ttft_ms")
+USD_PER_REQUEST = Result("usd_per_request", "USD per request", "", 1.0, "usd_per_request")
+USD_PER_MTOK_INPUT = Result("usd_per_mtok_input", "USD per 1M input tokens (cache miss)", "", 1.0,
+                            "usd_per_mtok_input")
+USD_PER_MTOK_INPUT_CACHED = Result("usd_per_mtok_input_cached", "USD per 1M input tokens (cache hit)", "", 1.0,
+                                   "usd_per_mtok_input_cached")
+USD_PER_MTOK_OUTPUT = Result("usd_per_mtok_output", "USD per 1M output tokens", "", 1.0, "usd_per_mtok_output")
+PREFILL_SHARE = Result("prefill_share", "prefill share of the cost", "", 1.0, "prefill_share")  # a fraction
+KV_TRANSFER = Result("kv_transfer_s", "KV transfer", "ms", 1e-3, "kv_transfer_ms")
+SERVE_RESULTS = (PREFILL_GPUS, DECODE_GPUS, POOL_RATIO, REQUESTS_PER_S, PREFILL_TOKENS_PER_GPU_S,
+                 DECODE_TOKENS_PER_GPU_S, TTFT, TPOT, USD_PER_REQUEST, USD_PER_MTOK_INPUT, USD_PER_MTOK_INPUT_CACHED,
+                 USD_PER_MTOK_OUTPUT, PREFILL_SHARE, KV_TRANSFER)  # a serving plan's outputs, in the order shown

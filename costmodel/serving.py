@@ -35,6 +35,7 @@ from .errors import InputError
 from .fields import choice, declared, quantity
 from .prefill import PrefillSetup, _attention as prefill_attention, evaluate as evaluate_prefill
 from .pricing import Pricing
+from .results import SERVE_RESULTS
 
 MODES = ("disaggregated", "colocated")
 TOKENS_GRID = np.unique(np.round(np.geomspace(256, 65536, 40) / 64) * 64)  # prefill tokens per GPU searched
@@ -223,6 +224,25 @@ class ServePlan:
     def decode_tokens_per_gpu_s(self) -> float:
         return self._mean("decode_tokens_per_gpu_s")
 
+    @property
+    def kv_transfer_s(self) -> float:
+        """The longest prompt's KV move from the prefill to the decode pool (colocated: 0)."""
+        return max(r.kv_transfer_s for r in self.rows)
+
+    @property
+    def prefill_chip(self):
+        """The chip that runs the prefill (colocated: the one pool's)."""
+        return self.setup.prefill.chip if self.setup.mode == "disaggregated" else self.setup.decode.chip
+
+    @property
+    def pricing_words(self) -> str:
+        """Which pricing the costs used, per chip, in words."""
+        return "; ".join(dict.fromkeys(self.setup.pricing.label(c) for c in (self.prefill_chip, self.setup.decode.chip)))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for r in self.rows for n in r.notes))
+
 
 def _whole_units(gpus: float, unit: int) -> int:
     return int(max(1, math.ceil(gpus / unit - 1e-9)) * unit) if gpus > 0 else 0
@@ -361,6 +381,44 @@ def search_chip_pairs(setup: ServeSetup, chips) -> list[ServePlan]:
             except InputError:
                 continue
     return sorted(plans, key=lambda plan: plan.usd_per_request)
+
+
+def as_row(plan: ServePlan) -> dict:
+    """A plan as one flat row (the command line's JSON and CSV, the Serving cost page's table):
+    what it serves, then every ``results.SERVE_RESULTS`` under its key in its display unit."""
+    s, mix = plan.setup, plan.setup.workload.mix
+    return {"model": s.decode.model.slug, "prefill_chip": plan.prefill_chip.slug, "decode_chip": s.decode.chip.slug,
+            "mode": s.mode, "input_tokens": "mix" if mix else s.workload.input_tokens,
+            "output_tokens": "mix" if mix else s.workload.output_tokens, "cache_hit": s.workload.cache_hit,
+            **{r.key: _shown(r, getattr(plan, r.name)) for r in SERVE_RESULTS},
+            "pricing": plan.pricing_words, "notes": "; ".join(plan.notes)}
+
+
+def _shown(result, value):
+    """A result in its display unit; counts (GPUs) stay whole, a missing ratio None."""
+    return value if value is None or isinstance(value, int) else result.shown(value)
+
+
+def parse_mix(text, field: str = "mix") -> tuple:
+    """A workload mix written as 'input:output:weight' rows, comma-separated
+    ('2000:500:0.7, 8000:300:0.3'), as (input, output, weight) rows; '' or None: no mix."""
+    if text is None or not str(text).strip():
+        return ()
+    rows = []
+    for i, item in enumerate(str(text).split(",")):
+        parts = item.strip().split(":")
+        if len(parts) != 3:
+            raise InputError(field, f"row {i + 1}: expected input:output:weight, got {item.strip()!r}")
+        try:
+            rows.append((int(parts[0]), int(parts[1]), float(parts[2])))
+        except ValueError:
+            raise InputError(field, f"row {i + 1}: not numbers: {item.strip()!r}") from None
+    return tuple(rows)
+
+
+def mix_text(rows) -> str:
+    """Inverse of ``parse_mix``."""
+    return ", ".join(f"{i}:{o}:{w:g}" for i, o, w in rows)
 
 
 AXES = ("input_tokens", "output_tokens")

@@ -83,8 +83,8 @@ def validation_view(content, scenario, chart) -> None:
     defaults with their sources."""
     st.markdown("Every measured row the model is checked against (data/measurements.toml): the paper's Table 9 "
                 "(attention-layer latency, µs), Table 8 (Step-3 with AFD, tokens/GPU/s), kernel benchmarks (FlashMLA, "
-                "DeepGEMM: TFLOPS or GB/s) and public expert-parallel deployments (DeepSeek, SGLang, Kimi K2: "
-                "tokens/GPU/s). 'Held out': the kernel efficiencies (or, for a deployment, the overlap) refitted "
+                "DeepGEMM: TFLOPS or GB/s) and public expert-parallel deployments, decode and prefill side by side (DeepSeek, "
+                "SGLang, Kimi K2: output or prompt tokens/GPU/s; the Serving cost page prices both phases). 'Held out': the kernel efficiencies (or, for a deployment, the overlap) refitted "
                 "without the row, then the row predicted (leave one out). Rows on chips whose kernel efficiencies are "
                 "assumed (no kernel measurements of their own) carry bars: the model at the low and high ends of the "
                 "assumed efficiencies. Rows not fitted (GB200) are checks.")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field, fields
 
-from costmodel import afd as afd_model, deploy as deploy_model
+from costmodel import afd as afd_model, deploy as deploy_model, pricing as pricing_model, serving as serving_model
 from costmodel.errors import InputError
 from costmodel.fields import Choice, Quantity, declared, from_object
 from costmodel.results import OBJECTIVES
@@ -39,6 +39,17 @@ class Records:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A line of text the record's ``check`` parses (a workload mix)."""
+
+    name: str
+    label: str
+    key: str
+    description: str = ""
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
 class Toggle:
     """A yes-or-no input."""
 
@@ -54,7 +65,7 @@ def input_of(f: dataclasses.Field):
 
 
 def _type_of(spec, default) -> type:
-    if isinstance(spec, Records):
+    if isinstance(spec, (Records, Text)):
         return str
     if isinstance(spec, Toggle):
         return bool
@@ -96,9 +107,10 @@ class PageInputs:
             spec, value, where = input_of(f), getattr(self, f.name), f"{self.WHERE}.{f.name}"
             if isinstance(spec, Choice):
                 object.__setattr__(self, f.name, spec.check(value, where))
-            elif isinstance(spec, Records):
+            elif isinstance(spec, (Records, Text)):
                 if not isinstance(value, str):
-                    raise InputError(where, f"expected a slug, got {value!r}")
+                    raise InputError(where, f"expected {'a slug' if isinstance(spec, Records) else 'text'}, "
+                                            f"got {value!r}")
             elif isinstance(spec, Toggle):
                 if not isinstance(value, bool):
                     raise InputError(where, f"expected true or false, got {value!r}")
@@ -225,6 +237,64 @@ class DeployInputs(PageInputs):
 
     def check(self) -> None:
         self.check_timing("timing")
+
+
+# --- Serving cost (Scenario.serve) -----------------------------------------------------------------
+SERVE_CLASSES = (serving_model.Workload, serving_model.ServeSetup, pricing_model.Pricing)  # declared, built whole
+DECODE_DECLARED = declared(deploy_model.DecodeSetup)
+PREFILL_DEPLOYMENT = Choice("prefill_deployment", "Prefill deployment", ("ep", "tp"), "prefill_deployment",
+                            "How the prefill pool runs (disaggregated): ep (attention data-parallel, experts spread "
+                            "over the group) or tp (tensor parallel)")
+PREFILL_GPUS = dataclasses.replace(DECODE_DECLARED["gpus"], name="prefill_gpus", label="Prefill GPUs",
+                                   key="prefill_gpus", required=False,
+                                   description="GPUs of one prefill deployment (empty: as many as the decode's)")
+MIX = Text("mix", "Workload mix", "mix", "A distribution of request lengths instead of the one pair above: "
+           "input:output:weight rows, comma-separated (as `python -m costmodel serve --mix`)",
+           "none: the pair above; e.g. 2000:500:0.7, 8000:300:0.3")
+
+
+def _serve_columns():
+    own = [(spec.key, _shown(spec, _defaults(cls)[spec.name]), spec) for cls in SERVE_CLASSES
+           for spec in declared(cls).values()]
+    decode = [(DECODE_DECLARED[name].key, default, DECODE_DECLARED[name])
+              for name, default in (("deployment", "ep"), ("gpus", 16), ("kv_dtype", "bf16"))]
+    return (*decode, ("prefill_deployment", "ep", PREFILL_DEPLOYMENT), ("prefill_gpus", None, PREFILL_GPUS), *own,
+            ("mix", "", MIX))
+
+
+@declares(*_serve_columns())
+class ServeInputs(PageInputs):
+    """The Serving cost page's inputs (Scenario.serve): the decode pool's deployment, GPUs and KV
+    precision, the prefill pool's deployment and GPUs (None: the decode's), each declared
+    Workload, ServeSetup and Pricing value under its key in its display unit (``ttft_ms``), and
+    the workload ``mix`` as text ('' : the one pair). Invalid values raise InputError naming
+    'serve.<key>'."""
+
+    WHERE, WHAT = "serve", "serving input"
+
+    def check(self) -> None:
+        self.mix_rows()
+        if self.mode == "colocated" and self.deployment == "afd":
+            raise InputError("serve.deployment", "colocated serving runs on ep or tp")
+
+    def mix_rows(self) -> tuple:
+        """The mix as (input, output, weight) rows (InputError naming 'serve.mix')."""
+        return serving_model.parse_mix(self.mix, "serve.mix")
+
+    def setup(self, model, prefill_chip, decode_chip, weight_dtype: str) -> serving_model.ServeSetup:
+        """The ServeSetup these inputs describe for ``model``: the prefill pool on
+        ``prefill_chip``, the decode pool (colocated: the one pool) on ``decode_chip``."""
+        def values(cls) -> dict:
+            return {spec.name: getattr(self, spec.key) if isinstance(spec, Choice) or getattr(self, spec.key) is None
+                    else getattr(self, spec.key) * spec.scale for spec in declared(cls).values()}
+
+        pools = dict(weight_dtype=weight_dtype, kv_dtype=self.kv_dtype)
+        decode = deploy_model.DecodeSetup(model, decode_chip, self.deployment, gpus=self.gpus, **pools)
+        prefill = deploy_model.DecodeSetup(model, prefill_chip, self.prefill_deployment,
+                                           gpus=self.prefill_gpus or self.gpus, **pools)
+        workload = serving_model.Workload(**values(serving_model.Workload), mix=self.mix_rows())
+        return serving_model.ServeSetup(decode, prefill, workload, pricing_model.Pricing(**values(pricing_model.Pricing)),
+                                        **values(serving_model.ServeSetup))
 
 
 def specs(cls) -> dict:

@@ -10,16 +10,17 @@ from costmodel.fields import Quantity
 
 from dashboard import pages
 from dashboard.state import codesign_inputs, link_records
-from dashboard.state.scenario import AFD_RATIO, AFD_RECORDS, AFD_SPECS, DEPLOY_POINT, DEPLOY_SPECS
+from dashboard.state.scenario import AFD_RATIO, AFD_RECORDS, AFD_SPECS, DEPLOY_POINT, DEPLOY_SPECS, SERVE_SPECS
 
 LEFT_OUT = "left_out"  # [how many parameters a cut link left out, the first few of their names]
 NAMED = 5  # unknown parameters named in the link's warning; the rest counted
 
 SIDEBAR_KEYS = ("models", "chips", "ctx", "batch", "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
-AFD_PREFIX, DEPLOY_PREFIX = "afd_", "dep_"
+AFD_PREFIX, DEPLOY_PREFIX, SERVE_PREFIX = "afd_", "dep_", "srv_"
 AFD_RATIO_KEYS = tuple(AFD_PREFIX + key for key in AFD_RATIO)
 AFD_KEYS = (*(AFD_PREFIX + key for key in (*AFD_RECORDS, *AFD_SPECS, "objective", "chip_pairs")), *AFD_RATIO_KEYS)
 DEPLOY_KEYS = tuple(DEPLOY_PREFIX + key for key in (*DEPLOY_SPECS, *DEPLOY_POINT))
+SERVE_KEYS = tuple(SERVE_PREFIX + key for key in SERVE_SPECS)
 SLIDER_FIELDS = tuple(spec for spec in CHIP_FIELDS if spec.editable)  # every chip field a slider may set
 
 
@@ -37,5 +38,5 @@ def slider_key(chip: Chip, spec: Quantity) -> str:
 def known_parameters(chips: dict) -> set[str]:
     """Every URL parameter an input of the dashboard reads: the sidebar's, every known chip's
     sliders (``chips``: by slug), the pages' tabs and inputs, the custom records a link carries."""
-    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, link_records.KEY,
+    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, *SERVE_KEYS, link_records.KEY,
             *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}

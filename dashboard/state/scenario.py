@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from costmodel import afd as afd_model, deploy as deploy_model, library
+from costmodel import afd as afd_model, api_prices, deploy as deploy_model, library
 from costmodel.chips import EDITABLE_FIELDS, FIELD_BY_NAME, Chip
 from costmodel.decode import MAX_CONTEXT
 from costmodel.errors import InputError
@@ -27,10 +27,10 @@ from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 from costmodel.precision import KV_FORMATS, WEIGHT_FORMATS, check_dtype
 
 from dashboard.state.codesign_inputs import CodesignInputs
-from dashboard.state.page_inputs import TPOT_TARGET, AFDInputs, DeployInputs, Records, input_of
+from dashboard.state.page_inputs import TPOT_TARGET, AFDInputs, DeployInputs, Records, ServeInputs, input_of
 
-SCHEMA_VERSION = 5  # 5: the Deployments page's inputs; 4: the co-design explorer's; 3: custom chips and models
-READABLE_VERSIONS = (1, 2, 3, 4, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+SCHEMA_VERSION = 6  # 6: the Serving cost page's inputs and API prices; 5: the Deployments page's; 4: the co-design
+READABLE_VERSIONS = (1, 2, 3, 4, 5, SCHEMA_VERSION)  # explorer's; 3: custom chips and models  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
 MAX_BATCH = 65536
 
 
@@ -52,6 +52,7 @@ AFD_SPECS = {f.name: input_of(f) for f in fields(AFDInputs)
              if isinstance(input_of(f), (Quantity, Choice)) and f.name not in AFD_RATIO and f.name != "objective"}
 DEPLOY_POINT = {"tpot_ms": TPOT_TARGET, "batch_per_gpu": deploy_model.BATCH}
 DEPLOY_SPECS = {f.name: input_of(f) for f in fields(DeployInputs) if f.name not in DEPLOY_POINT}
+SERVE_SPECS = {f.name: input_of(f) for f in fields(ServeInputs)}
 
 
 # --- the Scenario -----------------------------------------------------------------------------
@@ -117,6 +118,8 @@ class Scenario:
     afd: AFDInputs = field(default_factory=AFDInputs)
     codesign: CodesignInputs = field(default_factory=CodesignInputs)
     deploy: DeployInputs = field(default_factory=DeployInputs)
+    serve: ServeInputs = field(default_factory=ServeInputs)
+    api_prices: tuple[api_prices.ApiPrice, ...] = ()  # the user's edited API price table; () : the shipped one
     custom_chips: tuple[Chip, ...] = ()
     custom_models: tuple[ModelSpec, ...] = ()
     schema_version: int = field(default=SCHEMA_VERSION, compare=False)
@@ -151,6 +154,10 @@ class Scenario:
         set_("codesign", _page_inputs(self.codesign, CodesignInputs, "codesign", "the co-design inputs",
                                       {"base": model, "chip": chip}, optional=("chip",)))
         set_("deploy", _page_inputs(self.deploy, DeployInputs, "deploy", "the deployment inputs", {}))
+        set_("serve", _page_inputs(self.serve, ServeInputs, "serve", "the serving inputs", {}))
+        set_("api_prices", tuple(self.api_prices))
+        if not all(isinstance(p, api_prices.ApiPrice) for p in self.api_prices):
+            raise InputError("api_prices", "expected ApiPrice records")
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
@@ -218,6 +225,15 @@ class Scenario:
         return deploy_model.DecodeSetup(model, chip, deployment, context=self.context if d.context is None else d.context,
                                         weight_dtype=self.weight_dtype, **d.setup_values())
 
+    def serve_setup(self, model: ModelSpec, prefill_chip: Chip, decode_chip: Chip):
+        """The ServeSetup the serving inputs describe for ``model`` (chips with the scenario's
+        overrides), at the scenario's weight precision."""
+        return self.serve.setup(model, prefill_chip, decode_chip, self.weight_dtype)
+
+    def api_price_table(self) -> tuple[api_prices.ApiPrice, ...]:
+        """The API prices shown beside the modeled cost: the user's edited table, else the shipped one."""
+        return self.api_prices or api_prices.prices()
+
     def sweep_contexts(self, points: int = 40) -> np.ndarray:
         """Context values (tokens) over the sweep range, spaced on the sweep axis."""
         if self.sweep_axis == "log":
@@ -260,7 +276,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
         """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
-        Files before version 5 read with the deployment defaults, before version 4 with the
+        Files before version 6 read with the serving defaults and the shipped API prices, before 5
+        with the deployment defaults, before version 4 with the
         co-design defaults, version 1 (before ``afd``) with the AFD defaults; version 2's one
         network figure (``afd.net_gbps``) sets both pools."""
         if not isinstance(data, dict):
@@ -273,6 +290,8 @@ class Scenario:
         known = {f.name for f in fields(cls) if f.name != "schema_version"}
         if version < 3:
             known -= {"custom_chips", "custom_models"}
+        if version < 6:
+            known -= {"serve", "api_prices"}
         if version < 5:
             known.discard("deploy")
         if version < 4:
@@ -293,6 +312,10 @@ class Scenario:
             if not isinstance(entries, list):
                 raise InputError(name, "expected a list of records")
             data[name] = tuple(parse(entry, f"{name}[{i}]") for i, entry in enumerate(entries))
+        if "api_prices" in data:
+            if not isinstance(data["api_prices"], list):
+                raise InputError("api_prices", "expected a list of price tables")
+            data["api_prices"] = api_prices.parse({"price": data["api_prices"]})
         if "afd" in data:
             afd = data["afd"]
             if version == 2 and isinstance(afd, dict) and "net_gbps" in afd:
@@ -303,10 +326,11 @@ class Scenario:
 
 
 SIDEBAR = {f.name: f.metadata["input"] for f in fields(Scenario) if "input" in f.metadata}  # the sidebar's inputs
-PAGE_INPUTS = ("afd", "codesign", "deploy")  # the pages' own inputs, each a record with to_dict and renamed
+PAGE_INPUTS = ("afd", "codesign", "deploy", "serve")  # the pages' own inputs, each a record with to_dict and renamed
 JSON = {"chip_overrides": lambda overrides: {slug: dict(changes) for slug, changes in overrides},
         "custom_chips": lambda chips: [library.chip_entry(c) for c in chips],
-        "custom_models": lambda models: [library.model_entry(m) for m in models]}  # fields not written as they are
+        "custom_models": lambda models: [library.model_entry(m) for m in models],
+        "api_prices": lambda prices: [api_prices.entry(p) for p in prices]}  # fields not written as they are
 
 
 def _json(value):

@@ -5,8 +5,8 @@ inputs), the page's body, the sidebar's 'Modified' caption; moving a slider reru
 
 Kept in session state between the page and app.py: this run's Scenario from the sidebar
 (``base``), and the page's final Scenario and content (``publish``): values, not code or
-containers. The AFD, co-design and Deployments pages put their inputs in the Scenario; the last
-ones are kept for the other pages (their exports and links carry them)."""
+containers. The AFD, co-design, Deployments and Serving cost pages put their inputs in the Scenario;
+the last ones are kept for the other pages (their exports and links carry them)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -76,16 +76,14 @@ def _page_fragment(body, scenario: Scenario, edit) -> None:
 
 
 def publish(scenario: Scenario, content=None) -> Scenario:
-    """A page's final Scenario (the AFD, co-design and Deployments pages add their inputs) and,
+    """A page's final Scenario (the pages with inputs of their own add them) and,
     with ``content``, what the sidebar's 'This page (ZIP)' bundles: what the Download menu
     writes, and the page inputs the other pages keep. Keeps the link's parameter of the custom
     chips and models in use (``link_records``) up to date."""
     st.session_state[FINAL] = scenario
     if content is not None:
         st.session_state[CONTENT] = content
-    st.session_state[sidebar.AFD_KEY] = scenario.afd
-    st.session_state[sidebar.CODESIGN_KEY] = scenario.codesign
-    st.session_state[sidebar.DEPLOY_KEY] = scenario.deploy
+    sidebar.keep(scenario)
     text = link_records.encode(*link_records.in_use(scenario))
     if text and len(text) <= link_records.MAX_CHARS:
         if st.query_params.get(link_records.KEY) != text:

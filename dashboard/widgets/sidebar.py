@@ -25,12 +25,11 @@ from dashboard.user_library import store
 from dashboard.state.codesign_inputs import CodesignInputs
 from dashboard.widgets.draw import escape
 from dashboard.state.page_inputs import Records
-from dashboard.state.scenario import SIDEBAR, AFDInputs, DeployInputs, Scenario, catalog
+from dashboard.state.scenario import PAGE_INPUTS, SIDEBAR, AFDInputs, DeployInputs, Scenario, ServeInputs, catalog
 
 URL = "query-params"
-AFD_KEY = "_afd_inputs"  # the AFD page's last inputs, for the Scenario on every page
-CODESIGN_KEY = "_codesign_inputs"  # the co-design page's last inputs, likewise
-DEPLOY_KEY = "_deploy_inputs"  # the Deployments page's last inputs, likewise
+KEPT = {name: f"_{name}_inputs" for name in (*PAGE_INPUTS, "api_prices")}  # each page's last inputs (and the edited
+AFD_KEY, CODESIGN_KEY, DEPLOY_KEY, SERVE_KEY = (KEPT[n] for n in PAGE_INPUTS)  # API prices), for every page's Scenario
 
 
 NONE_KV = "model"  # the KV choice None (each model's own formats) in its selector
@@ -77,7 +76,7 @@ def load(scenario: Scenario) -> None:
     """Show ``scenario`` everywhere (a widget callback: before the next run draws anything):
     the sidebar's inputs, every chip's slider values (in the URL), the AFD inputs. Its custom
     chips and models must be known (in the user library) for the selectors to offer them."""
-    from dashboard.widgets import afd_inputs
+    from dashboard.widgets import afd_inputs, serve_inputs
 
     for chip in scenario.known_chips().values():  # sliders of every chip back to the library value
         for spec in SLIDER_FIELDS:
@@ -89,10 +88,16 @@ def load(scenario: Scenario) -> None:
             spec = FIELD_BY_NAME[name]
             chip_sliders.set_param(slider_key(known[slug], spec), f"{value / spec.scale:g}")
     st.session_state.update(widget_state(scenario))
-    st.session_state[AFD_KEY] = scenario.afd
-    st.session_state[afd_inputs.LOAD_KEY] = scenario.afd
-    st.session_state[CODESIGN_KEY] = st.session_state[codesign_inputs.LOAD_KEY] = scenario.codesign
-    st.session_state[DEPLOY_KEY] = st.session_state[deploy_inputs.LOAD_KEY] = scenario.deploy
+    keep(scenario)
+    for name, load_key in (("afd", afd_inputs.LOAD_KEY), ("codesign", codesign_inputs.LOAD_KEY),
+                           ("deploy", deploy_inputs.LOAD_KEY), ("serve", serve_inputs.LOAD_KEY)):
+        st.session_state[load_key] = getattr(scenario, name)
+
+
+def keep(scenario: Scenario) -> None:
+    """Keep ``scenario``'s page inputs and API prices for the other pages' Scenario (``KEPT``)."""
+    for name, key in KEPT.items():
+        st.session_state[key] = getattr(scenario, name)
 
 
 def context_note(scenario: Scenario) -> None:
@@ -159,7 +164,8 @@ def inputs() -> Sidebar:
     scenario = chip_sliders.with_url_chips(Scenario(
         **values, afd=_kept(AFD_KEY, AFDInputs(), {"model": models, "attention_chip": chips, "ffn_chip": chips}),
         codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}),
-        deploy=st.session_state.get(DEPLOY_KEY, DeployInputs()), custom_chips=own_chips, custom_models=own_models))
+        deploy=st.session_state.get(DEPLOY_KEY, DeployInputs()), serve=st.session_state.get(SERVE_KEY, ServeInputs()),
+        api_prices=st.session_state.get(KEPT["api_prices"], ()), custom_chips=own_chips, custom_models=own_models))
     export_slot.subheader("Export")
     return Sidebar(scenario, chips[edit], export_slot, context_slot)
 

@@ -76,7 +76,10 @@ def test_validation_view_shows_every_row_and_the_fitted_factors():
     points = [t for t in chart["data"] if t["name"].endswith(": held out")]
     assert sum(len(t["y"]) for t in points) == len(data), "one point per measured row"
     kinds = {t["name"].split(":")[0] for t in points}
-    assert kinds == {"Table 9 latency", "Table 8 Step-3 AFD", "kernel benchmarks", "public deployments"}
+    assert kinds == {"Table 9 latency", "Table 8 Step-3 AFD", "kernel benchmarks", "public deployments",
+                     "public prefill deployments"}
+    prefill = next(t for t in points if t["name"].startswith("public prefill deployments"))
+    assert len(prefill["y"]) == sum(r.get("phase") == "prefill" for r in data) > 0, "prefill rows beside decode"
     # every point is the model over the measured value of its row, in that row's own unit
     by_cell = {r["cell"]: r["value"] for r in data}
     rows, factors = frames(at)

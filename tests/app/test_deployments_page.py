@@ -176,7 +176,7 @@ def test_the_timeline_shows_the_chosen_deployments_parts_and_step():
 
 def test_public_deployments_on_the_frontier_where_their_sources_put_them():
     rows = [r for r in tomllib.loads((ROOT / "data" / "measurements.toml").read_text())["row"]
-            if r.get("deployment") == "ep"]
+            if r.get("deployment") == "ep" and r.get("phase") != "prefill"]  # decode rows: output tokens/GPU/s
     fig = figure(open_page(tab=FRONTIER))
     public = next(t for t in fig["data"] if t["name"].startswith("public ep deployments"))
     assert public.get("xaxis", "x") == "x", "on the ep panel"

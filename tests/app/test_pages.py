@@ -41,8 +41,9 @@ def test_page_renders_charts_without_error(page):
     for fig in figures:
         layout = fig["layout"]
         assert layout["template"]["layout"]["font"]["family"].startswith("Inter"), "shared template"
-        titled = [v["title"]["text"] for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
-        assert titled and all("(" in t or t in ("Model", "Chip") for t in titled), titled  # units in titles
+        titled = [(v["title"]["text"], v.get("type")) for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+        assert titled and all("(" in t or t in ("Model", "Chip") or kind == "category" for t, kind in titled), \
+            titled  # a unit, or names (categories)
         for trace in fig["data"]:
             if trace.get("x") and any(v is not None for v in trace["x"]):  # hover says what a point is, or is
                 assert "hovertemplate" in trace or trace.get("hoverinfo") == "skip", trace.get("name")  # off

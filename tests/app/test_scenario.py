@@ -107,7 +107,7 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
 
 def test_version_2_file_one_network_figure_sets_both_pools():
     data = Scenario(context=16384).to_dict()
-    del data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"]
+    del data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"], data["serve"], data["api_prices"]
     data["schema_version"] = 2
     data["afd"] = {**{k: v for k, v in data["afd"].items() if not k.endswith("net_gbps")}, "net_gbps": 25}
     afd = Scenario.from_dict(data).afd
@@ -116,7 +116,8 @@ def test_version_2_file_one_network_figure_sets_both_pools():
 
 def test_version_1_file_without_afd_still_loads():
     data = Scenario(context=16384).to_dict()
-    del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"]
+    del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"], data["serve"]
+    del data["api_prices"]
     data["schema_version"] = 1
     old = Scenario.from_dict(data)
     assert old == Scenario(context=16384) and old.afd == AFDInputs()
@@ -188,7 +189,7 @@ def test_codesign_inputs_round_trip_and_older_files_take_the_defaults():
     assert data["codesign"]["kv_bits"] == 4 and data["codesign"]["chip"] == "h20"
     assert Scenario.from_dict(data).codesign == inputs
     assert Scenario.from_dict({**data, "codesign": {"kv_bits": 16}}).codesign == CodesignInputs(kv_bits=16)
-    del data["codesign"], data["deploy"]
+    del data["codesign"], data["deploy"], data["serve"], data["api_prices"]
     assert Scenario.from_dict({**data, "schema_version": 3}).codesign == CodesignInputs(), "version 3: defaults"
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**data, "schema_version": 3, "codesign": {}})  # version 3 has no codesign
@@ -241,7 +242,7 @@ def test_deploy_defaults_and_older_files():
     assert d == DeployInputs() and (d.context, d.overlap, d.balance, d.net_gbps, d.batch_per_gpu) == (None,) * 5
     assert (d.deployment, d.tpot_ms, d.timing, d.mtp_tokens, d.mtp_accept) == ("ep", 50.0, "kernels", 1, 1.0)
     data = Scenario(context=16384).to_dict()
-    del data["deploy"]
+    del data["deploy"], data["serve"], data["api_prices"]
     old = Scenario.from_dict({**data, "schema_version": 4})
     assert old == Scenario(context=16384) and old.deploy == DeployInputs(), "version 4: the defaults"
     with pytest.raises(InputError) as err:
@@ -271,3 +272,27 @@ def test_deploy_invalid_values_name_the_field(kwargs, field):
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**Scenario().to_dict(), "deploy": {**DeployInputs().to_dict(), **kwargs}})
     assert err.value.field == field
+
+
+def test_serve_defaults_and_older_files():
+    """Version 6 adds the Serving cost page's inputs and the user's API prices: a version 5 file
+    reads with the page's defaults and the shipped prices, and cannot carry either."""
+    from costmodel.api_prices import ApiPrice
+    from dashboard.state.page_inputs import ServeInputs
+
+    mine = ApiPrice("step-3", "Mine", 0.1, None, 0.3, "2026-12", "a quote")
+    s = Scenario(serve=ServeInputs(input_tokens=8000, mode="colocated", mix="1000:200:0.5, 9000:100:0.5"),
+                 api_prices=(mine,))
+    data = json.loads(json.dumps(s.to_dict()))
+    assert data["schema_version"] == 6 and Scenario.from_dict(data) == s
+    del data["serve"], data["api_prices"]
+    old = Scenario.from_dict({**data, "schema_version": 5})
+    assert old.serve == ServeInputs() and old.api_prices == () and len(old.api_price_table()) >= 10
+    for extra in ("serve", "api_prices"):
+        with pytest.raises(InputError, match=extra):
+            Scenario.from_dict({**data, "schema_version": 5, extra: {}})
+    with pytest.raises(InputError, match="serve.mix"):
+        Scenario.from_dict({**data, "serve": {"mix": "1000:200"}})
+    with pytest.raises(InputError, match="price 1: output"):
+        Scenario.from_dict({**data, "api_prices": [{"model": "step-3", "provider": "x", "input": 1, "output": -2,
+                                                    "date": "d", "source": "s"}]})
