@@ -13,7 +13,7 @@ from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_U
                                USD_PER_MTOK)
 
 from dashboard import pages  # noqa: E402
-from dashboard.content import codesign, labels  # noqa: E402
+from dashboard.content import codesign, labels, ranking  # noqa: E402
 from dashboard.export import report  # noqa: E402
 from dashboard.widgets import codesign_inputs, downloads, draw, frame  # noqa: E402
 
@@ -21,7 +21,7 @@ TABS = pages.BY_SLUG["co-design"].tabs
 
 USD = {name: st.column_config.NumberColumn(format="%.4f") for name in (
     *(r.title for r in (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK)),
-    USD_PER_MTOK.column(after=" (changed)"))}
+    USD_PER_MTOK.column(after=" (changed)"), *(ranking.cost_column(c) for c in (*ranking.ranking.CONTEXTS, 1 << 20)))}
 PERCENT = {name: st.column_config.NumberColumn(format="%+.2f") for name in ("cost change (%)", "tokens/GPU/s change (%)")}
 
 st.title("Co-design explorer")
@@ -111,10 +111,17 @@ def iso_cost(view, scenario) -> None:
 
 def ranked(view, scenario) -> None:
     r, content, model = view.resolved, view.content, draw.escape(view.resolved.base.name)
-    st.markdown(f"**Chips ranked for {model}** at {labels.tokens(r.context)} context: every library "
-                "and custom chip (the selected with their slider changes), single chip by the cost model.")
+    shown = ", ".join(labels.tokens(c) for c in ranking.contexts(r.context))
+    st.markdown(f"**Chips ranked for {model}** at {shown} context side by side: every library and custom chip (the "
+                "selected with their slider changes), single chip by the cost model, ranked at a context only where "
+                f"a deployment of at most {ranking.ranking.MAX_GPUS} GPUs of it holds the model's weights and one "
+                "request's KV there (the smallest: one GPU, or expert parallel for an MoE model, tensor parallel for "
+                "a dense one; named in the table). Marked: your own chips and the prices that are estimates.")
     chart(content, "chips-ranked", scenario)
     st.caption(draw.escape(codesign.cheapest(scenario, r)))
+    gone = ranking.left_out(content.tables["chips"], r.context)
+    if gone:
+        st.caption(draw.escape(f"Not ranked at {labels.tokens(r.context)}: " + "; ".join(gone) + "."))
     table(content, "chips", scenario, column_config=USD)
     st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {model}: the AFD search's cheapest plan "
                 "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")
