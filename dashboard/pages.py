@@ -50,9 +50,13 @@ class Page:
     def section(self) -> str:
         return self.report_title or self.title
 
-    def build(self, scenario):
-        """The page's content (``dashboard.content.page.PageContent``) for ``scenario``."""
-        return importlib.import_module(f"dashboard.content.{self.content}").content(scenario)
+    def build(self, scenario, compare: bool = True):
+        """The page's content (``dashboard.content.page.PageContent``) for ``scenario``; against its
+        baseline (``dashboard.content.baseline``: ghosts, change columns) unless ``compare`` is False."""
+        content = importlib.import_module(f"dashboard.content.{self.content}").content(scenario)
+        if not compare:
+            return content
+        return importlib.import_module("dashboard.content.baseline").compared(content, scenario)
 
 
 PAGES = (

@@ -13,9 +13,10 @@ from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_U
                                USD_PER_MTOK)
 
 from dashboard import pages  # noqa: E402
-from dashboard.content import codesign, labels, ranking  # noqa: E402
+from dashboard.content import baseline, codesign, labels, ranking  # noqa: E402
 from dashboard.export import report  # noqa: E402
 from dashboard.widgets import codesign_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.state.baseline import effective  # noqa: E402
 
 TABS = pages.BY_SLUG["co-design"].tabs
 
@@ -119,6 +120,9 @@ def ranked(view, scenario) -> None:
                 "a dense one; named in the table). Marked: your own chips and the prices that are estimates.")
     chart(content, "chips-ranked", scenario)
     st.caption(draw.escape(codesign.cheapest(scenario, r)))
+    moved = winners_moved(view, scenario)
+    if moved:
+        st.caption(draw.escape(moved))
     gone = ranking.left_out(content.tables["chips"], r.context)
     if gone:
         st.caption(draw.escape(f"Not ranked at {labels.tokens(r.context)}: " + "; ".join(gone) + "."))
@@ -128,6 +132,22 @@ def ranked(view, scenario) -> None:
     table(content, "chip-pairs", scenario, content.tables["chip-pairs"].head(100))
 
 
+def winners_moved(view, scenario) -> str:
+    """Against the baseline: the cheapest chip at each ranked context, where it changed."""
+    base = effective(scenario)
+    if base is None:
+        return ""
+    old, now = baseline.before("co-design", base).tables["chips"], view.content.tables["chips"]
+    moved = []
+    for c in ranking.contexts(view.resolved.context):
+        column = ranking.rank_column(c)
+        first = [lambda df=df: ", ".join(df.loc[df[column] == 1, "chip"]) for df in (old, now)]
+        if column in old and baseline.plain(first[0]()) != baseline.plain(first[1]()):
+            moved.append(f"at {labels.tokens(c)} {first[0]() or 'none'} → {first[1]() or 'none'}")
+    return ("Against the baseline, the cheapest chip moved: " + "; ".join(moved) + "." if moved
+            else "Against the baseline: the same cheapest chip at every context.")
+
+
 VIEWS = dict(zip(TABS.labels, (design_space, sizes, chip_wants, sensitivity, iso_cost, ranked)))  # tab -> its view
 
 
@@ -135,6 +155,7 @@ def body(scenario) -> None:
     """The open tab's view (only it is computed and drawn)."""
     scenario = frame.publish(replace(scenario, codesign=inputs))  # the page's inputs go into its exports
     view = codesign.view(scenario, scenario.codesign)
+    view = replace(view, content=baseline.compared(view.content, scenario))
     tab, box = draw.open_tab(list(TABS.labels), TABS.key)
     with box:
         VIEWS[tab](view, scenario)

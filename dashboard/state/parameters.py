@@ -9,7 +9,7 @@ from costmodel.chips import CHIP_FIELDS, Chip
 from costmodel.fields import Quantity
 
 from dashboard import pages
-from dashboard.state import codesign_inputs, link_records
+from dashboard.state import baseline, codesign_inputs, link_records
 from dashboard.state.scenario import AFD_RATIO, AFD_RECORDS, AFD_SPECS, DEPLOY_POINT, DEPLOY_SPECS
 
 LEFT_OUT = "left_out"  # [how many parameters a cut link left out, the first few of their names]
@@ -37,5 +37,5 @@ def slider_key(chip: Chip, spec: Quantity) -> str:
 def known_parameters(chips: dict) -> set[str]:
     """Every URL parameter an input of the dashboard reads: the sidebar's, every known chip's
     sliders (``chips``: by slug), the pages' tabs and inputs, the custom records a link carries."""
-    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, link_records.KEY,
+    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, link_records.KEY, baseline.KEY,
             *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}

@@ -29,8 +29,8 @@ from costmodel.precision import KV_FORMATS, WEIGHT_FORMATS, check_dtype
 from dashboard.state.codesign_inputs import CodesignInputs
 from dashboard.state.page_inputs import TPOT_TARGET, AFDInputs, DeployInputs, Records, input_of
 
-SCHEMA_VERSION = 5  # 5: the Deployments page's inputs; 4: the co-design explorer's; 3: custom chips and models
-READABLE_VERSIONS = (1, 2, 3, 4, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+SCHEMA_VERSION = 7  # 7: the pinned baseline; 5: the Deployments page's inputs; 4: the co-design explorer's; 3: custom
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, SCHEMA_VERSION)  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
 MAX_BATCH = 65536
 
 
@@ -119,6 +119,7 @@ class Scenario:
     deploy: DeployInputs = field(default_factory=DeployInputs)
     custom_chips: tuple[Chip, ...] = ()
     custom_models: tuple[ModelSpec, ...] = ()
+    baseline: "Scenario | None" = None  # pinned: what every page draws beside this, and the changes against it
     schema_version: int = field(default=SCHEMA_VERSION, compare=False)
 
     def __post_init__(self):
@@ -151,6 +152,7 @@ class Scenario:
         set_("codesign", _page_inputs(self.codesign, CodesignInputs, "codesign", "the co-design inputs",
                                       {"base": model, "chip": chip}, optional=("chip",)))
         set_("deploy", _page_inputs(self.deploy, DeployInputs, "deploy", "the deployment inputs", {}))
+        set_("baseline", _baseline(self.baseline))
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
@@ -260,7 +262,7 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
         """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
-        Files before version 5 read with the deployment defaults, before version 4 with the
+        Files before version 7 read without a baseline, before version 5 with the deployment defaults, before version 4 with the
         co-design defaults, version 1 (before ``afd``) with the AFD defaults; version 2's one
         network figure (``afd.net_gbps``) sets both pools."""
         if not isinstance(data, dict):
@@ -273,6 +275,8 @@ class Scenario:
         known = {f.name for f in fields(cls) if f.name != "schema_version"}
         if version < 3:
             known -= {"custom_chips", "custom_models"}
+        if version < 7:
+            known.discard("baseline")
         if version < 5:
             known.discard("deploy")
         if version < 4:
@@ -306,7 +310,23 @@ SIDEBAR = {f.name: f.metadata["input"] for f in fields(Scenario) if "input" in f
 PAGE_INPUTS = ("afd", "codesign", "deploy")  # the pages' own inputs, each a record with to_dict and renamed
 JSON = {"chip_overrides": lambda overrides: {slug: dict(changes) for slug, changes in overrides},
         "custom_chips": lambda chips: [library.chip_entry(c) for c in chips],
-        "custom_models": lambda models: [library.model_entry(m) for m in models]}  # fields not written as they are
+        "custom_models": lambda models: [library.model_entry(m) for m in models],
+        "baseline": lambda baseline: None if baseline is None else baseline.to_dict()}  # fields not written as they are
+
+
+def _baseline(value):
+    """A pinned baseline: None, a Scenario or its dict, itself without a baseline (a baseline has
+    none of its own: a pin pins what is shown, not what it was compared with)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        try:
+            value = Scenario.from_dict(value)
+        except InputError as err:
+            raise InputError(f"baseline.{err.field}", err.message) from None
+    if not isinstance(value, Scenario):
+        raise InputError("baseline", f"expected a scenario, got {type(value).__name__}")
+    return dataclasses.replace(value, baseline=None) if value.baseline is not None else value
 
 
 def _json(value):
