@@ -113,9 +113,7 @@ def status_line(view) -> None:
                    f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
 
-FIGURES = ((TPOT, "{:.1f}", "inverse"), (TOKENS_PER_GPU_S, "{:,.0f}", "normal"), (USD_PER_MTOK, "{:.4f}", "inverse"),
-           (ATTENTION_MEMORY, "{:.1f}", "off"), (FFN_MEMORY, "{:.1f}", "off"), (MAX_CONTEXT_PER_GPU, "{:,.0f}", "normal"))
-# the key figures in order: (result, format, whether a rise is good: 'normal', bad: 'inverse', or neither: 'off')
+FIGURES = afd_content.KEY_FIGURES
 
 
 def what_moved(view, old) -> None:
