@@ -53,8 +53,8 @@ def body(scenario) -> None:
         named.append(("baseline", base))
     named = (named + chosen)[:compare.MAX_SCENARIOS]
     if len(named) < 2:
-        st.info("Choose a saved scenario or a scenario file above, or pin a baseline in the sidebar, to compare.")
-        return
+        st.info("Choose a saved scenario or a scenario file above, or pin a baseline in the sidebar, to compare; "
+                "until then, the current scenario alone.")
     content = compare.view(named)
     st.subheader("Headline figures")
     figures = content.tables["figures"]

@@ -22,6 +22,7 @@ CHARTS = {
     "paper": ["afd-vs-paper"],
     "co-design": ["sweet-spots", "cost", "intensity", "kv-context", "sensitivity", "iso-cost", "chips-ranked"],
     "deployments": ["vs-batch", "vs-tpot", "frontier", "timeline"],
+    "compare": ["cost-vs-context", "roofline", "afd-plan", "attention"],
 }
 
 
