@@ -228,12 +228,24 @@ def summary(measured: tuple[list[float], int]) -> dict:
             "ended_on_interim_chart": interim}
 
 
-def measure(pages: list[str], moves: int, timeout_s: float, app: Path = ROOT / "app.py") -> dict:
+def pinned_query() -> str:
+    """The link's parameter of a pinned baseline that differs from every value the moves set: the
+    default scenario with the H800 at 3.0 TB/s (the moves alternate 3.35 and one step above), so
+    every move draws the baseline's ghosts beside the current series."""
+    from dashboard.state import baseline
+    from dashboard.state.scenario import Scenario
+
+    pinned = Scenario(chip_overrides={"h800": {"mem_bw_bytes_per_s": 3.0e12}})
+    return f"?{baseline.KEY}={baseline.encode(pinned, Scenario())}"
+
+
+def measure(pages: list[str], moves: int, timeout_s: float, app: Path = ROOT / "app.py", pinned: bool = False) -> dict:
     """The floor before, each page of ``pages`` (names of ``PAGES``), the floor after, measured
     as the module says on fresh servers (``app``: the entry file served): {"pages": {name:
     summary}, "errors": {name: message}, "floor_before", "floor_after", "floor_ms" (their
     mean), "load_average_1min" (before, after), "tracebacks" {server: its log from the first
-    traceback}}; each page's summary gains its "ratio" to the floor."""
+    traceback}}; each page's summary gains its "ratio" to the floor. ``pinned``: each page is
+    measured again right after, with a baseline pinned (``pinned_query``), as '<page> pinned'."""
     from playwright.sync_api import sync_playwright
 
     results: dict = {"moves": moves, "pages": {}, "errors": {}}
@@ -261,12 +273,13 @@ def measure(pages: list[str], moves: int, timeout_s: float, app: Path = ROOT / "
                     results["floor_before"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, moves,
                                                                  timeout_s))
                     for name in pages:
-                        try:
-                            results["pages"][name] = summary(felt_moves(browser, app_url + PAGES[name], SLIDER,
-                                                                        moves, timeout_s))
-                        except PageFailed as exc:
-                            results["errors"][name] = str(exc)
-                        print(".", end="", flush=True, file=sys.stderr)
+                        for label, query in ((name, ""), *(((f"{name} pinned", pinned_query()),) if pinned else ())):
+                            try:
+                                results["pages"][label] = summary(felt_moves(browser, app_url + PAGES[name] + query,
+                                                                             SLIDER, moves, timeout_s))
+                            except PageFailed as exc:
+                                results["errors"][label] = str(exc)
+                            print(".", end="", flush=True, file=sys.stderr)
                     results["floor_after"] = summary(felt_moves(browser, floor_url, FLOOR_SLIDER, moves,
                                                                 timeout_s))
                     print(file=sys.stderr)
@@ -293,6 +306,8 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=10, help="key presses per page, the first discarded (>= 8)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of: {', '.join(PAGES)}")
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    parser.add_argument("--pinned", action="store_true",
+                        help="also measure each page with a baseline pinned, and print pinned / unpinned")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds a move may take to change the chart")
     args = parser.parse_args()
     if args.moves < 8:
@@ -304,7 +319,7 @@ def main() -> int:
     if not Path(CHROMIUM).exists():
         sys.exit(f"Debian's chromium is not at {CHROMIUM} (make test installs it; never `playwright install`)")
 
-    results = measure(pages, args.moves, args.timeout)
+    results = measure(pages, args.moves, args.timeout, pinned=args.pinned)
     load, floor = results["load_average_1min"], results["floor_ms"]
     print(f"Felt latency: keydown on the H800 HBM-bandwidth slider -> first chart's data changed in the page "
           f"({args.moves} moves per page, first discarded; load average {load[0]:.2f} -> {load[1]:.2f})")
@@ -312,7 +327,8 @@ def main() -> int:
     for label, key in (("floor before", "floor_before"), ("floor after", "floor_after")):
         print(f"{label:<16}{results[key]['median_ms']:>10.1f}{results[key]['p90_ms']:>9.1f}")
     print(f"{'floor (mean)':<16}{floor:>10.1f}{'':>9}{1.0:>9.2f}")
-    for name in pages:
+    for name in [label for p in pages for label in (p, f"{p} pinned")
+                 if label in results["pages"] or label in results["errors"]]:
         if name in results["pages"]:
             row = results["pages"][name]
             note = f"  ({row['ended_on_interim_chart']} timed moves ended on a chart that changed again)" \
@@ -320,6 +336,10 @@ def main() -> int:
             print(f"{name:<16}{row['median_ms']:>10.1f}{row['p90_ms']:>9.1f}{row['ratio']:>9.2f}{note}")
         else:
             print(f"{name:<16}  FAILED: {results['errors'][name]}")
+    for name in pages:
+        rows = results["pages"]
+        if name in rows and f"{name} pinned" in rows:
+            print(f"{name:<16} pinned / unpinned {rows[f'{name} pinned']['median_ms'] / rows[name]['median_ms']:.2f}")
     if results["pages"]:
         worst = max(results["pages"], key=lambda n: results["pages"][n]["ratio"])
         print(f"worst page: {worst}, {results['pages'][worst]['ratio']:.2f}x floor (median felt latency)")

@@ -34,6 +34,7 @@ class Page:
     content: str | None = None  # 'module' of dashboard.content whose ``content(scenario)`` builds the page (None: none)
     report_title: str | None = None  # the page's section in a report (None: the title)
     tabs: Tabs | None = None
+    compares: bool = True  # drawn against the baseline (False: the Compare page, which is a comparison)
 
     @property
     def script(self) -> str:
@@ -50,9 +51,13 @@ class Page:
     def section(self) -> str:
         return self.report_title or self.title
 
-    def build(self, scenario):
-        """The page's content (``dashboard.content.page.PageContent``) for ``scenario``."""
-        return importlib.import_module(f"dashboard.content.{self.content}").content(scenario)
+    def build(self, scenario, compare: bool = True):
+        """The page's content (``dashboard.content.page.PageContent``) for ``scenario``; against its
+        baseline (``dashboard.content.baseline``: ghosts, change columns) unless ``compare`` is False."""
+        content = importlib.import_module(f"dashboard.content.{self.content}").content(scenario)
+        if not (compare and self.compares):
+            return content
+        return importlib.import_module("dashboard.content.baseline").compared(content, scenario)
 
 
 PAGES = (
@@ -81,6 +86,7 @@ PAGES = (
          tabs=Tabs("cod_tab", ("Design space: sweet spots and cost", "Intensity, KV and context per GPU",
                                "What a chip wants", "What a model wants: sensitivity",
                                "What a model wants: FLOP/s and bandwidth", "What a model wants: chips"))),
+    Page("compare", "Compare scenarios", ":material/difference:", "compare", compares=False),
     Page("library", "Your chips and models", ":material/library_add:",
          tabs=Tabs("lib_tab", ("Chips", "Models", "Import config.json", "Scenarios and library file"))),
 )

@@ -13,8 +13,9 @@ from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEM
                                MAX_CONTEXT_PER_GPU, PER_LAYER_BUDGET, SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK,
                                TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK, objective_label)
 from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
-from dashboard.content import afd as afd_content, compute, labels  # noqa: E402
+from dashboard.content import afd as afd_content, baseline, compute, labels  # noqa: E402
 from dashboard.content.page import span  # noqa: E402
+from dashboard.state.baseline import effective  # noqa: E402
 from dashboard.content.charts import afd as charts  # noqa: E402
 
 st.title("AFD sizing: attention-to-FFN ratio")
@@ -56,14 +57,19 @@ def body(scenario) -> None:
     choice = afd_inputs.ratio(optimum, row)
     scenario = frame.publish(replace(scenario, afd=afd_inputs.with_ratio(inputs, optimum, choice)))
     view = afd_content.view(scenario)
+    view = replace(view, content=baseline.compared(view.content, scenario))
     status, key_figures = st.container(), st.container()
     views(view, scenario)
     with row:
         optimum_button(view, optimum)
     with status:
         status_line(view)
+    base = effective(scenario)
+    old = baseline.before_view("afd", base) if base is not None else None
     with key_figures:
-        figures_of(view)
+        figures_of(view, old)
+    if old is not None:
+        what_moved(view, old)
 
 
 def views(view, scenario) -> None:
@@ -107,9 +113,22 @@ def status_line(view) -> None:
                    f"{view.binding}. {view.nearest[0].upper()}{view.nearest[1:]}.", icon=":material/warning:")
 
 
-def figures_of(view) -> None:
+FIGURES = afd_content.KEY_FIGURES
+
+
+def what_moved(view, old) -> None:
+    """What moved against the baseline: the plan's ratio, micro-batch and binding constraint."""
+    moved = [f"{what}: {a} → {b}" for what, a, b in (
+        ("ratio", old.plan.layout, view.plan.layout), ("micro-batch", old.choice[2], view.choice[2]),
+        ("binding constraint", old.binding, view.binding),
+        ("optimum", getattr(old.optimum, "layout", "none"), getattr(view.optimum, "layout", "none"))) if a != b]
+    st.caption(draw.escape("Against the baseline: " + ("; ".join(moved) if moved else "the same plan") + "."))
+
+
+def figures_of(view, old=None) -> None:
     """The chosen plan's key figures and the budget they are held to; a figure that rests on
-    assumed kernel efficiencies shows its range, and what the plan assumes is said below."""
+    assumed kernel efficiencies shows its range, and what the plan assumes is said below.
+    ``old``: the baseline's view, whose figures the changes are against."""
     setup, plan, ends = view.setup, view.plan, view.ranges
     use = plan.constraint_use()
     utilization = " · ".join(f"{charts.stage_words(k[:-5])} {100 * float(v):.0f}%" for k, v in use.items()
@@ -129,6 +148,10 @@ def figures_of(view) -> None:
         return fmt.format(result.shown(getattr(plan, result.name)))
 
     target = f"{TPOT.shown(setup.tpot_s):g} ms"
+    changes = None if old is None else [
+        (text, colour) if (text := baseline.delta(float(result.shown(getattr(plan, result.name))),
+                                                   float(result.shown(getattr(old.plan, result.name))), fmt)) else None
+        for result, fmt, colour in FIGURES]
     draw.key_figures([
         (title(TPOT), shown(TPOT, "{:.1f}"), f"target {target}" + assumed(TPOT, "{:.1f}")),
         (title(TOKENS_PER_GPU_S), shown(TOKENS_PER_GPU_S, "{:,.0f}"),
@@ -150,7 +173,7 @@ def figures_of(view) -> None:
         + (f": {setup.layers} + the MTP layer {setup.mtp_tokens - 1}x" if setup.mtp_tokens > 1 else "")
         + f")). Stage utilization: {utilization}. "
         f"Chips: {labels.chips_label(setup)}; network {labels.network_label(setup)}; "
-        f"{labels.tokens(setup.context)} context; {setup.model.name}."))
+        f"{labels.tokens(setup.context)} context; {setup.model.name}."), changes=changes)
     for note in view.notes:
         st.caption(draw.escape(f"Assumed: {note}."), help="Ranges: the plan at the low and high ends of the "
                    "assumed kernel efficiencies (bracketed by the measured chip families' fits, under the public "

@@ -5,7 +5,7 @@ navigation.through_app()  # first: a freshly started server may run this file al
 
 import streamlit as st  # noqa: E402
 from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import attention, labels  # noqa: E402
+from dashboard.content import attention, baseline, labels  # noqa: E402
 
 TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
         "(c) What-ifs: 4-bit KV and multi-token prediction", "(d) Measured vs modeled latency (Table 9)",
@@ -24,7 +24,7 @@ st.markdown("Dashed lines: each selected chip's ridge point. Attention whose int
 
 
 def body(scenario) -> None:
-    content = attention.content(scenario)
+    content = baseline.compared(attention.content(scenario), scenario)
 
     def chart(name: str, key: str) -> None:
         downloads.chart(content, name, key, scenario)

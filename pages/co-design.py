@@ -13,15 +13,16 @@ from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_U
                                USD_PER_MTOK)
 
 from dashboard import pages  # noqa: E402
-from dashboard.content import codesign, labels  # noqa: E402
+from dashboard.content import baseline, codesign, labels, ranking  # noqa: E402
 from dashboard.export import report  # noqa: E402
 from dashboard.widgets import codesign_inputs, downloads, draw, frame  # noqa: E402
+from dashboard.state.baseline import effective  # noqa: E402
 
 TABS = pages.BY_SLUG["co-design"].tabs
 
 USD = {name: st.column_config.NumberColumn(format="%.4f") for name in (
     *(r.title for r in (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK)),
-    USD_PER_MTOK.column(after=" (changed)"))}
+    USD_PER_MTOK.column(after=" (changed)"), *(ranking.cost_column(c) for c in (*ranking.ranking.CONTEXTS, 1 << 20)))}
 PERCENT = {name: st.column_config.NumberColumn(format="%+.2f") for name in ("cost change (%)", "tokens/GPU/s change (%)")}
 
 st.title("Co-design explorer")
@@ -111,14 +112,40 @@ def iso_cost(view, scenario) -> None:
 
 def ranked(view, scenario) -> None:
     r, content, model = view.resolved, view.content, draw.escape(view.resolved.base.name)
-    st.markdown(f"**Chips ranked for {model}** at {labels.tokens(r.context)} context: every library "
-                "and custom chip (the selected with their slider changes), single chip by the cost model.")
+    shown = ", ".join(labels.tokens(c) for c in ranking.contexts(r.context))
+    st.markdown(f"**Chips ranked for {model}** at {shown} context side by side: every library and custom chip (the "
+                "selected with their slider changes), single chip by the cost model, ranked at a context only where "
+                f"a deployment of at most {ranking.ranking.MAX_GPUS} GPUs of it holds the model's weights and one "
+                "request's KV there (the smallest: one GPU, or expert parallel for an MoE model, tensor parallel for "
+                "a dense one; named in the table). Marked: your own chips and the prices that are estimates.")
     chart(content, "chips-ranked", scenario)
     st.caption(draw.escape(codesign.cheapest(scenario, r)))
+    moved = winners_moved(view, scenario)
+    if moved:
+        st.caption(draw.escape(moved))
+    gone = ranking.left_out(content.tables["chips"], r.context)
+    if gone:
+        st.caption(draw.escape(f"Not ranked at {labels.tokens(r.context)}: " + "; ".join(gone) + "."))
     table(content, "chips", scenario, column_config=USD)
     st.markdown(f"**Chip pairs (attention pool, FFN pool)** for {model}: the AFD search's cheapest plan "
                 "per pair at the AFD page's TPOT target and settings, each pool on its chip's own network.")
     table(content, "chip-pairs", scenario, content.tables["chip-pairs"].head(100))
+
+
+def winners_moved(view, scenario) -> str:
+    """Against the baseline: the cheapest chip at each ranked context, where it changed."""
+    base = effective(scenario)
+    if base is None:
+        return ""
+    old, now = baseline.before("co-design", base).tables["chips"], view.content.tables["chips"]
+    moved = []
+    for c in ranking.contexts(view.resolved.context):
+        column = ranking.rank_column(c)
+        first = [lambda df=df: ", ".join(df.loc[df[column] == 1, "chip"]) for df in (old, now)]
+        if column in old and baseline.plain(first[0]()) != baseline.plain(first[1]()):
+            moved.append(f"at {labels.tokens(c)} {first[0]() or 'none'} → {first[1]() or 'none'}")
+    return ("Against the baseline, the cheapest chip moved: " + "; ".join(moved) + "." if moved
+            else "Against the baseline: the same cheapest chip at every context.")
 
 
 VIEWS = dict(zip(TABS.labels, (design_space, sizes, chip_wants, sensitivity, iso_cost, ranked)))  # tab -> its view
@@ -128,6 +155,7 @@ def body(scenario) -> None:
     """The open tab's view (only it is computed and drawn)."""
     scenario = frame.publish(replace(scenario, codesign=inputs))  # the page's inputs go into its exports
     view = codesign.view(scenario, scenario.codesign)
+    view = replace(view, content=baseline.compared(view.content, scenario))
     tab, box = draw.open_tab(list(TABS.labels), TABS.key)
     with box:
         VIEWS[tab](view, scenario)

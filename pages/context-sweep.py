@@ -5,7 +5,7 @@ navigation.through_app()  # first: a freshly started server may run this file al
 
 import streamlit as st  # noqa: E402
 from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import context_sweep, labels  # noqa: E402
+from dashboard.content import baseline, context_sweep, labels  # noqa: E402
 
 CROSSINGS = "Where the picture changes"
 TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv"), CROSSINGS: None}
@@ -18,7 +18,7 @@ st.caption(f"{labels.tokens(base.sweep_min)} to {labels.tokens(base.sweep_max)} 
 
 
 def body(scenario) -> None:
-    content = context_sweep.content(scenario)
+    content = baseline.compared(context_sweep.content(scenario), scenario)
     tab, box = draw.open_tab(list(TABS), "sweep_tab")
     with box:
         if tab == CROSSINGS:

@@ -10,7 +10,7 @@ from dataclasses import replace  # noqa: E402
 import streamlit as st  # noqa: E402
 from dashboard import pages  # noqa: E402
 from dashboard.widgets import deploy_inputs, downloads, draw, frame  # noqa: E402
-from dashboard.content import deployments, labels  # noqa: E402
+from dashboard.content import baseline, deployments, labels  # noqa: E402
 
 POINTS = "Chosen points (table)"
 TABS = {"Throughput vs requests per GPU": ("vs-batch", "dep_batch"), "Throughput vs TPOT": ("vs-tpot", "dep_tpot"),
@@ -31,7 +31,7 @@ inputs = deploy_inputs.inputs(frame.base())
 def body(scenario) -> None:
     scenario = frame.publish(replace(scenario, deploy=inputs))  # the page's inputs go into its exports
     view = deployments.view(scenario)
-    content = view.content
+    content = baseline.compared(view.content, scenario)
     tab, box = draw.open_tab(list(TABS), pages.BY_SLUG["deployments"].tabs.key)
     with box:  # only the open tab is computed and drawn
         if tab == POINTS:

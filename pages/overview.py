@@ -5,7 +5,7 @@ navigation.through_app()  # first: a freshly started server may run this file al
 
 import streamlit as st  # noqa: E402
 from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import labels, overview  # noqa: E402
+from dashboard.content import baseline, labels, overview  # noqa: E402
 
 st.title("What does decoding a token cost?")
 st.markdown(
@@ -18,7 +18,7 @@ st.markdown(
 
 
 def body(scenario) -> None:
-    content = overview.content(scenario)
+    content = baseline.compared(overview.content(scenario), scenario)
     chips = ", ".join(labels.chip_label(c) for c in scenario.chip_specs())
     caption = st.empty()  # filled after the charts: the charts reach the browser first
     for name, key in (("fig1-params-vs-cost", "fig1"), ("fig2-single-chip-vs-afd", "fig2")):

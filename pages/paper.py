@@ -5,15 +5,16 @@ from dashboard.widgets import navigation
 navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
 
 import streamlit as st  # noqa: E402
-from dashboard.content import compute, labels, paper  # noqa: E402
+from dashboard.content import baseline, compute, labels, paper  # noqa: E402
 from dashboard.widgets import downloads, draw, frame  # noqa: E402
+from dashboard.state.baseline import effective  # noqa: E402
 
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")
 
 
 def body(scenario) -> None:
-    content = paper.content(scenario)
+    content = baseline.compared(paper.content(scenario), scenario)
     modified = compute.paper_chips_in_use(scenario)
     cells = compute.paper_cells(modified)  # the content's table, as Arrow: drawn without pandas
     n, ok, still = paper.counts(cells)
@@ -26,13 +27,18 @@ def body(scenario) -> None:
         else:
             draw.plotly(content.charts["afd-vs-paper"], "paper_afd")
             downloads.chart_downloads(content.charts["afd-vs-paper"], "afd-vs-paper", scenario, content.page)
+    base = effective(scenario)
+    was = paper.counts(compute.paper_cells(compute.paper_chips_in_use(base))) if base is not None else None
+    changes = None if was is None else [
+        (text, colour) if (text := baseline.delta(now, before, "{:,.0f}")) else None
+        for now, before, colour in zip((n, ok, still), was, ("off", "normal", "normal"))]
     with summary:
         draw.key_figures([
             ("Cells checked", f"{n}", "Tables 2–7 and the Figure 1–2 totals"),
             ("Match the paper (library chips)", f"{ok} / {n}", "to the digits the paper prints"),
             ("Still match with current chips", f"{still} / {n}",
              "as many as with the library chips" if still == ok else f"{ok - still} fewer than with the library chips"),
-        ])
+        ], changes=changes)
         if modified:
             st.info("Modified chips in use: " + "; ".join(labels.modified_summary(c) for c in modified))
         else:

@@ -5,7 +5,7 @@ navigation.through_app()  # first: a freshly started server may run this file al
 
 import streamlit as st  # noqa: E402
 from dashboard.widgets import downloads, draw, frame, link_checks  # noqa: E402
-from dashboard.content import roofline  # noqa: E402
+from dashboard.content import baseline, roofline  # noqa: E402
 
 VIEWS = ["All chips overlaid", "One panel per chip"]
 
@@ -21,7 +21,7 @@ st.markdown(
 
 
 def body(scenario) -> None:
-    content = roofline.content(scenario)
+    content = baseline.compared(roofline.content(scenario), scenario)
     link_checks.choice("roof_view", VIEWS)
     view = st.segmented_control("View", VIEWS, default="All chips overlaid",
                                 key="roof_view", bind="query-params", required=True)

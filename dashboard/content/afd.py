@@ -2,6 +2,8 @@
 best ratio over context, three models under one SLA and, on request, every chip pair."""
 from __future__ import annotations
 
+from costmodel import results
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -52,6 +54,12 @@ def afd_pairs_table(plans) -> pd.DataFrame:
         **{r.title: r.shown(getattr(p, r.name)) for r in PAIR_RESULTS}, "binding constraint": binding_constraint(p),
     } for p in plans], columns=columns)
 
+
+KEY_FIGURES = tuple((getattr(results, name), fmt, rise) for name, fmt, rise in (
+    ("TPOT", "{:.1f}", "inverse"), ("TOKENS_PER_GPU_S", "{:,.0f}", "normal"), ("USD_PER_MTOK", "{:.4f}", "inverse"),
+    ("ATTENTION_MEMORY", "{:.1f}", "off"), ("FFN_MEMORY", "{:.1f}", "off"), ("MAX_CONTEXT_PER_GPU", "{:,.0f}", "normal")))
+# the page's key figures in order: (result, display format, whether a rise is good: 'normal', bad: 'inverse', or
+# neither: 'off'); the plan's value of each is ``result.shown(getattr(plan, result.name))``
 
 @dataclass
 class AFDView:

@@ -37,9 +37,9 @@ from costmodel.errors import InputError
 from costmodel.fields import declared
 from costmodel.model import ModelSpec
 from costmodel.paper import PAPER_MODELS
-from costmodel.results import ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK
+from costmodel.results import ATTENTION_USD_PER_MTOK, TOTAL_USD_PER_MTOK, USD_PER_MTOK
 
-from dashboard.content import compute, labels
+from dashboard.content import compute, labels, ranking
 from dashboard.content.afd import afd_pairs_table
 from dashboard.content.charts import codesign as charts
 from dashboard.content.page import Lazy, PageContent, page_content
@@ -455,36 +455,26 @@ def iso_cost(scenario: Scenario, r: Resolved) -> dict:
             "chips": points, "intensity": core / kv}
 
 
-@cache
 def chips_ranked(scenario: Scenario, r: Resolved) -> pd.DataFrame:
-    """Every known chip (the selected with their slider changes) by single-chip cost."""
-    chips = scenario.all_chip_specs()
-    grid = compute.grid((r.base,), chips, (r.context,), r.kv_dtype, r.weight_dtype)
-    token = grid.tokens[0]
-    intensity = float(token.attention_intensity[0])
-    df = pd.DataFrame({
-        "chip": compute.chip_names(chips),
-        ATTENTION_USD_PER_MTOK.title: grid.attention_usd_per_mtok[0, :, 0],
-        FFN_USD_PER_MTOK.title: grid.ffn_usd_per_mtok[0, :, 0],
-        TOTAL_USD_PER_MTOK.title: grid.total_usd_per_mtok[0, :, 0],
-        "attention": np.where(grid.attention_memory_bound[0, :, 0], "memory-bound", "compute-bound"),
-        "ridge (FLOPs/byte)": [c.ridge_point(r.weight_dtype) for c in chips],
-        "model intensity (FLOPs/byte)": intensity,
-        "price (USD/hour)": [c.price_usd_per_hour for c in chips],
-    })
-    return df.sort_values(TOTAL_USD_PER_MTOK.title, kind="stable").reset_index(drop=True)
+    """Every known chip ranked for the base model (``dashboard.content.ranking``)."""
+    return ranking.ranked(scenario, r.base, r.kv_dtype, r.weight_dtype, r.context)
 
 
 def cheapest(scenario: Scenario, r: Resolved) -> str:
-    """The cost model's AFD over every known chip (the cheapest attention chip + the cheapest FFN
-    chip, full utilization) and the best single chip, in a sentence."""
-    ranked = chips_ranked(scenario, r)
-    a = ranked.loc[ranked[ATTENTION_USD_PER_MTOK.title].idxmin()]
-    f = ranked.loc[ranked[FFN_USD_PER_MTOK.title].idxmin()]
-    attention, ffn = a[ATTENTION_USD_PER_MTOK.title], f[FFN_USD_PER_MTOK.title]
-    return (f"The cost model's AFD (cheapest attention chip + cheapest FFN chip, full utilization): {a['chip']} "
-            f"${attention:.4f} + {f['chip']} ${ffn:.4f} = ${attention + ffn:.4f} per 1M tokens; the best single chip, "
-            f"{ranked['chip'][0]}, ${ranked[TOTAL_USD_PER_MTOK.title][0]:.4f}.")
+    """The cost model's AFD and the best single chip among the chips that can run the base."""
+    return ranking.cheapest(chips_ranked(scenario, r), r.context)
+
+
+def _ranked_chart(scenario: Scenario, r: Resolved, what: str) -> dict:
+    df = chips_ranked(scenario, r)
+    ok = ranking.fits(df, r.context)
+    others = [c for c in ranking.contexts(r.context) if c != r.context]
+    ranks = ["  " + " · ".join(f"{labels.tokens(c)} " + ("—" if pd.isna(row[ranking.rank_column(c)]) else
+                                                      f"#{int(row[ranking.rank_column(c)])}") for c in others)
+             for _, row in ok.iterrows()]
+    rows = [{**row, "chip": escape.plotly(ranking.shown_name(row))} for row in ok.to_dict("records")]
+    return charts.chips_ranked(rows, what + " (rank at " + ", ".join(labels.tokens(c) for c in others)
+                               + " at the bar's end)", ranks)
 
 
 def chip_pairs(scenario: Scenario, r: Resolved) -> tuple:
@@ -528,7 +518,7 @@ def view(scenario: Scenario, inputs: CodesignInputs | None = None) -> CodesignVi
         "kv-context": lambda: charts.kv_panels(p),
         "sensitivity": lambda: charts.tornado(list(sens()), chip, what),
         "iso-cost": lambda: _iso_chart(iso_cost(scenario, r), r.price, what),
-        "chips-ranked": lambda: charts.chips_ranked(chips_ranked(scenario, r).to_dict("records"), what),
+        "chips-ranked": lambda: _ranked_chart(scenario, r, what),
     })
     tables = Lazy({
         "designs-vs-ridges": lambda: pd.DataFrame(refs),

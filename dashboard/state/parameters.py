@@ -9,12 +9,13 @@ from costmodel.chips import CHIP_FIELDS, Chip
 from costmodel.fields import Quantity
 
 from dashboard import pages
-from dashboard.state import codesign_inputs, link_records
+from dashboard.state import baseline, codesign_inputs, link_records
 from dashboard.state.scenario import AFD_RATIO, AFD_RECORDS, AFD_SPECS, DEPLOY_POINT, DEPLOY_SPECS, SERVE_SPECS
 
 LEFT_OUT = "left_out"  # [how many parameters a cut link left out, the first few of their names]
 NAMED = 5  # unknown parameters named in the link's warning; the rest counted
 
+COMPARE_KEYS = ("cmp_saved",)  # the Compare page's saved scenarios
 SIDEBAR_KEYS = ("models", "chips", "ctx", "batch", "kv", "weights", "sweep_from", "sweep_to", "axis", "edit")
 AFD_PREFIX, DEPLOY_PREFIX, SERVE_PREFIX = "afd_", "dep_", "srv_"
 AFD_RATIO_KEYS = tuple(AFD_PREFIX + key for key in AFD_RATIO)
@@ -38,5 +39,6 @@ def slider_key(chip: Chip, spec: Quantity) -> str:
 def known_parameters(chips: dict) -> set[str]:
     """Every URL parameter an input of the dashboard reads: the sidebar's, every known chip's
     sliders (``chips``: by slug), the pages' tabs and inputs, the custom records a link carries."""
-    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, *SERVE_KEYS, link_records.KEY,
+    return {*SIDEBAR_KEYS, *pages.TAB_KEYS, *codesign_inputs.URL_KEYS, *AFD_KEYS, *DEPLOY_KEYS, *SERVE_KEYS, *COMPARE_KEYS,
+            link_records.KEY, baseline.KEY,
             *(slider_key(chip, spec) for chip in chips.values() for spec in slider_specs(chip))}

@@ -29,8 +29,8 @@ from costmodel.precision import KV_FORMATS, WEIGHT_FORMATS, check_dtype
 from dashboard.state.codesign_inputs import CodesignInputs
 from dashboard.state.page_inputs import TPOT_TARGET, AFDInputs, DeployInputs, Records, ServeInputs, input_of
 
-SCHEMA_VERSION = 6  # 6: the Serving cost page's inputs and API prices; 5: the Deployments page's; 4: the co-design
-READABLE_VERSIONS = (1, 2, 3, 4, 5, SCHEMA_VERSION)  # explorer's; 3: custom chips and models  # 1: no ``afd``; 2: one ``net_gbps`` for both pools
+SCHEMA_VERSION = 7  # 7: the pinned baseline; 6: the Serving cost page's inputs and API prices; 5: the Deployments
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, SCHEMA_VERSION)  # page's; 4: the co-design explorer's; 3: custom chips and models
 MAX_BATCH = 65536
 
 
@@ -122,6 +122,7 @@ class Scenario:
     api_prices: tuple[api_prices.ApiPrice, ...] = ()  # the user's edited API price table; () : the shipped one
     custom_chips: tuple[Chip, ...] = ()
     custom_models: tuple[ModelSpec, ...] = ()
+    baseline: "Scenario | None" = None  # pinned: what every page draws beside this, and the changes against it
     schema_version: int = field(default=SCHEMA_VERSION, compare=False)
 
     def __post_init__(self):
@@ -158,6 +159,7 @@ class Scenario:
         set_("api_prices", tuple(self.api_prices))
         if not all(isinstance(p, api_prices.ApiPrice) for p in self.api_prices):
             raise InputError("api_prices", "expected ApiPrice records")
+        set_("baseline", _baseline(self.baseline))
 
     def _check_overrides(self, overrides, chips: dict) -> tuple:
         if isinstance(overrides, dict):
@@ -276,8 +278,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict) -> "Scenario":
         """Inverse of ``to_dict``; unknown keys or a wrong schema version raise InputError.
-        Files before version 6 read with the serving defaults and the shipped API prices, before 5
-        with the deployment defaults, before version 4 with the
+        Files before version 7 read without a baseline, before 6 with the serving defaults and the shipped
+        API prices, before 5 with the deployment defaults, before version 4 with the
         co-design defaults, version 1 (before ``afd``) with the AFD defaults; version 2's one
         network figure (``afd.net_gbps``) sets both pools."""
         if not isinstance(data, dict):
@@ -292,6 +294,8 @@ class Scenario:
             known -= {"custom_chips", "custom_models"}
         if version < 6:
             known -= {"serve", "api_prices"}
+        if version < 7:
+            known.discard("baseline")
         if version < 5:
             known.discard("deploy")
         if version < 4:
@@ -330,7 +334,23 @@ PAGE_INPUTS = ("afd", "codesign", "deploy", "serve")  # the pages' own inputs, e
 JSON = {"chip_overrides": lambda overrides: {slug: dict(changes) for slug, changes in overrides},
         "custom_chips": lambda chips: [library.chip_entry(c) for c in chips],
         "custom_models": lambda models: [library.model_entry(m) for m in models],
-        "api_prices": lambda prices: [api_prices.entry(p) for p in prices]}  # fields not written as they are
+        "api_prices": lambda prices: [api_prices.entry(p) for p in prices],
+        "baseline": lambda baseline: None if baseline is None else baseline.to_dict()}  # fields not written as they are
+
+
+def _baseline(value):
+    """A pinned baseline: None, a Scenario or its dict, itself without a baseline (a baseline has
+    none of its own: a pin pins what is shown, not what it was compared with)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        try:
+            value = Scenario.from_dict(value)
+        except InputError as err:
+            raise InputError(f"baseline.{err.field}", err.message) from None
+    if not isinstance(value, Scenario):
+        raise InputError("baseline", f"expected a scenario, got {type(value).__name__}")
+    return dataclasses.replace(value, baseline=None) if value.baseline is not None else value
 
 
 def _json(value):

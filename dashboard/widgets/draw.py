@@ -67,14 +67,22 @@ KEY_FIGURES = "key_figures"  # the container of a page's key figures (CSS class 
 FOOTNOTE = "key_figures_note"  # the line under them
 
 
-def key_figures(items, width: int = 300, footnote: str = "") -> None:
+def key_figures(items, width: int = 300, footnote: str = "", changes=None) -> None:
     """Key figures, each an ``st.metric`` ``width`` px wide in a row that wraps (300: three to a
     row beside the sidebar on a 1500 px window): (label, value, note[, help]), the note in grey
-    under the value; then ``footnote`` (a user's text shown as itself) in caption style."""
+    under the value; then ``footnote`` (a user's text shown as itself) in caption style.
+    ``changes``: per item None or (its change against the baseline, 'normal' / 'inverse' / 'off':
+    whether a rise is good, bad or neither), shown as the metric's delta, the note under it."""
     row = st.container(horizontal=True, gap="medium", key=KEY_FIGURES)
-    for label, value, note, *hint in items:
-        row.metric(label, value, note, delta_color="off", delta_arrow="off", help=hint[0] if hint else None,
-                   width=width)
+    for (label, value, note, *hint), change in zip(items, changes or [None] * len(items)):
+        if change is None:
+            row.metric(label, value, note, delta_color="off", delta_arrow="off", help=hint[0] if hint else None,
+                       width=width)
+            continue
+        cell = row.container(width=width, gap=None)
+        cell.metric(label, value, f"{change[0]} vs baseline", delta_color=change[1],
+                    delta_arrow="off" if change[0].startswith("±") else "auto", help=hint[0] if hint else None)
+        cell.caption(note)
     if footnote:
         st.container(key=FOOTNOTE).caption(escape(footnote))
 

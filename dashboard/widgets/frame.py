@@ -13,12 +13,12 @@ import streamlit as st
 
 from dashboard.state import link_records
 from dashboard.state.scenario import Scenario
-from dashboard.widgets import chip_sliders, sidebar
+from dashboard.widgets import baseline, chip_sliders, sidebar
 from dashboard.widgets.errors import errors_as_messages
 
 BASE = "_base_scenario"  # this full run's Scenario from the sidebar's inputs
 EDIT = "_edit_chip"  # the chip whose sliders are drawn
-FINAL = "_final_scenario"  # the page's final Scenario (its own inputs included)
+FINAL = baseline.FINAL  # the page's final Scenario (its own inputs included)
 CONTENT = "_page_content"  # the page's content, for the sidebar's 'This page (ZIP)'
 PAGE = "_page"  # the page of the last full run: a new one seeds its chip sliders from the URL
 SEED = "_seed_sliders"  # this full run's page is a new one
@@ -72,6 +72,7 @@ def _page_fragment(body, scenario: Scenario, edit) -> None:
         finally:
             with st.sidebar:
                 sidebar.modified_caption(scenario)
+                baseline.note(scenario)
                 sidebar.link_caption(st.session_state.get(sidebar.LINK_TEXT) or "")
 
 

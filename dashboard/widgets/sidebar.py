@@ -17,9 +17,9 @@ from costmodel.errors import InputError
 from costmodel.fields import Choice, Quantity, number_text
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
-from dashboard.state import codesign_inputs, link_records, parameters
+from dashboard.state import baseline as baseline_state, codesign_inputs, link_records, parameters
 from dashboard.state.parameters import SLIDER_FIELDS, slider_key, slider_specs
-from dashboard.widgets import chip_sliders, deploy_inputs, downloads, link_checks
+from dashboard.widgets import baseline, chip_sliders, deploy_inputs, downloads, link_checks
 from dashboard.content import labels
 from dashboard.user_library import store
 from dashboard.state.codesign_inputs import CodesignInputs
@@ -92,6 +92,10 @@ def load(scenario: Scenario) -> None:
     for name, load_key in (("afd", afd_inputs.LOAD_KEY), ("codesign", codesign_inputs.LOAD_KEY),
                            ("deploy", deploy_inputs.LOAD_KEY), ("serve", serve_inputs.LOAD_KEY)):
         st.session_state[load_key] = getattr(scenario, name)
+    if scenario.baseline is None:
+        st.query_params.pop(baseline_state.KEY, None)
+    else:
+        st.query_params[baseline_state.KEY] = baseline_state.encode(scenario.baseline, scenario)
 
 
 def keep(scenario: Scenario) -> None:
@@ -156,6 +160,7 @@ def inputs() -> Sidebar:
     left, right = sb.columns(2)
     values.update(sweep_min=_widget(left, "sweep_min", None), sweep_max=_widget(right, "sweep_max", None),
                   sweep_axis=_widget(sb, "sweep_axis", None))
+    baseline_slot = sb.container()
     sb.subheader("Chip specs")
     sb.caption("Each starts at the library value; a changed chip shows as NAME* on every chart.")
     chip_slugs = values["chips"]
@@ -166,6 +171,8 @@ def inputs() -> Sidebar:
         codesign=_kept(CODESIGN_KEY, CodesignInputs(), {"base": models, "chip": chips}),
         deploy=st.session_state.get(DEPLOY_KEY, DeployInputs()), serve=st.session_state.get(SERVE_KEY, ServeInputs()),
         api_prices=st.session_state.get(KEPT["api_prices"], ()), custom_chips=own_chips, custom_models=own_models))
+    scenario = baseline.read(scenario, user)
+    baseline.controls(baseline_slot, scenario, user.scenarios)
     export_slot.subheader("Export")
     return Sidebar(scenario, chips[edit], export_slot, context_slot)
 

@@ -421,3 +421,42 @@ def test_accepted_tokens_per_step_price_the_decode_cost():
     assert (total(at_every) < total(at_published)).all() and (total(at_fewer) > total(at_published)).all()
     assert every.session_state[sidebar.CODESIGN_KEY].mtp_accept == 2.0
     assert "every predicted token is accepted" not in " ".join(c.value for c in every.caption)
+
+
+def test_the_ranking_marks_your_chips_and_estimates_ranks_at_several_contexts_and_only_what_fits(user_library):
+    """A custom chip is marked 'yours'; the L20's price (a scaling rule) is marked estimated; a chip
+    too small to hold Step-3 on 256 GPUs is not ranked, with why; 8K, 32K, 128K and the sidebar's
+    64K sit side by side, each ranked by its own cost (the cost model's, recomputed here)."""
+    mine = dataclasses.replace(library.chip("h800"), slug="my-chip", name="My chip", price_usd_per_hour=0.5, assumed=())
+    tiny = dataclasses.replace(library.chip("h800"), slug="tiny", name="Tiny", mem_bytes=1e8, assumed=())
+    for chip in (mine, tiny):
+        store.save_chip(chip, user_library)
+    at = open_tab(open_codesign({"ctx": "65536"}), TAB, TABS["ranked"])
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    df = at.dataframe[0].value
+    assert [c for c in df.columns if c.startswith("rank at")] == ["rank at 8K", "rank at 32K", "rank at 64K",
+                                                                   "rank at 128K"]
+    rows = df.set_index("chip")
+    assert rows.loc["MY-CHIP", "marks"] == "yours"
+    assert "price_usd_per_hour" in library.chip("l20").assumed and rows.loc["L20", "marks"] == "price estimated"
+    assert rows["rank at 64K"].isna().sum() >= 1 and pd_isna(rows.loc["TINY", "rank at 64K"])
+    assert rows.loc["TINY", "runs at 64K on"].startswith("does not fit on 256 GPUs")
+    assert any(shown(c).startswith("Not ranked at 64K: ") and "TINY: does not fit on 256 GPUs" in shown(c)
+               for c in at.caption)
+    assert rows.loc["H800", "runs at 8K on"].startswith("ep over "), "Step-3 (MoE) runs expert parallel"
+    chips = [mine, *(library.chip(s) for s in ("h800", "h20", "l20", "b200"))]
+    for ctx, label in ((8192, "8K"), (65536, "64K"), (131072, "128K")):
+        costs = cost_grid([library.model("step-3")], chips, ctx).total_usd_per_mtok[0, :, 0]
+        for chip, usd in zip(chips, costs):
+            name = chip.slug.upper()
+            assert math.isclose(rows.loc[name, f"{label} total USD per 1M tokens"], usd, rel_tol=1e-12)
+        ranked = df[df[f"rank at {label}"].notna()].sort_values(f"{label} total USD per 1M tokens")
+        assert list(ranked[f"rank at {label}"]) == list(range(1, len(ranked) + 1)), label
+    bars = charts(at)["chips-ranked"]["data"][0]["y"]
+    assert "MY-CHIP (yours)" in bars and "L20 (price estimated)" in bars and "TINY" not in bars
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))

@@ -23,6 +23,7 @@ CHARTS = {
     "co-design": ["sweet-spots", "cost", "intensity", "kv-context", "sensitivity", "iso-cost", "chips-ranked"],
     "deployments": ["vs-batch", "vs-tpot", "frontier", "timeline"],
     "serving": ["split", "vs-input", "vs-output", "pairs", "vs-api"],
+    "compare": ["cost-vs-context", "roofline", "afd-plan", "attention"],
 }
 
 

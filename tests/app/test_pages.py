@@ -42,8 +42,8 @@ def test_page_renders_charts_without_error(page):
         layout = fig["layout"]
         assert layout["template"]["layout"]["font"]["family"].startswith("Inter"), "shared template"
         titled = [(v["title"]["text"], v.get("type")) for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
-        assert titled and all("(" in t or t in ("Model", "Chip") or kind == "category" for t, kind in titled), \
-            titled  # a unit, or names (categories)
+        assert titled and all("(" in t or t in ("Model", "Chip", "Pipeline stage") or kind == "category"
+                              for t, kind in titled), titled  # a unit, or names (categories)
         for trace in fig["data"]:
             if trace.get("x") and any(v is not None for v in trace["x"]):  # hover says what a point is, or is
                 assert "hovertemplate" in trace or trace.get("hoverinfo") == "skip", trace.get("name")  # off
@@ -71,8 +71,10 @@ def test_slider_moves_paper_numbers_and_reset_restores():
     still = metric(at, "Still match")
     assert still.value == "303 / 303" and still.delta == "as many as with the library chips"
     at.slider(key="h800_usd_h").set_value(4.0).run()
-    still = metric(at, "Still match")
-    assert still.value != "303 / 303" and still.delta.endswith(" fewer than with the library chips")
+    still = metric(at, "Still match")  # against the changed chip's original (the implicit baseline): its change
+    assert still.value != "303 / 303" and still.delta == f"-{303 - int(still.value.split(' / ')[0])} " \
+        f"({100 * (int(still.value.split(' / ')[0]) / 303 - 1):+.1f}%) vs baseline"
+    assert any(shown(c).endswith(" fewer than with the library chips") for c in at.caption), "the note under it"
     assert metric(at, "Match the paper").value == "303 / 303", "the library reproduction never moves"
     at.run()  # the whole app, as the browser shows it after the slider's page-only rerun
     at.button(key="h800_reset").click().run()

@@ -108,6 +108,7 @@ def test_afd_round_trip_and_setup_follows_the_scenario():
 def test_version_2_file_one_network_figure_sets_both_pools():
     data = Scenario(context=16384).to_dict()
     del data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"], data["serve"], data["api_prices"]
+    del data["baseline"]
     data["schema_version"] = 2
     data["afd"] = {**{k: v for k, v in data["afd"].items() if not k.endswith("net_gbps")}, "net_gbps": 25}
     afd = Scenario.from_dict(data).afd
@@ -117,7 +118,7 @@ def test_version_2_file_one_network_figure_sets_both_pools():
 def test_version_1_file_without_afd_still_loads():
     data = Scenario(context=16384).to_dict()
     del data["afd"], data["custom_chips"], data["custom_models"], data["codesign"], data["deploy"], data["serve"]
-    del data["api_prices"]
+    del data["api_prices"], data["baseline"]
     data["schema_version"] = 1
     old = Scenario.from_dict(data)
     assert old == Scenario(context=16384) and old.afd == AFDInputs()
@@ -189,7 +190,7 @@ def test_codesign_inputs_round_trip_and_older_files_take_the_defaults():
     assert data["codesign"]["kv_bits"] == 4 and data["codesign"]["chip"] == "h20"
     assert Scenario.from_dict(data).codesign == inputs
     assert Scenario.from_dict({**data, "codesign": {"kv_bits": 16}}).codesign == CodesignInputs(kv_bits=16)
-    del data["codesign"], data["deploy"], data["serve"], data["api_prices"]
+    del data["codesign"], data["deploy"], data["serve"], data["api_prices"], data["baseline"]
     assert Scenario.from_dict({**data, "schema_version": 3}).codesign == CodesignInputs(), "version 3: defaults"
     with pytest.raises(InputError) as err:
         Scenario.from_dict({**data, "schema_version": 3, "codesign": {}})  # version 3 has no codesign
@@ -242,7 +243,7 @@ def test_deploy_defaults_and_older_files():
     assert d == DeployInputs() and (d.context, d.overlap, d.balance, d.net_gbps, d.batch_per_gpu) == (None,) * 5
     assert (d.deployment, d.tpot_ms, d.timing, d.mtp_tokens, d.mtp_accept) == ("ep", 50.0, "kernels", 1, 1.0)
     data = Scenario(context=16384).to_dict()
-    del data["deploy"], data["serve"], data["api_prices"]
+    del data["deploy"], data["serve"], data["api_prices"], data["baseline"]
     old = Scenario.from_dict({**data, "schema_version": 4})
     assert old == Scenario(context=16384) and old.deploy == DeployInputs(), "version 4: the defaults"
     with pytest.raises(InputError) as err:
@@ -284,8 +285,8 @@ def test_serve_defaults_and_older_files():
     s = Scenario(serve=ServeInputs(input_tokens=8000, mode="colocated", mix="1000:200:0.5, 9000:100:0.5"),
                  api_prices=(mine,))
     data = json.loads(json.dumps(s.to_dict()))
-    assert data["schema_version"] == 6 and Scenario.from_dict(data) == s
-    del data["serve"], data["api_prices"]
+    assert data["schema_version"] == 7 and Scenario.from_dict(data) == s
+    del data["serve"], data["api_prices"], data["baseline"]
     old = Scenario.from_dict({**data, "schema_version": 5})
     assert old.serve == ServeInputs() and old.api_prices == () and len(old.api_price_table()) >= 10
     for extra in ("serve", "api_prices"):
@@ -296,3 +297,43 @@ def test_serve_defaults_and_older_files():
     with pytest.raises(InputError, match="price 1: output"):
         Scenario.from_dict({**data, "api_prices": [{"model": "step-3", "provider": "x", "input": 1, "output": -2,
                                                     "date": "d", "source": "s"}]})
+
+
+def test_a_pinned_baseline_round_trips_through_the_file_and_a_short_link():
+    from dashboard.state import baseline as state
+
+    pinned = Scenario(chips=("h800", "h20"), chip_overrides={"h20": {"price_usd_per_hour": 2.0}}, context=32768)
+    current = Scenario(chips=("h800", "h20"), context=65536, baseline=pinned)
+    assert Scenario.from_dict(json.loads(json.dumps(current.to_dict()))) == current
+    assert current.to_dict()["baseline"]["context"] == 32768
+    text = state.encode(pinned, current)
+    assert text.startswith(state.CODED) and len(text) < 200, "short: only what differs from the defaults"
+    assert state.decode(text, current) == pinned
+    assert Scenario(baseline=current).baseline.baseline is None, "a baseline has no baseline of its own"
+
+
+def test_a_modified_chips_original_is_the_implicit_baseline_until_one_is_pinned():
+    from dashboard.state.baseline import effective
+
+    assert effective(Scenario()) is None
+    moved = Scenario(chip_overrides={"h800": {"mem_bw_bytes_per_s": 4e12}})
+    assert effective(moved) == Scenario()
+    assert effective(Scenario(context=4096, baseline=moved)) == moved
+
+
+@pytest.mark.parametrize("data, field", [({"baseline": {**Scenario().to_dict(), "context": -1}}, "baseline.context"),
+                                         ({"baseline": 3}, "baseline")])
+def test_a_bad_baseline_names_its_field(data, field):
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**Scenario().to_dict(), **data})
+    assert err.value.field == field
+
+
+def test_version_6_reads_and_version_5_files_have_no_baseline():
+    data = Scenario().to_dict()
+    del data["baseline"]
+    for version in (5, 6):
+        assert Scenario.from_dict({**data, "schema_version": version}) == Scenario()
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**data, "schema_version": 5, "baseline": None})
+    assert err.value.field == "baseline"

@@ -23,7 +23,7 @@ HEADINGS = {"overview": "What does decoding a token cost?", "roofline": "Rooflin
             "afd": "AFD sizing: attention-to-FFN ratio",
             "deployments": "Deployments: expert parallel, tensor parallel, AFD",
             "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
-            "co-design": "Co-design explorer", "library": "Your chips and models"}
+            "co-design": "Co-design explorer", "compare": "Compare scenarios", "library": "Your chips and models"}
 DOCUMENTED = {page.url_path: HEADINGS[page.slug] for page in pages.PAGES}  # every page's URL path -> its heading
 NAVIGATION = [page.title for page in pages.PAGES]
 WATCH = r"""() => {  // every text the page ever shows while loading, and every navigation link list

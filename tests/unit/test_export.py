@@ -321,7 +321,7 @@ def test_csv_of_a_straight_series_has_every_point():
     ffn = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["name"].startswith("Step-3")]
     assert ffn and all(t["x"] == contexts and len(set(t["y"])) == 1 for t in ffn), "flat, yet every point"
     rows = list(csv.DictReader(io.StringIO(report.chart_csv(spec).decode())))
-    lines = {t["name"] for t in spec["data"] if t.get("mode") == "lines"}
+    lines = {t["name"] for t in spec["data"] if t.get("mode") == "lines" and t.get("legendgroup") != "baseline"}
     per_trace = {}
     for row in rows:
         if row["trace"] in lines:

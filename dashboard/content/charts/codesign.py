@@ -531,15 +531,22 @@ def iso_cost(peaks, bandwidths, cost, chips: list[dict], intensity: float, price
     })
 
 
-def chips_ranked(rows: list[dict], what: str) -> dict:
-    """Single-chip decode cost per 1M tokens (attention and FFN stacked), cheapest first."""
+def chips_ranked(rows: list[dict], what: str, ranks: list[str]) -> dict:
+    """Single-chip decode cost per 1M tokens (attention and FFN stacked) of the chips that can run
+    the model, cheapest first; ``rows``: ``chip`` (its name with its marks), attention and FFN
+    cost; ``ranks``: per row its ranks at the other contexts, written at the bar's end."""
     names = [r["chip"] for r in rows]
     data = [{"type": "bar", "orientation": "h", "name": part, "y": names, "x": [r[key] for r in rows],
              "marker": {"color": col}, "hovertemplate": f"<b>%{{y}}</b>: {part} $%{{x:.4f}} per 1M tokens<extra></extra>"}
             for part, key, col in (("attention", ATTENTION_USD_PER_MTOK.title, color(0)),
                                    ("FFN", FFN_USD_PER_MTOK.title, color(1)))]
+    totals = [r[ATTENTION_USD_PER_MTOK.title] + r[FFN_USD_PER_MTOK.title] for r in rows]
+    data.append({"type": "scatter", "mode": "text", "name": "ranks", "showlegend": False, "y": names, "x": totals,
+                 "text": ranks, "textposition": "middle right", "textfont": {"size": 11, "color": "#4B5563"},
+                 "hoverinfo": "skip"})
+    room = max(totals, default=1.0) * 1.45
     return figure(data, {"title": {"text": f"Chips ranked by decode cost: {what}"}, "barmode": "stack",
-                         "xaxis": axis("Decode cost (USD per 1M tokens)"),
+                         "xaxis": axis("Decode cost (USD per 1M tokens)", range=[0, room]),
                          "yaxis": axis("Chip", type="category", autorange="reversed", showgrid=False),
                          "height": 200 + 22 * len(rows),
                          "legend": {"orientation": "h", "x": 0, "y": -0.2},
