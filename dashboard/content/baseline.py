@@ -27,8 +27,8 @@ from dashboard.state.scenario import Scenario
 
 NAME = "baseline"
 GREY = "#6B7280"
-LINE = {"width": 1.5, "dash": "dot"}
-OPACITY = 0.6
+LINE = {"width": 6, "dash": "solid"}  # a wide faint band behind the series: no current series is drawn so
+OPACITY = 0.22  # (they are opaque, at most 2.5 px, some dotted or dashed), so a ghost never reads as one
 TRACES = ("scatter", "scattergl", "bar")  # what gets a ghost
 
 
@@ -93,7 +93,7 @@ def ghost(now: dict, old: dict | None) -> dict:
     if not ghosts:
         return now
     legend = {"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": NAME, "legendgroup": NAME,
-              "line": {**LINE, "color": GREY}, "hoverinfo": "skip", "showlegend": True}
+              "line": {**LINE, "color": GREY}, "opacity": 2 * OPACITY, "hoverinfo": "skip", "showlegend": True}
     data = [*now["data"], *ghosts, legend]
     return {**now, "data": data, "layout": legend_room.reserve(data, now["layout"])}
 
