@@ -63,6 +63,16 @@ MAX_CONTEXT_PER_GPU = Result("attention_max_context_tokens_per_gpu", "max contex
                              "attention_max_context_tokens_per_gpu")
 PER_LAYER_BUDGET = Result("per_layer_budget_s", "per-layer budget", "µs", 1e-6, "per_layer_budget_us")
 
+# Attention and the latency model's validation (tables of the attention page)
+INTENSITY = Result("intensity", "attention intensity", "FLOPs/byte", 1.0, "intensity")
+TOKENS_PER_USER_S = Result("tokens_per_user_s", "tokens/s per user", "", 1.0, "tokens_per_user_s")
+MEASURED_LATENCY = Result("measured_s", "measured latency", "µs", 1e-6, "measured_us")
+MODEL_LATENCY = Result("model_s", "modeled latency, held out", "µs", 1e-6, "model_us")
+MODEL_LATENCY_IN_SAMPLE = Result("model_in_sample_s", "modeled latency, in sample", "µs", 1e-6, "model_in_sample_us")
+ERROR = Result("error", "error (model vs measured)", "%", 1e-2, "error_pct")  # a fraction: model / measured - 1
+ERROR_IN_SAMPLE = Result("error_in_sample", "error in sample", "%", 1e-2, "error_in_sample_pct")
+ERROR_HELD_OUT = Result("error_held_out", "error held out", "%", 1e-2, "error_held_out_pct")
+
 # What the AFD search may optimize: the result and its direction
 OBJECTIVES = {TOKENS_PER_GPU_S.key: (TOKENS_PER_GPU_S, "max"), USD_PER_MTOK.key: (USD_PER_MTOK, "min")}
 
@@ -71,3 +81,18 @@ def objective_label(key: str) -> str:
     """'max tokens/GPU/s', 'min USD per 1M tokens'."""
     result, direction = OBJECTIVES[key]
     return f"{direction} {result.label}"
+
+
+RESULTS = tuple(v for v in globals().values() if isinstance(v, Result))  # every declared result, in order
+
+
+def lookup(column: str) -> tuple[Result, bool] | None:
+    """The declared result a table column holds and whether its values are SI (the column is
+    the result's ``name``: 'error') rather than already in display units (its ``key`` or
+    ``title``: 'tpot_ms', 'TPOT (ms)'); None for an undeclared column."""
+    for result in RESULTS:
+        if column == result.name:
+            return result, True
+        if column in (result.key, result.title):
+            return result, False
+    return None
