@@ -116,10 +116,14 @@ def paginate(blocks: list[Block], first_page: int = 1, sections=None) -> list[Sh
     return sheets
 
 
-def placement(rows: int, columns: int) -> str:
+def placement(rows: int, columns: int, height: int | None = None) -> str:
     """Where a table of this shape goes: 'body' (beside its page's charts), 'appendix' (the
     tables appendix), 'transposed' (printed with rows and columns swapped, in the body) or
-    'attachment' (a CSV file the report lists)."""
+    'attachment' (a CSV file the report lists): longer than ``MAX_ROWS``, wider than
+    ``MAX_COLUMNS`` (unless it prints transposed) or, ``height`` given (px, as printed), taller
+    than a sheet holds."""
+    if height is not None and height + CAPTION_PX > BODY_H_PX:
+        return "attachment"
     if columns > MAX_COLUMNS:
         return "transposed" if rows <= TRANSPOSE_ROWS else "attachment"
     if rows > MAX_ROWS:

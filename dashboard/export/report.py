@@ -23,7 +23,7 @@ from costmodel.errors import InputError
 from costmodel.paper import PAPER_CHIPS, PAPER_MODELS
 
 from dashboard.content import labels
-from dashboard.export import findings, layout, numbers, report_html
+from dashboard.export import findings, numbers, report_html
 from dashboard.export.browser import IMAGE_FORMATS, INSTALL_HINT, ImageExporter, images_available
 from dashboard.state.scenario import Scenario
 
@@ -344,7 +344,7 @@ def attachments(contents: list, scenario: Scenario) -> list[report_html.Attachme
     return [report_html.Attachment(table_path(content, name, scenario), content.title, name, len(table),
                                    tuple(numbers.column(str(c))[0] for c in table.columns))
             for content in contents for name, table in content.tables.items()
-            if layout.placement(*table.shape) == "attachment"]
+            if report_html.table_place(table)[0] == "attachment"]
 
 
 def report_document(contents: list, scenario: Scenario, appendices: bool = True) -> tuple[bytes, list]:

@@ -94,6 +94,20 @@ def transposed(header: list[str], rows: list[list[str]]) -> tuple[list[str], lis
     return [header[0]] + [r[0] for r in rows], [[h] + [r[j] for r in rows] for j, h in enumerate(header) if j]
 
 
+def table_place(frame) -> tuple[str, list[str], list[list[str]]]:
+    """(where the table goes: ``layout.placement``, its header and rows as printed); the
+    rows and header are empty for an attachment."""
+    if layout.placement(*frame.shape) == "attachment":
+        return "attachment", [], []
+    header, rows = _text_table(frame)
+    where = layout.placement(len(rows), len(header))
+    if where == "transposed":
+        header, rows = transposed(header, rows)
+    if layout.placement(len(rows), len(header), layout.table_height(header, rows)) == "attachment":
+        return "attachment", [], []
+    return where, header, rows
+
+
 def _is_number(text: str) -> bool:
     return text[:1].isdigit() or (text[:1] in "-$" and text[1:2].isdigit()) or text == numbers.DASH
 
@@ -161,10 +175,7 @@ def document(contents: list, scenario, summary_lines: list[str], caption, findin
         for name, table in content.tables.items():
             if (content.title, name) in attached:
                 continue
-            header, rows = _text_table(table)
-            where = layout.placement(len(rows), len(header))
-            if where == "transposed":
-                header, rows = transposed(header, rows)
+            where, header, rows = table_place(table)
             item = (content, name, header, rows, len(table))
             if where == "appendix":
                 appendix_tables.append(item)
