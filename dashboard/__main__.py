@@ -50,6 +50,8 @@ def report_command(args) -> int:
         formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
         if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
             raise InputError("--formats", report.INSTALL_HINT)
+    if any(f in report.IMAGE_FORMATS for f in formats):
+        report.ImageExporter.shared().warm_up()  # chromium starts while the pages' figures are computed
     scenario, warnings = read_scenario(args.scenario)
     for warning in warnings:
         print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
