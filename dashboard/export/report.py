@@ -372,20 +372,26 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
         formats = tuple(f for f in formats if f not in IMAGE_FORMATS)
         notes.append("No PNG/SVG/PDF: " + INSTALL_HINT)
     step = progress or (lambda done, total, what: None)
-    wanted = [fmt for fmt in formats if fmt in IMAGE_FORMATS and fmt in CHART_FILES]
-    images = [(content, name, fmt) for content in contents for name in content.charts for fmt in wanted]
+    charts = [(content, name, spec) for content in contents for name, spec in content.charts.items()]
+    images = [(content, name, spec, fmt) for content, name, spec in charts for fmt in formats
+              if fmt in IMAGE_FORMATS and fmt in CHART_FILES]
     total = len(images) + ("html" in formats) + ("pdf" in formats) + 1
     files: dict[str, bytes] = {}
-    step(0, total, f"{len(images)} images")
-    for (content, name, fmt), data in zip(images, _render(images, scenario)):
-        files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
-    done = len(images)
-    if "csv" in formats:  # after the images: a chart is built as it goes to the browser (``_render``)
+    for content, name, spec in charts:
+        if "csv" in formats:
+            files[f"{content.page}/{file_stem(content.page, name, scenario)}.csv"] = chart_csv(spec)
+    if "csv" in formats:
         for content in contents:
-            for name, spec in content.charts.items():
-                files[f"{content.page}/{file_stem(content.page, name, scenario)}.csv"] = chart_csv(spec)
             for name, table in content.tables.items():
                 files[table_path(content, name, scenario)] = table_csv(table)
+    step(0, total, f"{len(images)} images")
+    jobs = []
+    for content, name, spec, fmt in images:
+        fig = decorate(spec, scenario, content.page)
+        jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
+    for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
+        files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
+    done = len(images)
     found = findings.findings(contents)
     if "html" in formats or "pdf" in formats:
         step(done, total, "report.html")
@@ -406,47 +412,6 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
     files["summary.md"] = summary_markdown(contents, scenario, listing, notes, found).encode()
     step(total, total, "done")
     return files
-
-
-def _render(images: list, scenario: Scenario) -> list[bytes]:
-    """The (content, chart name, format) images' bytes, in order. Each chart goes to the browser
-    as soon as it is built (a thread hands the browser every chart waiting, one batch at a time),
-    so the browser draws while the next charts are computed (the attention page's validation
-    takes seconds)."""
-    if not images:
-        return []
-    import queue
-    import threading
-
-    waiting, out, failed = queue.Queue(), {}, []
-
-    def draw() -> None:
-        while True:
-            batch = [waiting.get()]
-            while not waiting.empty():
-                batch.append(waiting.get())
-            jobs = [job for job in batch if job is not None]
-            try:
-                if jobs and not failed:
-                    for (key, _), data in zip(jobs, ImageExporter.shared().images([job for _, job in jobs])):
-                        out[key] = data
-            except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread
-                failed.append(err)
-            if None in batch:
-                return
-
-    worker = threading.Thread(target=draw, name="report-images", daemon=True)
-    worker.start()
-    try:
-        for i, (content, name, fmt) in enumerate(images):
-            fig = decorate(content.charts[name], scenario, content.page)
-            waiting.put((i, (fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1)))
-    finally:
-        waiting.put(None)
-        worker.join()
-    if failed:
-        raise failed[0]
-    return [out[i] for i in range(len(images))]
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
