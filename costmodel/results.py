@@ -63,6 +63,16 @@ MAX_CONTEXT_PER_GPU = Result("attention_max_context_tokens_per_gpu", "max contex
                              "attention_max_context_tokens_per_gpu")
 PER_LAYER_BUDGET = Result("per_layer_budget_s", "per-layer budget", "µs", 1e-6, "per_layer_budget_us")
 
+# Attention and the latency model's validation (tables of the attention page)
+INTENSITY = Result("intensity", "attention intensity", "FLOPs/byte", 1.0, "intensity")
+TOKENS_PER_USER_S = Result("tokens_per_user_s", "tokens/s per user", "", 1.0, "tokens_per_user_s")
+MEASURED_LATENCY = Result("measured_s", "measured latency", "µs", 1e-6, "measured_us")
+MODEL_LATENCY = Result("model_s", "modeled latency, held out", "µs", 1e-6, "model_us")
+MODEL_LATENCY_IN_SAMPLE = Result("model_in_sample_s", "modeled latency, in sample", "µs", 1e-6, "model_in_sample_us")
+ERROR = Result("error", "error (model vs measured)", "%", 1e-2, "error_pct")  # a fraction: model / measured - 1
+ERROR_IN_SAMPLE = Result("error_in_sample", "error in sample", "%", 1e-2, "error_in_sample_pct")
+ERROR_HELD_OUT = Result("error_held_out", "error held out", "%", 1e-2, "error_held_out_pct")
+
 # What the AFD search may optimize: the result and its direction
 OBJECTIVES = {TOKENS_PER_GPU_S.key: (TOKENS_PER_GPU_S, "max"), USD_PER_MTOK.key: (USD_PER_MTOK, "min")}
 
@@ -88,8 +98,23 @@ USD_PER_MTOK_INPUT = Result("usd_per_mtok_input", "USD per 1M input tokens (cach
 USD_PER_MTOK_INPUT_CACHED = Result("usd_per_mtok_input_cached", "USD per 1M input tokens (cache hit)", "", 1.0,
                                    "usd_per_mtok_input_cached")
 USD_PER_MTOK_OUTPUT = Result("usd_per_mtok_output", "USD per 1M output tokens", "", 1.0, "usd_per_mtok_output")
-PREFILL_SHARE = Result("prefill_share", "prefill share of the cost", "", 1.0, "prefill_share")  # a fraction
+PREFILL_SHARE = Result("prefill_share", "prefill share of the cost", "%", 1e-2, "prefill_share_pct")  # a fraction
 KV_TRANSFER = Result("kv_transfer_s", "KV transfer", "ms", 1e-3, "kv_transfer_ms")
 SERVE_RESULTS = (PREFILL_GPUS, DECODE_GPUS, POOL_RATIO, REQUESTS_PER_S, PREFILL_TOKENS_PER_GPU_S,
                  DECODE_TOKENS_PER_GPU_S, TTFT, TPOT, USD_PER_REQUEST, USD_PER_MTOK_INPUT, USD_PER_MTOK_INPUT_CACHED,
                  USD_PER_MTOK_OUTPUT, PREFILL_SHARE, KV_TRANSFER)  # a serving plan's outputs, in the order shown
+
+
+RESULTS = tuple(v for v in globals().values() if isinstance(v, Result))  # every declared result, in order
+
+
+def lookup(column: str) -> tuple[Result, bool] | None:
+    """The declared result a table column holds and whether its values are SI (the column is
+    the result's ``name``: 'error') rather than already in display units (its ``key`` or
+    ``title``: 'tpot_ms', 'TPOT (ms)'); None for an undeclared column."""
+    for result in RESULTS:
+        if column == result.name:
+            return result, True
+        if column in (result.key, result.title):
+            return result, False
+    return None

@@ -391,6 +391,7 @@ def as_row(plan: ServePlan) -> dict:
             "mode": s.mode, "input_tokens": "mix" if mix else s.workload.input_tokens,
             "output_tokens": "mix" if mix else s.workload.output_tokens, "cache_hit": s.workload.cache_hit,
             **{r.key: _shown(r, getattr(plan, r.name)) for r in SERVE_RESULTS},
+            "prefill_share": plan.prefill_share,  # also as a fraction: the command line's documented field
             "pricing": plan.pricing_words, "notes": "; ".join(plan.notes)}
 
 

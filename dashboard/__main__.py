@@ -50,12 +50,14 @@ def report_command(args) -> int:
         formats = tuple(_choices([args.formats], report.FORMATS, "--formats"))
         if any(f in report.IMAGE_FORMATS for f in formats) and not report.images_available():
             raise InputError("--formats", report.INSTALL_HINT)
+    if any(f in report.IMAGE_FORMATS for f in formats):
+        report.ImageExporter.shared().warm_up()  # chromium starts while the pages' figures are computed
     scenario, warnings = read_scenario(args.scenario)
     for warning in warnings:
         print(f"warning: {escape.terminal(warning)}", file=sys.stderr)
     contents = [reported[slug].build(scenario) for slug in chosen]
     try:
-        files = report.bundle_files(contents, scenario, formats)
+        files = report.bundle_files(contents, scenario, formats, appendices=not args.no_appendices)
     except browser.ImageExportError as err:
         print(f"error: {escape.terminal(err)}", file=sys.stderr)
         return 1
@@ -97,6 +99,8 @@ def parser():
     p.add_argument("--force", action="store_true", help="replace --out even when it holds other files")
     p.add_argument("--pages", nargs="+", metavar="PAGE",
                    help=f"{', '.join(page.slug for page in pages.REPORTED)} (default: all; commas allowed)")
+    p.add_argument("--no-appendices", action="store_true",
+                   help="leave the report's appendices out (its longer tables and the list of CSV attachments)")
     p.add_argument("--formats", metavar="LIST",
                    help="comma list of png,svg,pdf,html,csv (default: all; images skipped if chromium is missing)")
     return top

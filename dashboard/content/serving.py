@@ -184,7 +184,7 @@ def key_figures(view: ServeView) -> list[tuple]:
     ratio = POOL_RATIO.shown(p.pool_ratio) if p.pool_ratio is not None else None
     return [
         (f"USD per {charts.PER:,} requests", f"${p.usd_per_request * charts.PER:.3g}", f"{cell.model} on {cell.chip}; "
-         f"prefill {PREFILL_SHARE.shown(p.prefill_share):.0%}", "The cheapest (model, chip) of the sidebar for the "
+         f"prefill {PREFILL_SHARE.shown(p.prefill_share):.0f}%", "The cheapest (model, chip) of the sidebar for the "
          f"workload; {USD_PER_REQUEST.label}: ${USD_PER_REQUEST.shown(p.usd_per_request):.3g}."),
         (USD_PER_MTOK_INPUT.label, f"${p.usd_per_mtok_input:.3g}",
          f"cache hit ${p.usd_per_mtok_input_cached:.3g}" if p.setup.workload.cache_hit else "no cache hits",

@@ -98,6 +98,17 @@ class ImageExporter:
                 self._drop()
                 raise ImageExportError(f"{what} failed ({type(err).__name__}: {err}). " + INSTALL_HINT) from err
 
+    def warm_up(self) -> None:
+        """Start chromium in the background (a report starts it while it computes the pages'
+        figures); a failure here is reported by the first real call."""
+        def start():
+            try:
+                self._call("starting chromium", lambda kaleido: asyncio.sleep(0), self.timeout_s)
+            except ImageExportError:
+                pass
+
+        threading.Thread(target=start, name="kaleido-warm-up", daemon=True).start()
+
     def image(self, spec: dict, fmt: str, width: int, height: int, scale: float = 1) -> bytes:
         """``spec`` (a figure dict) as PNG, SVG or PDF bytes."""
         return self.images([(spec, fmt, width, height, scale)])[0]

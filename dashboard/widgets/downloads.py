@@ -107,6 +107,11 @@ def page_zip(content: PageContent, scenario: Scenario, formats=report.FORMATS, p
     return _zip([content], scenario, formats, progress)
 
 
+def page_report(content: PageContent, scenario: Scenario, progress=None) -> bytes:
+    """This page as a report: ``report.pdf`` of the page alone (findings, charts, tables)."""
+    return report.bundle_files([content], scenario, ("pdf",), progress)[report.REPORT_FILES["pdf"]]
+
+
 def all_pages_zip(scenario: Scenario, formats=report.FORMATS, progress=None) -> bytes:
     """Every page of the registry that has content (``pages.REPORTED``) in one bundle."""
     return _zip([page.build(scenario) for page in pages.REPORTED], scenario, formats, progress)
@@ -115,12 +120,14 @@ def all_pages_zip(scenario: Scenario, formats=report.FORMATS, progress=None) -> 
 BUILT = "_bundles"  # {bundle key: (what it was built from, ZIP bytes)}: the session's last build only (bounded)
 
 
-def _bundle(label: str, action: str, key: str, token, build, file_name: str, help_: str) -> None:
-    """A bundle built on request with a progress bar (images take seconds), then offered for
-    download; rebuilt when ``token`` (what the bundle depends on) has changed."""
+def _bundle(label: str, action: str, key: str, token, build, file_name: str, help_: str, mime: str = report.MIME["zip"],
+            icon: str = ":material/folder_zip:") -> None:
+    """A bundle (a ZIP, or with ``mime`` another file) built on request with a progress bar
+    (images take seconds), then offered for download; rebuilt when ``token`` (what the bundle
+    depends on) has changed."""
     def offer(data: bytes) -> None:
-        st.download_button(label, data=data, file_name=file_name, mime=report.MIME["zip"], key=f"dl_{key}",
-                           on_click="ignore", icon=":material/folder_zip:", width="stretch", type="primary",
+        st.download_button(label, data=data, file_name=file_name, mime=mime, key=f"dl_{key}",
+                           on_click="ignore", icon=icon, width="stretch", type="primary",
                            help=help_)
 
     built = st.session_state.setdefault(BUILT, {})
@@ -128,7 +135,7 @@ def _bundle(label: str, action: str, key: str, token, build, file_name: str, hel
     if ready is not None and ready[0] == token:
         offer(ready[1])
         return
-    if st.button(action, key=f"build_{key}", icon=":material/folder_zip:", width="stretch", help=help_):
+    if st.button(action, key=f"build_{key}", icon=icon, width="stretch", help=help_):
         bar = st.progress(0.0, text=f"Building {label}…")
 
         def step(done: int, total: int, what: str) -> None:
@@ -161,6 +168,12 @@ def sidebar_downloads(scenario: Scenario, content: PageContent | None) -> None:
             _bundle("This page (ZIP)", "Build this page's ZIP", f"bundle_{content.page}", (content.page, scenario),
                     functools.partial(page_zip, content, scenario), report.bundle_name(content.page, scenario),
                     f"One ZIP: report.html and report.pdf, {what}, tables as CSV, scenario.json and summary.md.")
+            if images_available():
+                _bundle("This page as a report (PDF)", "Build this page's report", f"report_{content.page}",
+                        (content.page, scenario), functools.partial(page_report, content, scenario),
+                        report.bundle_name(content.page, scenario).replace(".zip", ".pdf"),
+                        "This page as a report to send: its findings, charts and tables in one PDF.",
+                        mime=report.MIME["pdf"], icon=":material/picture_as_pdf:")
         _bundle("All pages (ZIP)", "Build the ZIP of all pages", "bundle_all", scenario,
                 functools.partial(all_pages_zip, scenario),
                 report.bundle_name("all-pages", scenario),

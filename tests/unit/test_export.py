@@ -292,8 +292,15 @@ def test_report_html_is_one_offline_page_with_every_chart_and_table():
     charts = [(c.page, name) for c in contents for name in c.charts]
     tables = [(c.page, name) for c in contents for name in c.tables]
     assert all(f'id="fig-{p}-{n}"' in page for p, n in charts)
-    assert page.count("<figure class=\"chart\">") == len(charts) and page.count("<figure class=\"table\">") == len(tables)
-    assert page.count("<b>Figure ") == len(charts) and page.count("<b>Table ") == len(tables), "each captioned"
+    assert page.count("<figure class=\"chart\">") == len(charts)
+    attached = {(a.page_title, a.name): a for a in report.attachments(contents, SCENARIO)}
+    titles = {c.page: c.title for c in contents}
+    printed = [(p, n) for p, n in tables if (titles[p], n) not in attached]
+    assert attached and printed and all(f'<figure class="table" id="tab-{p}-{n}">' in page for p, n in printed)
+    assert page.count("<b>Figure ") == len(charts) and page.count("<b>Table ") == len(printed), "each captioned"
+    for a in attached.values():  # a table the pages cannot hold is a CSV of the bundle, listed with its rows
+        assert a.rows > 30 or len(a.columns) > 12 or a.name in ("kernel-factors", "public-deployments"), a
+        assert a.path in files and f"{a.path}</td><td class=\"\">{a.rows:,}</td>" in page
     figures_json = json.loads(re.search(r"const FIGURES=(.*?);Promise", page).group(1).replace("<\\/", "</"))
     assert [f[0] for f in figures_json] == [f"fig-{p}-{n}" for p, n in charts]
     assert report.caption(SCENARIO, "afd") in page.replace("&#x27;", "'").replace("&amp;", "&")
