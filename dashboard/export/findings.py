@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costmodel import escape
-from costmodel.results import (ERROR, MEASURED_LATENCY, TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK)
+from costmodel.results import (DECODE_GPUS, ERROR, MEASURED_LATENCY, PREFILL_GPUS, PREFILL_SHARE, TOKENS_PER_GPU_S, TPOT,
+                               TTFT, USD_PER_MTOK, USD_PER_MTOK_INPUT, USD_PER_MTOK_OUTPUT, USD_PER_REQUEST)
 
 from dashboard.export.numbers import number, quantity
 
@@ -154,8 +155,26 @@ def codesign(content) -> list[Finding]:
             for _, r in table.iterrows()]
 
 
+def serving(content) -> list[Finding]:
+    """What a request costs on each model's cheapest chip, and its split (the plans table behind
+    the cost split)."""
+    table = content.tables["plans"]
+    out = []
+    for model, rows in table.groupby("model", sort=False):
+        best = rows.loc[rows[USD_PER_REQUEST.title].idxmin()]
+        out.append(Finding(
+            "serving", "split",
+            f"A request of {model} costs least on {best['prefill chip']} ({best['mode']}): "
+            f"{quantity(best[USD_PER_REQUEST.title] * 1000, 'USD')} per 1,000 requests, prefill "
+            f"{number(best[PREFILL_SHARE.title])}% of it; {quantity(best[USD_PER_MTOK_INPUT.title], 'USD')} per 1M input "
+            f"and {quantity(best[USD_PER_MTOK_OUTPUT.title], 'USD')} per 1M output tokens; "
+            f"{number(best[PREFILL_GPUS.title])} prefill and {number(best[DECODE_GPUS.title])} decode GPUs, TTFT "
+            f"{quantity(best[TTFT.title], TTFT.unit)}, TPOT {quantity(best[TPOT.title], TPOT.unit)}."))
+    return out
+
+
 RULES = {"overview": overview, "roofline": roofline, "context-sweep": context_sweep, "attention": attention,
-         "afd": afd, "deployments": deployments, "paper": paper, "co-design": codesign}  # page slug -> its findings
+         "afd": afd, "deployments": deployments, "serving": serving, "paper": paper, "co-design": codesign}  # page slug -> its findings
 
 
 def findings(contents) -> list[Finding]:

@@ -15,7 +15,7 @@ from dashboard.export import findings, layout, numbers, report
 from dashboard.state.scenario import read_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("overview", "roofline", "context-sweep", "afd", "deployments", "paper", "co-design")  # attention: e2e module
+PAGES = ("overview", "roofline", "context-sweep", "afd", "deployments", "serving", "paper", "co-design")  # attention: e2e module
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +129,16 @@ def test_findings_state_the_pages_own_figures(example):
     for f in by_page["deployments"]:
         rows = deployed[deployed["deployment"] == f.text.split()[0]]
         assert shows(f.text, rows["tokens_per_gpu_s"].max()), f.text
+
+    # the serving finding of the cheapest model states the page's key figures (its own view)
+    from dashboard.content import serving
+
+    view = serving.view(scenario)
+    figures = {label: value for label, value, *_ in serving.key_figures(view)}
+    text = next(f.text for f in by_page["serving"] if f.text.startswith(f"A request of {view.best.model} "))
+    assert f"on {view.best.chip} " in text
+    assert figures["USD per 1,000 requests"] in text and figures["USD per 1M output tokens"] in text, (figures, text)
+    assert shows(text, float(figures["TTFT / TPOT"].split(" / ")[1].split()[0])), text
 
 
 def test_the_report_lists_each_attachment_with_its_rows(example):
