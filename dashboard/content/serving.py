@@ -165,7 +165,7 @@ def headlines(view_cells, best, workload: str) -> list[str]:
         p = best.plan
         lines.append(
             f"Cheapest of the sidebar's models and chips for {workload}: {best.model} on {best.chip}, "
-            f"${USD_PER_REQUEST.shown(p.usd_per_request):.3g} per request (${p.usd_per_request * 1e3:.3g} per "
+            f"${USD_PER_REQUEST.shown(p.usd_per_request):.3g} per request (${p.usd_per_request * charts.PER:.3g} per "
             f"{charts.PER:,}), prefill {p.prefill_share:.0%} of it; ${p.usd_per_mtok_input:.3g} per 1M input tokens "
             f"(cache miss), ${p.usd_per_mtok_output:.3g} per 1M output tokens; {p.prefill_gpus:,} prefill and "
             f"{p.decode_gpus:,} decode GPUs for {p.requests_per_s:,.1f} requests/s; TTFT {TTFT.shown(p.ttft_s):,.0f} ms, "
@@ -191,7 +191,7 @@ def key_figures(view: ServeView) -> list[tuple]:
          USD_PER_MTOK_INPUT_CACHED.label + ": what a cached prefix adds (its attention and reads)."),
         (USD_PER_MTOK_OUTPUT.label, f"${p.usd_per_mtok_output:.3g}", p.pricing_words),
         (f"{TTFT.label} / {TPOT.label}", f"{TTFT.shown(p.ttft_s):,.0f} / {TPOT.shown(p.tpot_s):.1f} ms",
-         f"targets {p.setup.workload.ttft_s * 1e3:,.0f} / {p.setup.workload.tpot_s * 1e3:g} ms"),
+         f"targets {TTFT.shown(p.setup.workload.ttft_s):,.0f} / {TPOT.shown(p.setup.workload.tpot_s):g} ms"),
         (f"{PREFILL_GPUS.label} : {DECODE_GPUS.label}", f"{p.prefill_gpus:,} : {p.decode_gpus:,}",
          f"{p.requests_per_s:,.1f} requests/s" + (f"; ratio {ratio:.2f} before rounding" if ratio else ""),
          "Pools rounded up to whole deployments; colocated: one pool serves both phases."),

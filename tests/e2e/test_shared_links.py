@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 HEADINGS = {"overview": "What does decoding a token cost?", "roofline": "Roofline per chip",
             "context-sweep": "Context sweep", "attention": "MFA vs MLA vs GQA",
             "afd": "AFD sizing: attention-to-FFN ratio",
-            "deployments": "Deployments: expert parallel, tensor parallel, AFD",
+            "deployments": "Deployments: expert parallel, tensor parallel, AFD", "serving": "Serving cost: what a request costs",
             "paper": "Paper reproduction (Step-3 report, Tables 2–7)",
             "co-design": "Co-design explorer", "compare": "Compare scenarios", "library": "Your chips and models"}
 DOCUMENTED = {page.url_path: HEADINGS[page.slug] for page in pages.PAGES}  # every page's URL path -> its heading

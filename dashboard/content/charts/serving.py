@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel import escape
+from costmodel.results import PREFILL_SHARE, TPOT, TTFT
 
 from dashboard.content.charts.legend_room import labels_left
 from dashboard.content.charts.theme import NICE_LOG_TICKS, axis, axis_ref, color, figure, grid_layout
@@ -62,8 +63,8 @@ def split(cells: list[Cell], title: str) -> dict:
     for phase, colour in PHASES:
         data.append({"type": "bar", "orientation": "h", "name": phase, "y": names,
                      "x": [_usd(c.plan, phase) for c in rows], "marker": {"color": colour},
-                     "customdata": [[float(c.plan.prefill_share) * 100, float(c.plan.ttft_s) * 1e3,
-                                     float(c.plan.tpot_s) * 1e3, int(c.plan.prefill_gpus), int(c.plan.decode_gpus)]
+                     "customdata": [[PREFILL_SHARE.shown(c.plan.prefill_share), TTFT.shown(c.plan.ttft_s),
+                                     TPOT.shown(c.plan.tpot_s), int(c.plan.prefill_gpus), int(c.plan.decode_gpus)]
                                     for c in rows],
                      "hovertemplate": f"<b>%{{y}}</b><br>{phase}: $%{{x:.4g}} per {PER:,} requests "
                                       "(prefill %{customdata[0]:.0f}% of the cost)<br>TTFT %{customdata[1]:,.0f} ms · "
@@ -94,7 +95,7 @@ def by_length(curves: list[Curve], axis_name: str, current: int, title: str) -> 
         x = [p.tokens for p in ok]
         style = {"color": color(c.chip_index), "width": 2, "dash": DASH[c.model_index % len(DASH)]}
         group = f"{c.model_index}-{c.chip_index}"
-        custom = [[float(p.plan.ttft_s) * 1e3, float(p.plan.tpot_s) * 1e3] for p in ok]
+        custom = [[TTFT.shown(p.plan.ttft_s), TPOT.shown(p.plan.tpot_s)] for p in ok]
         hover = (f"<b>{c.name}</b><br>%{{x:,}} tokens<br>WHAT<br>TTFT %{{customdata[0]:,.0f}} ms · TPOT "
                  "%{customdata[1]:.1f} ms<extra></extra>")
         data.append({"type": "scatter", "mode": "lines", "name": c.name, "legendgroup": group,
