@@ -597,24 +597,34 @@ def _declared_arguments(p, specs, defaults: dict) -> None:
             " Applies with --timing efficiency." if spec.name in KERNEL_TIMED else ""))
 
 
-def parser() -> Parser:
-    top = Parser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
-    top.add_argument("--version", action="version", version=__version__)
-    top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
-    sub = top.add_subparsers(dest="command", required=True)
-    for name, text in (("models", "list library models"), ("chips", "list library chips")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--format", choices=FORMATS, default="table")
+def _command(sub, name: str, text: str, data: bool = True):
+    """A subcommand with --format (and, with ``data``, the --chip-file and --model-file options)."""
+    p = sub.add_parser(name, help=text)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    if data:
         _data_options(p)
-    p = sub.add_parser("cost", help="per-token decode cost, one row per (model, chip, context)")
+    return p
+
+
+def _models_chips(p) -> None:
     p.add_argument("--model", nargs="+", required=True, metavar="M")
     p.add_argument("--chip", nargs="+", required=True, metavar="C")
+
+
+def _library_parsers(sub) -> None:
+    for name, text in (("models", "list library models"), ("chips", "list library chips")):
+        _command(sub, name, text)
+    p = _command(sub, "cost", "per-token decode cost, one row per (model, chip, context)")
+    _models_chips(p)
     p.add_argument("--context", nargs="+", required=True, metavar="N", help="tokens: 8192 or 8k (k = 1024)")
     p.add_argument("--kv-bits", help="KV cache bits for every layer: 4, 8, 16 or 32 (default: each model's own)")
     p.add_argument("--weight-dtype", default="fp8", help="weight storage: fp8 (default), bf16, int8, fp4, int4")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("afd", help="size attention-FFN disaggregation: evaluate xAyF or search the best")
+    p = _command(sub, "paper", "every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch", data=False)
+    p.add_argument("--all", action="store_true", help="list matching cells too")
+
+
+def _afd_parser(sub) -> None:
+    p = _command(sub, "afd", "size attention-FFN disaggregation: evaluate xAyF or search the best")
     p.add_argument("--model", required=True)
     p.add_argument("--attention-chip", required=True)
     p.add_argument("--ffn-chip", help="default: the attention chip")
@@ -627,12 +637,12 @@ def parser() -> Parser:
     p.add_argument("--objective", default="tokens_per_gpu_s", choices=tuple(results.OBJECTIVES))
     p.add_argument("--chip-pairs", action="store_true", help="search every (attention chip, FFN chip) pair of the library")
     p.add_argument("--top", type=int, default=10, help="rows shown with --chip-pairs")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("attention", help="one attention layer per decode step (projections included), in parts; "
-                                          "defaults: the paper's Table 9 setup")
-    p.add_argument("--model", nargs="+", required=True, metavar="M")
-    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+
+
+def _latency_parsers(sub) -> None:
+    p = _command(sub, "attention", "one attention layer per decode step (projections included), in parts; "
+                                   "defaults: the paper's Table 9 setup")
+    _models_chips(p)
     p.add_argument("--context", nargs="+", required=True, metavar="N", help="tokens per request: 8192 or 8k (k = 1024)")
     p.add_argument("--gpus", default="4", metavar="G", help="GPUs in the attention instance (default 4)")
     p.add_argument("--batch", default="256", metavar="B", help="requests the instance serves (default 256)")
@@ -642,32 +652,25 @@ def parser() -> Parser:
     p.add_argument("--attention-dtype", default="bf16", help="precision of the attention math (default bf16)")
     p.add_argument("--weight-dtype", default="auto", help="projection weights: auto (FP8 where the chip has it, "
                                                           "else INT8, as Table 9), fp8, int8, bf16, fp4")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("validate", help="every measured row (Tables 8 and 9, DeepSeek-V3): the model in sample and "
-                                         "held out; exit 1 when a held-out Table 9 cell is off by more than 15%%")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p = _command(sub, "validate", "every measured row (Tables 8 and 9, DeepSeek-V3): the model in sample and held "
+                                  "out; exit 1 when a held-out Table 9 cell is off by more than 15%%")
     p.add_argument("--write-kernels", metavar="PATH", help="write the refit kernel efficiencies (kernels.toml) to PATH")
-    _data_options(p)
-    p = sub.add_parser("decode", help="decode as deployed (ep, tp or afd over G GPUs): tokens/GPU/s, TPOT, memory, "
-                                       "what binds; at --batch requests per GPU or the largest batch meeting --tpot-ms")
-    p.add_argument("--model", nargs="+", required=True, metavar="M")
-    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+
+
+def _deployment_parsers(sub) -> None:
+    p = _command(sub, "decode", "decode as deployed (ep, tp or afd over G GPUs): tokens/GPU/s, TPOT, memory, what "
+                                "binds; at --batch requests per GPU or the largest batch meeting --tpot-ms")
+    _models_chips(p)
     p.add_argument("--context", nargs="+", required=True, metavar="N", help="average KV length in tokens: 4096 or 4k")
     p.add_argument("--batch", metavar="B", help="requests per GPU")
     p.add_argument("--tpot-ms", metavar="T", help="without --batch: the largest batch whose TPOT meets T ms")
     _declared_arguments(p, (*DECODE_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()), {**DECODE_DEFAULTS, **AFD_DEFAULTS})
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("prefill", help="one prefill forward pass (ep or tp): new tokens/GPU/s, TTFT, what binds")
-    p.add_argument("--model", nargs="+", required=True, metavar="M")
-    p.add_argument("--chip", nargs="+", required=True, metavar="C")
+    p = _command(sub, "prefill", "one prefill forward pass (ep or tp): new tokens/GPU/s, TTFT, what binds")
+    _models_chips(p)
     _declared_arguments(p, (*SHARED_DEPLOY.values(), *PREFILL_OPTIONS.values(), *EFFICIENCY_OPTIONS.values()),
                         {**DECODE_DEFAULTS, **SERVE_DEFAULTS, **AFD_DEFAULTS})
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("serve", help="what a request costs: prefill and decode, disaggregated or colocated, sized for "
-                                      "a workload and its TTFT and TPOT targets")
+    p = _command(sub, "serve", "what a request costs: prefill and decode, disaggregated or colocated, sized for a "
+                               "workload and its TTFT and TPOT targets")
     p.add_argument("--model", nargs="+", required=True, metavar="M")
     p.add_argument("--prefill-chip", required=True, metavar="C", help="the prefill pool's chip (colocated: the pool's)")
     p.add_argument("--decode-chip", metavar="C", help="the decode pool's chip (default: the prefill chip)")
@@ -680,11 +683,15 @@ def parser() -> Parser:
     _declared_arguments(p, (*{k: v for k, v in DECODE_OPTIONS.items() if k != "context"}.values(),
                             *WORKLOAD_OPTIONS.values(), *PRICING_OPTIONS.values(), *SERVE_OPTIONS.values(),
                             *EFFICIENCY_OPTIONS.values()), {**DECODE_DEFAULTS, **SERVE_DEFAULTS, **AFD_DEFAULTS})
-    p.add_argument("--format", choices=FORMATS, default="table")
-    _data_options(p)
-    p = sub.add_parser("paper", help="every cell of the paper's Tables 2-7: paper vs computed; exit 1 on mismatch")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--all", action="store_true", help="list matching cells too")
+
+
+def parser() -> Parser:
+    top = Parser(prog="python -m costmodel", description="Decode cost model (Step-3 paper, generalized).")
+    top.add_argument("--version", action="version", version=__version__)
+    top.add_argument("--data", help="folder with chips.toml, models.toml, paper_tables.toml (default: data/)")
+    sub = top.add_subparsers(dest="command", required=True)
+    for add in (_library_parsers, _afd_parser, _latency_parsers, _deployment_parsers):
+        add(sub)
     return top
 
 
