@@ -11,7 +11,8 @@ import streamlit as st  # noqa: E402
 from costmodel import api_prices  # noqa: E402
 from costmodel.errors import InputError  # noqa: E402
 from dashboard import pages  # noqa: E402
-from dashboard.content import serving  # noqa: E402
+from dashboard.content import baseline, serving  # noqa: E402
+from dashboard.state.baseline import effective  # noqa: E402
 from dashboard.widgets import downloads, draw, frame, serve_inputs, sidebar  # noqa: E402
 
 PLANS, PAIRS, API = "Plans (table)", "Pools and chip pairs", "Against API prices"
@@ -49,13 +50,17 @@ def price_editor(scenario) -> tuple:
 def body(scenario) -> None:
     scenario = frame.publish(replace(scenario, serve=inputs))  # the page's inputs go into its exports
     view = serving.view(scenario)
+    view = replace(view, content=baseline.compared(view.content, scenario))
+    base = effective(scenario)
+    old = baseline.before_view("serving", base) if base is not None else None
     if view.best is None:
         reasons = dict.fromkeys(cell.reason for cell in view.cells)
         st.warning(draw.escape(f"No model and chip of the sidebar has a plan for {view.workload}: " + "; ".join(reasons)),
                    icon=":material/warning:")
     else:
         draw.key_figures([(label, value, draw.escape(note), *hint) for label, value, note, *hint  # names as text
-                          in serving.key_figures(view)], footnote=f"The workload: {view.workload}.")
+                          in serving.key_figures(view)], footnote=f"The workload: {view.workload}.",
+                         changes=serving.key_changes(view, old))
     tab, box = draw.open_tab(list(TABS), pages.BY_SLUG["serving"].tabs.key)
     with box:  # only the open tab is computed and drawn
         if tab == API:
@@ -64,7 +69,7 @@ def body(scenario) -> None:
             edited = price_editor(scenario)
             if edited != scenario.api_prices:
                 scenario = frame.publish(replace(scenario, api_prices=edited))
-                view = serving.view(scenario)
+                view = replace(view, content=baseline.compared(serving.view(scenario).content, scenario))
         if tab == PLANS:
             st.caption("Every (model, chip) with a plan: `python -m costmodel serve --format json` gives the same "
                        "fields; prefill share as a fraction of the request's cost.")

@@ -14,7 +14,7 @@ from costmodel.results import (DECODE_GPUS, DECODE_TOKENS_PER_GPU_S, POOL_RATIO,
                                PREFILL_TOKENS_PER_GPU_S, SERVE_RESULTS, TPOT, TTFT, USD_PER_MTOK_INPUT,
                                USD_PER_MTOK_INPUT_CACHED, USD_PER_MTOK_OUTPUT, USD_PER_REQUEST)
 
-from dashboard.content import compute, labels
+from dashboard.content import baseline, compute, labels
 from dashboard.content.charts import serving as charts
 from dashboard.content.page import Lazy, PageContent, page_content
 from dashboard.state.scenario import Scenario
@@ -199,6 +199,22 @@ def key_figures(view: ServeView) -> list[tuple]:
                          f"{DECODE_TOKENS_PER_GPU_S.shown(p.decode_tokens_per_gpu_s):,.0f}",
          "prefill (new input tokens) / decode (output tokens)"),
     ]
+
+
+def key_changes(view: ServeView, old: ServeView | None) -> list | None:
+    """Each key figure's change against the baseline's view ``old`` (``baseline.delta``; a rise
+    in cost is bad), None for a figure without one; None without a baseline."""
+    if old is None or view.best is None:
+        return None
+    now, then = view.best.plan, (old.best.plan if old.best is not None else None)
+
+    def change(value, fmt):
+        text = baseline.delta(value(now), value(then), fmt) if then is not None else None
+        return None if text is None else (text, "inverse")
+
+    costs = [change(lambda p: p.usd_per_request * charts.PER, "${:.3g}"), change(lambda p: p.usd_per_mtok_input, "${:.3g}"),
+             change(lambda p: p.usd_per_mtok_output, "${:.3g}")]
+    return costs + [None] * (len(key_figures(view)) - len(costs))
 
 
 def view(scenario: Scenario) -> ServeView:

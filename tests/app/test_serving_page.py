@@ -39,12 +39,12 @@ def figure(at, i: int = 0) -> dict:
     return json.loads(at.get("plotly_chart")[i].proto.spec)
 
 
-def cli(*args) -> list[dict]:
-    """`python -m costmodel serve ... --format json` (its main, in this process: the command line's
-    own subprocess runs are tests/unit/test_cli.py's)."""
+def cli(*args, data=None) -> list[dict]:
+    """`python -m costmodel [--data DIR] serve ... --format json` (its main, in this process: the
+    command line's own subprocess runs are tests/unit/test_cli.py's)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert costmodel_cli.main(["serve", *args, "--format", "json"]) == 0
+        assert costmodel_cli.main([*(["--data", str(data)] if data else []), "serve", *args, "--format", "json"]) == 0
     return json.loads(out.getvalue())
 
 
@@ -191,3 +191,29 @@ def test_a_target_no_plan_meets_is_said_not_drawn():
     assert not at.exception
     assert not [m for m in at.metric if m.label.startswith("USD per 1,000")], "no key figure without a plan"
     assert any("has a plan" in w.value and "ttft" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_moved_chip_slider_shows_the_change_against_its_original(tmp_path):
+    """More H800 bandwidth (a link's slider value): the cost per 1,000 requests shows its change
+    against the library H800 (the implicit baseline), equal to the difference of two independent
+    runs of the command line (the library as it is, and a copy of it whose H800 has 5 TB/s)."""
+    import shutil
+
+    import tomli_w
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    chips = tomllib.loads((data / "chips.toml").read_text())
+    next(c for c in chips["chip"] if c["slug"] == "h800")["mem_bw_bytes_per_s"] = 5e12
+    (data / "chips.toml").write_text(tomli_w.dumps(chips))
+    at = open_page({"h800_hbm_tbps": "5"})
+    assert not at.error, [e.value for e in at.error]
+    usd = metric(at, "USD per 1,000 requests")
+    assert "vs baseline" in usd.delta
+    old = min(r["usd_per_request"] for r in per_chip().values())
+    now = min(r["usd_per_request"] for r in cli("--model", "step-3", "deepseek-v3", "qwen3-235b-a22b",
+                                                "--prefill-chip", "h800", "--gpus", "16", data=data))
+    assert usd.value == f"${now * 1000:.3g}" and now < old
+    assert usd.delta.startswith(f"-${(old - now) * 1000:.3g} ({100 * (now - old) / old:+.1f}%)"), (usd.delta, now, old)
+    split = figure(at)
+    assert any(t.get("legendgroup") == "baseline" for t in split["data"]), "the original's bars as ghosts"
