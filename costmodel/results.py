@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Result:
@@ -36,11 +38,11 @@ class Result:
         text = f"{before}{self.label}{after}"
         return f"{text} ({self.unit})" if self.unit else text
 
-    def shown(self, si_value) -> float:
-        """An SI value in display units, exactly: a scale below one multiplies by its whole
-        inverse (1e-3 -> x 1000), a scale above one divides (1e9 -> / 1e9), so a value shown is
-        the one the model computed, not a rounding of it."""
-        value = float(si_value)
+    def shown(self, si_value):
+        """An SI value (a number, or an array of them) in display units, exactly: a scale below
+        one multiplies by its whole inverse (1e-3 -> x 1000), a scale above one divides (1e9 ->
+        / 1e9), so a value shown is the one the model computed, not a rounding of it."""
+        value = np.asarray(si_value, dtype=float) if np.ndim(si_value) else float(si_value)
         if self.scale == 1:
             return value
         return value * round(1 / self.scale) if self.scale < 1 else value / self.scale

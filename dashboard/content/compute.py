@@ -11,6 +11,7 @@ import pyarrow as pa
 
 import costmodel
 from costmodel import afd, paper, serving
+from costmodel.results import TPOT
 from costmodel.errors import InputError
 from costmodel import afd_search as searching  # compute.afd_search is this module's cached search
 from costmodel.chips import Chip
@@ -432,7 +433,7 @@ def public_deployments() -> tuple:
         else:
             plan = deployment_plan(deployment_setup(row, chips, models, None, ep["overlap"], ep["balance"]), row)
             per_user = float(plan.tokens_per_user_s)
-            how = (f"not published: placed at the model's TPOT for this setup ({float(plan.tpot_s) * 1e3:.1f} ms at "
+            how = (f"not published: placed at the model's TPOT for this setup ({TPOT.shown(plan.tpot_s):.1f} ms at "
                    f"{int(plan.batch):,} requests per GPU, the most that fit)")
         out.append({"id": row.id, "cell": row.cell, "tokens_per_gpu_s": row.value, "tokens_per_user_s": per_user,
                     "how": how, "model": s["model"], "chip": s["chip"], "gpus": s.get("gpus"),

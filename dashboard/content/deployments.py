@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from costmodel.deploy import DEPLOYMENTS
+from costmodel.results import TPOT
 from costmodel.errors import InputError
 from costmodel.latency import link_bytes_per_s
 
@@ -81,7 +82,7 @@ def view(scenario: Scenario) -> DeployView:
                 f"{deployment} over {setup_words}: {len(chosen)} of {len(mine)} (model, chip) have a chosen point "
                 f"({labels.chosen_point(scenario.deploy)}); best {best.model} on {best.chip}: "
                 f"{float(best.point.tokens_per_gpu_s):,.0f} tokens/GPU/s at {int(best.point.batch):,} requests per GPU, "
-                f"TPOT {float(best.point.tpot_s) * 1e3:.1f} ms, bound: {best.point.bound}")
+                f"TPOT {TPOT.shown(best.point.tpot_s):.1f} ms, bound: {best.point.bound}")
         elif deployment not in empty:
             headlines.append(f"{deployment}: no (model, chip) meets {d.tpot_ms:g} ms TPOT with its KV in memory")
     headlines += [f"Left out, {dep}: {reason} ({', '.join(who)})" for dep, reasons in left_out.items()

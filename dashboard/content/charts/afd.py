@@ -4,6 +4,7 @@ Times in microseconds on screen (seconds in the plans)."""
 from __future__ import annotations
 
 from costmodel import escape
+from costmodel.results import TPOT
 from costmodel.afd_search import STAGE_WORDS
 
 from dashboard.content import labels
@@ -126,7 +127,7 @@ def gantt(plan, layers: int = 2) -> dict:
     return figure(data, {
         "title": {"text": f"One decode step: {s.micro_batches} micro-batches through {s.stages} stages<br>"
                           f"<sup>first {layers} of {s.layers} layers; step = {s.layers} layers x {period:.0f} µs = "
-                          f"{float(plan.tpot_s) * 1e3:.1f} ms; bars labelled by layer</sup>"},
+                          f"{TPOT.shown(plan.tpot_s):.1f} ms; bars labelled by layer</sup>"},
         "barmode": "overlay",
         "xaxis": axis("Time from the start of the step (µs)", range=[0, end * 1.02]),
         "yaxis": _stage_axis(names),
@@ -235,7 +236,7 @@ def models(rows, setup) -> dict:
     chips = labels.chip_label(setup.attention_chip) + "+" + labels.chip_label(setup.ffn_chip)
     return figure(data, {
         **layout,
-        "title": {"text": f"Three models under one SLA: {setup.tpot_s * 1e3:g} ms TPOT, "
+        "title": {"text": f"Three models under one SLA: {TPOT.shown(setup.tpot_s):g} ms TPOT, "
                           f"{labels.tokens(setup.context)} context, {chips}, each at its best plan"},
         "barmode": "stack",
         "legend": {"orientation": "h", "y": -0.18, "x": 0.55, "title": {"text": "Cost of "}},

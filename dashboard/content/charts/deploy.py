@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel import escape
+from costmodel.results import TPOT
 
 from dashboard.content.charts.legend_room import labels_left
 from dashboard.content.charts.theme import NICE_LOG_TICKS, axis, axis_ref, color, figure, grid_layout, values
@@ -56,7 +57,7 @@ def batch_x(plan):
 
 
 def tpot_x(plan):
-    return np.asarray(plan.tpot_s, dtype=float) * 1e3
+    return TPOT.shown(np.asarray(plan.tpot_s, dtype=float))
 
 
 def per_user_x(plan):
@@ -79,14 +80,14 @@ def _hover(line: Line, what: str) -> str:
 
 def _batch_tpot(plan) -> list:
     """[requests per GPU, TPOT in ms] of each point, 4 significant digits."""
-    return [[float(f"{b:.4g}"), float(f"{t * 1e3:.4g}")] for b, t in zip(np.ravel(plan.batch), np.ravel(plan.tpot_s))]
+    return [[float(f"{b:.4g}"), float(f"{TPOT.shown(t):.4g}")] for b, t in zip(np.ravel(plan.batch), np.ravel(plan.tpot_s))]
 
 
 def _custom(plan) -> list:
     """[requests per GPU, TPOT in ms, mode and bound] of each point (the chosen points' hover)."""
     layout = np.broadcast_to(np.asarray(plan.layout, dtype=str), np.shape(plan.batch))
     mode, bound = np.asarray(plan.mode, dtype=str), np.asarray(plan.bound, dtype=str)
-    return [[float(b), float(t) * 1e3, f"{m}{' ' + lay if lay else ''}; bound: {bd}"]
+    return [[float(b), TPOT.shown(t), f"{m}{' ' + lay if lay else ''}; bound: {bd}"]
             for b, t, m, lay, bd in zip(np.ravel(plan.batch), np.ravel(plan.tpot_s), np.ravel(mode), np.ravel(layout),
                                         np.ravel(bound))]
 
@@ -240,7 +241,7 @@ def timeline(points: list[Line], deployment: str, title: str) -> dict:
               "xanchor": "left", "xshift": 8, "font": {"size": 11}} for end, name, s, m in zip(ends, names, steps, modes)]
     data.append({"type": "scatter", "mode": "markers", "name": "step as run (after overlap)", "y": names, "x": steps,
                  "marker": {"symbol": "diamond", "size": 12, "color": "#111827", "line": {"color": "white", "width": 1}},
-                 "customdata": [[m, float(p.point.tpot_s) * 1e3] for m, p in zip(modes, rows)],
+                 "customdata": [[m, TPOT.shown(p.point.tpot_s)] for m, p in zip(modes, rows)],
                  "hovertemplate": "<b>%{y}</b><br>step %{x:.2f} ms (%{customdata[0]}); TPOT %{customdata[1]:.2f} ms"
                                   "<extra></extra>"})
     total = max(ends + [1.0])
