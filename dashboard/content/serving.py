@@ -234,7 +234,8 @@ def view(scenario: Scenario) -> ServeView:
             "plan meets the targets)" + sub))
            for axis, word in AXES.items()},
         "pairs": lambda: _pairs_figure(scenario, _pairs(scenario, setups),
-                                       "Disaggregated pools over every pair of the sidebar's chips (cheapest boxed)"
+                                       "Disaggregated pools over every pair of the sidebar's chips (cheapest boxed; "
+                                       "– : no plan meets the targets)"
                                        + sub),
         "vs-api": lambda: _api_figure(cells, api_rows(scenario, cells),
                                       "The modeled cost beside public API list prices, for the workload's request" + sub),

@@ -37,6 +37,23 @@ def shot(page, name: str, height: int | None = None, wait_ms: int = 0) -> None:
 
 
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in flight
+MAIN_CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => !g.closest('[data-testid="stSidebar"]'))"""  # the page's charts (not the sidebar's)
+
+
+def drawn(page, url: str, data_js: str, **settle):
+    """Open ``url`` and wait for a chart of the page to draw; then what ``data_js`` returns once
+    the page has settled (``settled``, with ``settle``: its ``mark`` or ``count``)."""
+    page.goto(url)
+    page.wait_for_function("() => (" + MAIN_CHARTS + ")().some(g => g.querySelector('.main-svg'))", timeout=90_000)
+    return settled(page, data_js, **settle)
+
+
+def no_errors(page) -> None:
+    """No 'Page not found', no exception, no error message on the page."""
+    assert not page.get_by_text("Page not found").count()
+    assert not page.locator('[data-testid="stException"]').count()
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
 _SETTLED = """([fn, before, mark, count, empty]) => {
     const reset = () => { window.__settled = undefined; return false; };
     if (document.querySelector('[data-testid="stStatusWidget"]')) return reset();

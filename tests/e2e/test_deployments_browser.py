@@ -15,8 +15,7 @@ import browser_harness
 from browser_harness import running_server
 
 pytestmark = pytest.mark.e2e
-MAIN_CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .filter(g => !g.closest('[data-testid="stSidebar"]'))"""
+MAIN_CHARTS = browser_harness.MAIN_CHARTS
 CHART = "() => { const g = (" + MAIN_CHARTS + """)()[0];
     return g && g.data ? JSON.stringify([g.data.map(t => [t.name, t.x, t.y]), (g.layout.annotations || [])
         .map(a => a.text)]) : null; }"""
@@ -24,21 +23,13 @@ NAMES = "() => (" + MAIN_CHARTS + ")()[0].data.map(t => t.name)"
 
 
 def drawn(page, url: str):
-    page.goto(url)
-    page.wait_for_function("() => (" + MAIN_CHARTS + ")().some(g => g.querySelector('.main-svg'))", timeout=90_000)
-    return settled(page)
+    return browser_harness.drawn(page, url, CHART)
 
 
 def settled(page, changed_from=None) -> str:
     """The first chart's data once the page has settled (and differs from ``changed_from`` when
     given): ``browser_harness.settled``."""
     return browser_harness.settled(page, CHART, changed_from)
-
-
-def no_errors(page) -> None:
-    assert not page.get_by_text("Page not found").count()
-    assert not page.locator('[data-testid="stException"]').count()
-    assert not page.locator('[data-testid="stAlertContentError"]').count()
 
 
 def shot(page, name: str) -> None:
@@ -50,7 +41,7 @@ def test_direct_link_slider_frontier_link_and_csv_on_a_fresh_server(browser, tmp
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         try:
             before = drawn(page, f"{url}/deployments")  # the first page this server serves
-            no_errors(page)
+            browser_harness.no_errors(page)
             expect(page.get_by_role("heading", name="Deployments: expert parallel, tensor parallel, AFD")).to_be_visible()
             titles = page.evaluate("() => (" + MAIN_CHARTS + ")()[0].layout.annotations.map(a => a.text)")
             assert titles[:3] == ["<b>ep: expert parallel</b>", "<b>tp: tensor parallel</b>",
@@ -64,7 +55,7 @@ def test_direct_link_slider_frontier_link_and_csv_on_a_fresh_server(browser, tmp
             page.wait_for_function("() => window.location.search.includes('h800_hbm_tbps')", timeout=30_000)
             moved = settled(page, changed_from=before)
             assert "Step-3 · H800*" in page.evaluate(NAMES), "the moved chip is marked on the chart"
-            no_errors(page)
+            browser_harness.no_errors(page)
 
             page.get_by_role("tab", name="Throughput vs interactivity").click()
             page.wait_for_function("() => window.location.search.includes('dep_tab=')", timeout=30_000)
@@ -75,7 +66,7 @@ def test_direct_link_slider_frontier_link_and_csv_on_a_fresh_server(browser, tmp
             again = browser.new_page(viewport={"width": 1500, "height": 1000})  # a copied link
             try:
                 drawn(again, f"{url}/deployments?dep_deployment=AFD&dep_gpus=16&dep_tab=Step+timeline")
-                no_errors(again)
+                browser_harness.no_errors(again)
                 expect(again.get_by_label("GPUs", exact=True)).to_have_value("16")
                 assert "afd over 16 GPUs" in again.evaluate("() => (" + MAIN_CHARTS + ")()[0].layout.title.text")
                 shot(again, "timeline")
@@ -96,7 +87,7 @@ def test_direct_link_slider_frontier_link_and_csv_on_a_fresh_server(browser, tmp
             expect(hbm).to_have_value("0.63")
             page.wait_for_function("() => !window.location.search.includes('dep_hbm_efficiency')", timeout=30_000)
             assert not page.get_by_text("cannot use").count(), "no warning: the user changed the timing"
-            no_errors(page)
+            browser_harness.no_errors(page)
 
             page.get_by_role("tab", name="Chosen points (table)").click()
             page.wait_for_selector("text=Table (CSV)", timeout=60_000)

@@ -4,6 +4,8 @@ length tab marks where prefill overtakes decode, a copied link restores the work
 edited API price moves the API chart. Screenshots go to $DASHBOARD_SHOTS when set."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,24 +13,16 @@ import browser_harness
 from browser_harness import running_server
 
 pytestmark = pytest.mark.e2e
-MAIN_CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .filter(g => !g.closest('[data-testid="stSidebar"]'))"""
+MAIN_CHARTS = browser_harness.MAIN_CHARTS
 CHART = "() => { const g = (" + MAIN_CHARTS + """)()[0];
     return g && g.data ? JSON.stringify([g.data.map(t => [t.name, t.x, t.y]), g.layout.title.text]) : null; }"""
 NAMES = "() => (" + MAIN_CHARTS + ")()[0].data.map(t => t.name)"
 BARS = "() => { const t = (" + MAIN_CHARTS + ")()[0].data; return t.map(d => [d.name, d.y, d.x]); }"
 
 
-def drawn(page, url: str) -> list:
-    page.goto(url)
-    page.wait_for_function("() => (" + MAIN_CHARTS + ")().some(g => g.querySelector('.main-svg'))", timeout=90_000)
-    return browser_harness.settled(page, CHART)
-
-
-def no_errors(page) -> None:
-    assert not page.get_by_text("Page not found").count()
-    assert not page.locator('[data-testid="stException"]').count()
-    assert not page.locator('[data-testid="stAlertContentError"]').count()
+def drawn(page, url: str, mark: str = "prefill") -> str:
+    """The first chart's data (JSON) once drawn and settled (holding ``mark``: the split's bars by default)."""
+    return browser_harness.drawn(page, url, CHART, mark=mark)
 
 
 def shot(page, name: str) -> None:
@@ -45,9 +39,9 @@ def test_direct_link_split_slider_lengths_link_and_api_prices_on_a_fresh_server(
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         try:
             before = drawn(page, f"{url}/serving")  # the first page this server serves
-            no_errors(page)
+            browser_harness.no_errors(page)
             expect(page.get_by_role("heading", name="Serving cost: what a request costs")).to_be_visible()
-            assert len(before[0][0][1]) == 12, "a bar per model and chip"
+            assert len(json.loads(before)[0][0][1]) == 12, "a bar per model and chip"
             expect(page.locator('[data-testid="stMetric"]').first).to_contain_text("USD per 1,000 requests")
             h800 = total(page, "Step-3 · H800")
             shot(page, "split")
@@ -60,7 +54,7 @@ def test_direct_link_split_slider_lengths_link_and_api_prices_on_a_fresh_server(
             browser_harness.settled(page, CHART, changed_from=before)
             assert "Step-3 · H800*" in page.evaluate("() => (" + MAIN_CHARTS + ")()[0].data[0].y")
             assert total(page, "Step-3 · H800*") < h800, "more bandwidth: a cheaper decode"
-            no_errors(page)
+            browser_harness.no_errors(page)
 
             page.get_by_role("tab", name="Cost vs input length").click()
             page.wait_for_function("() => window.location.search.includes('srv_tab=')", timeout=30_000)
@@ -71,8 +65,8 @@ def test_direct_link_split_slider_lengths_link_and_api_prices_on_a_fresh_server(
             again = browser.new_page(viewport={"width": 1500, "height": 1000})  # a copied link
             try:
                 drawn(again, f"{url}/serving?srv_input_tokens=8000&srv_output_tokens=300&srv_mode=COLOCATED"
-                             "&srv_tab=Pools+and+chip+pairs")
-                no_errors(again)
+                             "&srv_tab=Pools+and+chip+pairs", mark="Step-3")
+                browser_harness.no_errors(again)
                 expect(again.get_by_label("Input tokens (tokens)", exact=True)).to_have_value("8000")
                 title = again.evaluate("() => (" + MAIN_CHARTS + ")()[0].layout.title.text")
                 assert "8,000 in / 300 out tokens" in title and "colocated" in title
@@ -83,7 +77,7 @@ def test_direct_link_split_slider_lengths_link_and_api_prices_on_a_fresh_server(
             page.get_by_role("tab", name="Against API prices").click()
             browser_harness.settled(page, CHART, mark="public API list price")
             expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)  # the editor
-            no_errors(page)
+            browser_harness.no_errors(page)
             shot(page, "api")
         finally:
             page.close()
