@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from costmodel import library, validation
+from costmodel import library
 from costmodel.__main__ import main as costmodel_main
 from costmodel.hf_config import load_config
 from costmodel.errors import InputError
@@ -455,29 +455,9 @@ def test_special_files_in_the_loaders(tmp_path):
 
 
 # --- issue 22 #9, #12: command-line tracebacks and wrong output ----------------------------------------
-@pytest.fixture(scope="module")
-def shipped_fit():
-    """The fit of the shipped data (``validation.validate()``), made once for this module."""
-    return validation.validate()
-
-
-@pytest.fixture
-def fit_once(shipped_fit, monkeypatch):
-    """`validate` on the shipped data takes ``shipped_fit`` instead of fitting again: the tests
-    below are about writing --write-kernels' file, not the fit (test_validation.py's
-    test_cli_validate_writes_the_stored_kernels runs the whole command in its own process)."""
-    real = validation.validate
-
-    def validate(path=None, chips=None, models=None):
-        if path is None and chips == library.chips() and models == library.models():
-            return shipped_fit
-        return real(path, chips, models)
-
-    monkeypatch.setattr(validation, "validate", validate)
-
-
 @pytest.mark.parametrize("target", ["{tmp}", "/", "{tmp}/missing/kernels.toml"])
 def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_path, target, fit_once):
+    """(``fit_once``: the shipped data fitted once, these tests are about the file's writing.)"""
     target = target.format(tmp=tmp_path)
     before = sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))
     code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", target])
