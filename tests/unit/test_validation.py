@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import inprocess
 from costmodel import calibration, library, validation
 from costmodel.afd import AFDSetup, evaluate, search
 from costmodel.kernels import families
@@ -233,23 +234,6 @@ def run(*args, cwd=ROOT):
                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def run_here(*args) -> subprocess.CompletedProcess:
-    """``run`` in this process (the command line's ``main``): for the cases around one command
-    that ``run`` already starts as a user does, without a new interpreter each."""
-    import contextlib
-    import io
-
-    from costmodel.__main__ import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = exit_.code
-    return subprocess.CompletedProcess(["costmodel", *args], code, out.getvalue(), err.getvalue())
-
-
 def _strict(text):
     def refuse(name):
         raise ValueError(f"non-standard JSON constant {name}")
@@ -302,7 +286,7 @@ def test_cli_attention_bad_input_exit_2(args, field):
     base = {"--model": "step-3", "--chip": "h800", "--context": "8k"}
     given = dict(zip(args[::2], args[1::2]))
     argv = ["attention"] + [x for k, v in {**base, **given}.items() for x in (k, v)]
-    out = run_here(*argv)  # test_cli_attention_json_fields runs the command in its own process
+    out = inprocess.costmodel(*argv)  # test_cli_attention_json_fields runs the command in its own process
     assert out.returncode == 2, out.stdout
     assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
@@ -310,7 +294,7 @@ def test_cli_attention_bad_input_exit_2(args, field):
 def test_cli_validate_passes_and_lists_every_row(fit_once):
     """In this process on the fit made once (``fit_once``); the tests below run `validate` in its
     own process."""
-    out = run_here("validate", "--format", "json")
+    out = inprocess.costmodel("validate", "--format", "json")
     assert out.returncode == 0, out.stderr
     payload = _strict(out.stdout)
     assert payload["ok"] is True and payload["table9_max_held_out_error"] <= 0.15
@@ -320,7 +304,7 @@ def test_cli_validate_passes_and_lists_every_row(fit_once):
         for field in ("measured", "model_in_sample", "model_held_out", "error_in_sample", "error_held_out", "source"):
             assert field in r
     assert set(payload["parameters"]) == set(library.read_toml("kernels.toml")["parameters"]) | {"ep.overlap", "ep-prefill.overlap"}
-    table = run_here("validate")
+    table = inprocess.costmodel("validate")
     assert table.returncode == 0 and "largest held-out error" in table.stdout and "4817" in table.stdout
 
 
