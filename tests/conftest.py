@@ -1,37 +1,41 @@
 """Shared by every test folder: this folder on sys.path, so ``hostile_names`` (the hostile-name
 list and what each output must not let through) is importable from unit, app and browser tests.
 
-The suite runs on pytest-xdist's workers (pytest.ini: ``-n 2 --dist loadgroup``): the browser
-tests are one group, run by one worker (one server and one chromium for them, as in a serial run,
-and never two browser tests at once on the two cores: their waits are timed); of the others, the
-tests that share a module-scoped fixture (a fit, a bundle), directly or through another test, are
-one group, so that fixture is made once."""
+The suite runs on pytest-xdist's workers (pytest.ini: ``-n 2 --dist loadgroup``), each test sent
+on its own to the next free worker, but for two kinds of group, each run whole by one worker
+(``Grouped``): the browser tests (one server and one chromium for them, as in a serial run, and
+never two browser tests at once on the two cores: their waits are timed), and a test file with a
+module-scoped fixture (a bundle, a server), so that fixture is made once."""
 from __future__ import annotations
 
-import pytest
+import functools
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def pytest_collection_modifyitems(items):
-    group: dict[str, str] = {}  # union-find over (test, module-scoped fixture) keys
+@functools.cache
+def _has_module_fixture(path: str) -> bool:
+    file = ROOT / path
+    return file.suffix == ".py" and 'scope="module"' in file.read_text()
 
-    def find(key):
-        while group.setdefault(key, key) != key:
-            key = group[key]
-        return key
 
-    shared = {}
-    for item in items:
-        if item.nodeid.startswith("tests/e2e/"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        names = [name for name, defs in (info.name2fixturedefs.items() if info else ())
-                 if defs and defs[-1].scope == "module"]
-        if names:
-            module = item.nodeid.split("::")[0]
-            keys = [f"{module}::{name}" for name in names]
-            for key in keys[1:]:
-                group[find(key)] = find(keys[0])
-            shared[item] = keys[0]
-    for item, key in shared.items():
-        item.add_marker(pytest.mark.xdist_group(find(key)))
+def group_of(nodeid: str) -> str:
+    """The group a test runs in: 'e2e', its file, or itself."""
+    path = nodeid.split("::")[0]
+    if path.startswith("tests/e2e/"):
+        return "e2e"
+    return path if _has_module_fixture(path) else nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's loadgroup reads groups from ``xdist_group`` marks through ``item._nodeid``, which
+    pytest 9 no longer reads back (a node id is built from ``item._id``): the groups are taken
+    from the node ids here instead, on the controller."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return Grouped(config, log)
