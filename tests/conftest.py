@@ -2,10 +2,10 @@
 list and what each output must not let through) is importable from unit, app and browser tests.
 
 The suite runs on pytest-xdist's workers (pytest.ini: ``-n 2 --dist loadgroup``), each test sent
-on its own to the next free worker, but for two kinds of group, each run whole by one worker
-(``Grouped``): the browser tests (one server and one chromium for them, as in a serial run, and
-never two browser tests at once on the two cores: their waits are timed), and a test file with a
-module-scoped fixture (a bundle, a server), so that fixture is made once."""
+on its own to the next free worker, but for a test file with a module-scoped fixture (a bundle, a
+server of its own), run whole by one worker (``Grouped``), so that fixture is made once. (All the
+browser tests on one worker, group 'e2e', made them the whole run's critical path: 729 s against
+586 s with them spread, on the same loaded machine.)"""
 from __future__ import annotations
 
 import functools
@@ -21,10 +21,8 @@ def _has_module_fixture(path: str) -> bool:
 
 
 def group_of(nodeid: str) -> str:
-    """The group a test runs in: 'e2e', its file, or itself."""
+    """The group a test runs in: its file, or itself."""
     path = nodeid.split("::")[0]
-    if path.startswith("tests/e2e/"):
-        return "e2e"
     return path if _has_module_fixture(path) else nodeid
 
 
