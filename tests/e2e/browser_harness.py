@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -134,6 +135,20 @@ def wait_until_up(url: str, proc, timeout: float = 60.0) -> None:
     raise TimeoutError(f"streamlit did not answer on {url}")
 
 
+def bound_url(log: Path, proc, timeout: float = 60.0) -> str:
+    """The URL a server started on port 0 prints once it has bound a port the system chose (no
+    other server, of a parallel test worker say, can have taken it in between)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = re.search(r"URL: (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}, see {log}")
+        time.sleep(0.3)  # polls the log while the server starts
+    raise TimeoutError(f"streamlit printed no URL, see {log}")
+
+
 def require_chromium() -> None:
     """Skip the browser tests when Debian's chromium is missing (fail on CI, which must run them)."""
     import pytest
@@ -158,18 +173,19 @@ def app_tracebacks(log: str) -> list[str]:
 def start_server(home: Path, plain: bool = False) -> tuple[subprocess.Popen, str, Path]:
     """Start the dashboard as ``make run`` does (``python -m dashboard serve``; ``plain``: as a
     Streamlit user would, ``streamlit run app.py``), headless on a free port of 127.0.0.1 with its
-    user library (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers."""
-    port = free_port()
+    user library (DECODE_CODESIGN_HOME) in ``home``; (process, base URL, log file) once it answers.
+    Port 0: the system picks a free port as the server binds it (``bound_url``), so servers of
+    parallel test workers never race for one."""
     command = ["-m", "streamlit", "run", "app.py"] if plain else ["-m", "dashboard", "serve"]
     cmd = [sys.executable, *command, "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.port", "0", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with tempfile.NamedTemporaryFile(prefix="streamlit-e2e-", suffix=".log", delete=False) as log:
-        # output to a file: a pipe could fill and block the server
+        # output to a file: a pipe could fill and block the server; unbuffered, so the URL shows at once
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "DECODE_CODESIGN_HOME": str(home)})
-    url = f"http://127.0.0.1:{port}"
+                                env={**os.environ, "DECODE_CODESIGN_HOME": str(home), "PYTHONUNBUFFERED": "1"})
     try:
+        url = bound_url(Path(log.name), proc)
         wait_until_up(url, proc)
     except BaseException:
         stop_server(proc)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import inprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -75,7 +77,7 @@ def test_models_and_chips_list():
     (("--model", "step-3", "--chip", "h800", "--context", "8k", "--weight-dtype", "fp9"), "weight-dtype", "fp8"),
 ])
 def test_bad_input_one_message_exit_2(args, field, hint):
-    result = run("cost", *args)
+    result = inprocess.costmodel("cost", *args)  # test_cost_json_public_fields starts the command
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: {field}:") and hint in result.stderr
@@ -136,7 +138,7 @@ def test_decode_bad_input_exit_2(args, field):
     base = ["decode", "--model", "deepseek-v3", "--chip", "h800", "--context", "4k", "--gpus", "16"]
     if "--batch" not in args and args:
         base += ["--batch", "32"]
-    out = run(*base, *args)
+    out = inprocess.costmodel(*base, *args)  # test_decode_json_fields_... starts the command
     assert out.returncode == 2, out.stdout
     assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
@@ -190,7 +192,8 @@ def test_prefill_json_fields():
     (("--prefill-deployment", "afd"), "prefill deployment"),
 ])
 def test_serve_bad_input_exit_2(args, field):
-    out = run("serve", "--model", "qwen3-32b", "--prefill-chip", "h800", "--gpus", "8", "--deployment", "tp",
-              "--input-tokens", "2000", "--output-tokens", "200", *args)
+    # in this process: test_serve_json_fields_both_modes starts the command
+    out = inprocess.costmodel("serve", "--model", "qwen3-32b", "--prefill-chip", "h800", "--gpus", "8", "--deployment",
+                              "tp", "--input-tokens", "2000", "--output-tokens", "200", *args)
     assert out.returncode == 2, out.stdout
     assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr

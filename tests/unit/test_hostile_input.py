@@ -456,7 +456,8 @@ def test_special_files_in_the_loaders(tmp_path):
 
 # --- issue 22 #9, #12: command-line tracebacks and wrong output ----------------------------------------
 @pytest.mark.parametrize("target", ["{tmp}", "/", "{tmp}/missing/kernels.toml"])
-def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_path, target):
+def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_path, target, fit_once):
+    """(``fit_once``: the shipped data fitted once, these tests are about the file's writing.)"""
     target = target.format(tmp=tmp_path)
     before = sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))
     code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", target])
@@ -465,7 +466,7 @@ def test_write_kernels_where_it_cannot_is_one_message_and_leaves_nothing(tmp_pat
     assert (sorted(os.listdir(tmp_path)), sorted(os.listdir("/"))) == before, "no <target>.tmp left"
 
 
-def test_write_kernels_writes_whole(tmp_path):
+def test_write_kernels_writes_whole(tmp_path, fit_once):
     code, out, err = run_inproc(["validate", "--format", "csv", "--write-kernels", str(tmp_path / "k.toml")])
     assert code in (0, 1) and (tmp_path / "k.toml").read_text().strip() and os.listdir(tmp_path) == ["k.toml"]
 

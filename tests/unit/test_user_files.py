@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import inprocess
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from costmodel import library
@@ -105,7 +107,7 @@ def test_model_file_in_models_toml_shape(tmp_path):
 def test_hostile_chip_file_one_message_exit_2(tmp_path, content, field):
     path = tmp_path / "chips.toml"
     path.write_bytes(content)
-    result = run("chips", "--chip-file", str(path))
+    result = inprocess.costmodel("chips", "--chip-file", str(path))  # the tests around start the command
     assert result.returncode == 2, result.stdout
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: ") and field in result.stderr, result.stderr

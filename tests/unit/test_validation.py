@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import inprocess
 from costmodel import calibration, library, validation
 from costmodel.afd import AFDSetup, evaluate
 from costmodel.afd_search import search
@@ -21,9 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 STEP3, H800 = library.model("step-3"), library.chip("h800")
 
 
-@pytest.fixture(scope="module")
-def result():
-    return validation.validate()
+@pytest.fixture
+def result(shipped_fit):
+    """The fit of the shipped data (conftest.py: made once per test process)."""
+    return shipped_fit
 
 
 def _row(result, row_id):
@@ -285,13 +287,15 @@ def test_cli_attention_bad_input_exit_2(args, field):
     base = {"--model": "step-3", "--chip": "h800", "--context": "8k"}
     given = dict(zip(args[::2], args[1::2]))
     argv = ["attention"] + [x for k, v in {**base, **given}.items() for x in (k, v)]
-    out = run(*argv)
+    out = inprocess.costmodel(*argv)  # test_cli_attention_json_fields runs the command in its own process
     assert out.returncode == 2, out.stdout
     assert out.stderr.startswith(f"error: {field}") and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 
-def test_cli_validate_passes_and_lists_every_row():
-    out = run("validate", "--format", "json")
+def test_cli_validate_passes_and_lists_every_row(fit_once):
+    """In this process on the fit made once (``fit_once``); the tests below run `validate` in its
+    own process."""
+    out = inprocess.costmodel("validate", "--format", "json")
     assert out.returncode == 0, out.stderr
     payload = _strict(out.stdout)
     assert payload["ok"] is True and payload["table9_max_held_out_error"] <= 0.15
@@ -301,7 +305,7 @@ def test_cli_validate_passes_and_lists_every_row():
         for field in ("measured", "model_in_sample", "model_held_out", "error_in_sample", "error_held_out", "source"):
             assert field in r
     assert set(payload["parameters"]) == set(library.read_toml("kernels.toml")["parameters"]) | {"ep.overlap", "ep-prefill.overlap"}
-    table = run("validate")
+    table = inprocess.costmodel("validate")
     assert table.returncode == 0 and "largest held-out error" in table.stdout and "4817" in table.stdout
 
 
