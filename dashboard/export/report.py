@@ -363,7 +363,7 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
     the tables the report attaches always); then ``scenario.json`` and ``summary.md`` (the
     findings, every page's key figures, the file list). A chart is not repeated as an HTML or
     PDF file of its own: the report files hold it. Images render in the warm browser, each
-    once, while the report is written. Images are left out, with a note in the summary, when
+    chart once for its PNG and SVG, while the report is written. Images are left out, with a note in the summary, when
     chromium is missing. ``appendices``: the report's tables appendix and attachment list.
     ``progress(done, total, what)``, if given, is called as the work advances."""
     formats = check_formats(formats)
@@ -385,9 +385,9 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
             for name, table in content.tables.items():
                 files[table_path(content, name, scenario)] = table_csv(table)
     step(0, total, f"{len(images)} images")
-    jobs = []
-    for content, name, spec, fmt in images:
-        fig = decorate(spec, scenario, content.page)
+    jobs, decorated = [], {}
+    for content, name, spec, fmt in images:  # one decorated dict per chart: its PNG and SVG share a render
+        fig = decorated.setdefault((content.page, name), decorate(spec, scenario, content.page))
         jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
     for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
         files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
