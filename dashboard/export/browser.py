@@ -82,7 +82,7 @@ async def _svg_and_pngs(tab, spec: dict, width: int, height: int, scales: list[f
 
 class ImageExporter:
     """One headless chromium (through kaleido, ``TABS`` tabs) on its own event-loop thread,
-    opened on first use and kept for the process. Thread-safe (one batch at a time), every call
+    opened on first use and kept for the process. Thread-safe (batches from several threads share it), every call
     bounded by a timeout; after a failure the browser is dropped and the next call starts a
     fresh one."""
 
@@ -130,17 +130,26 @@ class ImageExporter:
 
     def _call(self, what: str, make_coro, timeout_s: float):
         """Run the coroutine ``make_coro(kaleido)`` in the browser's loop; any failure drops the
-        browser and becomes one ImageExportError."""
+        browser and becomes one ImageExportError. Calls from several threads run concurrently in
+        the one browser (a report prints its PDF while its images render); opening and dropping
+        the browser are one at a time."""
         with self._lock:
             try:
                 if self._kaleido is None:
                     self._open()
-                return self._run(make_coro(self._kaleido), timeout_s)
             except ImageExportError:
                 raise
-            except Exception as err:  # noqa: BLE001 - a broken browser: drop it, report one message
+            except Exception as err:  # noqa: BLE001 - a browser that would not start: one message
                 self._drop()
                 raise ImageExportError(f"{what} failed ({type(err).__name__}: {err}). " + INSTALL_HINT) from err
+            browser = self._kaleido
+        try:
+            return self._run(make_coro(browser), timeout_s)
+        except Exception as err:  # noqa: BLE001 - a broken browser: drop it, report one message
+            with self._lock:
+                if self._kaleido is browser:
+                    self._drop()
+            raise ImageExportError(f"{what} failed ({type(err).__name__}: {err}). " + INSTALL_HINT) from err
 
     def warm_up(self) -> None:
         """Start chromium in the background (a report starts it while it computes the pages'

@@ -7,6 +7,7 @@ bundles are the same files. Images and the PDF come from the warm export browser
 (``dashboard.browser``)."""
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import csv
 import hashlib
@@ -389,24 +390,32 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
     for content, name, spec, fmt in images:  # one decorated dict per chart: its PNG and SVG share a render
         fig = decorated.setdefault((content.page, name), decorate(spec, scenario, content.page))
         jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
-    for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
-        files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
-    done = len(images)
     found = findings.findings(contents)
+    printing = None
     if "html" in formats or "pdf" in formats:
-        step(done, total, "report.html")
         page, attached = report_document(contents, scenario, appendices)
         for a in attached if appendices else ():
             if a.path not in files:
                 content = next(c for c in contents if c.title == a.page_title)
                 files[a.path] = table_csv(content.tables[a.name])
+        if "pdf" in formats:  # the browser prints the report while it renders the images
+            printing = concurrent.futures.ThreadPoolExecutor(1, "report-pdf")
+            printed = printing.submit(ImageExporter.shared().print_pdf, page)
+    try:
+        for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
+            files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
+        done = len(images)
         if "html" in formats:
+            step(done, total, "report.html")
             files[REPORT_FILES["html"]] = page
             done += 1
-        if "pdf" in formats:
+        if printing is not None:
             step(done, total, "report.pdf")
-            files[REPORT_FILES["pdf"]] = ImageExporter.shared().print_pdf(page)
+            files[REPORT_FILES["pdf"]] = printed.result()
             done += 1
+    finally:
+        if printing is not None:
+            printing.shutdown(wait=True)
     files["scenario.json"] = scenario_json(scenario)
     listing = sorted(files) + ["summary.md"]
     files["summary.md"] = summary_markdown(contents, scenario, listing, notes, found).encode()
