@@ -14,6 +14,7 @@ from pathlib import Path
 IMAGE_FORMATS = ("png", "svg", "pdf")
 INSTALL_HINT = ("PNG, SVG and PDF export need Debian's chromium: run `sudo apt-get install chromium` "
                 "(or `make run`, which installs it). HTML, CSV and the scenario JSON work without it.")
+RELOAD_AFTER = 8  # batches a tab renders before it is reloaded (kaleido reloads after every image)
 TABS = 3  # renders in flight at once (2 cores here: a third tab keeps both busy while one waits)
 
 
@@ -173,7 +174,7 @@ class ImageExporter:
         as SVG, and each PNG is that SVG rasterized on a canvas at its scale in the same page,
         which is what Plotly's own PNG export does (the same SVG drawn the same way, so the same
         pixels). A tab renders figure after figure; kaleido reloads a tab (plotly.js parsed
-        again) after every image, here once per batch."""
+        again) after every image, here after ``RELOAD_AFTER`` batches."""
         jobs = list(jobs)
         for job in jobs:
             if job[1] not in IMAGE_FORMATS:
@@ -210,7 +211,12 @@ class ImageExporter:
                             for k in group["png"][scale]:
                                 out[k] = png
                 finally:
-                    await kaleido._return_kaleido_tab(tab)  # noqa: SLF001 - reloads the tab, puts it back
+                    tab.decode_renders = getattr(tab, "decode_renders", 0) + 1
+                    if tab.decode_renders >= RELOAD_AFTER:  # now and then a fresh page, as kaleido does after each
+                        tab.decode_renders = 0
+                        await kaleido._return_kaleido_tab(tab)  # noqa: SLF001 - reloads the tab, puts it back
+                    else:
+                        await kaleido.tabs_ready.put(tab)
 
             async def pdf(k):
                 spec, fmt, w, h, scale = jobs[k]
