@@ -92,27 +92,97 @@ class Fit:
     sse: float
 
 
-def _sse(exprs, targets, names, x) -> float:
-    values = dict(zip(names, x))
-    return float(sum((evaluate(e, values) / y - 1.0) ** 2 for e, y in zip(exprs, targets)))
+# -- the expressions compiled to Python ----------------------------------------------------------
+# ``evaluate`` and ``linearize`` walk an expression's tree on every call; a fit calls them some
+# 10^5 times. A row's expression is compiled once (per parameter order) into two functions that
+# do the same arithmetic in the same order without the walk: ``value(v)`` (``v``: the parameter
+# values as floats, in ``names`` order) and ``linear(v, coef)`` (adds the binding branches'
+# coefficients to the list ``coef`` in the order ``linearize`` adds them; returns the constant
+# part). Same operations, same order, so the same floats as ``evaluate`` and ``linearize``.
+def _value_source(expr, index: dict) -> str:
+    kind = expr[0]
+    if kind == "t":
+        return f"({float(expr[2])!r} * v[{index[expr[1]]}])"
+    if kind == "c":
+        return repr(float(expr[1]))
+    parts = [_value_source(e, index) for e in expr[1]]
+    if kind == "sum":  # sum(): 0 + p1 + p2 + ..., left to right
+        return "(" + " + ".join(["0"] + parts) + ")"
+    return parts[0] if len(parts) == 1 else "max(" + ", ".join(parts) + ")"  # max(): the first largest
+
+
+def _linear_source(expr, index: dict, lines: list, depth: int, counter: list) -> str:
+    """Appends to ``lines`` the statements adding ``expr``'s binding coefficients to ``coef``;
+    returns an expression of its constant part (valid after those statements)."""
+    pad = "    " * depth
+    kind = expr[0]
+    if kind == "t":
+        lines.append(f"{pad}coef[{index[expr[1]]}] += {float(expr[2])!r}")
+        return "0.0"
+    if kind == "c":
+        return repr(float(expr[1]))
+    counter[0] += 1
+    n = counter[0]
+    name = f"c{n}"
+    if kind == "sum":
+        parts = [_linear_source(e, index, lines, depth, counter) for e in expr[1]]
+        lines.append(f"{pad}{name} = " + " + ".join(["0"] + parts))
+        return name
+    values = [_value_source(e, index) for e in expr[1]]
+    lines.append(f"{pad}b{n} = ({', '.join(values)},)")
+    lines.append(f"{pad}k{n} = b{n}.index(max(b{n}))")  # the first largest, as max(key=) picks
+    for k, e in enumerate(expr[1]):
+        lines.append(f"{pad}{'if' if k == 0 else 'elif'} k{n} == {k}:")
+        constant = _linear_source(e, index, lines, depth + 1, counter)  # the branch's statements first
+        lines.append(f"{pad}    {name} = {constant}")
+    return name
+
+
+_COMPILED: dict = {}  # (id(expr), names) -> (expr, value, linear); the expr kept so its id stays its own
+
+
+def _compiled(expr, names: tuple):
+    key = (id(expr), names)
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is expr:
+        return hit[1], hit[2]
+    index = {n: i for i, n in enumerate(names)}
+    lines: list = []
+    constant = _linear_source(expr, index, lines, 1, [0])
+    source = (f"def value(v):\n    return {_value_source(expr, index)}\n"
+              "def linear(v, coef):\n" + "".join(line + "\n" for line in lines) + f"    return {constant}\n")
+    scope: dict = {}
+    exec(compile(source, "<fitting expression>", "exec"), scope)  # noqa: S102 - our own expressions' arithmetic
+    if len(_COMPILED) > 4096:
+        _COMPILED.clear()
+    _COMPILED[key] = (expr, scope["value"], scope["linear"])
+    return scope["value"], scope["linear"]
+
+
+def _sse(compiled, targets, x) -> float:
+    v = [float(a) for a in x]
+    return float(sum((np.float64(value(v)) / y - 1.0) ** 2 for (value, _), y in zip(compiled, targets)))
 
 
 def _solve(exprs, targets, names, lower, start) -> tuple[np.ndarray, float]:
-    index = {n: i for i, n in enumerate(names)}
+    compiled = [_compiled(e, tuple(names)) for e in exprs]
     y = np.asarray(targets)
     x = np.maximum(start, lower)
-    best = _sse(exprs, targets, names, x)
+    best = _sse(compiled, targets, x)
     for _ in range(300):
-        values = dict(zip(names, x))
-        a = np.zeros((len(exprs), len(names)))
+        v = [float(a) for a in x]
+        rows = []
         const = np.zeros(len(exprs))
-        for i, e in enumerate(exprs):
-            const[i] = linearize(e, values, index, a[i])
+        for i, (_, linear) in enumerate(compiled):
+            coef = [0.0] * len(names)
+            const[i] = linear(v, coef)
+            rows.append(coef)
+        a = np.array(rows, dtype=float).reshape(len(exprs), len(names))
         step = nnls(a / y[:, None], (y - const - a @ lower) / y) + lower - x
         t, moved = 1.0, False
         while t > 1e-6:
             trial = x + t * step
-            value = _sse(exprs, targets, names, trial)
+            value = _sse(compiled, targets, trial)
             if value < best * (1 - 1e-12) - 1e-300:
                 x, best, moved = trial, value, True
                 break

@@ -398,14 +398,24 @@ def fit(path=None, chips: dict | None = None, models: dict | None = None) -> fit
     return _kernel_fit(exprs, targets, lower_bounds(ceilings))
 
 
-def _overlap_fit(rows, sets, clocks, chips, models, balance) -> float:
+def _overlap_fit(rows, sets, clocks, chips, models, balance, known: dict | None = None) -> float:
     """Stage 2: the overlap (0..1) minimising the squared relative errors of ``rows`` (one
-    phase's; 0.5 when no row is given)."""
+    phase's; 0.5 when no row is given). ``known``: (row id, overlap) -> the row's prediction,
+    kept between the fits of one validation (the same sets, clocks, chips, models and balance):
+    the held-out fits search from the same points as the full fit, so most of their
+    predictions were already made."""
     if not rows:
         return 0.5
     phase = phase_of(rows[0])
-    return golden(lambda o: sum((predict(r, sets, clocks, chips, models, {phase: o}, balance) / r.value - 1.0) ** 2
-                                for r in rows), 0.0, 1.0, 1e-4)
+    known = {} if known is None else known
+
+    def model(r, o):
+        key = (r.id, o)
+        if key not in known:
+            known[key] = predict(r, sets, clocks, chips, models, {phase: o}, balance)
+        return known[key]
+
+    return golden(lambda o: sum((model(r, o) / r.value - 1.0) ** 2 for r in rows), 0.0, 1.0, 1e-4)
 
 
 def validate(path=None, chips: dict | None = None, models: dict | None = None) -> Validation:
@@ -419,7 +429,9 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
     full = _kernel_fit(exprs, targets, lower)
     sets = family_sets(full.values)
     deployed = {phase: [r for r in measurements if r.fit and phase_of(r) == phase] for phase in FITTED_PHASES}
-    overlaps = {phase: _overlap_fit(rows, sets, clocks, chips, models, balance) for phase, rows in deployed.items()}
+    known: dict = {}  # the overlap fits' predictions, (row id, overlap) -> value
+    overlaps = {phase: _overlap_fit(rows, sets, clocks, chips, models, balance, known)
+                for phase, rows in deployed.items()}
     rows = []
     for row in measurements:
         in_sample = predict(row, sets, clocks, chips, models, overlaps, balance)
@@ -434,7 +446,8 @@ def validate(path=None, chips: dict | None = None, models: dict | None = None) -
             phase = phase_of(row)
             others = [r for r in deployed[phase] if r.id != row.id]
             held = predict(row, sets, clocks, chips, models,
-                           {**overlaps, phase: _overlap_fit(others, sets, clocks, chips, models, balance)}, balance)
+                           {**overlaps, phase: _overlap_fit(others, sets, clocks, chips, models, balance, known)},
+                           balance)
         low = high = None
         chip = library.lookup(row.setup["chip"], chips, f"{row.id}: chip")
         ends = _range_sets(chip, sets, clocks, ceilings)

@@ -14,6 +14,7 @@ from pathlib import Path
 IMAGE_FORMATS = ("png", "svg", "pdf")
 INSTALL_HINT = ("PNG, SVG and PDF export need Debian's chromium: run `sudo apt-get install chromium` "
                 "(or `make run`, which installs it). HTML, CSV and the scenario JSON work without it.")
+RELOAD_AFTER = 8  # batches a tab renders before it is reloaded (kaleido reloads after every image)
 TABS = 3  # renders in flight at once (2 cores here: a third tab keeps both busy while one waits)
 
 
@@ -36,9 +37,53 @@ def images_available() -> bool:
     return chromium_path() is not None
 
 
+# In a kaleido tab: the figure as SVG (kaleido's own render: Plotly.toImage), then, for each PNG
+# scale asked, that SVG drawn on a canvas of scale x its size and encoded, as Plotly's svgToImg
+# does for its PNG export (a Blob URL of the SVG, drawImage to the full canvas, toDataURL).
+_SVG_AND_PNGS_JS = r"""function(spec, scales) {
+  return kaleido_scopes.plotly(spec, null, false).then(function (response) {
+    if (response.code !== 0 || !scales.length) return JSON.stringify(response);
+    var raster = function (scale) {
+      return new Promise(function (resolve, reject) {
+        var canvas = document.createElement("canvas");
+        canvas.width = scale * response.width;
+        canvas.height = scale * response.height;
+        var context = canvas.getContext("2d", {willReadFrequently: true});
+        var url = URL.createObjectURL(new window.Blob([response.result], {type: "image/svg+xml;charset=utf-8"}));
+        var image = new window.Image();
+        image.onload = function () {
+          URL.revokeObjectURL(url);
+          context.drawImage(image, 0, 0, canvas.width, canvas.height);
+          resolve(canvas.toDataURL("image/png").replace(/^data:image\/png;base64,/, ""));
+        };
+        image.onerror = function () { URL.revokeObjectURL(url); reject(new Error("the SVG did not load as an image")); };
+        image.src = url;
+      });
+    };
+    return Promise.all(scales.map(raster)).then(function (pngs) {
+      response.pngs = pngs;
+      return JSON.stringify(response);
+    });
+  });
+}"""
+
+
+async def _svg_and_pngs(tab, spec: dict, width: int, height: int, scales: list[float]) -> tuple[bytes, list[bytes]]:
+    """(the figure's SVG, its PNG at each of ``scales``) rendered in the kaleido tab ``tab``."""
+    from kaleido._kaleido_tab import _devtools_utils as devtools  # kaleido 1.5 (pinned)
+    from kaleido._kaleido_tab._errors import _raise_error
+    from kaleido._utils import fig_tools
+
+    js_spec = fig_tools.coerce_for_js(spec, None, {"format": "svg", "width": width, "height": height, "scale": 1})
+    result = await devtools.exec_js_fn(tab.tab, tab._current_js_id, _SVG_AND_PNGS_JS, js_spec, scales)  # noqa: SLF001
+    _raise_error(result)
+    response = devtools.check_kaleido_js_response(result)
+    return response["result"].encode(), [base64.b64decode(png) for png in response.get("pngs", [])]
+
+
 class ImageExporter:
     """One headless chromium (through kaleido, ``TABS`` tabs) on its own event-loop thread,
-    opened on first use and kept for the process. Thread-safe (one batch at a time), every call
+    opened on first use and kept for the process. Thread-safe (batches from several threads share it), every call
     bounded by a timeout; after a failure the browser is dropped and the next call starts a
     fresh one."""
 
@@ -86,17 +131,26 @@ class ImageExporter:
 
     def _call(self, what: str, make_coro, timeout_s: float):
         """Run the coroutine ``make_coro(kaleido)`` in the browser's loop; any failure drops the
-        browser and becomes one ImageExportError."""
+        browser and becomes one ImageExportError. Calls from several threads run concurrently in
+        the one browser (a report prints its PDF while its images render); opening and dropping
+        the browser are one at a time."""
         with self._lock:
             try:
                 if self._kaleido is None:
                     self._open()
-                return self._run(make_coro(self._kaleido), timeout_s)
             except ImageExportError:
                 raise
-            except Exception as err:  # noqa: BLE001 - a broken browser: drop it, report one message
+            except Exception as err:  # noqa: BLE001 - a browser that would not start: one message
                 self._drop()
                 raise ImageExportError(f"{what} failed ({type(err).__name__}: {err}). " + INSTALL_HINT) from err
+            browser = self._kaleido
+        try:
+            return self._run(make_coro(browser), timeout_s)
+        except Exception as err:  # noqa: BLE001 - a broken browser: drop it, report one message
+            with self._lock:
+                if self._kaleido is browser:
+                    self._drop()
+            raise ImageExportError(f"{what} failed ({type(err).__name__}: {err}). " + INSTALL_HINT) from err
 
     def warm_up(self) -> None:
         """Start chromium in the background (a report starts it while it computes the pages'
@@ -115,18 +169,62 @@ class ImageExporter:
 
     def images(self, jobs) -> list[bytes]:
         """Every (figure dict, format, width, height, scale) of ``jobs`` rendered, concurrently
-        over the browser's tabs; the bytes in the order of ``jobs``."""
+        over the browser's tabs; the bytes in the order of ``jobs``. PNG and SVG jobs of one
+        figure (the same dict, width and height) share one render: Plotly draws the figure once
+        as SVG, and each PNG is that SVG rasterized on a canvas at its scale in the same page,
+        which is what Plotly's own PNG export does (the same SVG drawn the same way, so the same
+        pixels). A tab renders figure after figure; kaleido reloads a tab (plotly.js parsed
+        again) after every image, here after ``RELOAD_AFTER`` batches."""
         jobs = list(jobs)
         for job in jobs:
             if job[1] not in IMAGE_FORMATS:
                 raise ValueError(f"not an image format: {job[1]}")
         if not jobs:
             return []
+        drawn: dict[tuple, dict] = {}  # (figure, width, height) -> {"job", "svg": [k], "png": {scale: [k]}}
+        printed = []  # PDF jobs: kaleido's own path (the SVG printed by the browser)
+        for k, (spec, fmt, w, h, scale) in enumerate(jobs):
+            if fmt == "pdf":
+                printed.append(k)
+                continue
+            group = drawn.setdefault((id(spec), w, h), {"job": (spec, w, h), "svg": [], "png": {}})
+            if fmt == "svg":
+                group["svg"].append(k)
+            else:
+                group["png"].setdefault(float(scale), []).append(k)
+        out: list = [None] * len(jobs)
 
         async def render(kaleido):
-            return await asyncio.gather(*(kaleido.calc_fig(spec, opts={"format": fmt, "width": w, "height": h,
-                                                                        "scale": scale})
-                                          for spec, fmt, w, h, scale in jobs))
+            groups = list(drawn.values())
+
+            async def worker():
+                tab = await kaleido._get_kaleido_tab()  # noqa: SLF001 - kaleido 1.5 (pinned): its tab queue
+                try:
+                    while groups:
+                        group = groups.pop(0)
+                        spec, w, h = group["job"]
+                        svg, pngs = await asyncio.wait_for(_svg_and_pngs(tab, spec, w, h, list(group["png"])),
+                                                           self.timeout_s)
+                        for k in group["svg"]:
+                            out[k] = svg
+                        for scale, png in zip(group["png"], pngs):
+                            for k in group["png"][scale]:
+                                out[k] = png
+                finally:
+                    tab.decode_renders = getattr(tab, "decode_renders", 0) + 1
+                    if tab.decode_renders >= RELOAD_AFTER:  # now and then a fresh page, as kaleido does after each
+                        tab.decode_renders = 0
+                        await kaleido._return_kaleido_tab(tab)  # noqa: SLF001 - reloads the tab, puts it back
+                    else:
+                        await kaleido.tabs_ready.put(tab)
+
+            async def pdf(k):
+                spec, fmt, w, h, scale = jobs[k]
+                out[k] = await kaleido.calc_fig(spec, opts={"format": fmt, "width": w, "height": h, "scale": scale})
+
+            await asyncio.gather(*(worker() for _ in range(min(self.tabs, len(groups)))),
+                                 *(pdf(k) for k in printed))
+            return out
 
         formats = "/".join(sorted({job[1].upper() for job in jobs}))
         return list(self._call(f"{formats} export", render, self.timeout_s * max(1, len(jobs) / self.tabs)))

@@ -7,6 +7,7 @@ bundles are the same files. Images and the PDF come from the warm export browser
 (``dashboard.browser``)."""
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import csv
 import hashlib
@@ -363,7 +364,8 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
     the tables the report attaches always); then ``scenario.json`` and ``summary.md`` (the
     findings, every page's key figures, the file list). A chart is not repeated as an HTML or
     PDF file of its own: the report files hold it. Images render in the warm browser, each
-    once, while the report is written. Images are left out, with a note in the summary, when
+    chart once for its PNG and SVG, a page's charts as soon as they are built (while the next
+    page's are computed); the browser prints the PDF while it renders the last ones. Images are left out, with a note in the summary, when
     chromium is missing. ``appendices``: the report's tables appendix and attachment list.
     ``progress(done, total, what)``, if given, is called as the work advances."""
     formats = check_formats(formats)
@@ -372,41 +374,58 @@ def bundle_files(contents: list, scenario: Scenario, formats=FORMATS, progress=N
         formats = tuple(f for f in formats if f not in IMAGE_FORMATS)
         notes.append("No PNG/SVG/PDF: " + INSTALL_HINT)
     step = progress or (lambda done, total, what: None)
-    charts = [(content, name, spec) for content in contents for name, spec in content.charts.items()]
-    images = [(content, name, spec, fmt) for content, name, spec in charts for fmt in formats
-              if fmt in IMAGE_FORMATS and fmt in CHART_FILES]
-    total = len(images) + ("html" in formats) + ("pdf" in formats) + 1
+    named = [(content, name) for content in contents for name in content.charts]  # names only: nothing built yet
+    image_formats = [fmt for fmt in formats if fmt in IMAGE_FORMATS and fmt in CHART_FILES]
+    images = len(named) * len(image_formats)
+    total = images + ("html" in formats) + ("pdf" in formats) + 1
     files: dict[str, bytes] = {}
-    for content, name, spec in charts:
+    step(0, total, f"{images} images")
+    rendering = concurrent.futures.ThreadPoolExecutor(1, "report-images") if images else None
+    printing = None
+    batches = []  # (paths, the future of their images): a page's charts, sent to the browser as soon as built
+    try:
+        for content in contents:  # the page's charts built here, while the browser renders the previous pages'
+            paths, jobs = [], []
+            for name, spec in content.charts.items():
+                stem = f"{content.page}/{file_stem(content.page, name, scenario)}"
+                if "csv" in formats:
+                    files[f"{stem}.csv"] = chart_csv(spec)
+                if image_formats:
+                    fig = decorate(spec, scenario, content.page)  # one dict per chart: its PNG and SVG share a render
+                    for fmt in image_formats:
+                        paths.append(f"{stem}.{fmt}")
+                        jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
+            if jobs:
+                batches.append((paths, rendering.submit(ImageExporter.shared().images, jobs)))
         if "csv" in formats:
-            files[f"{content.page}/{file_stem(content.page, name, scenario)}.csv"] = chart_csv(spec)
-    if "csv" in formats:
-        for content in contents:
-            for name, table in content.tables.items():
-                files[table_path(content, name, scenario)] = table_csv(table)
-    step(0, total, f"{len(images)} images")
-    jobs = []
-    for content, name, spec, fmt in images:
-        fig = decorate(spec, scenario, content.page)
-        jobs.append((fig, fmt, WIDTH_PX, fig["layout"]["height"], SCALE if fmt == "png" else 1))
-    for (content, name, spec, fmt), data in zip(images, ImageExporter.shared().images(jobs) if jobs else []):
-        files[f"{content.page}/{file_stem(content.page, name, scenario)}.{fmt}"] = data
-    done = len(images)
-    found = findings.findings(contents)
-    if "html" in formats or "pdf" in formats:
-        step(done, total, "report.html")
-        page, attached = report_document(contents, scenario, appendices)
-        for a in attached if appendices else ():
-            if a.path not in files:
-                content = next(c for c in contents if c.title == a.page_title)
-                files[a.path] = table_csv(content.tables[a.name])
+            for content in contents:
+                for name, table in content.tables.items():
+                    files[table_path(content, name, scenario)] = table_csv(table)
+        found = findings.findings(contents)
+        if "html" in formats or "pdf" in formats:
+            page, attached = report_document(contents, scenario, appendices)
+            for a in attached if appendices else ():
+                if a.path not in files:
+                    content = next(c for c in contents if c.title == a.page_title)
+                    files[a.path] = table_csv(content.tables[a.name])
+            if "pdf" in formats:  # the browser prints the report while it renders the last images
+                printing = concurrent.futures.ThreadPoolExecutor(1, "report-pdf")
+                printed = printing.submit(ImageExporter.shared().print_pdf, page)
+        for paths, batch in batches:
+            files.update(zip(paths, batch.result()))
+        done = images
         if "html" in formats:
+            step(done, total, "report.html")
             files[REPORT_FILES["html"]] = page
             done += 1
-        if "pdf" in formats:
+        if printing is not None:
             step(done, total, "report.pdf")
-            files[REPORT_FILES["pdf"]] = ImageExporter.shared().print_pdf(page)
+            files[REPORT_FILES["pdf"]] = printed.result()
             done += 1
+    finally:
+        for pool in (rendering, printing):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     files["scenario.json"] = scenario_json(scenario)
     listing = sorted(files) + ["summary.md"]
     files["summary.md"] = summary_markdown(contents, scenario, listing, notes, found).encode()

@@ -3,6 +3,8 @@ style of its own (its own dash and marker, bars as ticks where its bars end), ev
 '<scenario>: <series>' in the legend and the hover."""
 from __future__ import annotations
 
+import math
+
 from dashboard.content.charts import legend_room
 from dashboard.content.charts.theme import DASHES, SYMBOLS
 
@@ -32,4 +34,22 @@ def overlay(figures: list[dict], names: list[str]) -> dict:
     layout = {**first["layout"], "title": {**(first["layout"].get("title") or {}),
                                            "text": f"{title}<br><sup>{' vs '.join(names)}: solid, then "
                                                    f"{', '.join(DASHES[:len(names) - 1])}</sup>"}}
-    return {"data": data, "layout": legend_room.reserve(data, layout)}
+    return {"data": data, "layout": _keep_plot_height(data, layout)}
+
+
+def _plot_height(layout: dict) -> float:
+    margin = {**legend_room.MARGIN, **(layout.get("template", {}).get("layout", {}).get("margin") or {}),
+              **(layout.get("margin") or {})}
+    return float(layout.get("height") or legend_room.DEFAULT_HEIGHT) - margin["t"] - margin["b"]
+
+
+def _keep_plot_height(data: list[dict], layout: dict) -> dict:
+    """``layout`` with room for the overlaid legend (every series once per scenario), the figure
+    taller by what the legend takes, so the plot keeps the height the page's own chart gives it
+    (without this, the AFD balance chart's legend of two scenarios took its whole plot)."""
+    laid = legend_room.reserve(data, layout)
+    lost = _plot_height(layout) - _plot_height(laid)
+    if lost > 0:
+        height = float(layout.get("height") or legend_room.DEFAULT_HEIGHT)
+        laid = legend_room.reserve(data, {**layout, "height": int(math.ceil(height + lost))})
+    return laid
