@@ -88,7 +88,11 @@ def _overlaid(named: tuple, slug: str, chart: str) -> dict:
 
 
 def content(scenario: Scenario) -> PageContent:
-    """For the report: the scenario against its baseline (pinned, or a changed chip's original)."""
+    """For the report: the scenario against its baseline (pinned, or a changed chip's original):
+    the headline figures side by side. Its overlaid charts are left out there, as every other page
+    of the same report already draws the baseline's series beside the current ones (ghosts)."""
     base = effective(scenario)
     now = without(scenario)
-    return view([("current", now)] + ([("baseline", base)] if base is not None else []))
+    full = view([("current", now)] + ([("baseline", base)] if base is not None else []))
+    return page_content(PAGE, {}, full.tables, full.headlines + ["The charts of both scenarios: every page above, the "
+                                                                 "baseline drawn beside the current series"])
