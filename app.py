@@ -8,13 +8,10 @@ from dashboard.widgets import navigation
 st.set_page_config(page_title="Decode co-design: cost per token", page_icon=":material/memory:", layout="wide")
 page = st.navigation(navigation.streamlit_pages())
 
-# After the navigation: on a freshly started server Streamlit may have listed the pages/ folder's files;
-# the navigation replaces that list before the browser draws it, the heavier imports follow.
 from dashboard.widgets import frame, link_checks  # noqa: E402
 from dashboard.widgets.errors import errors_as_messages  # noqa: E402
 
 banner = st.container()  # above the page: what the link asked for that the inputs could not take
-st.session_state[navigation.IN_APP] = True
 try:
     with errors_as_messages():
         sidebar = frame.start(page.url_path)
@@ -22,6 +19,5 @@ try:
             page.run()
         frame.finish(sidebar)
 finally:
-    st.session_state.pop(navigation.IN_APP, None)
     with banner:
         link_checks.notice()

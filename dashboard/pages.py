@@ -1,6 +1,6 @@
 """The dashboard's pages, declared once: everything that lists pages reads this registry.
 
-A page is its slug (its URL path, its script ``pages/<slug>.py`` and its name in the report's
+A page is its slug (its URL path, its script ``views/<slug>.py`` and its name in the report's
 ``--pages`` and in exported file names), its title and icon in the navigation, the function that
 builds its content from a Scenario (``dashboard.content.<module>.content``, named here and imported
 on use: this module imports no other part of the dashboard, so any part may read it), the title of
@@ -8,9 +8,9 @@ its section in a report, and its tabs (the widget key and URL parameter of the o
 tabs' labels). app.py navigates over ``PAGES``; the report, the dashboard's command line, the URL
 checks, the link guard, the test harnesses and the benchmarks read it too.
 
-A new page is one entry here and its script ``pages/<slug>.py`` (the file stem is the URL path:
-Streamlit's own rule for a ``pages/`` folder then agrees with app.py's navigation, so a link opens
-the page directly even on a freshly started server)."""
+A new page is one entry here and its script ``views/<slug>.py`` (app.py's navigation serves it at
+``/<slug>``; the folder is not ``pages/``, whose name would put a fresh server in Streamlit's
+folder mode: ``dashboard.widgets.navigation``)."""
 from __future__ import annotations
 
 import importlib
@@ -28,7 +28,7 @@ class Tabs:
 
 @dataclass(frozen=True)
 class Page:
-    slug: str  # URL path, script pages/<slug>.py, report page name
+    slug: str  # URL path, script views/<slug>.py, report page name
     title: str  # in the navigation
     icon: str
     content: str | None = None  # 'module' of dashboard.content whose ``content(scenario)`` builds the page (None: none)
@@ -39,7 +39,7 @@ class Page:
     @property
     def script(self) -> str:
         """The page's script, relative to the project folder."""
-        return f"pages/{self.slug}.py"
+        return f"views/{self.slug}.py"
 
     @property
     def url_path(self) -> str:

@@ -180,7 +180,7 @@ def paper_chip_labels(modified: tuple) -> list[str]:
     return [labels.chip_label(by_slug.get(s, costmodel.chip(s))) for s in PAPER_CHIPS]
 
 
-# -- AFD sizing (pages/afd.py) ----------------------------------------------------------------
+# -- AFD sizing (views/afd.py) ----------------------------------------------------------------
 AFD_CONTEXTS = (4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152, 65536, 98304, 131072)  # 4K to 128K
 AFD_MODELS = ("step-3", "deepseek-v3", "qwen3-235b-a22b")
 
@@ -365,7 +365,7 @@ def kernel_factor_rows() -> list[dict]:
     return rows
 
 
-# -- deployments (pages/deployments.py) -------------------------------------------------------------
+# -- deployments (views/deployments.py) -------------------------------------------------------------
 DEPLOY_BATCHES = tuple(np.unique(np.round(np.geomspace(1, 1 << 16, 97))))  # requests per GPU, ~12% apart
 
 
@@ -441,7 +441,7 @@ def public_deployments() -> tuple:
     return tuple(out)
 
 
-# -- Serving cost (pages/serving.py) ----------------------------------------------------------------
+# -- Serving cost (views/serving.py) ----------------------------------------------------------------
 SERVE_LENGTHS = serving.LENGTHS[::2]  # 64 to 131,072 tokens, about 2x apart: the length charts' points
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_harness import shown, APP, TIMEOUT, footnote, metric, open_chart_downloads, open_download_menu, open_tab
 
-PAGE = "pages/afd.py"
+PAGE = "views/afd.py"
 PAPER_2A2F = {"afd_context": "4096", "afd_attention_instances": "2", "afd_ffn_instances": "2", "afd_micro_batch": "2048"}  # paper Table 8, FP8, 4K
 
 
@@ -325,8 +325,8 @@ def test_number_inputs_show_whole_numbers_whole():
     at.query_params["afd_context"] = "32768"
     at.run()
     seen = {}
-    for page, tab in (("pages/afd.py", None), ("pages/co-design.py", None), ("pages/library.py", "Chips"),
-                      ("pages/library.py", "Models")):
+    for page, tab in (("views/afd.py", None), ("views/co-design.py", None), ("views/library.py", "Chips"),
+                      ("views/library.py", "Models")):
         at.switch_page(page).run()
         if tab:
             open_tab(at, "lib_tab", tab)
@@ -339,13 +339,13 @@ def test_the_sidebar_says_which_context_the_afd_page_uses():
     """Issue 22: the sidebar said 8,192 while the AFD page sized at its own 32K, unsaid."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     note = "AFD sizing uses its own context"
     assert not [c for c in at.sidebar.caption if note in c.value]
     at.number_input(key="afd_context").set_value(32768).run()
     assert any(f"{note}, 32,768 tokens (set on its page); the other pages use 8,192" in c.value for c in at.sidebar.caption)
     assert "the other pages use" in at.number_input(key="afd_context").help
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert any(note in c.value for c in at.sidebar.caption), "said on every page"
 
 

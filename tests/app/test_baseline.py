@@ -21,7 +21,7 @@ def open_afd(query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -27,7 +27,7 @@ from dashboard.user_library import store
 from dashboard.state.codesign_inputs import KEYS, LOAD_KEY, CodesignInputs
 from dashboard.state.scenario import Scenario
 
-PAGE = "pages/co-design.py"
+PAGE = "views/co-design.py"
 TAB = pages.BY_SLUG["co-design"].tabs.key
 GOLDEN = {"Step-3": 128, "DeepSeek-V3": 512, "Qwen3-235B": 32}  # paper §5.1, 8-bit KV
 

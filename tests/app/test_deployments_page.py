@@ -227,7 +227,7 @@ def test_inputs_restore_from_the_url_and_load_from_a_scenario():
 
     scenario = Scenario(deploy=DeployInputs(gpus=24, node_gpus=4, overlap=0.5))
     other.session_state[deploy_inputs.LOAD_KEY] = scenario.deploy
-    other.switch_page("pages/deployments.py").run()
+    other.switch_page("views/deployments.py").run()
     assert other.number_input(key="dep_gpus").value == 24 and other.number_input(key="dep_overlap").value == 0.5
 
 

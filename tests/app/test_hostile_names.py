@@ -26,7 +26,7 @@ def open_page(page: str, query: dict) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
-    if page != "pages/overview.py":
+    if page != "views/overview.py":
         at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -37,7 +37,7 @@ def test_a_models_name_never_puts_a_link_under_the_afd_key_figures(user_library)
     rest rendered as markdown: a live link. Now the key figures are st.metric, the footnote a
     caption whose text is escaped as markdown."""
     store.save_model(dataclasses.replace(library.model("step-3"), slug="nl-link", name=NEWLINE_LINK), user_library)
-    at = open_page("pages/afd.py", {"afd_model": NEWLINE_LINK})
+    at = open_page("views/afd.py", {"afd_model": NEWLINE_LINK})
     assert not at.error, [e.value for e in at.error]
     caption = next(c.value for c in at.caption if "Per-layer budget" in c.value)
     assert_markdown_safe(caption, "AFD key figures' footnote")
@@ -69,6 +69,6 @@ def test_hostile_names_stay_text_on_every_page(hostile_library, page):
         assert_markdown_safe(text, page)
     for chart in at.get("plotly_chart"):
         assert_plotly_safe(json.loads(chart.proto.spec), page)
-    if page == "pages/overview.py":
+    if page == "views/overview.py":
         bars = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
         assert bars["x"] == [escape.plotly(name) for name in HOSTILE_NAMES], "each model shown by its name, as text"

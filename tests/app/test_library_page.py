@@ -13,7 +13,7 @@ from dashboard.user_library import store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGE = "pages/library.py"
+PAGE = "views/library.py"
 CONFIGS = ROOT / "tests" / "data" / "hf-configs"
 
 
@@ -198,11 +198,11 @@ def test_loaded_scenario_sets_the_afd_page_and_custom_chips(user_library):
     (chip,) = library.load_chip_file(user_library / "chips" / "h20-file.toml")
     assert chip.price_usd_per_hour == 0.5
     assert at.multiselect(key="chips").value == ["h800", "h20-file"]
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h20-file"
     assert at.number_input(key="afd_tpot_ms").value == 40 and at.radio(key="afd_stages").value == 4
-    at.switch_page("pages/co-design.py").run()
+    at.switch_page("views/co-design.py").run()
     assert at.selectbox(key="cod_chip").value == "h20-file", "the co-design page follows the file's chip too"
 
 
@@ -223,7 +223,7 @@ def test_deleting_a_chip_the_afd_inputs_use_keeps_every_page_working(user_librar
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     kept = at.session_state[AFD_KEY]
     assert (kept.attention_chip, kept.ffn_chip, kept.tpot_ms) == (AFDInputs().attention_chip, "h800", 70.0)
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
 
 
@@ -234,13 +234,13 @@ def test_deleting_a_chip_chosen_on_the_afd_page_keeps_that_page_working(user_lib
                       user_library)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     at.selectbox(key="afd_attention_chip").set_value("a800-mine").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     store.delete("chip", "a800-mine", user_library)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     assert not at.exception and not at.error, [shown(e) for e in at.error]
     assert at.selectbox(key="afd_attention_chip").value == "h800"
 

@@ -108,7 +108,7 @@ def test_a_page_that_fails_keeps_the_chip_sliders_and_the_export_menu(monkeypatc
     monkeypatch.setattr(afd_inputs, "deployment", broken)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/afd.py").run()
+    at.switch_page("views/afd.py").run()
     assert "afd.tpot_ms: broken on purpose" in " ".join(shown(e) for e in at.error) and not at.exception
     assert at.slider(key=SLIDER).value == pytest.approx(3.35)
     assert any(p.proto.popover.label == "Download" for p in at.sidebar.get("popover")), "the export menu"

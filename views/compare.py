@@ -1,20 +1,16 @@
 """Compare scenarios: the current one (and its baseline), saved ones and scenario files side by
 side: the headline figures as one table with the differences, the main charts overlaid. Content:
 ``dashboard.content.compare``."""
-from dashboard.widgets import navigation
+import streamlit as st
 
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+from costmodel.errors import InputError
 
-import streamlit as st  # noqa: E402
-
-from costmodel.errors import InputError  # noqa: E402
-
-from dashboard.content import compare  # noqa: E402
-from dashboard.state.baseline import effective, without  # noqa: E402
-from dashboard.state.parameters import COMPARE_KEYS  # noqa: E402
-from dashboard.state.scenario import parse_scenario  # noqa: E402
-from dashboard.user_library import store  # noqa: E402
-from dashboard.widgets import downloads, draw, frame, link_checks  # noqa: E402
+from dashboard.content import compare
+from dashboard.state.baseline import effective, without
+from dashboard.state.parameters import COMPARE_KEYS
+from dashboard.state.scenario import parse_scenario
+from dashboard.user_library import store
+from dashboard.widgets import downloads, draw, frame, link_checks
 
 st.title("Compare scenarios")
 st.markdown("Two to four scenarios side by side: the current one (and its baseline, when it has one), your saved "

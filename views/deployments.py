@@ -2,15 +2,11 @@
 chips: tokens/GPU/s against requests per GPU, against TPOT and against tokens/s per user (with
 the public deployments measured), the step timeline and every figure of the chosen points. The
 inputs build the Scenario's ``deploy``; everything drawn comes from ``dashboard.content.deployments.view``."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-from dataclasses import replace  # noqa: E402
-import streamlit as st  # noqa: E402
-from dashboard import pages  # noqa: E402
-from dashboard.widgets import deploy_inputs, downloads, draw, frame  # noqa: E402
-from dashboard.content import baseline, deployments, labels  # noqa: E402
+from dataclasses import replace
+import streamlit as st
+from dashboard import pages
+from dashboard.widgets import deploy_inputs, downloads, draw, frame
+from dashboard.content import baseline, deployments, labels
 
 POINTS = "Chosen points (table)"
 TABS = {"Throughput vs requests per GPU": ("vs-batch", "dep_batch"), "Throughput vs TPOT": ("vs-tpot", "dep_tpot"),

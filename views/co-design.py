@@ -1,22 +1,18 @@
 """Co-design explorer: the attention design space against every chip's ridge, what a chip wants
 from a model, what a model wants from a chip. Content: ``dashboard.content.codesign``; inputs:
 ``dashboard.widgets.codesign_inputs``."""
-from dashboard.widgets import navigation
+from dataclasses import replace
 
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
+import streamlit as st
 
-from dataclasses import replace  # noqa: E402
-
-import streamlit as st  # noqa: E402
-
-from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK,  # noqa: E402
+from costmodel.results import (ATTENTION_USD_PER_MTOK, FFN_USD_PER_MTOK, TOTAL_USD_PER_MTOK,
                                USD_PER_MTOK)
 
-from dashboard import pages  # noqa: E402
-from dashboard.content import baseline, codesign, labels, ranking  # noqa: E402
-from dashboard.export import report  # noqa: E402
-from dashboard.widgets import codesign_inputs, downloads, draw, frame  # noqa: E402
-from dashboard.state.baseline import effective  # noqa: E402
+from dashboard import pages
+from dashboard.content import baseline, codesign, labels, ranking
+from dashboard.export import report
+from dashboard.widgets import codesign_inputs, downloads, draw, frame
+from dashboard.state.baseline import effective
 
 TABS = pages.BY_SLUG["co-design"].tabs
 

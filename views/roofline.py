@@ -1,11 +1,7 @@
 """Roofline per chip: attainable FLOP/s vs intensity, ridge points, each model's parts as points."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.widgets import downloads, draw, frame, link_checks  # noqa: E402
-from dashboard.content import baseline, roofline  # noqa: E402
+import streamlit as st
+from dashboard.widgets import downloads, draw, frame, link_checks
+from dashboard.content import baseline, roofline
 
 VIEWS = ["All chips overlaid", "One panel per chip"]
 

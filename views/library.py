@@ -1,11 +1,7 @@
 """Your chips and models: editors, Hugging Face config.json import, saved scenarios and the
 user library as one file. What is saved here is selectable on every page."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.widgets import draw, editors, frame, library_views  # noqa: E402
+import streamlit as st
+from dashboard.widgets import draw, editors, frame, library_views
 
 TABS = ["Chips", "Models", "Import config.json", "Scenarios and library file"]
 

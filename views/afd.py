@@ -2,21 +2,17 @@
 yields under a TPOT target; the stage balance, the pipeline of one decode step, the best ratio
 over context, three models under one SLA and, on request, every chip pair of the library.
 The inputs build the Scenario's ``afd``; everything drawn comes from ``dashboard.content.afd.view``."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-from dataclasses import replace  # noqa: E402
-import streamlit as st  # noqa: E402
-from costmodel import afd  # noqa: E402
-from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK,  # noqa: E402
+from dataclasses import replace
+import streamlit as st
+from costmodel import afd
+from costmodel.results import (ATTENTION_MEMORY, ATTENTION_USD_PER_MTOK, FFN_MEMORY, FFN_USD_PER_MTOK,
                                MAX_CONTEXT_PER_GPU, PER_LAYER_BUDGET, SLA_TOKENS_PER_GPU_S, SLA_USD_PER_MTOK,
                                TOKENS_PER_GPU_S, TPOT, USD_PER_MTOK, objective_label)
-from dashboard.widgets import afd_inputs, downloads, draw, frame  # noqa: E402
-from dashboard.content import afd as afd_content, baseline, compute, labels  # noqa: E402
-from dashboard.content.page import span  # noqa: E402
-from dashboard.state.baseline import effective  # noqa: E402
-from dashboard.content.charts import afd as charts  # noqa: E402
+from dashboard.widgets import afd_inputs, downloads, draw, frame
+from dashboard.content import afd as afd_content, baseline, compute, labels
+from dashboard.content.page import span
+from dashboard.state.baseline import effective
+from dashboard.content.charts import afd as charts
 
 st.title("AFD sizing: attention-to-FFN ratio")
 st.markdown(

@@ -1,11 +1,7 @@
 """Context sweep: cost per 1M tokens and KV size over a context range, with crossover markers."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import baseline, context_sweep, labels  # noqa: E402
+import streamlit as st
+from dashboard.widgets import downloads, draw, frame
+from dashboard.content import baseline, context_sweep, labels
 
 CROSSINGS = "Where the picture changes"
 TABS = {"Cost per 1M tokens": ("costs", "sweep_costs"), "KV cache vs HBM": ("kv-cache", "sweep_kv"), CROSSINGS: None}

@@ -1,11 +1,7 @@
 """MFA vs MLA vs GQA: the paper's three models, Step-3 with swapped attention, and what-ifs."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import attention, baseline, labels  # noqa: E402
+import streamlit as st
+from dashboard.widgets import downloads, draw, frame
+from dashboard.content import attention, baseline, labels
 
 TABS = ["(a) The paper's three designs", "(b) Same body, different attention",
         "(c) What-ifs: 4-bit KV and multi-token prediction", "(d) Measured vs modeled latency (Table 9)",

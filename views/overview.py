@@ -1,11 +1,7 @@
 """Overview: what the tool answers, and the paper's headline charts (Figures 1 and 2), live."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.content import baseline, labels, overview  # noqa: E402
+import streamlit as st
+from dashboard.widgets import downloads, draw, frame
+from dashboard.content import baseline, labels, overview
 
 st.title("What does decoding a token cost?")
 st.markdown(

@@ -1,13 +1,9 @@
 """Paper reproduction: every cell of Tables 2-7 and the Figure 1-2 totals, with the library's
 chips and with the current (slider-modified) chips."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-import streamlit as st  # noqa: E402
-from dashboard.content import baseline, compute, labels, paper  # noqa: E402
-from dashboard.widgets import downloads, draw, frame  # noqa: E402
-from dashboard.state.baseline import effective  # noqa: E402
+import streamlit as st
+from dashboard.content import baseline, compute, labels, paper
+from dashboard.widgets import downloads, draw, frame
+from dashboard.state.baseline import effective
 
 TABS = ["Figure 1 totals: paper vs current chips", "Every cell: paper, library chips, current chips"]
 st.title("Paper reproduction (Step-3 report, Tables 2–7)")

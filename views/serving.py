@@ -2,18 +2,14 @@
 models and chips: the cost split, the cost against input and output length, the pools over
 every chip pair, and the modeled cost beside public API prices (a table the user edits). The
 inputs build the Scenario's ``serve``; everything drawn comes from ``dashboard.content.serving.view``."""
-from dashboard.widgets import navigation
-
-navigation.through_app()  # first: a freshly started server may run this file alone (see through_app)
-
-from dataclasses import replace  # noqa: E402
-import streamlit as st  # noqa: E402
-from costmodel import api_prices  # noqa: E402
-from costmodel.errors import InputError  # noqa: E402
-from dashboard import pages  # noqa: E402
-from dashboard.content import baseline, serving  # noqa: E402
-from dashboard.state.baseline import effective  # noqa: E402
-from dashboard.widgets import downloads, draw, frame, serve_inputs, sidebar  # noqa: E402
+from dataclasses import replace
+import streamlit as st
+from costmodel import api_prices
+from costmodel.errors import InputError
+from dashboard import pages
+from dashboard.content import baseline, serving
+from dashboard.state.baseline import effective
+from dashboard.widgets import downloads, draw, frame, serve_inputs, sidebar
 
 PLANS, PAIRS, API = "Plans (table)", "Pools and chip pairs", "Against API prices"
 TABS = {"Cost split: prefill vs decode": ("split", "srv_split"), "Cost vs input length": ("vs-input", "srv_input"),
