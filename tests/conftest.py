@@ -2,10 +2,9 @@
 list and what each output must not let through) is importable from unit, app and browser tests.
 
 The suite runs on pytest-xdist's workers (pytest.ini: ``-n 2 --dist loadgroup``), each test sent
-on its own to the next free worker, but for a test file with a module-scoped fixture (a bundle, a
-server of its own), run whole by one worker (``Grouped``), so that fixture is made once. (All the
-browser tests on one worker, group 'e2e', made them the whole run's critical path: 729 s against
-586 s with them spread, on the same loaded machine.)"""
+on its own to the next free worker, but for the browser tests, all run by one worker, and a test
+file with a module-scoped fixture (a bundle), run whole by one worker (``Grouped``), so that fixture
+is made once."""
 from __future__ import annotations
 
 import functools
@@ -21,8 +20,12 @@ def _has_module_fixture(path: str) -> bool:
 
 
 def group_of(nodeid: str) -> str:
-    """The group a test runs in: its file, or itself."""
+    """The group a test runs in: every browser test in one (two browser tests at once, each with its
+    server and chromium, starve each other on two cores: waits on reruns then ran out, seen in
+    the library's browser tests), else its file (a module-scoped fixture), else itself."""
     path = nodeid.split("::")[0]
+    if path.startswith("tests/e2e/"):
+        return "e2e"
     return path if _has_module_fixture(path) else nodeid
 
 

@@ -76,13 +76,18 @@ _SETTLED = """([fn, before, mark, count, empty]) => {
 RUN_COUNTER = """(() => {
     window.__runs = 0;
     let last = null;
-    new MutationObserver(() => {
+    new MutationObserver((records) => {
+        // every state the attribute passed through since the last callback (each record's old value),
+        // then its state now: a run that started and ended between two callbacks is still counted
         const app = document.querySelector('[data-testid="stApp"]');
-        const state = app && app.getAttribute('data-test-script-state');
-        if (state !== last && state === 'running') window.__runs += 1;
-        last = state;
+        const states = records.filter(r => r.type === 'attributes').map(r => r.oldValue);
+        states.push(app && app.getAttribute('data-test-script-state'));
+        for (const state of states) {
+            if (state !== last && state === 'running') window.__runs += 1;
+            last = state;
+        }
     }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
-                          childList: true});
+                          attributeOldValue: true, childList: true});
 })()"""
 
 

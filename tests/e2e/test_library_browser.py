@@ -102,6 +102,7 @@ def commit(box, value: str) -> None:
     """Type ``value`` into a text or number input and commit it (Enter reruns the app)."""
     browser_harness.mark_runs(box.page)
     box.fill(value)
+    expect(box).to_have_value(value)  # the field holds it before Enter commits it (a busy page may lag)
     box.press("Enter")
 
 
