@@ -160,7 +160,8 @@ def pairs(models: list[str], chips: list[str], usd: dict, title: str) -> dict:
                          [axis("Decode pool's chip", type="category", tickangle=-30) for _ in models],
                          [axis("Prefill pool's chip", type="category") for _ in models], gap_x=0.1)
     return figure(data, {**layout, "title": {"text": title}, "shapes": shapes,
-                         "height": max(420, 160 + 34 * len(chips)), "margin": {"t": 110}})
+                         "height": max(420, 160 + 34 * len(chips)),
+                         "margin": {"t": 110, "r": 240, "b": 90}})  # room for the colour bar's title, slanted names
 
 
 def against_api(modeled: list[dict], api: list[dict], title: str) -> dict:
