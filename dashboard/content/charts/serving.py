@@ -129,7 +129,7 @@ def by_length(curves: list[Curve], axis_name: str, current: int, title: str) -> 
     layout["annotations"].append({"xref": "x", "yref": "y domain", "x": float(np.log10(max(current, 1))), "y": 1,
                                   "text": f" the workload: {current:,}", "showarrow": False, "xanchor": "left",
                                   "yanchor": "top", "font": {"size": 11, "color": "#374151"}})
-    return figure(data, {**layout, "title": {"text": title}, "shapes": shapes, "height": 500, "margin": {"t": 110},
+    return figure(data, {**layout, "title": {"text": title}, "shapes": shapes, "height": 580, "margin": {"t": 110, "b": 200},  # b: the 13-entry legend wraps wider than estimated
                          "legend": {"orientation": "h", "y": -0.2, "x": 0}})
 
 
